@@ -1,0 +1,16 @@
+/// A message as the later stages read it: parsed, its text extracted, normalised and hashed.
+public struct AnalyzedMessage: Sendable {
+    public var message: Message
+    /// Body text: the text/plain parts, and the visible text of HTML parts that have no plain twin.
+    public var bodyText: String
+    /// Hidden HTML text across parts.
+    public var hiddenText: String
+    /// Every URL, from text and from HTML attributes.
+    public var urls: [ExtractedURL]
+    /// Structure of the HTML parts, summed.
+    public var html: HTMLStats
+    public var normalizedSubject: NormalizedText
+    public var normalizedBody: NormalizedText
+    /// Hashed features of subject and body (namespaced apart).
+    public var features: [UInt64]
+}

@@ -1,0 +1,79 @@
+/// The pipeline every later stage shares: parse, HTML to text, URL extraction, normalisation, tokenisation.
+public struct MessageAnalyzer: Sendable {
+    public var parser: MessageParser
+    public var html: HTMLTextExtractor
+    public var normalizer: TextNormalizer
+    public var tokenizer: Tokenizer
+    /// Most body text normalised and tokenised, in bytes (the start of a message carries its content).
+    public var maxTextBytes: Int
+
+    public static let subjectSeed: UInt64 = 0x5EB1EC7
+    public static let bodySeed: UInt64 = 0xB0D1
+
+    public init(
+        parser: MessageParser = MessageParser(), html: HTMLTextExtractor = HTMLTextExtractor(),
+        normalizer: TextNormalizer = TextNormalizer(), tokenizer: Tokenizer = Tokenizer(), maxTextBytes: Int = 256 << 10
+    ) {
+        self.parser = parser
+        self.html = html
+        self.normalizer = normalizer
+        self.tokenizer = tokenizer
+        self.maxTextBytes = maxTextBytes
+    }
+
+    public func analyze(_ bytes: [UInt8]) throws(ParseError) -> AnalyzedMessage {
+        var message = try parser.parse(bytes)
+        var body = ""
+        var hidden = ""
+        var urls: [ExtractedURL] = []
+        var stats = HTMLStats()
+        let parts = message.bodyTextParts
+        let hasPlain = parts.contains { $0.contentType.subtype == "plain" }
+        for part in parts {
+            guard let text = part.text else { continue }
+            if part.contentType.subtype == "html" {
+                let extracted = html.extract(text)
+                urls.append(contentsOf: extracted.links)
+                urls.append(contentsOf: URLExtractor.extract(from: extracted.visibleText))
+                if !extracted.hiddenText.isEmpty {
+                    hidden += extracted.hiddenText + "\n"
+                    message.flags.insert(.hiddenHTMLText)
+                }
+                stats.add(extracted.stats)
+                if !hasPlain { body += extracted.visibleText + "\n" }
+            } else {
+                urls.append(contentsOf: URLExtractor.extract(from: text))
+                body += text + "\n"
+            }
+        }
+        if body.utf8.count > maxTextBytes {
+            body = String(decoding: body.utf8.prefix(maxTextBytes), as: UTF8.self)
+        }
+        let subject = normalizer.normalize(message.subject ?? "")
+        let normalizedBody = normalizer.normalize(body)
+        var features: [UInt64] = []
+        features.reserveCapacity(normalizedBody.text.utf8.count + 64)
+        tokenizer.hash(subject.text, seed: MessageAnalyzer.subjectSeed, into: &features)
+        tokenizer.hash(normalizedBody.text, seed: MessageAnalyzer.bodySeed, into: &features)
+        return AnalyzedMessage(
+            message: message, bodyText: body, hiddenText: hidden, urls: urls, html: stats,
+            normalizedSubject: subject, normalizedBody: normalizedBody, features: features
+        )
+    }
+}
+
+extension HTMLStats {
+    mutating func add(_ o: HTMLStats) {
+        tags += o.tags
+        images += o.images
+        links += o.links
+        forms += o.forms
+        scripts += o.scripts
+        iframes += o.iframes
+        comments += o.comments
+        hiddenElements += o.hiddenElements
+        tagsInsideWords += o.tagsInsideWords
+        htmlBytes += o.htmlBytes
+        visibleTextBytes += o.visibleTextBytes
+    }
+}

@@ -1,0 +1,68 @@
+/// Byte constants and small classifiers used by every parser in the core.
+@usableFromInline
+enum ASCII {
+    static let tab: UInt8 = 0x09
+    static let lf: UInt8 = 0x0A
+    static let cr: UInt8 = 0x0D
+    static let space: UInt8 = 0x20
+    static let quote: UInt8 = 0x22
+    static let hyphen: UInt8 = 0x2D
+    static let colon: UInt8 = 0x3A
+    static let semicolon: UInt8 = 0x3B
+    static let equals: UInt8 = 0x3D
+    static let question: UInt8 = 0x3F
+    static let backslash: UInt8 = 0x5C
+
+    @inline(__always)
+    static func isWhitespace(_ b: UInt8) -> Bool { b == space || b == tab || b == cr || b == lf }
+
+    @inline(__always)
+    static func isBlank(_ b: UInt8) -> Bool { b == space || b == tab }
+
+    @inline(__always)
+    static func lower(_ b: UInt8) -> UInt8 { (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b }
+
+    @inline(__always)
+    static func isAlpha(_ b: UInt8) -> Bool { let l = b | 0x20; return l >= 0x61 && l <= 0x7A }
+
+    @inline(__always)
+    static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+
+    @inline(__always)
+    static func hexValue(_ b: UInt8) -> UInt8? {
+        switch b {
+        case 0x30...0x39: return b - 0x30
+        case 0x41...0x46: return b - 0x41 + 10
+        case 0x61...0x66: return b - 0x61 + 10
+        default: return nil
+        }
+    }
+}
+
+extension UnsafeBufferPointer where Element == UInt8 {
+    /// Index of the next `byte` at or after `from`, or `end` when there is none (memchr).
+    @inline(__always)
+    func firstIndex(of byte: UInt8, from: Int, end: Int) -> Int {
+        guard from < end, let base = baseAddress else { return end }
+        guard let hit = memchr(base + from, Int32(byte), end - from) else { return end }
+        return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// Whether the bytes at `at` equal `ascii`, ignoring ASCII case (`ascii` must be lower case).
+    @inline(__always)
+    func hasPrefixIgnoringCase(_ ascii: StaticString, at: Int, end: Int) -> Bool {
+        let n = ascii.utf8CodeUnitCount
+        guard at + n <= end else { return false }
+        let p = ascii.utf8Start
+        for i in 0..<n where ASCII.lower(self[at + i]) != p[i] { return false }
+        return true
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif

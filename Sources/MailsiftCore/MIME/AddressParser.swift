@@ -1,0 +1,93 @@
+/// Parses address lists (RFC 5322 section 3.4) leniently: `Name <a@b>`, `"Quoted, Name" <a@b>`, `a@b (Name)`,
+/// bare `a@b`, groups (`undisclosed-recipients:;`, `team: a@b, c@d;`), and the broken forms spam uses.
+public enum AddressParser {
+    public static func parseList(_ value: String?) -> [Address] {
+        guard let value, !value.isEmpty else { return [] }
+        var result: [Address] = []
+        for item in splitTopLevel(value) {
+            if let address = parseMailbox(item) { result.append(address) }
+        }
+        return result
+    }
+
+    /// Splits on commas (and group `:` / `;`) outside quotes, angle brackets and comments.
+    static func splitTopLevel(_ s: String) -> [Substring] {
+        var items: [Substring] = []
+        var start = s.startIndex
+        var inQuotes = false
+        var angle = 0
+        var comment = 0
+        var escaped = false
+        var i = s.startIndex
+        while i < s.endIndex {
+            let c = s[i]
+            if escaped {
+                escaped = false
+            } else if c == "\\" {
+                escaped = true
+            } else if inQuotes {
+                if c == "\"" { inQuotes = false }
+            } else if c == "\"" {
+                inQuotes = true
+            } else if c == "(" {
+                comment += 1
+            } else if c == ")" {
+                comment = max(0, comment - 1)
+            } else if comment == 0 {
+                if c == "<" { angle += 1 } else if c == ">" { angle = max(0, angle - 1) } else if angle == 0 {
+                    if c == "," || c == ";" {
+                        items.append(s[start..<i])
+                        start = s.index(after: i)
+                    } else if c == ":" {
+                        // A group name ends here; what came before is not an address.
+                        start = s.index(after: i)
+                    }
+                }
+            }
+            i = s.index(after: i)
+        }
+        items.append(s[start...])
+        return items
+    }
+
+    static func parseMailbox(_ raw: Substring) -> Address? {
+        let item = raw.trimmingBlanks()
+        guard !item.isEmpty else { return nil }
+        if let lt = item.lastIndex(of: "<"), let gt = item[lt...].firstIndex(of: ">") {
+            let addr = item[item.index(after: lt)..<gt].trimmingBlanks()
+            var name = String(item[..<lt].trimmingBlanks())
+            if name.hasPrefix("\"") { name = MIMEParameters.unquote(name) }
+            name = stripComments(name).trimmingBlanks()
+            let address = stripRoute(String(addr))
+            guard !address.isEmpty || !name.isEmpty else { return nil }
+            return Address(displayName: name.isEmpty ? nil : name, address: address)
+        }
+        // addr-spec with an optional trailing comment holding the name: a@b (Name)
+        var name: String? = nil
+        var spec = String(item)
+        if let open = item.firstIndex(of: "("), let close = item.lastIndex(of: ")"), open < close {
+            name = String(item[item.index(after: open)..<close]).trimmingBlanks()
+            spec = stripComments(String(item))
+        }
+        spec = spec.trimmingBlanks()
+        if spec.hasPrefix("\"") && !spec.contains("@") { return nil }
+        spec.removeAll { $0 == " " || $0 == "\t" }
+        guard !spec.isEmpty else { return nil }
+        return Address(displayName: name?.isEmpty == false ? name : nil, address: spec)
+    }
+
+    private static func stripComments(_ s: String) -> String {
+        var out = ""
+        var depth = 0
+        for c in s {
+            if c == "(" { depth += 1 } else if c == ")" { depth = max(0, depth - 1) } else if depth == 0 { out.append(c) }
+        }
+        return out
+    }
+
+    /// Drops an obsolete source route (`<@relay:user@host>`).
+    private static func stripRoute(_ s: String) -> String {
+        if s.hasPrefix("@"), let colon = s.firstIndex(of: ":") { return String(s[s.index(after: colon)...]) }
+        return s
+    }
+}

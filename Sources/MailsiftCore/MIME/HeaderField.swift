@@ -1,0 +1,18 @@
+/// One header field, unfolded.
+public struct HeaderField: Sendable, Hashable {
+    /// The field name as written (`Content-Type`).
+    public let name: String
+    /// The name in lower case, for lookups.
+    public let lowercasedName: String
+    /// The unfolded value with encoded-words left as written; 8-bit bytes read as UTF-8 or Windows-1252.
+    public let rawValue: String
+    /// The unfolded value with RFC 2047 encoded-words decoded, trimmed.
+    public let value: String
+
+    public init(name: String, rawValue: String, value: String? = nil) {
+        self.name = name
+        self.lowercasedName = name.lowercased()
+        self.rawValue = rawValue
+        self.value = value ?? EncodedWordDecoder.decode(rawValue).0
+    }
+}

@@ -1,0 +1,60 @@
+/// A parsed message: its bytes, the MIME tree over them, and the defects found.
+///
+/// Header-derived views (addresses, the Received chain, authentication results, the date) are computed on
+/// access, so a caller that does not need them does not pay for them.
+public struct Message: Sendable {
+    /// The raw message bytes, shared by every part (no copies).
+    public let bytes: [UInt8]
+    /// The top-level entity; its headers are the message headers.
+    public var root: MIMEPart
+    /// Defects and anomalies found while parsing, across the whole tree.
+    public var flags: ParseFlags
+
+    public var headers: HeaderFields { root.headers }
+    public var subject: String? { headers["subject"] }
+    public var messageID: String? { headers["message-id"]?.trimmingBlanks() }
+
+    public var from: [Address] { AddressParser.parseList(headers.first("from")?.value) }
+    public var sender: [Address] { AddressParser.parseList(headers.first("sender")?.value) }
+    public var replyTo: [Address] { AddressParser.parseList(headers.first("reply-to")?.value) }
+    public var to: [Address] { headers.all("to").flatMap { AddressParser.parseList($0.value) } }
+    public var cc: [Address] { headers.all("cc").flatMap { AddressParser.parseList($0.value) } }
+    public var returnPath: [Address] { AddressParser.parseList(headers.first("return-path")?.value) }
+
+    /// The Received chain, newest (top) first.
+    public var received: [ReceivedHop] { headers.all("received").map { ReceivedHop(parsing: $0.value) } }
+    /// Every Authentication-Results field, top first.
+    public var authenticationResults: [AuthenticationResults] {
+        headers.all("authentication-results").map { AuthenticationResults(parsing: $0.value) }
+    }
+    /// The result word of each Received-SPF field (`pass`, `fail`, `softfail`...), top first.
+    public var receivedSPF: [String] {
+        headers.all("received-spf").compactMap { field in
+            field.value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "(" || $0 == ";" })
+                .first.map { $0.lowercased() }
+        }
+    }
+    /// The Date header as seconds since 1970 (UTC), when it parses.
+    public var date: MessageDate? { headers["date"].flatMap(MessageDate.init(parsing:)) }
+
+    /// Leaves of the MIME tree, depth first.
+    public var leaves: [MIMEPart] { root.leaves }
+    /// Text leaves that are body text (text/plain, text/html... not attachments).
+    public var bodyTextParts: [MIMEPart] { leaves.filter { $0.contentType.isText && !$0.isAttachment && $0.text != nil } }
+    /// Leaves that are attachments.
+    public var attachments: [MIMEPart] { leaves.filter(\.isAttachment) }
+
+    /// The transfer-decoded body of a part (for attachments, decoded only now).
+    public func decodedBody(of part: MIMEPart, limit: Int = .max) -> [UInt8] {
+        var out: [UInt8] = []
+        bytes.withUnsafeBufferPointer { buf in
+            let body = UnsafeBufferPointer(rebasing: buf[part.bodyRange])
+            switch part.transferEncoding {
+            case .base64: Base64Decoder.decode(body, into: &out, limit: limit)
+            case .quotedPrintable: QuotedPrintableDecoder.decode(body, into: &out, limit: limit)
+            default: out.append(contentsOf: body.prefix(limit))
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,109 @@
+/// Splits normalised text into words and hashes words, word bigrams and character n-grams into 64-bit
+/// feature ids. Output goes into a caller-owned buffer (no allocation per message once it has grown).
+public struct Tokenizer: Sendable {
+    public struct Options: Sendable, Hashable {
+        /// Word n-gram orders to emit (1 = unigrams, 2 = bigrams).
+        public var wordNGrams: ClosedRange<Int>
+        /// Byte n-gram length over the normalised text (0 disables; 4 is the TREC 2007 choice).
+        public var charNGram: Int
+        /// Longest word kept, in bytes; longer runs are cut (base64 blobs, hashes).
+        public var maxWordBytes: Int
+        /// Most features per text.
+        public var maxFeatures: Int
+
+        public init(wordNGrams: ClosedRange<Int> = 1...2, charNGram: Int = 4, maxWordBytes: Int = 40, maxFeatures: Int = 50_000) {
+            self.wordNGrams = wordNGrams
+            self.charNGram = charNGram
+            self.maxWordBytes = maxWordBytes
+            self.maxFeatures = maxFeatures
+        }
+    }
+
+    public var options: Options
+
+    public init(options: Options = Options()) {
+        self.options = options
+    }
+
+    /// Words of the text: maximal runs of letters and digits (any script), as UTF-8 ranges.
+    public func words(_ text: String) -> [Substring] {
+        var out: [Substring] = []
+        var start: String.Index? = nil
+        var i = text.startIndex
+        while i < text.endIndex {
+            let c = text[i]
+            if c.isLetter || c.isNumber {
+                if start == nil { start = i }
+            } else if let s = start {
+                out.append(text[s..<i])
+                start = nil
+            }
+            i = text.index(after: i)
+        }
+        if let s = start { out.append(text[s...]) }
+        return out
+    }
+
+    /// Appends the hashed features of `text` to `features`, each namespaced by `seed` (so the same word in
+    /// the subject and the body are different features).
+    public func hash(_ text: String, seed: UInt64, into features: inout [UInt64]) {
+        var t = text
+        t.withUTF8 { hash(UnsafeRawBufferPointer($0), seed: seed, into: &features) }
+    }
+
+    public func hash(_ u: UnsafeRawBufferPointer, seed: UInt64, into features: inout [UInt64]) {
+        let limit = features.count + options.maxFeatures
+        let n = u.count
+        let bigrams = options.wordNGrams.contains(2)
+        let unigrams = options.wordNGrams.contains(1)
+        let bigramSeed = seed &+ 0x5151
+        var previous: UInt64? = nil
+        var i = 0
+        while i < n, features.count < limit {
+            // Word characters: ASCII letters and digits, and every non-ASCII byte (letters of other scripts;
+            // normalised text has no non-ASCII punctuation worth splitting on).
+            let b = u[i]
+            guard Tokenizer.isWordByte(b) else { i += 1; continue }
+            var e = i
+            while e < n, Tokenizer.isWordByte(u[e]) { e += 1 }
+            let length = min(e - i, options.maxWordBytes)
+            let h = FeatureHash.xxh64(UnsafeRawBufferPointer(rebasing: u[i..<(i + length)]), seed: seed)
+            if unigrams, features.count < limit { features.append(h) }
+            if bigrams, let p = previous, features.count < limit { features.append(FeatureHash.combine(p, h) ^ bigramSeed) }
+            previous = h
+            i = e
+        }
+        let k = options.charNGram
+        guard k > 0, k <= 8, n >= k else { return }
+        let gramSeed = (seed ^ 0xC4A2_0000) &* 0x9E37_79B1_85EB_CA87
+        let mask: UInt64 = k == 8 ? ~0 : (1 << UInt64(8 * k)) - 1
+        var window: UInt64 = 0
+        var filled = 0
+        var lastWasSpace = true
+        for j in 0..<n where features.count < limit {
+            var b = u[j]
+            // Collapse whitespace runs and punctuation to one space so n-grams see word shapes.
+            if !Tokenizer.isWordByte(b) {
+                if lastWasSpace { continue }
+                b = 0x20
+                lastWasSpace = true
+            } else {
+                lastWasSpace = false
+            }
+            window = ((window << 8) | UInt64(b)) & mask
+            filled += 1
+            if filled >= k {
+                var x = window &* 0xFF51_AFD7_ED55_8CCD ^ gramSeed
+                x ^= x >> 33
+                x = x &* 0xC4CE_B9FE_1A85_EC53
+                x ^= x >> 33
+                features.append(x)
+            }
+        }
+    }
+
+    @inline(__always)
+    static func isWordByte(_ b: UInt8) -> Bool {
+        b >= 0x80 || (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A)
+    }
+}

@@ -1,0 +1,91 @@
+import Testing
+@testable import MailsiftCore
+
+@Suite("Charsets")
+struct CharsetTests {
+    /// Samples encoded by Python's codecs (an independent implementation).
+    static let samples: [(String, [UInt8], String)] = [
+        ("koi8-r", [0xF0, 0xD2, 0xC9, 0xD7, 0xC5, 0xD4, 0x20, 0xCD, 0xC9, 0xD2], "Привет мир"),
+        ("windows-1251", [0xCF, 0xF0, 0xE8, 0xE2, 0xE5, 0xF2, 0x20, 0xEC, 0xE8, 0xF0], "Привет мир"),
+        ("iso-8859-2", [0x5A, 0x61, 0xBF, 0xF3, 0xB3, 0xE6, 0x20, 0x67, 0xEA, 0xB6, 0x6C, 0xB1], "Zażółć gęślą"),
+        ("iso-8859-5", [0xBF, 0xE0, 0xD8, 0xD2, 0xD5, 0xE2], "Привет"),
+        ("iso-8859-7", [0xCA, 0xE1, 0xEB, 0xE7, 0xEC, 0xDD, 0xF1, 0xE1], "Καλημέρα"),
+        ("iso-8859-15", [0xA4, 0x75, 0x72, 0x6F], "€uro"),
+        ("windows-1250", [0x50, 0xF8, 0xED, 0x6C, 0x69, 0x9A, 0x20, 0x9E, 0x6C, 0x75, 0x9D, 0x6F, 0x75, 0xE8, 0x6B, 0xFD], "Příliš žluťoučký"),
+        ("windows-1253", [0xCA, 0xE1, 0xEB, 0xE7, 0xEC, 0xDD, 0xF1, 0xE1], "Καλημέρα"),
+        ("windows-1255", [0xF9, 0xEC, 0xE5, 0xED], "שלום"),
+        ("windows-1256", [0xE3, 0xD1, 0xCD, 0xC8, 0xC7], "مرحبا"),
+        ("windows-1257", [0xC0, 0xE8, 0xE6, 0xEB, 0xE1, 0xF0, 0xF8, 0xFB, 0xFE], "Ąčęėįšųūž"),
+        ("windows-1258", [0x56, 0x69, 0xEA, 0x74], "Viêt"),
+        ("gb2312", [0xC4, 0xE3, 0xBA, 0xC3, 0xCA, 0xC0, 0xBD, 0xE7], "你好世界"),
+        ("gbk", [0xC4, 0xE3, 0xBA, 0xC3, 0xCA, 0xC0, 0xBD, 0xE7], "你好世界"),
+        ("gb18030", [0xC4, 0xE3, 0xBA, 0xC3, 0xCA, 0xC0, 0xBD, 0xE7], "你好世界"),
+        ("big5", [0xA7, 0x41, 0xA6, 0x6E, 0xA5, 0x40, 0xAC, 0xC9], "你好世界"),
+        ("shift_jis", [0x82, 0xB1, 0x82, 0xF1, 0x82, 0xC9, 0x82, 0xBF, 0x82, 0xCD, 0x90, 0xA2, 0x8A, 0x45], "こんにちは世界"),
+        ("euc-jp", [0xA4, 0xB3, 0xA4, 0xF3, 0xA4, 0xCB, 0xA4, 0xC1, 0xA4, 0xCF, 0xC0, 0xA4, 0xB3, 0xA6], "こんにちは世界"),
+        ("iso-2022-jp", [0x1B, 0x24, 0x42, 0x24, 0x33, 0x24, 0x73, 0x24, 0x4B, 0x24, 0x41, 0x24, 0x4F, 0x40, 0x24, 0x33, 0x26, 0x1B, 0x28, 0x42], "こんにちは世界"),
+        ("euc-kr", [0xBE, 0xC8, 0xB3, 0xE7, 0xC7, 0xCF, 0xBC, 0xBC, 0xBF, 0xE4], "안녕하세요"),
+        ("koi8-u", [0xF0, 0xD2, 0xC9, 0xD7, 0xA6, 0xD4], "Привіт"),
+        ("iso-8859-9", [0xDD, 0x73, 0x74, 0x61, 0x6E, 0x62, 0x75, 0x6C], "İstanbul"),
+        ("iso-8859-4", [0xD3, 0xEF, 0xB6], "Ķīļ"),
+        ("iso-8859-3", [0xA1], "Ħ"),
+        ("iso-8859-6", [0xE5, 0xD1, 0xCD, 0xC8, 0xC7], "مرحبا"),
+        ("iso-8859-8", [0xF9, 0xEC, 0xE5, 0xED], "שלום"),
+        ("iso-8859-10", [0xAF], "Ŋ"),
+        ("iso-8859-13", [0xC0, 0xE8], "Ąč"),
+        ("iso-8859-14", [0xD0], "Ŵ"),
+        ("windows-1254", [0xDD, 0x73, 0x74, 0x61, 0x6E, 0x62, 0x75, 0x6C], "İstanbul"),
+        ("utf-8", [0x6E, 0x61, 0xC3, 0xAF, 0x76, 0x65, 0x20, 0xE2, 0x9C, 0x93], "naïve ✓"),
+        ("iso-8859-1", [0x63, 0x61, 0x66, 0xE9], "café"),
+        ("windows-1252", [0x93, 0x71, 0x75, 0x6F, 0x74, 0x65, 0x64, 0x94, 0x20, 0x96, 0x20, 0x80, 0x35], "“quoted” – €5"),
+        ("us-ascii", [0x70, 0x6C, 0x61, 0x69, 0x6E], "plain"),
+    ]
+
+    @Test(arguments: samples.map { $0.0 })
+    func decodesDeclaredCharset(label: String) {
+        let (_, bytes, expected) = Self.samples.first { $0.0 == label }!
+        let result = bytes.withUnsafeBufferPointer { CharsetDecoder.decode($0, label: label) }
+        #expect(result.text == expected)
+        #expect(!result.flags.contains(.charsetMismatch))
+        #expect(!result.flags.contains(.unknownCharset))
+    }
+
+    @Test func aliasesResolve() {
+        #expect(Charset(label: "\"ISO_8859-1\"") == .windows1252)
+        #expect(Charset(label: "latin1") == .windows1252)
+        #expect(Charset(label: "UTF8") == .utf8)
+        #expect(Charset(label: "ks_c_5601-1987")?.name == "cp949")
+        #expect(Charset(label: "x-sjis")?.name == "cp932")
+        #expect(Charset(label: "iso8859-15")?.name == "iso-8859-15")
+        #expect(Charset(label: "cp1251")?.name == "cp1251")
+        #expect(Charset(label: "") == nil)
+    }
+
+    @Test func mislabelledUTF8IsSniffed() {
+        let bytes = Array("café".utf8)
+        let result = bytes.withUnsafeBufferPointer { CharsetDecoder.decode($0, label: "us-ascii") }
+        #expect(result.text == "café")
+        #expect(result.flags.contains(.charsetMismatch))
+    }
+
+    @Test func invalidUTF8FallsBackToWindows1252() {
+        let bytes: [UInt8] = [0x63, 0x61, 0x66, 0xE9]
+        let result = bytes.withUnsafeBufferPointer { CharsetDecoder.decode($0, label: "utf-8") }
+        #expect(result.text == "café")
+        #expect(result.charset == "windows-1252")
+        #expect(result.flags.contains(.charsetMismatch))
+    }
+
+    @Test func wrongMultibyteLabelIsDetected() {
+        // Latin-1 bytes labelled Shift_JIS: mostly invalid there, so sniffed.
+        let bytes: [UInt8] = Array("d\u{e9}j\u{e0} vu, \u{e9}t\u{e9}".unicodeScalars.map { UInt8($0.value) })
+        let result = bytes.withUnsafeBufferPointer { CharsetDecoder.decode($0, label: "euc-kr") }
+        #expect(result.flags.contains(.charsetMismatch))
+    }
+
+    @Test func unknownCharsetIsFlagged() {
+        let result = Array("abc\u{e9}".utf8).withUnsafeBufferPointer { CharsetDecoder.decode($0, label: "x-martian") }
+        #expect(result.text == "abcé")
+        #expect(result.flags.contains(.unknownCharset))
+    }
+}

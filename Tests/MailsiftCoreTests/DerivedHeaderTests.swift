@@ -1,0 +1,55 @@
+import Testing
+@testable import MailsiftCore
+
+@Suite("Addresses, Received, authentication, dates")
+struct DerivedHeaderTests {
+    @Test func addressForms() {
+        let list = AddressParser.parseList("\"Doe, John\" <JD@Example.COM>, mary@x.org (Mary Smith), undisclosed-recipients:;, team: a@b.c, d@e.f;, <@relay.net:route@host.org>")
+        #expect(list.map(\.address) == ["JD@example.com", "mary@x.org", "a@b.c", "d@e.f", "route@host.org"])
+        #expect(list[0].displayName == "Doe, John")
+        #expect(list[1].displayName == "Mary Smith")
+        #expect(list[0].domain == "example.com")
+        #expect(AddressParser.parseList("").isEmpty)
+        #expect(AddressParser.parseList("<>").isEmpty)
+    }
+
+    @Test func receivedHops() {
+        let hop = ReceivedHop(parsing: "from mail.example.com (mail.example.com [192.0.2.25]) by mx.example.org (Postfix) with ESMTPS id ABC for <u@example.org>; Tue, 2 Jul 2002 10:00:00 +0000")
+        #expect(hop.from == "mail.example.com")
+        #expect(hop.fromIP == "192.0.2.25")
+        #expect(hop.fromReverseName == "mail.example.com")
+        #expect(hop.by == "mx.example.org")
+        #expect(hop.with == "ESMTPS")
+        #expect(hop.timestamp == 1_025_604_000)
+        let qmail = ReceivedHop(parsing: "(qmail 1234 invoked from network); 1 Jan 2003 00:00:00 -0000")
+        #expect(qmail.from == nil)
+        #expect(qmail.timestamp == 1_041_379_200)
+        let v6 = ReceivedHop(parsing: "from [IPv6:2001:db8::5] by mx.example.org; Tue, 2 Jul 2002 10:00:00 +0000")
+        #expect(v6.fromIP == "2001:db8::5")
+    }
+
+    @Test func authenticationResults() {
+        let ar = AuthenticationResults(parsing: "mx.example.org; spf=pass smtp.mailfrom=example.com; dkim=fail (bad signature) header.d=example.com; dmarc=fail (p=REJECT sp=none) header.from=example.com")
+        #expect(ar.authservID == "mx.example.org")
+        #expect(ar.result(for: "spf") == "pass")
+        #expect(ar.result(for: "dkim") == "fail")
+        #expect(ar.result(for: "dmarc") == "fail")
+        #expect(ar.checks.first { $0.method == "dmarc" }?.properties["p"] == "reject")
+        #expect(ar.checks.first { $0.method == "spf" }?.properties["smtp.mailfrom"] == "example.com")
+    }
+
+    @Test func receivedSPF() throws {
+        let m = try TestSupport.parse("Received-SPF: softfail (domain of transitioning x) client-ip=1.2.3.4\n\nx")
+        #expect(m.receivedSPF == ["softfail"])
+    }
+
+    @Test func dates() {
+        #expect(MessageDate(parsing: "Fri, 21 Nov 1997 09:55:06 -0600")?.timestamp == 880_127_706)
+        #expect(MessageDate(parsing: "21 Nov 97 09:55:06 GMT")?.timestamp == 880_106_106)
+        #expect(MessageDate(parsing: "Thu, 13 Feb 1969 23:32 -0330 (Newfoundland Time)")?.timestamp == -27_723_480)
+        #expect(MessageDate(parsing: "Mon, 26 Aug 2002 10:26:22 EDT")?.zoneOffsetMinutes == -240)
+        #expect(MessageDate(parsing: "Aug 26 2002 10:26:22")?.hasZone == false)
+        #expect(MessageDate(parsing: "not a date") == nil)
+        #expect(MessageDate(parsing: "32 Foo 2002") == nil)
+    }
+}

@@ -1,0 +1,63 @@
+import Testing
+@testable import MailsiftCore
+
+@Suite("HTML to text")
+struct HTMLTextTests {
+    let extractor = HTMLTextExtractor()
+
+    @Test func visibleTextEntitiesAndBlocks() {
+        let t = extractor.extract("<html><head><title>T</title><style>p{color:red}</style></head><body><p>Caf&eacute; &amp; cr&#232;me&nbsp;br&ucirc;l&#xE9;e</p><div>two\n   lines</div><script>alert('x')</script>end</body></html>")
+        #expect(t.visibleText == "T\nCafé & crème brûlée\ntwo lines\nend")
+        #expect(t.stats.scripts == 1)
+    }
+
+    @Test func legacyAndWindows1252References() {
+        #expect(extractor.extract("a&nbspb &copy 2002 &#147;q&#148;").visibleText == "a b © 2002 “q”")
+        #expect(extractor.extract("AT&T &unknown; &").visibleText == "AT&T &unknown; &")
+    }
+
+    @Test func hiddenTextIsKeptApart() throws {
+        let m = try MessageParser().parse(try TestSupport.fixture("hidden-html.eml"))
+        let t = extractor.extract(m.root.text!)
+        #expect(t.visibleText.contains("Buy “now”"))
+        #expect(!t.visibleText.contains("lottery"))
+        #expect(t.hiddenText.contains("lottery winner prize"))
+        #expect(t.hiddenText.contains("hidden white text"))
+        #expect(t.stats.hiddenElements == 2)
+        // A comment inside a word does not split it.
+        #expect(t.visibleText.contains("viagra"))
+        #expect(t.stats.tagsInsideWords == 1)
+        #expect(!t.visibleText.contains("alert"))
+        #expect(t.imageAltText == "pic")
+    }
+
+    @Test func hidingStyles() {
+        for style in ["display: none", "visibility:hidden", "font-size:0px", "font-size: 0", "color:#fff", "color: white; background-color: #FEFEFE", "opacity:0"] {
+            let t = extractor.extract("<p>shown</p><span style=\"\(style)\">secret</span>")
+            #expect(t.visibleText == "shown", "style \(style)")
+            #expect(t.hiddenText == "secret", "style \(style)")
+        }
+        let dark = extractor.extract("<table bgcolor=\"#000000\"><tr><td><font color=\"#ffffff\">white on black</font></td></tr></table>")
+        #expect(dark.visibleText == "white on black")
+    }
+
+    @Test func linksWithAnchorText() throws {
+        let m = try MessageParser().parse(try TestSupport.fixture("hidden-html.eml"))
+        let t = extractor.extract(m.root.text!)
+        let href = try #require(t.links.first { $0.source == .href })
+        #expect(href.anchorText == "https://www.paypal.com")
+        #expect(href.host == "evil.example")
+        #expect(href.hasUserInfo)
+        let img = try #require(t.links.first { $0.source == .src })
+        #expect(img.host == "1.2.3.4")
+        #expect(img.isIPLiteral)
+    }
+
+    @Test func brokenHTMLTerminates() {
+        #expect(extractor.extract("<div attr=\"unterminated>text").visibleText.isEmpty)
+        #expect(extractor.extract("a < b and c > d").visibleText == "a < b and c > d")
+        #expect(extractor.extract("<!-- never closed").visibleText == "")
+        #expect(extractor.extract("x<").visibleText == "x<")
+        #expect(extractor.extract(String(repeating: "<div><span>", count: 5000) + "deep").visibleText == "deep")
+    }
+}

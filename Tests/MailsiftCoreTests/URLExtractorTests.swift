@@ -1,0 +1,21 @@
+import Testing
+@testable import MailsiftCore
+
+@Suite("URLs")
+struct URLExtractorTests {
+    @Test func findsURLsInText() {
+        let urls = URLExtractor.extract(from: "Visit http://example.com/a?b=c, or (www.test.org). Mail mailto:x@y.org! See https://x.io/p_(1).")
+        #expect(urls.map(\.url) == ["http://example.com/a?b=c", "www.test.org", "mailto:x@y.org", "https://x.io/p_(1)"])
+        #expect(urls.map(\.host) == ["example.com", "www.test.org", "y.org", "x.io"])
+    }
+
+    @Test func hostTricks() {
+        #expect(URLHost.parse("http://www.bank.com@203.0.113.9/login") == ("203.0.113.9", true, true))
+        #expect(URLHost.parse("http://3232235777/x").isIPLiteral)
+        #expect(URLHost.parse("http://0x7f.0.0.1/").isIPLiteral)
+        #expect(URLHost.parse("http://%65vil.example:8080/").host == "evil.example")
+        #expect(URLHost.parse("https://[2001:db8::1]/").host == "2001:db8::1")
+        #expect(URLHost.parse("http:\\\\evil.example\\x").host == "evil.example")
+        #expect(URLHost.parse("HTTP://Example.COM./").host == "example.com")
+    }
+}
