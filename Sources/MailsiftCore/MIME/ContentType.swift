@@ -30,6 +30,11 @@ public struct ContentType: Sendable, Hashable {
 
     /// Parses a header value; nil when it has no `type/subtype` (callers then use the default and flag it).
     public init?(parsing value: String) {
+        var copy = value
+        if let fast = copy.withUTF8({ ContentType.parseSimple($0) }) {
+            self = fast
+            return
+        }
         let s = value[...]
         let semicolon = s.firstIndex(of: ";") ?? s.endIndex
         let mime = s[..<semicolon].trimmingBlanks()
@@ -43,6 +48,72 @@ public struct ContentType: Sendable, Hashable {
         self.type = type
         self.subtype = subtype
         self.parameters = semicolon < s.endIndex ? MIMEParameters(parsing: s[s.index(after: semicolon)...]) : MIMEParameters()
+    }
+}
+
+extension ContentType {
+    /// The common case, over bytes: `type/subtype` and plain `name=value` / `name="value"` parameters with no
+    /// RFC 2231 sections, escapes or encoded-words. Returns nil to hand anything else to the general parser.
+    static func parseSimple(_ u: UnsafeBufferPointer<UInt8>) -> ContentType? {
+        func lowerString(_ s: Int, _ e: Int) -> String {
+            String(decoding: UnsafeBufferPointer(rebasing: u[s..<e]).map(ASCII.lower), as: UTF8.self)
+        }
+        let n = u.count
+        var i = 0
+        while i < n, ASCII.isWhitespace(u[i]) { i += 1 }
+        let typeStart = i
+        while i < n, u[i] != UInt8(ascii: "/"), u[i] != ASCII.semicolon, !ASCII.isWhitespace(u[i]) { i += 1 }
+        guard i < n, u[i] == UInt8(ascii: "/"), i > typeStart else { return nil }
+        let typeEnd = i
+        i += 1
+        let subStart = i
+        while i < n, u[i] != ASCII.semicolon, !ASCII.isWhitespace(u[i]), u[i] != UInt8(ascii: "/") { i += 1 }
+        guard i > subStart else { return nil }
+        let subEnd = i
+        while i < n, ASCII.isWhitespace(u[i]) { i += 1 }
+        guard i == n || u[i] == ASCII.semicolon else { return nil }
+        var params = MIMEParameters()
+        while i < n {
+            i += 1 // past ';'
+            while i < n, ASCII.isWhitespace(u[i]) || u[i] == ASCII.semicolon { i += 1 }
+            if i == n { break }
+            let nameStart = i
+            while i < n, u[i] != ASCII.equals, u[i] != ASCII.semicolon, !ASCII.isWhitespace(u[i]) {
+                if u[i] == UInt8(ascii: "*") { return nil }
+                i += 1
+            }
+            let nameEnd = i
+            while i < n, ASCII.isBlank(u[i]) || u[i] == ASCII.cr || u[i] == ASCII.lf { i += 1 }
+            guard i < n, u[i] == ASCII.equals, nameEnd > nameStart else { return nil }
+            i += 1
+            while i < n, ASCII.isWhitespace(u[i]) { i += 1 }
+            var valueStart = i
+            var valueEnd: Int
+            if i < n, u[i] == ASCII.quote {
+                valueStart = i + 1
+                var j = valueStart
+                while j < n, u[j] != ASCII.quote {
+                    if u[j] == ASCII.backslash { return nil }
+                    j += 1
+                }
+                guard j < n else { return nil }
+                valueEnd = j
+                i = j + 1
+                while i < n, ASCII.isWhitespace(u[i]) { i += 1 }
+                guard i == n || u[i] == ASCII.semicolon else { return nil }
+            } else {
+                while i < n, u[i] != ASCII.semicolon { i += 1 }
+                valueEnd = i
+                while valueEnd > valueStart, ASCII.isWhitespace(u[valueEnd - 1]) { valueEnd -= 1 }
+            }
+            let value = UnsafeBufferPointer(rebasing: u[valueStart..<valueEnd])
+            if value.indices.contains(where: { $0 + 1 < value.count && value[$0] == ASCII.equals && value[$0 + 1] == ASCII.question }) {
+                return nil
+            }
+            let name = lowerString(nameStart, nameEnd)
+            if params[name] == nil { params.appendPair(name, String(decoding: value, as: UTF8.self)) }
+        }
+        return ContentType(type: lowerString(typeStart, typeEnd), subtype: lowerString(subStart, subEnd), parameters: params)
     }
 }
 

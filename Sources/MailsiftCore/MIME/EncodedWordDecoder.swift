@@ -6,7 +6,7 @@
 /// reported.
 public enum EncodedWordDecoder {
     public static func decode(_ text: String) -> (String, ParseFlags) {
-        guard text.utf8.count >= 8, text.contains("=?") else { return (text, []) }
+        guard text.utf8.count >= 8, containsEncodedWordStart(text) else { return (text, []) }
         var flags: ParseFlags = []
         let bytes = Array(text.utf8)
         var out = ""
@@ -58,6 +58,20 @@ public enum EncodedWordDecoder {
             out += String(decoding: bytes[literalStart...], as: UTF8.self)
         }
         return (out, flags)
+    }
+
+    /// Whether `=?` occurs (a byte scan: much cheaper than a substring search on String).
+    static func containsEncodedWordStart(_ text: String) -> Bool {
+        var copy = text
+        return copy.withUTF8 { u in
+            var i = 0
+            while i < u.count {
+                i = u.firstIndex(of: ASCII.equals, from: i, end: u.count)
+                if i + 1 < u.count, u[i + 1] == ASCII.question { return true }
+                i += 1
+            }
+            return false
+        }
     }
 
     private struct Word {

@@ -6,6 +6,8 @@ public struct MIMEParameters: Sendable, Hashable {
 
     public init() {}
 
+    mutating func appendPair(_ name: String, _ value: String) { pairs.append((name, value)) }
+
     public subscript(name: String) -> String? {
         let key = name.lowercased()
         return pairs.first { $0.name == key }?.value
@@ -47,7 +49,7 @@ public struct MIMEParameters: Sendable, Hashable {
             if let parts = sections[name] {
                 pairs.append((name, MIMEParameters.assemble(parts)))
             } else if let value = simple.first(where: { $0.0 == name })?.1 {
-                let decoded = value.contains("=?") ? EncodedWordDecoder.decode(value).0 : value
+                let decoded = EncodedWordDecoder.decode(value).0
                 pairs.append((name, decoded))
             }
         }

@@ -20,7 +20,7 @@ public struct TextNormalizer: Sendable {
             text = stripHTMLTricks(text, &signals)
         }
         var isASCII = text.utf8.allSatisfy { $0 < 0x80 }
-        if !isASCII && options.contains(.compatibilityFold) {
+        if !isASCII && options.contains(.compatibilityFold) && TextNormalizer.mayChangeUnderNFKC(text) {
             let folded = text.precomposedStringWithCompatibilityMapping
             if folded != text { signals.compatibilityChanged = true }
             text = folded
@@ -54,13 +54,29 @@ public struct TextNormalizer: Sendable {
 
     // MARK: Steps
 
+    /// False when every scalar is ASCII or a precomposed Latin letter that NFKC leaves alone (most European
+    /// text), so the costly normalisation can be skipped.
+    static func mayChangeUnderNFKC(_ text: String) -> Bool {
+        for s in text.unicodeScalars {
+            let v = s.value
+            if v < 0x80 { continue }
+            if v >= 0xC0 && v < 0x250 && v != 0xD7 && v != 0xF7 && !(0x132...0x133).contains(v) && !(0x13F...0x140).contains(v)
+                && v != 0x149 && v != 0x17F && !(0x1C4...0x1CC).contains(v) && !(0x1F1...0x1F3).contains(v) {
+                continue
+            }
+            return true
+        }
+        return false
+    }
+
     static func isFormatCharacter(_ s: Unicode.Scalar) -> Bool {
         switch s.value {
         case 0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x200B...0x200F, 0x202A...0x202E,
              0x2060...0x206F, 0x3164, 0xFE00...0xFE0F, 0xFEFF, 0xFFA0, 0xE0000...0xE0FFF:
             return true
         default:
-            return s.properties.generalCategory == .format
+            // Every other format character lies at U+0600 or above; skip the property lookup below it.
+            return s.value >= 0x600 && s.properties.generalCategory == .format
         }
     }
 
@@ -200,9 +216,13 @@ public struct TextNormalizer: Sendable {
         let n = s.count
         func isWord(_ k: Int) -> Bool { k >= 0 && k < n && TextNormalizer.isWordScalar(s[k]) }
         func isSingle(_ k: Int) -> Bool { isWord(k) && !isWord(k - 1) && !isWord(k + 1) }
-        var out: [UInt32] = []
+        // Most text has no candidate at all: find the first before copying anything.
+        var first = 0
+        while first + 2 < n, !(isSingle(first) && separators.contains(s[first + 1]) && isSingle(first + 2)) { first += 1 }
+        guard first + 2 < n else { return }
+        var out: [UInt32] = Array(s[..<first])
         out.reserveCapacity(n)
-        var i = 0
+        var i = first
         while i < n {
             if isSingle(i), i + 2 < n, separators.contains(s[i + 1]), isSingle(i + 2) {
                 let sep = s[i + 1]
