@@ -17,5 +17,8 @@ struct URLExtractorTests {
         #expect(URLHost.parse("https://[2001:db8::1]/").host == "2001:db8::1")
         #expect(URLHost.parse("http:\\\\evil.example\\x").host == "evil.example")
         #expect(URLHost.parse("HTTP://Example.COM./").host == "example.com")
+        #expect(!URLHost.isIPHost("0x.1"))
+        #expect(!URLHost.isIPHost("1.2.3.0x"))
+        #expect(URLHost.isIPHost("0x7f.0x1"))
     }
 }

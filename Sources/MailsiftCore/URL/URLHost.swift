@@ -59,7 +59,7 @@ public enum URLHost {
         var previous: UInt8 = 0
         for b in host.utf8 {
             if b == UInt8(ascii: ".") {
-                if labelLength == 0 { return false }
+                if labelLength == 0 || (hex && labelLength == 2) { return false }
                 labels += 1
                 labelLength = 0
                 hex = false
