@@ -20,7 +20,7 @@ public struct HTMLTextExtractor: Sendable {
     }
 
     private struct Element {
-        var name: [UInt8]
+        var name: TagName
         var hidden: Bool
         var color: UInt32?
         var background: UInt32
@@ -73,6 +73,7 @@ public struct HTMLTextExtractor: Sendable {
         stats.htmlBytes = u.count
         visible.bytes.reserveCapacity(u.count / 2)
         var stack: [Element] = []
+        var inHidden = false // whether the innermost open element is hidden
         var openAnchor: (href: String, textStart: Int)? = nil
         var lastWasWordChar = false
         let n = u.count
@@ -81,6 +82,9 @@ public struct HTMLTextExtractor: Sendable {
         func current() -> (hidden: Bool, color: UInt32?, background: UInt32) {
             guard let top = stack.last else { return (false, nil, 0xFFFFFF) }
             return (top.hidden, top.color, top.background)
+        }
+        func attributeString(_ r: Range<Int>) -> String {
+            HTMLTextExtractor.decodeEntities(UnsafeBufferPointer(rebasing: u[r])).trimmingBlanks()
         }
 
         func closeAnchor() {
@@ -114,7 +118,7 @@ public struct HTMLTextExtractor: Sendable {
                 let isClose = next == UInt8(ascii: "/")
                 let nameStart = isClose ? i + 2 : i + 1
                 guard nameStart < n, ASCII.isAlpha(u[nameStart]) else {
-                    emit(b, &visible, &hidden, current().hidden)
+                    emit(b, &visible, &hidden, inHidden)
                     lastWasWordChar = false
                     i += 1
                     continue
@@ -122,10 +126,10 @@ public struct HTMLTextExtractor: Sendable {
                 let tagEnd = HTMLTextExtractor.tagEnd(u, from: nameStart)
                 var nameEnd = nameStart
                 while nameEnd < tagEnd, ASCII.isAlpha(u[nameEnd]) || ASCII.isDigit(u[nameEnd]) { nameEnd += 1 }
-                let name = u[nameStart..<nameEnd].map(ASCII.lower)
+                let name = TagName(u, nameStart..<nameEnd)
                 stats.tags += 1
                 let afterTag = min(tagEnd + 1, n)
-                let kind = HTMLTextExtractor.kind(of: name)
+                let kind = name.kind
 
                 if isClose {
                     if lastWasWordChar, kind == .inline, afterTag < n, HTMLTextExtractor.isWordByte(u[afterTag]) {
@@ -133,55 +137,56 @@ public struct HTMLTextExtractor: Sendable {
                     }
                     if let idx = stack.lastIndex(where: { $0.name == name }), stack.count - idx <= 64 {
                         stack.removeSubrange(idx...)
+                        inHidden = stack.last?.hidden ?? false
                     }
-                    if name == Array("a".utf8) { closeAnchor() }
+                    if name == .a { closeAnchor() }
                     if kind == .block { visible.breakLine(); hidden.breakLine() }
                     if kind != .inline { lastWasWordChar = false }
                     i = afterTag
                     continue
                 }
 
-                let attributes = HTMLTextExtractor.attributes(u, from: nameEnd, to: tagEnd)
                 let state = current()
                 var element = Element(name: name, hidden: state.hidden, color: state.color, background: state.background)
                 var hidesHere = false
-                for (key, value) in attributes {
+                HTMLTextExtractor.forEachAttribute(u, from: nameEnd, to: tagEnd) { key, value in
                     switch key {
-                    case "style":
-                        let style = CSSInlineStyle(parsing: value)
+                    case .style:
+                        let style = CSSInlineStyle(parsing: attributeString(value))
                         if style.hides { hidesHere = true }
                         if let c = style.color { element.color = c }
                         if let bg = style.background { element.background = bg }
-                    case "hidden":
+                    case .hidden:
                         hidesHere = true
-                    case "bgcolor":
-                        if let bg = CSSInlineStyle.parseColor(value[...]) { element.background = bg }
-                    case "color" where name == Array("font".utf8):
-                        if let c = CSSInlineStyle.parseColor(value[...]) { element.color = c }
-                    case "href" where name == Array("a".utf8) || name == Array("area".utf8):
-                        if name == Array("a".utf8) {
+                    case .bgcolor:
+                        if let bg = CSSInlineStyle.parseColor(attributeString(value)[...]) { element.background = bg }
+                    case .color where name == .font:
+                        if let c = CSSInlineStyle.parseColor(attributeString(value)[...]) { element.color = c }
+                    case .size where name == .font:
+                        if attributeString(value) == "0" { hidesHere = true }
+                    case .href where name == .a || name == .area:
+                        if name == .a {
                             closeAnchor()
-                            openAnchor = (value, visible.bytes.count)
+                            openAnchor = (attributeString(value), visible.bytes.count)
                         } else if links.count < maxLinks {
-                            links.append(ExtractedURL(url: value, source: .href))
+                            links.append(ExtractedURL(url: attributeString(value), source: .href))
                         }
                         stats.links += 1
-                    case "src", "background":
-                        if links.count < maxLinks, !value.isEmpty, !value.hasPrefix("cid:") {
-                            links.append(ExtractedURL(url: value, source: .src))
+                    case .src, .background:
+                        if links.count < maxLinks {
+                            let url = attributeString(value)
+                            if !url.isEmpty, !url.hasPrefix("cid:") { links.append(ExtractedURL(url: url, source: .src)) }
                         }
-                    case "action" where name == Array("form".utf8):
-                        if links.count < maxLinks { links.append(ExtractedURL(url: value, source: .form)) }
-                    case "alt" where name == Array("img".utf8):
-                        for v in value.unicodeScalars { alt.scalar(v.value) }
+                    case .action where name == .form:
+                        if links.count < maxLinks { links.append(ExtractedURL(url: attributeString(value), source: .form)) }
+                    case .alt where name == .img:
+                        for v in attributeString(value).unicodeScalars { alt.scalar(v.value) }
                         alt.text(ASCII.space)
                     default:
                         break
                     }
                 }
                 if let c = element.color, HTMLTextExtractor.similar(c, element.background) { hidesHere = true }
-                if name == Array("font".utf8), let size = attributes.first(where: { $0.0 == "size" })?.1,
-                   size.trimmingBlanks() == "0" { hidesHere = true }
                 if hidesHere {
                     element.hidden = true
                     stats.hiddenElements += 1
@@ -195,9 +200,9 @@ public struct HTMLTextExtractor: Sendable {
 
                 if kind == .raw {
                     // Skip the element's content up to its closing tag.
-                    if name == Array("script".utf8) { stats.scripts += 1 }
+                    if name == .script { stats.scripts += 1 }
                     var close = Array("</".utf8)
-                    close.append(contentsOf: name)
+                    close.append(contentsOf: u[nameStart..<nameEnd].lazy.map(ASCII.lower))
                     let end = HTMLTextExtractor.findIgnoringCase(u, close, from: afterTag)
                     i = end < n ? min(HTMLTextExtractor.tagEnd(u, from: end + 2) + 1, n) : n
                     lastWasWordChar = false
@@ -206,8 +211,9 @@ public struct HTMLTextExtractor: Sendable {
                 if kind == .block || kind == .lineBreak { visible.breakLine(); hidden.breakLine() }
                 if kind != .inline { lastWasWordChar = false }
                 let selfClosing = tagEnd > nameStart && u[tagEnd - 1] == UInt8(ascii: "/")
-                if !HTMLTextExtractor.isVoid(name), !selfClosing, stack.count < 256 {
+                if !name.isVoid, !selfClosing, stack.count < 256 {
                     stack.append(element)
+                    inHidden = element.hidden
                 }
                 if lastWasWordChar, kind == .inline, afterTag < n, HTMLTextExtractor.isWordByte(u[afterTag]) {
                     // An inline tag inside a word: "via<b></b>gra".
@@ -219,13 +225,13 @@ public struct HTMLTextExtractor: Sendable {
             if b == UInt8(ascii: "&") {
                 let (scalar, length) = HTMLTextExtractor.entity(u, at: i)
                 if let scalar {
-                    if current().hidden { hidden.scalar(scalar) } else { visible.scalar(scalar) }
+                    if inHidden { hidden.scalar(scalar) } else { visible.scalar(scalar) }
                     lastWasWordChar = scalar > 0x7F || (scalar < 0x80 && HTMLTextExtractor.isWordByte(UInt8(scalar)))
                     i += length
                     continue
                 }
             }
-            emit(b, &visible, &hidden, current().hidden)
+            emit(b, &visible, &hidden, inHidden)
             lastWasWordChar = HTMLTextExtractor.isWordByte(b)
             i += 1
         }
@@ -245,33 +251,6 @@ public struct HTMLTextExtractor: Sendable {
     }
 
     // MARK: Lexing helpers
-
-    enum Kind { case inline, block, lineBreak, raw, image, form, iframe }
-
-    static func kind(of name: [UInt8]) -> Kind {
-        switch String(decoding: name, as: UTF8.self) {
-        case "script", "style", "template", "xml", "noembed", "object", "applet": return .raw
-        case "br", "hr": return .lineBreak
-        case "img": return .image
-        case "form": return .form
-        case "iframe", "frame": return .iframe
-        case "p", "div", "tr", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
-             "title", "dl", "dt", "dd", "center", "section", "article", "header", "footer", "address", "td", "th",
-             "tbody", "thead", "html", "body", "head", "option", "select", "fieldset", "legend", "caption", "nav",
-             "main", "aside", "figure", "figcaption":
-            return .block
-        default: return .inline
-        }
-    }
-
-    static func isVoid(_ name: [UInt8]) -> Bool {
-        switch String(decoding: name, as: UTF8.self) {
-        case "br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "param", "source", "track",
-             "wbr", "keygen":
-            return true
-        default: return false
-        }
-    }
 
     @inline(__always)
     static func isWordByte(_ b: UInt8) -> Bool { ASCII.isAlpha(b) || ASCII.isDigit(b) || b >= 0x80 }
@@ -295,18 +274,19 @@ public struct HTMLTextExtractor: Sendable {
         return u.count
     }
 
-    /// Attribute names (lower-cased) and values (entities decoded) between `from` and `to`.
-    static func attributes(_ u: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> [(String, String)] {
-        var out: [(String, String)] = []
+    /// Calls `body` with each attribute's name and the byte range of its raw value (quotes removed; decode
+    /// it with ``decodeEntities(_:)`` only when it is used), for attributes between `from` and `to`.
+    static func forEachAttribute(_ u: UnsafeBufferPointer<UInt8>, from: Int, to: Int, _ body: (TagName, Range<Int>) -> Void) {
         var i = from
-        while i < to, out.count < 64 {
+        var count = 0
+        while i < to, count < 64 {
             while i < to, ASCII.isWhitespace(u[i]) || u[i] == UInt8(ascii: "/") { i += 1 }
             let nameStart = i
             while i < to, !ASCII.isWhitespace(u[i]), u[i] != ASCII.equals, u[i] != UInt8(ascii: ">") { i += 1 }
             guard i > nameStart else { break }
-            let name = String(decoding: u[nameStart..<i].map(ASCII.lower), as: UTF8.self)
+            let name = TagName(u, nameStart..<i)
             while i < to, ASCII.isWhitespace(u[i]) { i += 1 }
-            var value = ""
+            var value = i..<i
             if i < to, u[i] == ASCII.equals {
                 i += 1
                 while i < to, ASCII.isWhitespace(u[i]) { i += 1 }
@@ -315,17 +295,17 @@ public struct HTMLTextExtractor: Sendable {
                     let s = i + 1
                     var e = s
                     while e < to, u[e] != q { e += 1 }
-                    value = decodeEntities(UnsafeBufferPointer(rebasing: u[s..<e]))
+                    value = s..<e
                     i = min(e + 1, to)
                 } else {
                     let s = i
                     while i < to, !ASCII.isWhitespace(u[i]) { i += 1 }
-                    value = decodeEntities(UnsafeBufferPointer(rebasing: u[s..<i]))
+                    value = s..<i
                 }
             }
-            out.append((name, value.trimmingBlanks()))
+            body(name, value)
+            count += 1
         }
-        return out
     }
 
     static func decodeEntities(_ u: UnsafeBufferPointer<UInt8>) -> String {
@@ -416,24 +396,5 @@ public struct HTMLTextExtractor: Sendable {
         func channel(_ c: UInt32, _ shift: UInt32) -> Int { Int((c >> shift) & 0xFF) }
         let d = abs(channel(a, 16) - channel(b, 16)) + abs(channel(a, 8) - channel(b, 8)) + abs(channel(a, 0) - channel(b, 0))
         return d <= 24
-    }
-}
-
-@inline(__always)
-func appendUTF8(_ out: inout [UInt8], _ v: UInt32) {
-    switch v {
-    case 0..<0x80: out.append(UInt8(v))
-    case 0x80..<0x800:
-        out.append(UInt8(0xC0 | (v >> 6)))
-        out.append(UInt8(0x80 | (v & 0x3F)))
-    case 0x800..<0x10000:
-        out.append(UInt8(0xE0 | (v >> 12)))
-        out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
-        out.append(UInt8(0x80 | (v & 0x3F)))
-    default:
-        out.append(UInt8(0xF0 | (v >> 18)))
-        out.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
-        out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
-        out.append(UInt8(0x80 | (v & 0x3F)))
     }
 }

@@ -52,35 +52,60 @@ public struct Tokenizer: Sendable {
     }
 
     public func hash(_ u: UnsafeRawBufferPointer, seed: UInt64, into features: inout [UInt64]) {
-        let limit = features.count + options.maxFeatures
+        let n = u.count
+        let k = options.charNGram
+        let grams = k > 0 && k <= 8 && n >= k
+        // At most one unigram and one bigram per word (a word takes at least two bytes with its separator,
+        // or is the last one), and one n-gram per byte.
+        let bound = min(options.maxFeatures, n + 2 + (grams ? n : 0))
+        guard n > 0, bound > 0 else { return }
+        let produced = [UInt64](unsafeUninitializedCapacity: bound) { out, count in
+            count = hashWords(u, seed: seed, into: out.baseAddress!, capacity: bound)
+            if grams { count += hashGrams(u, k: k, seed: seed, into: out.baseAddress! + count, capacity: bound - count) }
+        }
+        features.append(contentsOf: produced)
+    }
+
+    /// Word unigrams and bigrams; returns how many were written.
+    private func hashWords(_ u: UnsafeRawBufferPointer, seed: UInt64, into out: UnsafeMutablePointer<UInt64>, capacity: Int) -> Int {
         let n = u.count
         let bigrams = options.wordNGrams.contains(2)
         let unigrams = options.wordNGrams.contains(1)
         let bigramSeed = seed &+ 0x5151
+        var count = 0
         var previous: UInt64? = nil
         var i = 0
-        while i < n, features.count < limit {
+        while i < n, count < capacity {
             // Word characters: ASCII letters and digits, and every non-ASCII byte (letters of other scripts;
             // normalised text has no non-ASCII punctuation worth splitting on).
-            let b = u[i]
-            guard Tokenizer.isWordByte(b) else { i += 1; continue }
-            var e = i
+            guard Tokenizer.isWordByte(u[i]) else { i += 1; continue }
+            var e = i + 1
             while e < n, Tokenizer.isWordByte(u[e]) { e += 1 }
             let length = min(e - i, options.maxWordBytes)
             let h = FeatureHash.xxh64(UnsafeRawBufferPointer(rebasing: u[i..<(i + length)]), seed: seed)
-            if unigrams, features.count < limit { features.append(h) }
-            if bigrams, let p = previous, features.count < limit { features.append(FeatureHash.combine(p, h) ^ bigramSeed) }
+            if unigrams {
+                out[count] = h
+                count += 1
+            }
+            if bigrams, let p = previous, count < capacity {
+                out[count] = FeatureHash.combine(p, h) ^ bigramSeed
+                count += 1
+            }
             previous = h
             i = e
         }
-        let k = options.charNGram
-        guard k > 0, k <= 8, n >= k else { return }
+        return count
+    }
+
+    /// Byte n-grams of length `k` over the text with each run of non-word bytes collapsed to one space.
+    private func hashGrams(_ u: UnsafeRawBufferPointer, k: Int, seed: UInt64, into out: UnsafeMutablePointer<UInt64>, capacity: Int) -> Int {
         let gramSeed = (seed ^ 0xC4A2_0000) &* 0x9E37_79B1_85EB_CA87
         let mask: UInt64 = k == 8 ? ~0 : (1 << UInt64(8 * k)) - 1
         var window: UInt64 = 0
         var filled = 0
+        var count = 0
         var lastWasSpace = true
-        for j in 0..<n where features.count < limit {
+        for j in 0..<u.count {
             var b = u[j]
             // Collapse whitespace runs and punctuation to one space so n-grams see word shapes.
             if !Tokenizer.isWordByte(b) {
@@ -93,13 +118,16 @@ public struct Tokenizer: Sendable {
             window = ((window << 8) | UInt64(b)) & mask
             filled += 1
             if filled >= k {
+                guard count < capacity else { break }
                 var x = window &* 0xFF51_AFD7_ED55_8CCD ^ gramSeed
                 x ^= x >> 33
                 x = x &* 0xC4CE_B9FE_1A85_EC53
                 x ^= x >> 33
-                features.append(x)
+                out[count] = x
+                count += 1
             }
         }
+        return count
     }
 
     @inline(__always)

@@ -1,28 +1,20 @@
-/// Finds URLs in plain text: `scheme://...` for http, https and ftp, `www.` hosts, and `mailto:` addresses.
-/// Trailing punctuation is dropped; a closing bracket is kept only when the URL opened one.
+/// Finds URLs in plain text: `scheme://...` for http, https and ftp (and the defanged `hxxp://`), `www.`
+/// hosts, and `mailto:` addresses. Trailing punctuation is dropped; a closing bracket is kept only when the
+/// URL opened one.
 public enum URLExtractor {
     public static func extract(from text: String, source: ExtractedURL.Source = .text, limit: Int = 1_000) -> [ExtractedURL] {
-        var found: [ExtractedURL] = []
-        let u = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { extract(from: $0, source: source, limit: limit) }
+    }
+
+    public static func extract(from u: UnsafeBufferPointer<UInt8>, source: ExtractedURL.Source = .text, limit: Int = 1_000) -> [ExtractedURL] {
+        let starts = candidateStarts(u)
+        guard !starts.isEmpty else { return [] }
         let n = u.count
+        var found: [ExtractedURL] = []
         var i = 0
-        while i < n, found.count < limit {
-            let b = ASCII.lower(u[i])
-            guard b == UInt8(ascii: "h") || b == UInt8(ascii: "w") || b == UInt8(ascii: "f") || b == UInt8(ascii: "m") else {
-                i += 1
-                continue
-            }
-            let atWordStart = i == 0 || !(ASCII.isAlpha(u[i - 1]) || ASCII.isDigit(u[i - 1]))
-            guard atWordStart else { i += 1; continue }
-            var start: Int? = nil
-            if matches(u, i, "http://") || matches(u, i, "https://") || matches(u, i, "ftp://") || matches(u, i, "hxxp://") {
-                start = i
-            } else if matches(u, i, "www."), i + 4 < n, ASCII.isAlpha(u[i + 4]) || ASCII.isDigit(u[i + 4]) {
-                start = i
-            } else if matches(u, i, "mailto:") {
-                start = i
-            }
-            guard let s = start else { i += 1; continue }
+        for s in starts where s >= i {
+            guard found.count < limit else { break }
             var e = s
             var parens = 0
             while e < n {
@@ -51,12 +43,36 @@ public enum URLExtractor {
         return found
     }
 
-    @inline(__always)
-    private static func matches(_ u: [UInt8], _ i: Int, _ lowerPrefix: StaticString) -> Bool {
-        let n = lowerPrefix.utf8CodeUnitCount
-        guard i + n <= u.count else { return false }
-        let p = lowerPrefix.utf8Start
-        for k in 0..<n where ASCII.lower(u[i + k]) != p[k] { return false }
-        return true
+    /// Where a URL may start, in order: found from each `:` (a scheme before it) and each `.` (`www` before
+    /// it) rather than by testing every byte.
+    static func candidateStarts(_ u: UnsafeBufferPointer<UInt8>) -> [Int] {
+        let n = u.count
+        var starts: [Int] = []
+        func atWordStart(_ s: Int) -> Bool { s == 0 || !(ASCII.isAlpha(u[s - 1]) || ASCII.isDigit(u[s - 1])) }
+        var c = u.firstIndex(of: ASCII.colon, from: 0, end: n)
+        while c < n {
+            for (scheme, length) in schemes where c >= length {
+                let s = c - length
+                if u.hasPrefixIgnoringCase(scheme, at: s, end: n), atWordStart(s) {
+                    starts.append(s)
+                    break
+                }
+            }
+            c = u.firstIndex(of: ASCII.colon, from: c + 1, end: n)
+        }
+        let colonStarts = starts.count
+        var d = u.firstIndex(of: UInt8(ascii: "."), from: 0, end: n)
+        while d < n {
+            if d >= 3, d + 1 < n, ASCII.isAlpha(u[d + 1]) || ASCII.isDigit(u[d + 1]),
+               u.hasPrefixIgnoringCase("www.", at: d - 3, end: n), atWordStart(d - 3) {
+                starts.append(d - 3)
+            }
+            d = u.firstIndex(of: UInt8(ascii: "."), from: d + 1, end: n)
+        }
+        if colonStarts > 0 && starts.count > colonStarts { starts.sort() }
+        return starts
     }
+
+    /// Each scheme with the length of what precedes its `:`.
+    private static let schemes: [(StaticString, Int)] = [("http://", 4), ("https://", 5), ("ftp://", 3), ("hxxp://", 4), ("mailto:", 6)]
 }

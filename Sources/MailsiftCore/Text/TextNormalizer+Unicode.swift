@@ -1,0 +1,206 @@
+import Foundation
+
+/// The steps that only non-ASCII text needs: NFKC, format characters, confusables, diacritics, full case
+/// folding.
+extension TextNormalizer {
+    /// NFKC, applied only to the runs of non-ASCII bytes that hold a scalar NFKC can change (with the ASCII
+    /// byte before each run, which a combining mark may compose with). ASCII is stable under NFKC and never
+    /// composes with what precedes it, so normalising run by run equals normalising the whole text.
+    /// No-break spaces become spaces directly (common in legitimate mail, so not counted as obfuscation).
+    func compatibilityFold(_ bytes: inout [UInt8], _ signals: inout ObfuscationSignals) {
+        var out: [UInt8] = []
+        var copied = 0
+        var changed = false
+        bytes.withUnsafeBufferPointer { u in
+            let n = u.count
+            var i = 0
+            while i < n {
+                guard u[i] >= 0x80 else { i += 1; continue }
+                let runStart = i
+                var full = false
+                var spaces = false
+                while i < n, u[i] >= 0x80 {
+                    let (v, l) = UTF8Bytes.decode(u, at: i)
+                    if v == 0xA0 { spaces = true } else if !TextNormalizer.isStableUnderNFKC(v) { full = true }
+                    i += l
+                }
+                guard full || spaces else { continue }
+                let segmentStart = runStart > 0 ? runStart - 1 : runStart
+                if out.isEmpty { out.reserveCapacity(n + 16) }
+                out.append(contentsOf: u[copied..<segmentStart])
+                copied = i
+                if full {
+                    let segment = String(decoding: u[segmentStart..<i], as: UTF8.self)
+                    let folded = segment.precomposedStringWithCompatibilityMapping
+                    if folded != segment { changed = true }
+                    out.append(contentsOf: folded.utf8)
+                } else {
+                    var k = segmentStart
+                    while k < i {
+                        if u[k] == 0xC2, k + 1 < i, u[k + 1] == 0xA0 {
+                            out.append(ASCII.space)
+                            k += 2
+                        } else {
+                            out.append(u[k])
+                            k += 1
+                        }
+                    }
+                }
+            }
+            if copied > 0 { out.append(contentsOf: u[copied..<n]) }
+        }
+        if copied > 0 { bytes = out }
+        if changed { signals.compatibilityChanged = true }
+    }
+
+    /// Format-character removal, confusables and diacritics per word, and full case folding, over scalars.
+    func unicodeSteps(_ bytes: inout [UInt8], _ signals: inout ObfuscationSignals) {
+        var scalars: [UInt32] = []
+        scalars.reserveCapacity(bytes.count)
+        let removeFormat = options.contains(.removeFormatCharacters)
+        bytes.withUnsafeBufferPointer { u in
+            var i = 0
+            while i < u.count {
+                let (v, l) = UTF8Bytes.decode(u, at: i)
+                i += l
+                if removeFormat, v >= 0xAD, let s = Unicode.Scalar(v), TextNormalizer.isFormatCharacter(s) {
+                    signals.formatCharacters += 1
+                    continue
+                }
+                scalars.append(v)
+            }
+        }
+        if options.contains(.mapConfusables) || options.contains(.foldDiacritics) { mapWords(&scalars, &signals) }
+        if options.contains(.caseFold) { caseFold(&scalars) }
+        bytes.removeAll(keepingCapacity: true)
+        for v in scalars { appendUTF8(&bytes, v) }
+    }
+
+    /// Whether NFKC leaves `v` alone in any context: it has no compatibility or canonical decomposition and
+    /// never composes with what precedes it. Measured once with Foundation for U+0080..U+2FFF; CJK
+    /// ideographs and Hangul syllables are stable; anything else is treated as possibly changing.
+    static func isStableUnderNFKC(_ v: UInt32) -> Bool {
+        if v < 0x3000 { return stableBelow3000[Int(v >> 6)] & (1 << (v & 63)) != 0 }
+        return (0x4E00...0x9FFF).contains(v) || (0xAC00...0xD7A3).contains(v)
+    }
+
+    private static let stableBelow3000: [UInt64] = {
+        var bits = [UInt64](repeating: 0, count: 0x3000 / 64)
+        for v in UInt32(0)..<0x3000 {
+            guard let s = Unicode.Scalar(v) else { continue }
+            // Scripts whose vowel signs and jamo compose with a preceding starter.
+            if (0x0900...0x0DFF).contains(v) || (0x1000...0x11FF).contains(v) || (0x1B00...0x1B7F).contains(v) { continue }
+            guard s.properties.canonicalCombiningClass == .notReordered else { continue }
+            let text = String(s)
+            guard text.precomposedStringWithCompatibilityMapping == text,
+                  text.decomposedStringWithCanonicalMapping.unicodeScalars.count == 1 else { continue }
+            bits[Int(v >> 6)] |= 1 << (v & 63)
+        }
+        return bits
+    }()
+
+    static func isFormatCharacter(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x200B...0x200F, 0x202A...0x202E,
+             0x2060...0x206F, 0x3164, 0xFE00...0xFE0F, 0xFEFF, 0xFFA0, 0xE0000...0xE0FFF:
+            return true
+        default:
+            // Every other format character lies at U+0600 or above; skip the property lookup below it.
+            return s.value >= 0x600 && s.properties.generalCategory == .format
+        }
+    }
+
+    /// Per word: confusables to Latin where scripts mix (or where a wholly lookalike word sits in Latin
+    /// text), and diacritics off Latin letters.
+    func mapWords(_ s: inout [UInt32], _ signals: inout ObfuscationSignals) {
+        var latinTotal = 0
+        var otherTotal = 0
+        for v in s {
+            switch Confusables.script(v) {
+            case .latin: latinTotal += 1
+            case .cyrillic, .greek: otherTotal += 1
+            case .other: break
+            }
+        }
+        let mostlyLatin = latinTotal > otherTotal * 2
+        var i = 0
+        while i < s.count {
+            guard TextNormalizer.isWordScalar(s[i]) else { i += 1; continue }
+            var e = i
+            var latin = 0
+            var other = 0
+            var allConfusable = true
+            while e < s.count, TextNormalizer.isWordScalar(s[e]) {
+                switch Confusables.script(s[e]) {
+                case .latin: latin += 1
+                case .cyrillic, .greek:
+                    other += 1
+                    if Confusables.toLatin[s[e]] == nil { allConfusable = false }
+                case .other: break
+                }
+                e += 1
+            }
+            let mixed = latin > 0 && other > 0
+            if options.contains(.mapConfusables), other > 0, mixed || (allConfusable && mostlyLatin) {
+                if mixed { signals.mixedScriptWords += 1 }
+                for k in i..<e {
+                    if let l = Confusables.toLatin[s[k]] {
+                        s[k] = UInt32(l)
+                        signals.confusablesMapped += 1
+                    }
+                }
+            }
+            if options.contains(.foldDiacritics) {
+                for k in i..<e where s[k] >= 0xC0 && s[k] < 0x250 {
+                    let base = TextNormalizer.diacriticBase[Int(s[k] - 0xC0)]
+                    if base != 0 {
+                        s[k] = UInt32(base)
+                        signals.diacriticsFolded += 1
+                    }
+                }
+            }
+            i = e
+        }
+    }
+
+    /// Base letters of U+00C0..U+024F (0 where the letter has no ASCII base), from canonical decomposition.
+    static let diacriticBase: [UInt8] = {
+        var table = [UInt8](repeating: 0, count: 0x250 - 0xC0)
+        for v in UInt32(0xC0)..<0x250 {
+            guard let scalar = Unicode.Scalar(v) else { continue }
+            let decomposed = String(scalar).decomposedStringWithCanonicalMapping.unicodeScalars
+            if let first = decomposed.first, first.value < 0x80, ASCII.isAlpha(UInt8(first.value)), decomposed.count > 1 {
+                table[Int(v - 0xC0)] = UInt8(first.value)
+            }
+        }
+        // Letters without a decomposition but with an obvious base.
+        for (v, c) in [(0xD8, "O"), (0xF8, "o"), (0x141, "L"), (0x142, "l"), (0x110, "D"), (0x111, "d"), (0x131, "i")] as [(Int, Character)] {
+            table[v - 0xC0] = c.asciiValue!
+        }
+        return table
+    }()
+
+    func caseFold(_ s: inout [UInt32]) {
+        var out: [UInt32] = []
+        out.reserveCapacity(s.count)
+        for v in s {
+            if v < 0x80 {
+                out.append(v >= 0x41 && v <= 0x5A ? v | 0x20 : v)
+            } else if let scalar = Unicode.Scalar(v) {
+                let props = scalar.properties
+                if props.changesWhenLowercased {
+                    for l in props.lowercaseMapping.unicodeScalars { out.append(l.value) }
+                } else {
+                    out.append(v)
+                }
+            }
+        }
+        s = out
+    }
+
+    @inline(__always)
+    static func isWordScalar(_ v: UInt32) -> Bool {
+        if v < 0x80 { return ASCII.isAlpha(UInt8(v)) || ASCII.isDigit(UInt8(v)) }
+        return Unicode.Scalar(v)?.properties.isAlphabetic ?? false
+    }
+}
