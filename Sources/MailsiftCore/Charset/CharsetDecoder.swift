@@ -81,21 +81,7 @@ public enum CharsetDecoder {
     }
 
     @inline(__always)
-    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = bytes.baseAddress else { return true }
-        let n = bytes.count
-        var i = 0
-        let raw = UnsafeRawPointer(base)
-        while i + 8 <= n {
-            if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
-            i += 8
-        }
-        while i < n {
-            if base[i] >= 0x80 { return false }
-            i += 1
-        }
-        return true
-    }
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool { UTF8Bytes.isASCII(bytes) }
 
     /// Windows-1252 to String; the five bytes it leaves undefined map to the C1 controls, as in WHATWG.
     static func windows1252(_ bytes: UnsafeBufferPointer<UInt8>) -> String {

@@ -73,6 +73,7 @@ public struct HTMLTextExtractor: Sendable {
         stats.htmlBytes = u.count
         visible.bytes.reserveCapacity(u.count / 2)
         var stack: [Element] = []
+        var attributes: [(TagName, Range<Int>)] = []
         var inHidden = false // whether the innermost open element is hidden
         var openAnchor: (href: String, textStart: Int)? = nil
         var lastWasWordChar = false
@@ -84,7 +85,14 @@ public struct HTMLTextExtractor: Sendable {
             return (top.hidden, top.color, top.background)
         }
         func attributeString(_ r: Range<Int>) -> String {
-            HTMLTextExtractor.decodeEntities(UnsafeBufferPointer(rebasing: u[r])).trimmingBlanks()
+            var lo = r.lowerBound
+            var hi = r.upperBound
+            while lo < hi, ASCII.isWhitespace(u[lo]) { lo += 1 }
+            while hi > lo, ASCII.isWhitespace(u[hi - 1]) { hi -= 1 }
+            let value = HTMLTextExtractor.decodeEntities(UnsafeBufferPointer(rebasing: u[lo..<hi]))
+            // An entity may still decode to a blank at an end.
+            guard let first = value.utf8.first, let last = value.utf8.last, ASCII.isWhitespace(first) || ASCII.isWhitespace(last) else { return value }
+            return value.trimmingBlanks()
         }
 
         func closeAnchor() {
@@ -149,7 +157,8 @@ public struct HTMLTextExtractor: Sendable {
                 let state = current()
                 var element = Element(name: name, hidden: state.hidden, color: state.color, background: state.background)
                 var hidesHere = false
-                HTMLTextExtractor.forEachAttribute(u, from: nameEnd, to: tagEnd) { key, value in
+                HTMLTextExtractor.attributes(u, from: nameEnd, to: tagEnd, into: &attributes)
+                for (key, value) in attributes {
                     switch key {
                     case .style:
                         let style = CSSInlineStyle(parsing: attributeString(value))
@@ -274,12 +283,13 @@ public struct HTMLTextExtractor: Sendable {
         return u.count
     }
 
-    /// Calls `body` with each attribute's name and the byte range of its raw value (quotes removed; decode
-    /// it with ``decodeEntities(_:)`` only when it is used), for attributes between `from` and `to`.
-    static func forEachAttribute(_ u: UnsafeBufferPointer<UInt8>, from: Int, to: Int, _ body: (TagName, Range<Int>) -> Void) {
+    /// Each attribute's name and the byte range of its raw value (quotes removed; decode it with
+    /// ``decodeEntities(_:)`` only when it is used), for attributes between `from` and `to`, into `out`
+    /// (cleared first; the caller reuses it from tag to tag).
+    static func attributes(_ u: UnsafeBufferPointer<UInt8>, from: Int, to: Int, into out: inout [(TagName, Range<Int>)]) {
+        out.removeAll(keepingCapacity: true)
         var i = from
-        var count = 0
-        while i < to, count < 64 {
+        while i < to, out.count < 64 {
             while i < to, ASCII.isWhitespace(u[i]) || u[i] == UInt8(ascii: "/") { i += 1 }
             let nameStart = i
             while i < to, !ASCII.isWhitespace(u[i]), u[i] != ASCII.equals, u[i] != UInt8(ascii: ">") { i += 1 }
@@ -303,8 +313,7 @@ public struct HTMLTextExtractor: Sendable {
                     value = s..<i
                 }
             }
-            body(name, value)
-            count += 1
+            out.append((name, value))
         }
     }
 

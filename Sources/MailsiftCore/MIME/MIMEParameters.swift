@@ -122,11 +122,15 @@ public struct MIMEParameters: Sendable, Hashable {
 }
 
 extension Substring {
+    /// Without leading and trailing spaces, tabs, CRs and LFs (by byte, so a CRLF pair, one `Character`,
+    /// is trimmed too).
     func trimmingBlanks() -> Substring {
-        var s = self
-        while let f = s.first, f == " " || f == "\t" || f == "\r" || f == "\n" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\r" || l == "\n" { s = s.dropLast() }
-        return s
+        let u = utf8
+        var lo = u.startIndex
+        var hi = u.endIndex
+        while lo < hi, ASCII.isWhitespace(u[lo]) { lo = u.index(after: lo) }
+        while hi > lo, ASCII.isWhitespace(u[u.index(before: hi)]) { hi = u.index(before: hi) }
+        return self[lo..<hi]
     }
 }
 

@@ -53,27 +53,165 @@ extension TextNormalizer {
         if changed { signals.compatibilityChanged = true }
     }
 
-    /// Format-character removal, confusables and diacritics per word, and full case folding, over scalars.
+    /// Format-character removal, then per word: confusables and diacritics, and full case folding. Words
+    /// of ASCII letters and digits (most words even in non-ASCII text) are only lower-cased; a word with a
+    /// non-ASCII letter is decoded to scalars and mapped as a whole.
     func unicodeSteps(_ bytes: inout [UInt8], _ signals: inout ObfuscationSignals) {
-        var scalars: [UInt32] = []
-        scalars.reserveCapacity(bytes.count)
-        let removeFormat = options.contains(.removeFormatCharacters)
+        if options.contains(.removeFormatCharacters) { removeFormatCharacters(&bytes, &signals) }
+        let mapping = options.contains(.mapConfusables) || options.contains(.foldDiacritics)
+        let fold = options.contains(.caseFold)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 16)
+        bytes.withUnsafeBufferPointer { u in
+            let n = u.count
+            var mostlyLatin: Bool? = nil
+            var word: [UInt32] = []
+            var i = 0
+            while i < n {
+                let b = u[i]
+                if b < 0x80 && !(ASCII.isAlpha(b) || ASCII.isDigit(b)) {
+                    out.append(b)
+                    i += 1
+                    continue
+                }
+                var e = i
+                var asciiOnly = true
+                while e < n {
+                    let c = u[e]
+                    if c < 0x80 {
+                        guard ASCII.isAlpha(c) || ASCII.isDigit(c) else { break }
+                        e += 1
+                    } else {
+                        let (v, l) = UTF8Bytes.decode(u, at: e)
+                        guard TextNormalizer.isWordScalar(v) else { break }
+                        asciiOnly = false
+                        e += l
+                    }
+                }
+                if e == i {
+                    // A non-ASCII scalar that is not a letter: only case folding applies.
+                    let (v, l) = UTF8Bytes.decode(u, at: i)
+                    if fold { TextNormalizer.appendLowercased(v, to: &out) } else { out.append(contentsOf: u[i..<(i + l)]) }
+                    i += l
+                    continue
+                }
+                if asciiOnly {
+                    if fold { for k in i..<e { out.append(ASCII.lower(u[k])) } } else { out.append(contentsOf: u[i..<e]) }
+                    i = e
+                    continue
+                }
+                word.removeAll(keepingCapacity: true)
+                var k = i
+                while k < e {
+                    let (v, l) = UTF8Bytes.decode(u, at: k)
+                    word.append(v)
+                    k += l
+                }
+                if mapping {
+                    mapWord(&word, &signals) {
+                        if let known = mostlyLatin { return known }
+                        let computed = TextNormalizer.isMostlyLatin(u)
+                        mostlyLatin = computed
+                        return computed
+                    }
+                }
+                for v in word {
+                    if fold { TextNormalizer.appendLowercased(v, to: &out) } else { appendUTF8(&out, v) }
+                }
+                i = e
+            }
+        }
+        bytes = out
+    }
+
+    /// Removes zero-width and other format characters (before words are found, so `vi\u{200B}agra` is one).
+    func removeFormatCharacters(_ bytes: inout [UInt8], _ signals: inout ObfuscationSignals) {
+        var out: [UInt8] = []
+        var copied = 0
+        var removed = 0
         bytes.withUnsafeBufferPointer { u in
             var i = 0
             while i < u.count {
+                guard u[i] >= 0xC2 else { i += 1; continue }
                 let (v, l) = UTF8Bytes.decode(u, at: i)
-                i += l
-                if removeFormat, v >= 0xAD, let s = Unicode.Scalar(v), TextNormalizer.isFormatCharacter(s) {
-                    signals.formatCharacters += 1
-                    continue
+                if v >= 0xAD, let s = Unicode.Scalar(v), TextNormalizer.isFormatCharacter(s) {
+                    if out.isEmpty { out.reserveCapacity(u.count) }
+                    out.append(contentsOf: u[copied..<i])
+                    copied = i + l
+                    removed += 1
                 }
-                scalars.append(v)
+                i += l
+            }
+            if removed > 0 { out.append(contentsOf: u[copied...]) }
+        }
+        if removed > 0 {
+            bytes = out
+            signals.formatCharacters += removed
+        }
+    }
+
+    /// Whether Latin letters outnumber Cyrillic and Greek ones more than two to one in the whole text.
+    static func isMostlyLatin(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+        var latin = 0
+        var other = 0
+        var i = 0
+        while i < u.count {
+            let (v, l) = UTF8Bytes.decode(u, at: i)
+            switch Confusables.script(v) {
+            case .latin: latin += 1
+            case .cyrillic, .greek: other += 1
+            case .other: break
+            }
+            i += l
+        }
+        return latin > other * 2
+    }
+
+    /// One word's confusables to Latin where scripts mix (or where a wholly lookalike word sits in mostly
+    /// Latin text), and diacritics off Latin letters.
+    func mapWord(_ s: inout [UInt32], _ signals: inout ObfuscationSignals, mostlyLatin: () -> Bool) {
+        var latin = 0
+        var other = 0
+        var allConfusable = true
+        for v in s {
+            switch Confusables.script(v) {
+            case .latin: latin += 1
+            case .cyrillic, .greek:
+                other += 1
+                if Confusables.toLatin[v] == nil { allConfusable = false }
+            case .other: break
             }
         }
-        if options.contains(.mapConfusables) || options.contains(.foldDiacritics) { mapWords(&scalars, &signals) }
-        if options.contains(.caseFold) { caseFold(&scalars) }
-        bytes.removeAll(keepingCapacity: true)
-        for v in scalars { appendUTF8(&bytes, v) }
+        let mixed = latin > 0 && other > 0
+        if options.contains(.mapConfusables), other > 0, mixed || (allConfusable && mostlyLatin()) {
+            if mixed { signals.mixedScriptWords += 1 }
+            for k in s.indices {
+                if let l = Confusables.toLatin[s[k]] {
+                    s[k] = UInt32(l)
+                    signals.confusablesMapped += 1
+                }
+            }
+        }
+        if options.contains(.foldDiacritics) {
+            for k in s.indices where s[k] >= 0xC0 && s[k] < 0x250 {
+                let base = TextNormalizer.diacriticBase[Int(s[k] - 0xC0)]
+                if base != 0 {
+                    s[k] = UInt32(base)
+                    signals.diacriticsFolded += 1
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func appendLowercased(_ v: UInt32, to out: inout [UInt8]) {
+        if v < 0x80 {
+            out.append(ASCII.lower(UInt8(v)))
+        } else if let scalar = Unicode.Scalar(v), scalar.properties.changesWhenLowercased {
+            for l in scalar.properties.lowercaseMapping.unicodeScalars { appendUTF8(&out, l.value) }
+        } else {
+            appendUTF8(&out, v)
+        }
     }
 
     /// Whether NFKC leaves `v` alone in any context: it has no compatibility or canonical decomposition and
@@ -110,59 +248,6 @@ extension TextNormalizer {
         }
     }
 
-    /// Per word: confusables to Latin where scripts mix (or where a wholly lookalike word sits in Latin
-    /// text), and diacritics off Latin letters.
-    func mapWords(_ s: inout [UInt32], _ signals: inout ObfuscationSignals) {
-        var latinTotal = 0
-        var otherTotal = 0
-        for v in s {
-            switch Confusables.script(v) {
-            case .latin: latinTotal += 1
-            case .cyrillic, .greek: otherTotal += 1
-            case .other: break
-            }
-        }
-        let mostlyLatin = latinTotal > otherTotal * 2
-        var i = 0
-        while i < s.count {
-            guard TextNormalizer.isWordScalar(s[i]) else { i += 1; continue }
-            var e = i
-            var latin = 0
-            var other = 0
-            var allConfusable = true
-            while e < s.count, TextNormalizer.isWordScalar(s[e]) {
-                switch Confusables.script(s[e]) {
-                case .latin: latin += 1
-                case .cyrillic, .greek:
-                    other += 1
-                    if Confusables.toLatin[s[e]] == nil { allConfusable = false }
-                case .other: break
-                }
-                e += 1
-            }
-            let mixed = latin > 0 && other > 0
-            if options.contains(.mapConfusables), other > 0, mixed || (allConfusable && mostlyLatin) {
-                if mixed { signals.mixedScriptWords += 1 }
-                for k in i..<e {
-                    if let l = Confusables.toLatin[s[k]] {
-                        s[k] = UInt32(l)
-                        signals.confusablesMapped += 1
-                    }
-                }
-            }
-            if options.contains(.foldDiacritics) {
-                for k in i..<e where s[k] >= 0xC0 && s[k] < 0x250 {
-                    let base = TextNormalizer.diacriticBase[Int(s[k] - 0xC0)]
-                    if base != 0 {
-                        s[k] = UInt32(base)
-                        signals.diacriticsFolded += 1
-                    }
-                }
-            }
-            i = e
-        }
-    }
-
     /// Base letters of U+00C0..U+024F (0 where the letter has no ASCII base), from canonical decomposition.
     static let diacriticBase: [UInt8] = {
         var table = [UInt8](repeating: 0, count: 0x250 - 0xC0)
@@ -179,24 +264,6 @@ extension TextNormalizer {
         }
         return table
     }()
-
-    func caseFold(_ s: inout [UInt32]) {
-        var out: [UInt32] = []
-        out.reserveCapacity(s.count)
-        for v in s {
-            if v < 0x80 {
-                out.append(v >= 0x41 && v <= 0x5A ? v | 0x20 : v)
-            } else if let scalar = Unicode.Scalar(v) {
-                let props = scalar.properties
-                if props.changesWhenLowercased {
-                    for l in props.lowercaseMapping.unicodeScalars { out.append(l.value) }
-                } else {
-                    out.append(v)
-                }
-            }
-        }
-        s = out
-    }
 
     @inline(__always)
     static func isWordScalar(_ v: UInt32) -> Bool {

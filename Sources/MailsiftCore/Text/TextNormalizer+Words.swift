@@ -13,6 +13,9 @@ extension TextNormalizer {
             // Scan separators; a candidate is `single SEP single`, checked on the bytes around it.
             while p + 1 < n {
                 let sep = u[p]
+                // A run of at least three singles has the same separator two bytes on (`s.p.`), unless the
+                // middle one is non-ASCII: a cheap, rarely true test before the others.
+                guard p + 2 < n, u[p + 2] == sep || u[p + 1] >= 0x80 else { p += 1; continue }
                 guard TextNormalizer.isJoinSeparator(sep), TextNormalizer.mayBeSingle(u, before: p),
                       TextNormalizer.mayBeSingle(u, after: p) else { p += 1; continue }
                 let first = UTF8Bytes.start(before: p, in: u)
@@ -146,10 +149,33 @@ extension TextNormalizer {
         b < 64 ? (0x01BB_0012_0000_0000 as UInt64) >> b & 1 != 0 : b < 128 && (0x1000_0000_0000_0001 as UInt64) >> (b - 64) & 1 != 0
     }
 
+    /// Index of the next leet byte at or after `from` (or the count). Eight bytes at a time: a word with
+    /// no ASCII digit, `!`, `$`, `@` or `|` is skipped without looking at its bytes one by one.
     static func nextLeetByte(_ m: UnsafeMutableBufferPointer<UInt8>, from: Int) -> Int {
+        let n = m.count
+        guard let base = m.baseAddress else { return n }
+        let raw = UnsafeRawPointer(base)
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZeroByte(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
         var i = from
-        while i < m.count, !isLeetByte(m[i]) { i += 1 }
-        return i
+        while true {
+            while i + 8 <= n {
+                let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let low = w & ~highs // high bits cleared so the additions below cannot carry across bytes
+                let digit = (low &+ ones &* (0x80 - 0x30)) & ~(low &+ ones &* (0x80 - 0x3A)) & ~w & highs
+                if digit != 0 || hasZeroByte(w ^ (ones &* 0x40)) || hasZeroByte(w ^ (ones &* 0x24))
+                    || hasZeroByte(w ^ (ones &* 0x21)) || hasZeroByte(w ^ (ones &* 0x7C)) { break }
+                i += 8
+            }
+            // The block that may hold one (a `2`, `6` or `9` passes the test above too), or the tail.
+            let end = min(i + 8, n)
+            while i < end {
+                if isLeetByte(m[i]) { return i }
+                i += 1
+            }
+            if i >= n { return n }
+        }
     }
 
     /// Byte-level pre-checks for ``isSingle(_:_:)`` on the scalar ending at `p` (or starting at `p + 1`):
