@@ -40,6 +40,12 @@ public struct HTMLTextExtractor: Sendable {
             bytes.append(b)
         }
 
+        /// Bytes with no whitespace in them.
+        mutating func run(_ r: UnsafeBufferPointer<UInt8>) {
+            flush()
+            bytes.append(contentsOf: r)
+        }
+
         mutating func scalar(_ v: UInt32) {
             if v == 0xA0 || v == 0x20 || v == 0x09 || v == 0x0A || v == 0x0D {
                 text(0x20)
@@ -240,9 +246,18 @@ public struct HTMLTextExtractor: Sendable {
                     continue
                 }
             }
-            emit(b, &visible, &hidden, inHidden)
-            lastWasWordChar = HTMLTextExtractor.isWordByte(b)
-            i += 1
+            if ASCII.isWhitespace(b) || b == UInt8(ascii: "<") || b == UInt8(ascii: "&") {
+                emit(b, &visible, &hidden, inHidden)
+                lastWasWordChar = HTMLTextExtractor.isWordByte(b)
+                i += 1
+                continue
+            }
+            // A run of ordinary text: copied in one piece.
+            var j = i + 1
+            while j < n, !ASCII.isWhitespace(u[j]), u[j] != UInt8(ascii: "<"), u[j] != UInt8(ascii: "&") { j += 1 }
+            if inHidden { hidden.run(UnsafeBufferPointer(rebasing: u[i..<j])) } else { visible.run(UnsafeBufferPointer(rebasing: u[i..<j])) }
+            lastWasWordChar = HTMLTextExtractor.isWordByte(u[j - 1])
+            i = j
         }
         closeAnchor()
         stats.visibleTextBytes = visible.bytes.count

@@ -60,30 +60,35 @@ public struct Tokenizer: Sendable {
         let bound = min(options.maxFeatures, n + 2 + (grams ? n : 0))
         guard n > 0, bound > 0 else { return }
         let produced = [UInt64](unsafeUninitializedCapacity: bound) { out, count in
-            count = hashWords(u, seed: seed, into: out.baseAddress!, capacity: bound)
-            if grams { count += hashGrams(u, k: k, seed: seed, into: out.baseAddress! + count, capacity: bound - count) }
+            count = hashWordsAndGrams(u, k: grams ? k : 0, seed: seed, into: out.baseAddress!, capacity: bound)
         }
         features.append(contentsOf: produced)
     }
 
-    /// Word unigrams and bigrams; returns how many were written.
-    private func hashWords(_ u: UnsafeRawBufferPointer, seed: UInt64, into out: UnsafeMutablePointer<UInt64>, capacity: Int) -> Int {
+    /// One pass over the text: word unigrams and bigrams as each word ends, and byte n-grams of length `k`
+    /// (0 for none) over the text with each run of non-word bytes collapsed to one space. Returns how many
+    /// features were written; stops at `capacity`.
+    private func hashWordsAndGrams(
+        _ u: UnsafeRawBufferPointer, k: Int, seed: UInt64, into out: UnsafeMutablePointer<UInt64>, capacity: Int
+    ) -> Int {
         let n = u.count
         let bigrams = options.wordNGrams.contains(2)
         let unigrams = options.wordNGrams.contains(1)
+        let maxWord = options.maxWordBytes
         let bigramSeed = seed &+ 0x5151
+        let gramSeed = (seed ^ 0xC4A2_0000) &* 0x9E37_79B1_85EB_CA87
+        let mask: UInt64 = k >= 8 ? ~0 : (1 << UInt64(8 * k)) - 1
         var count = 0
         var previous: UInt64? = nil
-        var i = 0
-        while i < n, count < capacity {
-            // Word characters: ASCII letters and digits, and every non-ASCII byte (letters of other scripts;
-            // normalised text has no non-ASCII punctuation worth splitting on).
-            guard Tokenizer.isWordByte(u[i]) else { i += 1; continue }
-            var e = i + 1
-            while e < n, Tokenizer.isWordByte(u[e]) { e += 1 }
-            let length = min(e - i, options.maxWordBytes)
-            let h = FeatureHash.xxh64(UnsafeRawBufferPointer(rebasing: u[i..<(i + length)]), seed: seed)
-            if unigrams {
+        var wordStart = -1
+        var window: UInt64 = 0
+        var filled = 0
+        var lastWasSpace = true
+
+        @inline(__always) func endWord(_ end: Int) {
+            let length = min(end - wordStart, maxWord)
+            let h = FeatureHash.xxh64(UnsafeRawBufferPointer(rebasing: u[wordStart..<(wordStart + length)]), seed: seed)
+            if unigrams, count < capacity {
                 out[count] = h
                 count += 1
             }
@@ -92,39 +97,35 @@ public struct Tokenizer: Sendable {
                 count += 1
             }
             previous = h
-            i = e
+            wordStart = -1
         }
-        return count
-    }
 
-    /// Byte n-grams of length `k` over the text with each run of non-word bytes collapsed to one space.
-    private func hashGrams(_ u: UnsafeRawBufferPointer, k: Int, seed: UInt64, into out: UnsafeMutablePointer<UInt64>, capacity: Int) -> Int {
-        let gramSeed = (seed ^ 0xC4A2_0000) &* 0x9E37_79B1_85EB_CA87
-        let mask: UInt64 = k == 8 ? ~0 : (1 << UInt64(8 * k)) - 1
-        var window: UInt64 = 0
-        var filled = 0
-        var count = 0
-        var lastWasSpace = true
-        for j in 0..<u.count {
+        for j in 0..<n {
             var b = u[j]
-            // Collapse whitespace runs and punctuation to one space so n-grams see word shapes.
-            if !Tokenizer.isWordByte(b) {
+            // Word characters: ASCII letters and digits, and every non-ASCII byte (letters of other scripts;
+            // normalised text has no non-ASCII punctuation worth splitting on).
+            if Tokenizer.isWordByte(b) {
+                if wordStart < 0 { wordStart = j }
+                lastWasSpace = false
+            } else {
+                if wordStart >= 0 { endWord(j) }
+                // Whitespace runs and punctuation become one space, so n-grams see word shapes.
                 if lastWasSpace { continue }
                 b = 0x20
                 lastWasSpace = true
-            } else {
-                lastWasSpace = false
             }
+            guard k > 0 else { continue }
             window = ((window << 8) | UInt64(b)) & mask
             filled += 1
-            if filled >= k {
-                guard count < capacity else { break }
+            if filled >= k, count < capacity {
                 // One multiply and a fold: the n-gram is at most eight bytes, so this mixes enough for hashing.
                 let x = (window ^ gramSeed) &* 0x9E37_79B9_7F4A_7C15
                 out[count] = x ^ (x >> 29)
                 count += 1
             }
+            if count >= capacity { break }
         }
+        if wordStart >= 0, count < capacity { endWord(n) }
         return count
     }
 
