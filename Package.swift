@@ -21,8 +21,11 @@ let package = Package(
     targets: [
         // The pure core: parsing, decoding, normalisation, tokenisation. No I/O, no dependencies.
         .target(name: "MailsiftCore", swiftSettings: strictSettings),
-        // Adapters used by the command line: corpus reading, JSON reports, benchmarks.
-        .target(name: "MailsiftApp", dependencies: ["MailsiftCore"], swiftSettings: strictSettings),
+        // Adapters used by the command line: corpus and split reading, training and evaluation runs, JSON
+        // reports, benchmarks, and the default model (a resource).
+        .target(
+            name: "MailsiftApp", dependencies: ["MailsiftCore"], resources: [.copy("Resources")], swiftSettings: strictSettings
+        ),
         // The thin executable: argument parsing, then a call into MailsiftApp.
         .executableTarget(
             name: "mailsift",

@@ -14,19 +14,13 @@ public enum ParseCommand {
         let encoder = MessageReport.encoder()
         var unreadable: [String] = []
         for file in files {
-            let data: Data?
-            if file == "-" {
-                data = FileHandle.standardInput.readDataToEndOfFile()
-            } else {
-                data = FileManager.default.contents(atPath: file)
-            }
-            guard let data else {
+            guard let bytes = read(file) else {
                 unreadable.append(file)
                 continue
             }
             let json: Data
             do {
-                let analyzed = try analyzer.analyze([UInt8](data))
+                let analyzed = try analyzer.analyze(bytes)
                 json = try encoder.encode(MessageReport(file: file, analyzed: analyzed))
             } catch {
                 json = try encoder.encode(ParseFailureReport(file: file, error: String(describing: error)))
@@ -34,5 +28,11 @@ public enum ParseCommand {
             write(String(decoding: json, as: UTF8.self))
         }
         if let first = unreadable.first { throw ReadError(path: first) }
+    }
+
+    /// The bytes of a file, or of standard input for `-`; nil when it cannot be read.
+    static func read(_ file: String) -> [UInt8]? {
+        if file == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
+        return FileManager.default.contents(atPath: file).map { [UInt8]($0) }
     }
 }

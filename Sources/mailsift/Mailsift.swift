@@ -8,7 +8,7 @@ struct Mailsift: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mailsift",
         abstract: "Real-time email classification: spam, phishing and categories.",
-        subcommands: [Parse.self, Bench.self]
+        subcommands: [Classify.self, Parse.self, Train.self, Eval.self, Bench.self]
     )
 }
 
@@ -23,19 +23,14 @@ extension Mailsift {
         var files: [String] = ["-"]
 
         func run() throws {
-            do {
-                try ParseCommand.run(files: files) { print($0) }
-            } catch let error as ParseCommand.ReadError {
-                FileHandle.standardError.write(Data("mailsift: \(error)\n".utf8))
-                throw ExitCode(2)
-            }
+            try Mailsift.exitingOnReadErrors { try ParseCommand.run(files: files) { print($0) } }
         }
     }
 
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Benchmarks (run a release build: swift run -c release mailsift bench ...).",
-            subcommands: [ParseBench.self]
+            subcommands: [ParseBench.self, ClassifyBench.self]
         )
     }
 
@@ -62,6 +57,144 @@ extension Mailsift {
             print(full.line)
             let bytes = messages.reduce(0) { $0 + $1.count }
             print(String(format: "corpus: %d messages, %.1f MB, %d failed to parse", messages.count, Double(bytes) / 1e6, parse.errors))
+        }
+    }
+}
+
+extension Calibration.Method: ExpressibleByArgument {}
+
+extension Mailsift {
+    /// Runs `body`; a message file or a model that cannot be read is reported on standard error with exit
+    /// status 2 (a message that cannot be parsed is not an error: it gets its own output line).
+    static func exitingOnReadErrors(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as ParseCommand.ReadError {
+            FileHandle.standardError.write(Data("mailsift: \(error)\n".utf8))
+            throw ExitCode(2)
+        } catch let error as ModelStore.LoadError {
+            FileHandle.standardError.write(Data("mailsift: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+extension Mailsift {
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train a spam model (--labels spam,ham) or a topic model (--topics) on the train rows of a split."
+        )
+
+        @Option(help: "A corpus folder (its name is the corpus column of the split). Repeatable.")
+        var corpus: [String]
+        @Option(help: "Split file: corpus, id, label, split (tab-separated).")
+        var split: String
+        @Option(help: "Where to write the model bundle.")
+        var out: String
+        @Option(help: "Binary labels, positive first.")
+        var labels: String?
+        @Flag(help: "Train a topic model over every label in the split.")
+        var topics = false
+        @Option(help: "Passes over the training data.")
+        var epochs = 3
+        @Option(help: "Folds for the out-of-fold scores that calibration and thresholds are fitted on.")
+        var folds = 5
+        @Option(help: "Calibration: platt or isotonic.")
+        var calibration: Calibration.Method = .platt
+        @Option(help: "False-positive rate the spam verdict is chosen for.")
+        var targetFpr = 0.001
+        @Option(help: "Weight table size as a power of two (default 20 for spam, 18 for topics).")
+        var hashBits: Int?
+        @Option(help: "Random seed (shuffling); the same seed and data give the same model.")
+        var seed: UInt64 = 1
+        @Option(help: "FTRL learning rate alpha (default 3 with per-view normalisation, 0.1 without).")
+        var alpha: Double?
+        @Option(help: "FTRL L2 regularisation.")
+        var l2: Double?
+        @Flag(inversion: .prefixedNo, help: "Scale each feature view by 1/sqrt(its feature count).")
+        var normalizeViews = true
+
+        func validate() throws {
+            if topics == (labels != nil) { throw ValidationError("give either --labels spam,ham or --topics") }
+        }
+
+        func run() throws {
+            let request = TrainCommand.Request(
+                corpora: corpus, split: split, out: out, labels: labels.map { $0.split(separator: ",").map(String.init) },
+                epochs: epochs, folds: folds, calibration: calibration, targetFPR: targetFpr, hashBits: hashBits, seed: seed,
+                alpha: alpha, l2: l2, normalizeViews: normalizeViews
+            )
+            let (bundle, evaluation) = try TrainCommand.train(request) { line in
+                FileHandle.standardError.write(Data("mailsift: \(line)\n".utf8))
+            }
+            print(TrainSummary.text(bundle: bundle, evaluation: evaluation, path: out))
+        }
+    }
+
+    struct Eval: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Score the test rows of a split and print the metrics of ../shared/eval/README.md."
+        )
+
+        @Option(help: "Model bundle (default: the shipped model).")
+        var model: String?
+        @Option(help: "A corpus folder. Repeatable.")
+        var corpus: [String]
+        @Option(help: "Split file: corpus, id, label, split.")
+        var split: String
+        @Option(help: "Write id, label, score, verdict (spam) or id, label, predicted (topics) to this file.")
+        var scores: String?
+        @Flag(help: "Also retrain with each feature view dropped in turn and report the change.")
+        var ablation = false
+
+        func run() throws {
+            let bundle = try ModelStore.load(model)
+            let report = try EvalCommand.run(
+                bundle: bundle, corpora: corpus, split: split, scoresPath: scores, ablation: ablation
+            ) { line in FileHandle.standardError.write(Data("mailsift: \(line)\n".utf8)) }
+            print(report)
+        }
+    }
+
+    struct Classify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Classify messages: one JSON object per message (label, probability, action, reasons).",
+            discussion: "Exits non-zero only when a file or the model cannot be read."
+        )
+
+        @Option(help: "Model bundle (default: the shipped model).")
+        var model: String?
+        @Option(help: "How many reasons to give per message.")
+        var reasons = 8
+        @Argument(help: "Message files, or - for standard input.")
+        var files: [String] = ["-"]
+
+        func run() throws {
+            try Mailsift.exitingOnReadErrors {
+                try ClassifyCommand.run(files: files, model: try ModelStore.load(model), reasons: reasons) { print($0) }
+            }
+        }
+    }
+
+    struct ClassifyBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "classify",
+            abstract: "Classification throughput and latency on one core: parse, features, model."
+        )
+
+        @Option(help: "Model bundle (default: the shipped model).")
+        var model: String?
+        @Option(help: "A corpus folder or a folder of message files. Repeatable.")
+        var corpus: [String]
+        @Option(help: "Minimum seconds measured.")
+        var seconds: Double = 3
+
+        func run() throws {
+            var messages: [[UInt8]] = []
+            for dir in corpus { messages += try CorpusReader.load(dir).map(\.bytes) }
+            guard !messages.isEmpty else { throw ValidationError("no messages found in \(corpus.joined(separator: ", "))") }
+            let bundle = try ModelStore.load(model)
+            print(ClassifyBenchmark(messages: messages, bundle: bundle, minimumSeconds: seconds).run())
         }
     }
 }

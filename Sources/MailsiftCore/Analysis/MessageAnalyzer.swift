@@ -6,6 +6,9 @@ public struct MessageAnalyzer: Sendable {
     public var tokenizer: Tokenizer
     /// Most body text normalised and tokenised, in bytes (the start of a message carries its content).
     public var maxTextBytes: Int
+    /// Whether ``analyze(_:)`` hashes subject and body into ``AnalyzedMessage/features`` (a caller that
+    /// hashes the texts its own way, as ``FeatureExtractor`` does, turns this off).
+    public var hashesText = true
 
     public static let subjectSeed: UInt64 = 0x5EB1EC7
     public static let bodySeed: UInt64 = 0xB0D1
@@ -52,9 +55,11 @@ public struct MessageAnalyzer: Sendable {
         let subject = normalizer.normalize(message.subject ?? "")
         let normalizedBody = normalizer.normalize(body)
         var features: [UInt64] = []
-        features.reserveCapacity(normalizedBody.text.utf8.count + 64)
-        tokenizer.hash(subject.text, seed: MessageAnalyzer.subjectSeed, into: &features)
-        tokenizer.hash(normalizedBody.text, seed: MessageAnalyzer.bodySeed, into: &features)
+        if hashesText {
+            features.reserveCapacity(normalizedBody.text.utf8.count * 2 + 64)
+            tokenizer.hash(subject.text, seed: MessageAnalyzer.subjectSeed, into: &features)
+            tokenizer.hash(normalizedBody.text, seed: MessageAnalyzer.bodySeed, into: &features)
+        }
         return AnalyzedMessage(
             message: message, bodyText: body, hiddenText: hidden, urls: urls, html: stats,
             normalizedSubject: subject, normalizedBody: normalizedBody, features: features

@@ -13,11 +13,15 @@ public struct ReceivedHop: Sendable, Hashable, Codable {
     /// The date after the last `;`, as seconds since 1970 UTC.
     public var timestamp: Int64?
 
-    public init(parsing value: String) {
+    /// Parses one Received field; `parsesDate: false` skips the date (the costliest part) for callers
+    /// that do not read ``timestamp``.
+    public init(parsing value: String, parsesDate: Bool = true) {
         var clauses = value
         if let semicolon = value.lastIndex(of: ";") {
-            let dateText = value[value.index(after: semicolon)...]
-            timestamp = MessageDate(parsing: String(dateText))?.timestamp
+            if parsesDate {
+                let dateText = value[value.index(after: semicolon)...]
+                timestamp = MessageDate(parsing: String(dateText))?.timestamp
+            }
             clauses = String(value[..<semicolon])
         }
         let tokens = ReceivedHop.tokenize(clauses)

@@ -129,6 +129,51 @@ public struct Tokenizer: Sendable {
         return count
     }
 
+    /// The features of ``hash(_:seed:into:)`` with the text each one stands for (`viagra`, `free money`,
+    /// `agra`), for explanations. Slower; never on the scoring path.
+    public func namedFeatures(_ text: String, seed: UInt64) -> [(hash: UInt64, name: String)] {
+        var hashes: [UInt64] = []
+        hash(text, seed: seed, into: &hashes)
+        let u = Array(text.utf8)
+        let n = u.count
+        var names: [String] = []
+        names.reserveCapacity(hashes.count)
+        var previous: String? = nil
+        var collapsed: [UInt8] = []
+        var lastWasSpace = true
+        var i = 0
+        let k = options.charNGram
+        let gramsOn = k > 0 && k <= 8 && n >= k
+        // Names in the order the single pass emits them: a word's features when it ends, an n-gram per byte.
+        var wordStart = -1
+        func endWord(_ end: Int) {
+            let word = String(decoding: u[wordStart..<min(end, wordStart + options.maxWordBytes)], as: UTF8.self)
+            if options.wordNGrams.contains(1) { names.append(word) }
+            if options.wordNGrams.contains(2), let p = previous { names.append(p + " " + word) }
+            previous = word
+            wordStart = -1
+        }
+        while i < n {
+            var b = u[i]
+            if Tokenizer.isWordByte(b) {
+                if wordStart < 0 { wordStart = i }
+                lastWasSpace = false
+            } else {
+                if wordStart >= 0 { endWord(i) }
+                if lastWasSpace { i += 1; continue }
+                b = 0x20
+                lastWasSpace = true
+            }
+            if gramsOn {
+                collapsed.append(b)
+                if collapsed.count >= k { names.append(String(decoding: collapsed.suffix(k), as: UTF8.self)) }
+            }
+            i += 1
+        }
+        if wordStart >= 0 { endWord(n) }
+        return zip(hashes, names).map { ($0, $1) }
+    }
+
     @inline(__always)
     static func isWordByte(_ b: UInt8) -> Bool {
         b >= 0x80 || (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A)

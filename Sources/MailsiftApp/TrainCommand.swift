@@ -1,0 +1,108 @@
+import Foundation
+import MailsiftCore
+
+/// `mailsift train`: featurise the `train` rows, train (with out-of-fold calibration and thresholds for
+/// spam models), report, and write the bundle.
+public enum TrainCommand {
+    public struct Request: Sendable {
+        public var corpora: [String]
+        public var split: String
+        public var out: String
+        /// Spam models: `[positive, negative]` as given on the command line (`spam,ham`); nil for topics.
+        public var labels: [String]?
+        public var epochs: Int
+        public var folds: Int
+        public var calibration: Calibration.Method
+        public var targetFPR: Double
+        public var hashBits: Int?
+        public var seed: UInt64
+        public var views: Set<FeatureView>?
+        public var alpha: Double?
+        public var l2: Double?
+        public var normalizeViews: Bool
+
+        public init(
+            corpora: [String], split: String, out: String, labels: [String]?, epochs: Int = 3, folds: Int = 5,
+            calibration: Calibration.Method = .platt, targetFPR: Double = 0.001, hashBits: Int? = nil, seed: UInt64 = 1,
+            views: Set<FeatureView>? = nil, alpha: Double? = nil, l2: Double? = nil, normalizeViews: Bool = true
+        ) {
+            self.alpha = alpha
+            self.l2 = l2
+            self.normalizeViews = normalizeViews
+            self.corpora = corpora
+            self.split = split
+            self.out = out
+            self.labels = labels
+            self.epochs = epochs
+            self.folds = folds
+            self.calibration = calibration
+            self.targetFPR = targetFPR
+            self.hashBits = hashBits
+            self.seed = seed
+            self.views = views
+        }
+    }
+
+    public static func train(_ r: Request, log: @escaping @Sendable (String) -> Void) throws -> (ModelBundle, Evaluation?) {
+        let started = Date()
+        let split = try SplitFile(path: r.split)
+        var messages = try split.messages(split: "train", corpora: r.corpora)
+        let kind: ModelManifest.Kind = r.labels == nil ? .topics : .spam
+        var labels: [String]
+        if let given = r.labels {
+            guard given.count == 2 else { throw ValidationFailure("--labels takes two labels, positive first: spam,ham") }
+            labels = [given[1], given[0]]
+            messages = messages.filter { labels.contains($0.label) }
+        } else {
+            labels = Array(Set(messages.map(\.label))).sorted()
+        }
+        guard !messages.isEmpty else { throw ValidationFailure("no train rows of \(r.split) in \(r.corpora.joined(separator: ", "))") }
+        var features = kind == .spam ? FeatureConfiguration.spam : FeatureConfiguration.topics
+        if let bits = r.hashBits { features.hashBits = bits }
+        if let views = r.views { features.views = views }
+        features.normalizeViews = r.normalizeViews
+        var optimizer = FTRLTrainer.Parameters(alpha: r.normalizeViews ? 3 : 0.1)
+        if let alpha = r.alpha { optimizer.alpha = alpha }
+        if let l2 = r.l2 { optimizer.l2 = l2 }
+        let options = TrainingOptions(
+            kind: kind, labels: labels, features: features, optimizer: optimizer, epochs: r.epochs, folds: r.folds,
+            calibration: r.calibration, targetFPR: r.targetFPR, seed: r.seed
+        )
+        log("training on \(messages.count) messages from \(r.corpora.count) corpora (\(kind.rawValue): \(labels.joined(separator: ", ")))")
+        let bar = ProgressBar(title: "features", total: messages.count)
+        let items = Featurizer.featurize(messages, configuration: features, progress: bar)
+        let unparsed = items.filter { !$0.parsed }.count
+        if unparsed > 0 { log("\(unparsed) messages could not be parsed; they train on the bias alone") }
+        let examples = zip(messages, items).map { m, item in
+            TrainingExample(features: item.features, label: labels.firstIndex(of: m.label)!, foldKey: item.key)
+        }
+        let result = ModelTrainer.train(examples, options: options) { log($0) }
+        let seconds = Date().timeIntervalSince(started)
+        var counts: [String: Int] = [:]
+        for m in messages { counts[m.label, default: 0] += 1 }
+        let keys = messages.map { "\($0.corpus)/\($0.id)/\($0.label)" }.sorted().joined(separator: "\n")
+        let fingerprint = String(FeatureHash.xxh64(keys, seed: 0), radix: 16)
+        let created = ISO8601DateFormatter().string(from: started)
+        let record = TrainingRecord(
+            fingerprint: fingerprint, messages: messages.count, corpora: r.corpora.map { URL(fileURLWithPath: $0).standardizedFileURL.lastPathComponent },
+            labelCounts: counts, outOfFold: result.outOfFold, test: nil, seconds: seconds, createdAt: created
+        )
+        let day = String(created.prefix(10)).replacingOccurrences(of: "-", with: "")
+        let manifest = ModelManifest(
+            version: "\(kind.rawValue)-\(day)-\(fingerprint.prefix(8))", kind: kind, labels: labels, features: features,
+            optimizer: options.optimizer, epochs: options.epochs, seed: options.seed, calibration: result.calibration,
+            operatingPoints: result.operatingPoints, training: record
+        )
+        var bundle = ModelBundle(manifest: manifest, model: result.trainer.model(), trainer: result.trainer)
+        // Held-out figures for the summary (and the record): the choices above never saw these rows.
+        var evaluation: Evaluation? = nil
+        let test = try split.messages(split: "test", corpora: r.corpora).filter { kind == .topics || labels.contains($0.label) }
+        if !test.isEmpty {
+            let e = Evaluation(classifier: Classifier(bundle: bundle), messages: test)
+            bundle.manifest.training.test = e.spam?.dictionary ?? e.classes.map { ["accuracy": $0.accuracy, "macro_f1": $0.macroF1] }
+            evaluation = e
+        }
+        try Data(bundle.encoded()).write(to: URL(fileURLWithPath: r.out), options: .atomic)
+        return (bundle, evaluation)
+    }
+}

@@ -1,0 +1,40 @@
+/// Which feature views a model uses and how texts are hashed; stored in the model bundle, so a model is
+/// always scored with the features it was trained on.
+public struct FeatureConfiguration: Codable, Sendable, Hashable {
+    /// Enabled views.
+    public var views: Set<FeatureView>
+    /// The weight table has 2^hashBits rows.
+    public var hashBits: Int
+    /// Byte n-gram length for ``FeatureView/charNGrams`` (4 is the TREC 2007 choice).
+    public var charNGram: Int
+    /// How much of the normalised body the n-grams read, in bytes (its start carries the content).
+    public var maxNGramBytes: Int
+    /// How much of the normalised body the word view reads, in bytes.
+    public var maxWordBytes: Int
+    /// Scale each view's features by 1/sqrt(its feature count) (see ``SparseFeatures``).
+    public var normalizeViews: Bool
+
+    public init(
+        views: Set<FeatureView> = Set(FeatureView.allCases), hashBits: Int = 20, charNGram: Int = 4,
+        maxNGramBytes: Int = 4_096, maxWordBytes: Int = 32_768, normalizeViews: Bool = true
+    ) {
+        self.normalizeViews = normalizeViews
+        self.views = views
+        self.hashBits = hashBits
+        self.charNGram = charNGram
+        self.maxNGramBytes = maxNGramBytes
+        self.maxWordBytes = maxWordBytes
+    }
+
+    public static let spam = FeatureConfiguration()
+    /// Topic classification: words carry the topic, so no n-grams and a smaller table (one row per class).
+    public static let topics = FeatureConfiguration(
+        views: [.subjectWords, .bodyWords, .headers, .urls], hashBits: 18, maxWordBytes: 65_536
+    )
+
+    public func without(_ view: FeatureView) -> FeatureConfiguration {
+        var c = self
+        c.views.remove(view)
+        return c
+    }
+}

@@ -1,0 +1,45 @@
+/// A named family of hashed features. Each view hashes with its own seed, so the same token in two views
+/// is two features, and each can be switched off in ``FeatureConfiguration``.
+public enum FeatureView: String, CaseIterable, Codable, Sendable, Hashable {
+    /// Words and word bigrams of the normalised subject.
+    case subjectWords = "subject_words"
+    /// Words and word bigrams of the normalised body.
+    case bodyWords = "body_words"
+    /// Byte n-grams of the normalised subject and the start of the body.
+    case charNGrams = "char_ngrams"
+    /// Sender and Reply-To domains and their mismatch, Received hops, mailer, MIME structure, authentication
+    /// verdicts, parse defects.
+    case headers
+    /// URL domains, TLDs, IP-literal hosts, shorteners, user-info tricks, anchor text naming another domain.
+    case urls
+    /// Attachment types (declared and sniffed), extensions, sizes.
+    case attachments
+    /// HTML structure: text-to-HTML ratio, images, forms, scripts, hidden text, tags inside words, and the
+    /// normaliser's obfuscation counts.
+    case html
+
+    public var seed: UInt64 {
+        switch self {
+        case .subjectWords: return 0x5EB1_EC70
+        case .bodyWords: return 0xB0D1_0001
+        case .charNGrams: return 0xC4A2_0002
+        case .headers: return 0x4EAD_0003
+        case .urls: return 0x0041_0004
+        case .attachments: return 0xA77A_0005
+        case .html: return 0x47A1_0006
+        }
+    }
+
+    /// Words for explanations ("body word", "URL").
+    public var label: String {
+        switch self {
+        case .subjectWords: return "subject word"
+        case .bodyWords: return "body word"
+        case .charNGrams: return "text fragment"
+        case .headers: return "header"
+        case .urls: return "URL"
+        case .attachments: return "attachment"
+        case .html: return "HTML"
+        }
+    }
+}

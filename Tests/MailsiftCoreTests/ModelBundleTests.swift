@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+@testable import MailsiftCore
+
+@Suite("Model bundle format")
+struct ModelBundleTests {
+    static func bundle() -> ModelBundle {
+        var trainer = FTRLTrainer(hashBits: 8, outputs: 1)
+        for (x, y) in ModelTests.separable(count: 50, seed: 2) { trainer.update(x, label: y) }
+        var features = FeatureConfiguration.spam
+        features.hashBits = 8
+        let manifest = ModelManifest(
+            version: "spam-test", kind: .spam, labels: ["ham", "spam"], features: features, optimizer: trainer.parameters,
+            epochs: 1, seed: 1, calibration: .platt(a: 0.7, b: -0.2),
+            operatingPoints: OperatingPoints(targetFPR: 0.001, tag: 0.3, quarantine: 0.9, reject: 0.99),
+            training: TrainingRecord(fingerprint: "abc", messages: 50, corpora: ["x"], labelCounts: ["ham": 25, "spam": 25],
+                                     outOfFold: ["auc": 0.99], test: nil, seconds: 0.1, createdAt: "2026-11-22T00:00:00Z")
+        )
+        return ModelBundle(manifest: manifest, model: trainer.model(), trainer: trainer)
+    }
+
+    @Test func roundTrip() throws {
+        let original = ModelBundleTests.bundle()
+        let bytes = try original.encoded()
+        let decoded = try ModelBundle(decoding: bytes)
+        #expect(decoded.manifest == original.manifest)
+        #expect(decoded.model.weights == original.model.weights)
+        #expect(decoded.model.bias == original.model.bias)
+        #expect(decoded.trainer?.z == original.trainer?.z)
+        #expect(decoded.trainer?.n == original.trainer?.n)
+    }
+
+    @Test func corruptionIsRefused() throws {
+        let bytes = try ModelBundleTests.bundle().encoded()
+        var flipped = bytes
+        flipped[bytes.count / 2] ^= 0x40
+        #expect(throws: ModelBundleError.checksumMismatch) { try ModelBundle(decoding: flipped) }
+        #expect(throws: ModelBundleError.self) { try ModelBundle(decoding: Array(bytes.prefix(bytes.count - 100))) }
+        #expect(throws: ModelBundleError.truncated) { try ModelBundle(decoding: Array(bytes.prefix(10))) }
+        var magic = bytes
+        magic[0] = UInt8(ascii: "X")
+        #expect(throws: ModelBundleError.notAModel) { try ModelBundle(decoding: magic) }
+        var version = bytes
+        version[8] = 9
+        #expect(throws: ModelBundleError.unsupportedVersion(9)) { try ModelBundle(decoding: version) }
+        #expect(throws: ModelBundleError.self) { try ModelBundle(decoding: []) }
+    }
+}
