@@ -36,12 +36,21 @@ public struct ParseBenchmark {
         }
     }
 
-    /// Parse, HTML to text, URL extraction, normalisation and tokenisation (feature hashing).
+    /// Parse, HTML to text, URL extraction, normalisation and tokenisation as the default spam model does
+    /// them: the text views of ``FeatureConfiguration/spam`` (subject and body words and bigrams over the
+    /// first 32 KB of body text, byte 4-grams over the subject and the first 4 KB).
     public func fullPipeline() -> Figure {
-        let analyzer = MessageAnalyzer()
+        var configuration = FeatureConfiguration.spam
+        configuration.views = [.subjectWords, .bodyWords, .charNGrams]
+        let extractor = FeatureExtractor(configuration: configuration)
+        var hashes: [UInt64] = []
+        var ends: [Int] = []
         return measure("parse+html+normalise+tokenize") { bytes in
-            guard let a = try? analyzer.analyze(bytes) else { return false }
-            return !a.features.isEmpty || a.bodyText.isEmpty
+            guard let a = try? extractor.analyze(bytes) else { return false }
+            hashes.removeAll(keepingCapacity: true)
+            ends.removeAll(keepingCapacity: true)
+            extractor.features(of: a, into: &hashes, viewEnds: &ends)
+            return !hashes.isEmpty || a.bodyText.isEmpty
         }
     }
 
