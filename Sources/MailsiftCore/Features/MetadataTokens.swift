@@ -25,7 +25,8 @@ enum MetadataTokens {
     static func headers(_ a: AnalyzedMessage) -> [String] {
         let m = a.message
         var t: [String] = []
-        var names = Set<String>()
+        var seen = Set<String>()
+        var names: [String] = []
         var received = 0
         var recipients = (to: 0, cc: 0)
         // One pass over the fields for what needs no parsing.
@@ -39,9 +40,10 @@ enum MetadataTokens {
             case "cc": recipients.cc += field.value.utf8.count { $0 == UInt8(ascii: "@") }
             default: break
             }
-            if names.count < 64, !isFilterHeader(name), name.utf8.count <= 40 { names.insert(name) }
+            if names.count < 64, name.utf8.count <= 40, !isFilterHeader(name), seen.insert(name).inserted { names.append(name) }
         }
-        t += names.sorted().map { "has:" + $0 }
+        // In header order (deterministic, so a model's sums are too).
+        t += names.map { "has:" + $0 }
         t.append("received=" + bucket(received))
         // Recipient counts: an address has one '@' (cheaper than parsing the lists).
         t.append("to=" + bucket(recipients.to))
