@@ -3,6 +3,8 @@ public struct AnalyzedMessage: Sendable {
     public var message: Message
     /// Body text: the text/plain parts, and the visible text of HTML parts that have no plain twin.
     public var bodyText: String
+    /// Whether the body has a text/plain part (else its text comes from HTML).
+    public var hasPlainText: Bool
     /// Hidden HTML text across parts.
     public var hiddenText: String
     /// Every URL, from text and from HTML attributes.

@@ -61,7 +61,7 @@ public struct MessageAnalyzer: Sendable {
             tokenizer.hash(normalizedBody.text, seed: MessageAnalyzer.bodySeed, into: &features)
         }
         return AnalyzedMessage(
-            message: message, bodyText: body, hiddenText: hidden, urls: urls, html: stats,
+            message: message, bodyText: body, hasPlainText: hasPlain, hiddenText: hidden, urls: urls, html: stats,
             normalizedSubject: subject, normalizedBody: normalizedBody, features: features
         )
     }

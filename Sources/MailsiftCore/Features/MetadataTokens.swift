@@ -215,7 +215,7 @@ enum MetadataTokens {
             if h.comments > 0 { t.append("comments=" + bucket(h.comments)) }
             if h.hiddenElements > 0 { t.append("hidden_elements=" + bucket(h.hiddenElements)) }
             if h.tagsInsideWords > 0 { t.append("tags_inside_words=" + bucket(h.tagsInsideWords)) }
-            if !a.message.bodyTextParts.contains(where: { $0.contentType.subtype == "plain" }) { t.append("html_only") }
+            if !a.hasPlainText { t.append("html_only") }
         }
         if !a.hiddenText.isEmpty { t.append("hidden_text") }
         for s in [a.normalizedSubject.signals, a.normalizedBody.signals] {
