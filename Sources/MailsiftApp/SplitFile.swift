@@ -18,7 +18,7 @@ public struct SplitFile: Sendable {
             let cols = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             if n == 0 && cols.first == "corpus" { continue }
             guard cols.count >= 4 else { throw ValidationFailure("\(path):\(n + 1): expected 4 tab-separated columns") }
-            rows.append(Row(corpus: cols[0], id: cols[1], label: cols[2], split: cols[3].trimmingCharacters(in: .whitespaces)))
+            rows.append(Row(corpus: cols[0], id: cols[1], label: cols[2], split: cols[3].trimmingCharacters(in: .whitespacesAndNewlines)))
         }
         self.rows = rows
     }

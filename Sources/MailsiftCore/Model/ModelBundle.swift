@@ -133,7 +133,7 @@ public enum ModelBundleError: Error, Sendable, Hashable, CustomStringConvertible
     case unsupportedVersion(UInt32)
     /// The file ends early.
     case truncated
-    /// The bytes are not the ones that were written (corruption).
+    /// The bytes are not the ones that were written (corruption, or a file cut short).
     case checksumMismatch
     /// The manifest or the sections are inconsistent.
     case invalidManifest(String)
@@ -143,7 +143,7 @@ public enum ModelBundleError: Error, Sendable, Hashable, CustomStringConvertible
         case .notAModel: return "not a Mailsift model (bad magic)"
         case .unsupportedVersion(let v): return "unsupported model format version \(v) (this build reads \(ModelBundle.formatVersion))"
         case .truncated: return "model file is truncated"
-        case .checksumMismatch: return "model file is corrupt (checksum mismatch)"
+        case .checksumMismatch: return "model file is corrupt or truncated (checksum mismatch)"
         case .invalidManifest(let why): return "model file is inconsistent: \(why)"
         }
     }
