@@ -10,41 +10,43 @@ public enum AddressParser {
         return result
     }
 
-    /// Splits on commas (and group `:` / `;`) outside quotes, angle brackets and comments.
+    /// Splits on commas (and group `:` / `;`) outside quotes, angle brackets and comments. Works on the UTF-8
+    /// view: every delimiter is ASCII, so each split point is a scalar boundary.
     static func splitTopLevel(_ s: String) -> [Substring] {
         var items: [Substring] = []
-        var start = s.startIndex
+        let u = s.utf8
+        var start = u.startIndex
         var inQuotes = false
         var angle = 0
         var comment = 0
         var escaped = false
-        var i = s.startIndex
-        while i < s.endIndex {
-            let c = s[i]
+        var i = u.startIndex
+        while i < u.endIndex {
+            let c = u[i]
             if escaped {
                 escaped = false
-            } else if c == "\\" {
+            } else if c == ASCII.backslash {
                 escaped = true
             } else if inQuotes {
-                if c == "\"" { inQuotes = false }
-            } else if c == "\"" {
+                if c == ASCII.quote { inQuotes = false }
+            } else if c == ASCII.quote {
                 inQuotes = true
-            } else if c == "(" {
+            } else if c == UInt8(ascii: "(") {
                 comment += 1
-            } else if c == ")" {
+            } else if c == UInt8(ascii: ")") {
                 comment = max(0, comment - 1)
             } else if comment == 0 {
-                if c == "<" { angle += 1 } else if c == ">" { angle = max(0, angle - 1) } else if angle == 0 {
-                    if c == "," || c == ";" {
+                if c == UInt8(ascii: "<") { angle += 1 } else if c == UInt8(ascii: ">") { angle = max(0, angle - 1) } else if angle == 0 {
+                    if c == UInt8(ascii: ",") || c == ASCII.semicolon {
                         items.append(s[start..<i])
-                        start = s.index(after: i)
-                    } else if c == ":" {
+                        start = u.index(after: i)
+                    } else if c == ASCII.colon {
                         // A group name ends here; what came before is not an address.
-                        start = s.index(after: i)
+                        start = u.index(after: i)
                     }
                 }
             }
-            i = s.index(after: i)
+            i = u.index(after: i)
         }
         items.append(s[start...])
         return items
@@ -77,12 +79,13 @@ public enum AddressParser {
     }
 
     private static func stripComments(_ s: String) -> String {
-        var out = ""
+        guard s.utf8.contains(UInt8(ascii: "(")) else { return s }
+        var out: [UInt8] = []
         var depth = 0
-        for c in s {
-            if c == "(" { depth += 1 } else if c == ")" { depth = max(0, depth - 1) } else if depth == 0 { out.append(c) }
+        for c in s.utf8 {
+            if c == UInt8(ascii: "(") { depth += 1 } else if c == UInt8(ascii: ")") { depth = max(0, depth - 1) } else if depth == 0 { out.append(c) }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Drops an obsolete source route (`<@relay:user@host>`).
