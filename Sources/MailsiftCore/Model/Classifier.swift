@@ -80,7 +80,7 @@ public struct Classifier: Sendable {
         // The rows each view contributes (first view wins a shared row), for its normalised value.
         let named = extractor.namedFeatures(of: a)
         var seen = Set<UInt32>()
-        var owned: [(Named: FeatureExtractor.Named, row: UInt32)] = []
+        var owned: [(feature: FeatureExtractor.Named, row: UInt32)] = []
         var perView: [FeatureView: Int] = [:]
         for f in named {
             let row = indexer.row(of: f.hash)
