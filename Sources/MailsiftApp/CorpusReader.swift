@@ -38,7 +38,9 @@ public enum CorpusReader {
             }
             return out
         }
-        let files = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        guard let files = try? FileManager.default.contentsOfDirectory(atPath: directory).sorted() else {
+            throw Error.unreadable(path: directory)
+        }
         for file in files where out.count < limit {
             let path = base.appendingPathComponent(file).path
             var isDirectory: ObjCBool = false

@@ -47,9 +47,7 @@ extension Mailsift {
         var seconds: Double = 3
 
         func run() throws {
-            var messages: [[UInt8]] = []
-            for dir in corpus { messages += try CorpusReader.load(dir).map(\.bytes) }
-            guard !messages.isEmpty else { throw ValidationError("no messages found in \(corpus.joined(separator: ", "))") }
+            let messages = try Mailsift.loadCorpora(corpus)
             let bench = ParseBenchmark(messages: messages, minimumSeconds: seconds)
             let parse = bench.parseOnly()
             print(parse.line)
@@ -62,6 +60,22 @@ extension Mailsift {
 }
 
 extension Calibration.Method: ExpressibleByArgument {}
+
+/// `--model`, shared by the commands that score.
+struct ModelOption: ParsableArguments {
+    @Option(help: "Model bundle (default: the shipped model).")
+    var model: String?
+}
+
+extension Mailsift {
+    /// The message bytes of every corpus folder given; at least one message.
+    static func loadCorpora(_ dirs: [String]) throws -> [[UInt8]] {
+        var messages: [[UInt8]] = []
+        for dir in dirs { messages += try CorpusReader.load(dir).map(\.bytes) }
+        guard !messages.isEmpty else { throw ValidationError("no messages found in \(dirs.joined(separator: ", "))") }
+        return messages
+    }
+}
 
 extension Mailsift {
     /// Runs `body`; a message file or a model that cannot be read is reported on standard error with exit
@@ -136,8 +150,7 @@ extension Mailsift {
             abstract: "Score the test rows of a split and print the metrics of ../shared/eval/README.md."
         )
 
-        @Option(help: "Model bundle (default: the shipped model).")
-        var model: String?
+        @OptionGroup var modelOption: ModelOption
         @Option(help: "A corpus folder. Repeatable.")
         var corpus: [String]
         @Option(help: "Split file: corpus, id, label, split.")
@@ -148,7 +161,7 @@ extension Mailsift {
         var ablation = false
 
         func run() throws {
-            let bundle = try ModelStore.load(model)
+            let bundle = try ModelStore.load(modelOption.model)
             let report = try EvalCommand.run(
                 bundle: bundle, corpora: corpus, split: split, scoresPath: scores, ablation: ablation
             ) { line in FileHandle.standardError.write(Data("mailsift: \(line)\n".utf8)) }
@@ -162,8 +175,7 @@ extension Mailsift {
             discussion: "Exits non-zero only when a file or the model cannot be read."
         )
 
-        @Option(help: "Model bundle (default: the shipped model).")
-        var model: String?
+        @OptionGroup var modelOption: ModelOption
         @Option(help: "How many reasons to give per message.")
         var reasons = 8
         @Argument(help: "Message files, or - for standard input.")
@@ -171,7 +183,7 @@ extension Mailsift {
 
         func run() throws {
             try Mailsift.exitingOnReadErrors {
-                try ClassifyCommand.run(files: files, model: try ModelStore.load(model), reasons: reasons) { print($0) }
+                try ClassifyCommand.run(files: files, model: try ModelStore.load(modelOption.model), reasons: reasons) { print($0) }
             }
         }
     }
@@ -182,18 +194,15 @@ extension Mailsift {
             abstract: "Classification throughput and latency on one core: parse, features, model."
         )
 
-        @Option(help: "Model bundle (default: the shipped model).")
-        var model: String?
+        @OptionGroup var modelOption: ModelOption
         @Option(help: "A corpus folder or a folder of message files. Repeatable.")
         var corpus: [String]
         @Option(help: "Minimum seconds measured.")
         var seconds: Double = 3
 
         func run() throws {
-            var messages: [[UInt8]] = []
-            for dir in corpus { messages += try CorpusReader.load(dir).map(\.bytes) }
-            guard !messages.isEmpty else { throw ValidationError("no messages found in \(corpus.joined(separator: ", "))") }
-            let bundle = try ModelStore.load(model)
+            let messages = try Mailsift.loadCorpora(corpus)
+            let bundle = try ModelStore.load(modelOption.model)
             print(ClassifyBenchmark(messages: messages, bundle: bundle, minimumSeconds: seconds).run())
         }
     }
