@@ -109,8 +109,8 @@ extension Mailsift {
         var labels: String?
         @Flag(help: "Train a topic model over every label in the split.")
         var topics = false
-        @Option(help: "Passes over the training data.")
-        var epochs = 3
+        @Option(help: "Passes over the training data (default 3 for spam, 10 for topics).")
+        var epochs: Int?
         @Option(help: "Folds for the out-of-fold scores that calibration and thresholds are fitted on.")
         var folds = 5
         @Option(help: "Calibration: platt or isotonic.")
@@ -127,16 +127,32 @@ extension Mailsift {
         var l2: Double?
         @Flag(inversion: .prefixedNo, help: "Scale each feature view by 1/sqrt(its feature count).")
         var normalizeViews = true
+        @Option(help: "Feature views, comma-separated (default: all for spam; subject_words,body_words,headers,urls for topics).")
+        var views: String?
 
         func validate() throws {
             if topics == (labels != nil) { throw ValidationError("give either --labels spam,ham or --topics") }
+            _ = try parsedViews()
+        }
+
+        func parsedViews() throws -> Set<FeatureView>? {
+            guard let views else { return nil }
+            var out = Set<FeatureView>()
+            for name in views.split(separator: ",") {
+                guard let view = FeatureView(rawValue: String(name)) else {
+                    throw ValidationError("unknown view \(name); views: \(FeatureView.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                out.insert(view)
+            }
+            guard !out.isEmpty else { throw ValidationError("--views needs at least one view") }
+            return out
         }
 
         func run() throws {
             let request = TrainCommand.Request(
                 corpora: corpus, split: split, out: out, labels: labels.map { $0.split(separator: ",").map(String.init) },
-                epochs: epochs, folds: folds, calibration: calibration, targetFPR: targetFpr, hashBits: hashBits, seed: seed,
-                alpha: alpha, l2: l2, normalizeViews: normalizeViews
+                epochs: epochs ?? (topics ? 10 : 3), folds: folds, calibration: calibration, targetFPR: targetFpr, hashBits: hashBits, seed: seed,
+                views: try parsedViews(), alpha: alpha, l2: l2, normalizeViews: normalizeViews
             )
             let (bundle, evaluation) = try TrainCommand.train(request) { line in
                 FileHandle.standardError.write(Data("mailsift: \(line)\n".utf8))

@@ -27,9 +27,10 @@ public struct FeatureConfiguration: Codable, Sendable, Hashable {
     }
 
     public static let spam = FeatureConfiguration()
-    /// Topic classification: words carry the topic, so no n-grams and a smaller table (one row per class).
+    /// Topic classification: words, n-grams over more of the text, headers and URLs (chosen on out-of-fold
+    /// accuracy, docs/models.md), and a smaller table (one weight per class per row).
     public static let topics = FeatureConfiguration(
-        views: [.subjectWords, .bodyWords, .headers, .urls], hashBits: 18, maxWordBytes: 65_536
+        views: [.subjectWords, .bodyWords, .charNGrams, .headers, .urls], hashBits: 18, maxWordBytes: 65_536
     )
 
     public func without(_ view: FeatureView) -> FeatureConfiguration {
