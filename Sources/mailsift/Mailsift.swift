@@ -111,8 +111,8 @@ extension Mailsift {
         var topics = false
         @Option(help: "Passes over the training data (default 3 for spam, 10 for topics).")
         var epochs: Int?
-        @Option(help: "Folds for the out-of-fold scores that calibration and thresholds are fitted on.")
-        var folds = 5
+        @Option(help: "Folds for out-of-fold scores (spam: calibration and thresholds are fitted on them; default 5; topics: metrics only, default 0).")
+        var folds: Int?
         @Option(help: "Calibration: platt or isotonic.")
         var calibration: Calibration.Method = .platt
         @Option(help: "False-positive rate the spam verdict is chosen for.")
@@ -151,7 +151,7 @@ extension Mailsift {
         func run() throws {
             let request = TrainCommand.Request(
                 corpora: corpus, split: split, out: out, labels: labels.map { $0.split(separator: ",").map(String.init) },
-                epochs: epochs ?? (topics ? 10 : 3), folds: folds, calibration: calibration, targetFPR: targetFpr, hashBits: hashBits, seed: seed,
+                epochs: epochs ?? (topics ? 10 : 3), folds: folds ?? (topics ? 0 : 5), calibration: calibration, targetFPR: targetFpr, hashBits: hashBits, seed: seed,
                 views: try parsedViews(), alpha: alpha, l2: l2, normalizeViews: normalizeViews
             )
             let (bundle, evaluation) = try TrainCommand.train(request) { line in
