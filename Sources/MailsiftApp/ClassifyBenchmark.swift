@@ -25,28 +25,19 @@ public struct ClassifyBenchmark {
         for m in messages { classify(m) } // warm-up
         let clock = ContinuousClock()
         var latencies: [Double] = []
-        var passes: [Double] = []
-        var elapsed = 0.0
-        repeat {
-            let passStart = clock.now
+        let median = PassTimer.medianPass(minimumSeconds: minimumSeconds) {
             for m in messages {
                 let start = clock.now
                 classify(m)
-                let d = clock.now - start
-                latencies.append(Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12)
+                latencies.append((clock.now - start).seconds * 1e6)
             }
-            let d = clock.now - passStart
-            let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-            passes.append(seconds)
-            elapsed += seconds
-        } while elapsed < minimumSeconds || passes.count < 3
+        }
         latencies.sort()
         func percentile(_ p: Double) -> Double { latencies[min(Int(p * Double(latencies.count)), latencies.count - 1)] }
-        let median = passes.sorted()[passes.count / 2]
         let bytes = messages.reduce(0) { $0 + $1.count }
         return [
-            String(format: "classify: %.0f msg/s, %.1f MB/s (one core, median of %d passes)", Double(messages.count) / median,
-                   Double(bytes) / median / 1e6, passes.count),
+            String(format: "classify: %.0f msg/s, %.1f MB/s (one core, median of %d passes)", Double(messages.count) / median.seconds,
+                   Double(bytes) / median.seconds / 1e6, median.passes),
             String(format: "latency per message: p50 %.0f us, p99 %.0f us, p99.9 %.0f us", percentile(0.5), percentile(0.99), percentile(0.999)),
             "model \(bundle.manifest.version); \(messages.count) messages" + (sink.isNaN ? " (nan)" : ""),
         ].joined(separator: "\n")

@@ -38,7 +38,7 @@ public enum ClassifyCommand {
                 out.label = score.label
                 out.probability = score.probability
                 out.action = score.action?.rawValue
-                out.microseconds = Int(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)
+                out.microseconds = Int(elapsed.seconds * 1e6)
                 out.reasons = classifier.reasons(a, score: score, count: reasons)
             } catch {
                 out.error = "\(error)"

@@ -22,8 +22,7 @@ public enum EvalCommand {
             try evaluation.scoresFile().write(toFile: scoresPath, atomically: true, encoding: .utf8)
         }
         var out = [evaluation.table(file: scoresPath ?? "test")]
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        out.append(String(format: "model %@; %d messages scored in %.2f s (parse, features, model; all cores)", manifest.version, test.count, seconds))
+        out.append(String(format: "model %@; %d messages scored in %.2f s (parse, features, model; all cores)", manifest.version, test.count, elapsed.seconds))
         if ablation { out.append(try ablationTable(bundle: bundle, corpora: corpora, split: split, full: evaluation, log: log)) }
         return out.joined(separator: "\n")
     }

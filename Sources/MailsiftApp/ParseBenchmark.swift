@@ -54,24 +54,14 @@ public struct ParseBenchmark {
         }
     }
 
-    /// Times whole passes over the corpus until `minimumSeconds` have passed (at least three passes) and
-    /// reports the median pass, which a shared machine's noise moves least.
+    /// The median pass (``PassTimer``) after a warm-up pass that also counts the messages that fail.
     private func measure(_ name: String, _ body: ([UInt8]) -> Bool) -> Figure {
         let totalBytes = messages.reduce(0) { $0 + $1.count }
         var errors = 0
-        for m in messages where !body(m) { errors += 1 } // warm-up pass, also counts errors
-        let clock = ContinuousClock()
-        var passes: [Double] = []
-        var elapsed = 0.0
-        repeat {
-            let start = clock.now
+        for m in messages where !body(m) { errors += 1 }
+        let median = PassTimer.medianPass(minimumSeconds: minimumSeconds) {
             for m in messages { _ = body(m) }
-            let d = clock.now - start
-            let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-            passes.append(seconds)
-            elapsed += seconds
-        } while elapsed < minimumSeconds || passes.count < 3
-        let median = passes.sorted()[passes.count / 2]
-        return Figure(name: name, messages: messages.count, bytes: totalBytes, seconds: median, errors: errors)
+        }
+        return Figure(name: name, messages: messages.count, bytes: totalBytes, seconds: median.seconds, errors: errors)
     }
 }

@@ -35,7 +35,7 @@ public enum CharsetDecoder {
     }
 
     private static func decode(_ bytes: UnsafeBufferPointer<UInt8>, charset: Charset, declaredLabel: String?) -> Result {
-        if charset.asciiCompatible && isASCII(bytes) {
+        if charset.asciiCompatible && UTF8Bytes.isASCII(bytes) {
             var flags: ParseFlags = []
             if case .iconv(let name, _) = charset, !IconvConverter.isSupported(name) { flags.insert(.unknownCharset) }
             return Result(text: String(decoding: bytes, as: UTF8.self), charset: flags.isEmpty ? charset.name : "us-ascii", flags: flags)
@@ -75,13 +75,11 @@ public enum CharsetDecoder {
 
     /// Decodes header bytes outside encoded-words: UTF-8 when valid (RFC 6532), else Windows-1252.
     static func decodeHeaderBytes(_ bytes: UnsafeBufferPointer<UInt8>) -> (String, eightBit: Bool) {
-        if isASCII(bytes) { return (String(decoding: bytes, as: UTF8.self), false) }
+        if UTF8Bytes.isASCII(bytes) { return (String(decoding: bytes, as: UTF8.self), false) }
         if let text = String(validating: bytes, as: UTF8.self) { return (text, false) }
         return (windows1252(bytes), true)
     }
 
-    @inline(__always)
-    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool { UTF8Bytes.isASCII(bytes) }
 
     /// Windows-1252 to String; the five bytes it leaves undefined map to the C1 controls, as in WHATWG.
     static func windows1252(_ bytes: UnsafeBufferPointer<UInt8>) -> String {

@@ -14,14 +14,6 @@ public struct FeatureIndexer: Sendable {
     @inline(__always)
     public func row(of hash: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: hash >> UInt64(64 - bits)) }
 
-    /// The distinct rows of `hashes`, in first-seen order, into `out` (cleared first).
-    public mutating func rows(of hashes: [UInt64], into out: inout [UInt32]) {
-        var features = SparseFeatures()
-        features.rows = out
-        self.features(of: hashes, viewEnds: [hashes.count], normalize: false, into: &features)
-        out = features.rows
-    }
-
     /// The distinct rows of `hashes` with their values, into `out` (cleared first). `viewEnds` are the
     /// end offsets of each view's hashes; with `normalize`, each view's rows get 1/sqrt(their count), else 1.
     /// A row already taken by an earlier view keeps that view's value.
