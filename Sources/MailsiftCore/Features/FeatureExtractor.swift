@@ -39,10 +39,10 @@ public struct FeatureExtractor: Sendable {
             viewEnds.append(out.count)
         }
         for view in FeatureExtractor.tokenViews where views.contains(view) {
-            for token in FeatureExtractor.tokens(view, a) {
-                var t = token
-                out.append(t.withUTF8 { FeatureHash.xxh64(UnsafeRawBufferPointer($0), seed: view.seed) })
-            }
+            var sink = TokenHasher(seed: view.seed, hashes: [])
+            swap(&sink.hashes, &out)
+            FeatureExtractor.tokens(view, a, into: &sink)
+            swap(&sink.hashes, &out)
             viewEnds.append(out.count)
         }
     }
@@ -87,7 +87,9 @@ public struct FeatureExtractor: Sendable {
             add(.charNGrams, grams.namedFeatures(bodyStart, seed: FeatureView.charNGrams.seed &+ 1))
         }
         for view in FeatureExtractor.tokenViews where views.contains(view) {
-            for token in FeatureExtractor.tokens(view, a) {
+            var sink = TokenNamer()
+            FeatureExtractor.tokens(view, a, into: &sink)
+            for token in sink.names {
                 out.append(Named(view: view, name: token, hash: FeatureHash.xxh64(token, seed: view.seed)))
             }
         }
@@ -96,13 +98,13 @@ public struct FeatureExtractor: Sendable {
 
     static let tokenViews: [FeatureView] = [.headers, .urls, .attachments, .html]
 
-    static func tokens(_ view: FeatureView, _ a: AnalyzedMessage) -> [String] {
+    static func tokens(_ view: FeatureView, _ a: AnalyzedMessage, into sink: inout some TokenSink) {
         switch view {
-        case .headers: return MetadataTokens.headers(a)
-        case .urls: return MetadataTokens.urls(a)
-        case .attachments: return MetadataTokens.attachments(a)
-        case .html: return MetadataTokens.html(a)
-        case .subjectWords, .bodyWords, .charNGrams: return []
+        case .headers: MetadataTokens.headers(a, into: &sink)
+        case .urls: MetadataTokens.urls(a, into: &sink)
+        case .attachments: MetadataTokens.attachments(a, into: &sink)
+        case .html: MetadataTokens.html(a, into: &sink)
+        case .subjectWords, .bodyWords, .charNGrams: break
         }
     }
 

@@ -10,9 +10,9 @@ public struct Address: Sendable, Hashable, Codable {
 
     public init(displayName: String?, address: String) {
         self.displayName = displayName
-        if let at = address.lastIndex(of: "@") {
+        if let at = address.utf8.lastIndex(of: UInt8(ascii: "@")) {
             localPart = String(address[..<at])
-            domain = address[address.index(after: at)...].lowercased()
+            domain = address[address.utf8.index(after: at)...].lowercased()
             self.address = localPart + "@" + domain
         } else {
             localPart = address

@@ -55,10 +55,12 @@ public enum AddressParser {
     static func parseMailbox(_ raw: Substring) -> Address? {
         let item = raw.trimmingBlanks()
         guard !item.isEmpty else { return nil }
-        if let lt = item.lastIndex(of: "<"), let gt = item[lt...].firstIndex(of: ">") {
-            let addr = item[item.index(after: lt)..<gt].trimmingBlanks()
+        // Every delimiter is ASCII: search the UTF-8 view (a split there is a scalar boundary).
+        let u = item.utf8
+        if let lt = u.lastIndex(of: UInt8(ascii: "<")), let gt = u[lt...].firstIndex(of: UInt8(ascii: ">")) {
+            let addr = item[u.index(after: lt)..<gt].trimmingBlanks()
             var name = String(item[..<lt].trimmingBlanks())
-            if name.hasPrefix("\"") { name = MIMEParameters.unquote(name) }
+            if name.utf8.first == ASCII.quote { name = MIMEParameters.unquote(name) }
             name = stripComments(name).trimmingBlanks()
             let address = stripRoute(String(addr))
             guard !address.isEmpty || !name.isEmpty else { return nil }
@@ -67,12 +69,12 @@ public enum AddressParser {
         // addr-spec with an optional trailing comment holding the name: a@b (Name)
         var name: String? = nil
         var spec = String(item)
-        if let open = item.firstIndex(of: "("), let close = item.lastIndex(of: ")"), open < close {
-            name = String(item[item.index(after: open)..<close]).trimmingBlanks()
-            spec = stripComments(String(item))
+        if let open = u.firstIndex(of: UInt8(ascii: "(")), let close = u.lastIndex(of: UInt8(ascii: ")")), open < close {
+            name = String(item[u.index(after: open)..<close]).trimmingBlanks()
+            spec = stripComments(spec)
         }
         spec = spec.trimmingBlanks()
-        if spec.hasPrefix("\"") && !spec.contains("@") { return nil }
+        if spec.utf8.first == ASCII.quote && !spec.utf8.contains(UInt8(ascii: "@")) { return nil }
         spec.removeAll { $0 == " " || $0 == "\t" }
         guard !spec.isEmpty else { return nil }
         return Address(displayName: name?.isEmpty == false ? name : nil, address: spec)
@@ -90,7 +92,7 @@ public enum AddressParser {
 
     /// Drops an obsolete source route (`<@relay:user@host>`).
     private static func stripRoute(_ s: String) -> String {
-        if s.hasPrefix("@"), let colon = s.firstIndex(of: ":") { return String(s[s.index(after: colon)...]) }
+        if s.utf8.first == UInt8(ascii: "@"), let colon = s.utf8.firstIndex(of: ASCII.colon) { return String(s[s.utf8.index(after: colon)...]) }
         return s
     }
 }

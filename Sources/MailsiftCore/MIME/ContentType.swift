@@ -139,6 +139,18 @@ public enum TransferEncoding: Sendable, Hashable {
     case sevenBit, eightBit, binary, base64, quotedPrintable
     case unknown(String)
 
+    /// The name the feature views use (`quotedPrintable`, `unknown("x-uuencode")`).
+    var featureName: String {
+        switch self {
+        case .sevenBit: return "sevenBit"
+        case .eightBit: return "eightBit"
+        case .binary: return "binary"
+        case .base64: return "base64"
+        case .quotedPrintable: return "quotedPrintable"
+        case .unknown: return "\(self)"
+        }
+    }
+
     public init(value: String?) {
         guard let value else { self = .sevenBit; return }
         switch value.trimmingBlanks().lowercased() {
