@@ -7,5 +7,5 @@ if command -v apt-get >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends libc6 python3 >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends libc6 python3 libxgboost-dev >/dev/null
 fi

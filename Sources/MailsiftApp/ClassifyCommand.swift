@@ -1,8 +1,9 @@
 import Foundation
 import MailsiftCore
+import MailsiftTrees
 
 /// `mailsift classify`: one JSON object per message with the label, calibrated probability, action, the
-/// features that weighed most, the model version and the time taken. Like `parse`, it exits non-zero only
+/// stage that decided and why, the model version and the time taken. Like `parse`, it exits non-zero only
 /// when a file cannot be read.
 public enum ClassifyCommand {
     struct Output: Encodable {
@@ -10,15 +11,16 @@ public enum ClassifyCommand {
         var label: String?
         var probability: Double?
         var action: String?
-        var reasons: [Classifier.Reason]?
+        var stage: String?
+        var reasons: [Cascade.Reason]?
         var modelVersion: String
         var microseconds: Int?
         var error: String?
     }
 
-    public static func run(files: [String], model: ModelBundle, reasons: Int = 8, emit: (String) -> Void) throws {
-        let classifier = Classifier(bundle: model)
-        var scratch = classifier.makeScratch()
+    public static func run(files: [String], model: ModelBundle, rules: RuleSet = .empty, reasons: Int = 8, emit: (String) -> Void) throws {
+        let cascade = try Cascade.load(model, rules: rules)
+        var scratch = cascade.makeScratch()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -32,14 +34,15 @@ public enum ClassifyCommand {
             var out = Output(file: file, modelVersion: model.manifest.version)
             let start = clock.now
             do {
-                let a = try classifier.extractor.analyze(bytes)
-                let score = classifier.score(a, scratch: &scratch)
+                let a = try cascade.extractor.analyze(bytes)
+                let verdict = cascade.classify(a, scratch: &scratch)
                 let elapsed = clock.now - start
-                out.label = score.label
-                out.probability = score.probability
-                out.action = score.action?.rawValue
+                out.label = verdict.label
+                out.probability = verdict.probability
+                out.action = verdict.action.rawValue
+                out.stage = verdict.stage.rawValue
                 out.microseconds = Int(elapsed.seconds * 1e6)
-                out.reasons = classifier.reasons(a, score: score, count: reasons)
+                out.reasons = cascade.reasons(a, verdict: verdict, count: reasons)
             } catch {
                 out.error = "\(error)"
             }

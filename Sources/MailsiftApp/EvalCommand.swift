@@ -1,11 +1,12 @@
 import Foundation
 import MailsiftCore
+import MailsiftTrees
 
 /// `mailsift eval`: score the test rows, print the reference metrics, optionally write the scores file and
 /// an ablation table (each view dropped in turn, retrained on the train rows with the model's settings).
 public enum EvalCommand {
     public static func run(
-        bundle: ModelBundle, corpora: [String], split: String, scoresPath: String?, ablation: Bool,
+        bundle: ModelBundle, rules: RuleSet = .empty, corpora: [String], split: String, scoresPath: String?, ablation: Bool,
         log: @escaping @Sendable (String) -> Void
     ) throws -> String {
         let splitFile = try SplitFile(path: split)
@@ -16,15 +17,59 @@ public enum EvalCommand {
         let bar = ProgressBar(title: "scoring", total: test.count)
         let clock = ContinuousClock()
         let start = clock.now
-        let evaluation = Evaluation(classifier: Classifier(bundle: bundle), messages: test, progress: bar)
+        let cascade = manifest.kind == .spam ? try Cascade.load(bundle, rules: rules) : nil
+        let evaluation = cascade.map { Evaluation(cascade: $0, messages: test, progress: bar) }
+            ?? Evaluation(classifier: Classifier(bundle: bundle), messages: test, progress: bar)
         let elapsed = clock.now - start
         if let scoresPath {
             try evaluation.scoresFile().write(toFile: scoresPath, atomically: true, encoding: .utf8)
         }
         var out = [evaluation.table(file: scoresPath ?? "test")]
         out.append(String(format: "model %@; %d messages scored in %.2f s (parse, features, model; all cores)", manifest.version, test.count, elapsed.seconds))
+        if let cascade, manifest.cascade != nil { out.append(stageTable(bundle: bundle, rules: rules, test: test, configured: cascade.mode)) }
         if ablation { out.append(try ablationTable(bundle: bundle, corpora: corpora, split: split, full: evaluation, log: log)) }
         return out.joined(separator: "\n")
+    }
+
+    /// Each stage alone and each way of combining them on the test rows: recall, AUC, the share of
+    /// messages each stage decided, and throughput (one core).
+    static func stageTable(bundle: ModelBundle, rules: RuleSet, test: [CorpusMessage], configured: CascadeManifest.Mode) -> String {
+        guard let c = bundle.manifest.cascade else { return "" }
+        let analyzer = Classifier(bundle: bundle).extractor
+        let analysed = test.compactMap { m in (try? analyzer.analyze(m.bytes)).map { (m, $0) } }
+        var rows: [[(String, String)]] = []
+        var stackedRows: [(text: Double, tree: Double, spam: Bool)] = []
+        for mode in CascadeManifest.Mode.allCases {
+            guard let cascade = try? Cascade.load(bundle, rules: rules, mode: mode) else { continue }
+            var scratch = cascade.makeScratch()
+            var scored: [(Double, Bool, Cascade.Stage)] = []
+            let clock = ContinuousClock()
+            let start = clock.now
+            for (m, a) in analysed {
+                let v = cascade.classify(a, scratch: &scratch)
+                scored.append((v.probability, m.label == bundle.manifest.labels[1], v.stage))
+                if mode == .stacked, let t = v.textMargin, let g = v.treeMargin { stackedRows.append((t, g, m.label == bundle.manifest.labels[1])) }
+            }
+            let seconds = (clock.now - start).seconds
+            let shares = Cascade.Stage.allCases.map { s in "\(s.rawValue) \(String(format: "%.1f%%", 100 * Double(scored.count { $0.2 == s }) / Double(max(scored.count, 1))))" }
+            rows.append(row(mode.rawValue + (mode == configured ? " (configured)" : ""), scored.map { ($0.0, $0.1) },
+                            decided: shares.joined(separator: ", "), rate: Double(scored.count) / max(seconds, 1e-9)))
+        }
+        let text = stackedRows.map { (bundle.manifest.calibration.probability(margin: $0.text), $0.spam) }
+        let trees = stackedRows.map { (c.treeCalibration.probability(margin: $0.tree), $0.spam) }
+        rows.insert(row("text model alone", text, decided: "-", rate: nil), at: 0)
+        rows.insert(row("trees alone", trees, decided: "-", rate: nil), at: 1)
+        return "stages and combinations on the test rows (after parsing; throughput on one core, model stages only):\n" + SpamMetrics.table(rows)
+    }
+
+    private static func row(_ name: String, _ scores: [(Double, Bool)], decided: String, rate: Double?) -> [(String, String)] {
+        let s = SpamMetrics(scores: scores, verdicts: nil)
+        return [
+            ("stages", name), ("auc", s.map { String(format: "%.6f", $0.auc) } ?? "-"),
+            ("recall@0.01", s.map { String(format: "%.2f%%", 100 * $0.recallAt1) } ?? "-"),
+            ("recall@0.001", s.map { String(format: "%.2f%%", 100 * $0.recallAt01) } ?? "-"),
+            ("decided by", decided), ("msg/s", rate.map { String(format: "%.0f", $0) } ?? "-"),
+        ]
     }
 
     static func ablationTable(bundle: ModelBundle, corpora: [String], split: String, full: Evaluation, log: @escaping @Sendable (String) -> Void) throws -> String {

@@ -6,7 +6,13 @@ public struct Evaluation: Sendable {
     public struct Row: Sendable {
         public var id: String
         public var label: String
-        public var score: Classifier.Score
+        public var predicted: String
+        /// Spam models: the calibrated probability of spam. Topic models: the probability of `predicted`.
+        public var probability: Double
+        /// Spam models: the stage that decided.
+        public var stage: Cascade.Stage?
+        public var textMargin: Double?
+        public var treeMargin: Double?
     }
 
     public var rows: [Row]
@@ -15,6 +21,28 @@ public struct Evaluation: Sendable {
     public let kind: ModelManifest.Kind
     let positive: String
 
+    /// Spam models: every message through the cascade (rules, trees, text, combination), on every core.
+    public init(cascade: Cascade, messages: [CorpusMessage], progress: ProgressBar? = nil) {
+        let manifest = cascade.bundle.manifest
+        kind = manifest.kind
+        let positive = manifest.labels.last ?? "spam"
+        let negative = manifest.labels.first ?? "ham"
+        self.positive = positive
+        rows = Evaluation.parallelMap(messages, progress: progress, makeScratch: cascade.makeScratch) { m, scratch in
+            guard let a = try? cascade.extractor.analyze(m.bytes) else {
+                // Unparseable: scored as the text model scores a message with no features.
+                let p = manifest.calibration.probability(margin: cascade.text.bundle.model.margin(SparseFeatures()))
+                let spam = manifest.operatingPoints?.isSpam(probability: p) ?? (p >= 0.5)
+                return Row(id: m.id, label: m.label, predicted: spam ? positive : negative, probability: p, stage: .text)
+            }
+            let v = cascade.classify(a, scratch: &scratch)
+            return Row(id: m.id, label: m.label, predicted: v.label, probability: v.probability, stage: v.stage, textMargin: v.textMargin, treeMargin: v.treeMargin)
+        }
+        let pairs = rows.map { ($0.probability, $0.label == positive) }
+        spam = SpamMetrics(scores: pairs, verdicts: rows.map { $0.predicted == positive })
+    }
+
+    /// Topic models (and text-only scoring): featurise, then the linear model.
     public init(classifier: Classifier, messages: [CorpusMessage], progress: ProgressBar? = nil) {
         let manifest = classifier.bundle.manifest
         kind = manifest.kind
@@ -22,14 +50,48 @@ public struct Evaluation: Sendable {
         let items = Featurizer.featurize(messages, configuration: manifest.features, progress: progress)
         var scratch = classifier.makeScratch()
         rows = zip(messages, items).map { m, item in
-            Row(id: m.id, label: m.label, score: classifier.score(item.features, scratch: &scratch))
+            let s = classifier.score(item.features, scratch: &scratch)
+            return Row(id: m.id, label: m.label, predicted: s.label, probability: s.probability, stage: manifest.kind == .spam ? .text : nil, textMargin: s.margin)
         }
         if kind == .spam {
-            let pairs = rows.map { ($0.score.probability, $0.label == positive) }
-            spam = SpamMetrics(scores: pairs, verdicts: rows.map { $0.score.label == positive })
+            let pairs = rows.map { ($0.probability, $0.label == positive) }
+            spam = SpamMetrics(scores: pairs, verdicts: rows.map { $0.predicted == positive })
         } else {
-            classes = ClassMetrics(pairs: rows.map { ($0.label, $0.score.label) })
+            classes = ClassMetrics(pairs: rows.map { ($0.label, $0.predicted) })
         }
+    }
+
+    /// The share of messages each stage decided, by stage name.
+    public var stageShares: [(Cascade.Stage, Double)] {
+        let n = Double(max(rows.count, 1))
+        return Cascade.Stage.allCases.map { stage in (stage, Double(rows.count { $0.stage == stage }) / n) }
+    }
+
+    static func parallelMap<S>(
+        _ messages: [CorpusMessage], progress: ProgressBar?, makeScratch: () -> S, _ body: (CorpusMessage, inout S) -> Row
+    ) -> [Row] {
+        let workers = max(ProcessInfo.processInfo.activeProcessorCount, 1)
+        let chunk = max((messages.count + workers * 8 - 1) / (workers * 8), 1)
+        let chunks = (messages.count + chunk - 1) / chunk
+        let lock = NSLock()
+        nonisolated(unsafe) var rows = [Row?](repeating: nil, count: messages.count)
+        withoutActuallyEscaping(body) { body in
+            withoutActuallyEscaping(makeScratch) { makeScratch in
+                nonisolated(unsafe) let body = body
+                nonisolated(unsafe) let makeScratch = makeScratch
+                DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                    var scratch = makeScratch()
+                    var local: [(Int, Row)] = []
+                    for i in (c * chunk)..<min((c + 1) * chunk, messages.count) { local.append((i, body(messages[i], &scratch))) }
+                    lock.lock()
+                    for (i, row) in local { rows[i] = row }
+                    lock.unlock()
+                    progress?.advance(by: local.count)
+                }
+            }
+        }
+        progress?.finish()
+        return rows.map { $0! }
     }
 
     /// The scores file: `id label score verdict` for spam models (labels written as spam / ham, as
@@ -40,12 +102,12 @@ public struct Evaluation: Sendable {
             lines.append("id\tlabel\tscore\tverdict")
             for r in rows {
                 let label = r.label == positive ? "spam" : "ham"
-                let verdict = r.score.label == positive ? "spam" : "ham"
-                lines.append("\(r.id)\t\(label)\t\(Evaluation.format(r.score.probability))\t\(verdict)")
+                let verdict = r.predicted == positive ? "spam" : "ham"
+                lines.append("\(r.id)\t\(label)\t\(Evaluation.format(r.probability))\t\(verdict)")
             }
         } else {
             lines.append("id\tlabel\tpredicted")
-            for r in rows { lines.append("\(r.id)\t\(r.label)\t\(r.score.label)") }
+            for r in rows { lines.append("\(r.id)\t\(r.label)\t\(r.predicted)") }
         }
         return lines.joined(separator: "\n") + "\n"
     }

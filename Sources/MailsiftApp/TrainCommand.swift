@@ -1,5 +1,6 @@
 import Foundation
 import MailsiftCore
+import MailsiftTrees
 
 /// `mailsift train`: featurise the `train` rows, train (with out-of-fold calibration and thresholds for
 /// spam models), report, and write the bundle.
@@ -20,6 +21,10 @@ public enum TrainCommand {
         public var alpha: Double?
         public var l2: Double?
         public var normalizeViews: Bool
+        /// Spam models: train the tree stage and the combiner too (needs folds >= 3).
+        public var trees: Bool = true
+        /// How the stages combine; nil chooses on out-of-fold recall at the target FPR.
+        public var mode: CascadeManifest.Mode? = nil
 
         public init(
             corpora: [String], split: String, out: String, labels: [String]?, epochs: Int = 3, folds: Int = 5,
@@ -70,7 +75,8 @@ public enum TrainCommand {
         )
         log("training on \(messages.count) messages from \(r.corpora.count) corpora (\(kind.rawValue): \(labels.joined(separator: ", ")))")
         let bar = ProgressBar(title: "features", total: messages.count)
-        let items = Featurizer.featurize(messages, configuration: features, progress: bar)
+        let withTrees = kind == .spam && r.trees && r.folds >= 3
+        let items = Featurizer.featurize(messages, configuration: features, metadata: withTrees, progress: bar)
         let unparsed = items.filter { !$0.parsed }.count
         if unparsed > 0 { log("\(unparsed) messages could not be parsed; they train on the bias alone") }
         let examples = zip(messages, items).map { m, item in
@@ -94,11 +100,24 @@ public enum TrainCommand {
             operatingPoints: result.operatingPoints, training: record
         )
         var bundle = ModelBundle(manifest: manifest, model: result.trainer.model(), trainer: result.trainer)
+        if withTrees, let textMargins = result.outOfFoldMargins {
+            let folds = examples.map { ModelTrainer.fold(of: $0.foldKey, folds: options.folds) }
+            let stages = try CascadeTraining.train(
+                rows: items.map(\.metadata), labels: examples.map { $0.label == 1 }, folds: folds, foldCount: options.folds,
+                textMargins: textMargins, options: options, mode: r.mode, log: log
+            )
+            bundle.manifest.cascade = stages.manifest
+            bundle.manifest.operatingPoints = stages.operatingPoints
+            bundle.manifest.training.outOfFold = stages.manifest.outOfFold[stages.manifest.mode.rawValue] ?? result.outOfFold
+            bundle.sections[ModelBundle.treesSection] = stages.trees
+        }
         // Held-out figures for the summary (and the record): the choices above never saw these rows.
         var evaluation: Evaluation? = nil
         let test = try split.messages(split: "test", corpora: r.corpora).filter { kind == .topics || labels.contains($0.label) }
         if !test.isEmpty {
-            let e = Evaluation(classifier: Classifier(bundle: bundle), messages: test)
+            let e = kind == .spam
+                ? Evaluation(cascade: try Cascade.load(bundle), messages: test)
+                : Evaluation(classifier: Classifier(bundle: bundle), messages: test)
             bundle.manifest.training.test = e.spam?.dictionary ?? e.classes.map { ["accuracy": $0.accuracy, "macro_f1": $0.macroF1] }
             evaluation = e
         }

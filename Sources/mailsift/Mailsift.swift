@@ -65,6 +65,14 @@ extension Calibration.Method: ExpressibleByArgument {}
 struct ModelOption: ParsableArguments {
     @Option(help: "Model bundle (default: the shipped model).")
     var model: String?
+    @Option(help: "Rules file (YAML, docs/rules.md; default: the shipped rules).")
+    var rules: String?
+    @Flag(help: "Run no rules (stage 0).")
+    var noRules = false
+
+    func load() throws -> (ModelBundle, RuleSet) {
+        (try ModelStore.load(model), noRules ? .empty : try RulesFile.load(rules))
+    }
 }
 
 extension Mailsift {
@@ -177,9 +185,9 @@ extension Mailsift {
         var ablation = false
 
         func run() throws {
-            let bundle = try ModelStore.load(modelOption.model)
+            let (bundle, rules) = try modelOption.load()
             let report = try EvalCommand.run(
-                bundle: bundle, corpora: corpus, split: split, scoresPath: scores, ablation: ablation
+                bundle: bundle, rules: rules, corpora: corpus, split: split, scoresPath: scores, ablation: ablation
             ) { line in FileHandle.standardError.write(Data("mailsift: \(line)\n".utf8)) }
             print(report)
         }
@@ -199,7 +207,8 @@ extension Mailsift {
 
         func run() throws {
             try Mailsift.exitingOnReadErrors {
-                try ClassifyCommand.run(files: files, model: try ModelStore.load(modelOption.model), reasons: reasons) { print($0) }
+                let (bundle, rules) = try modelOption.load()
+                try ClassifyCommand.run(files: files, model: bundle, rules: rules, reasons: reasons) { print($0) }
             }
         }
     }
@@ -218,8 +227,8 @@ extension Mailsift {
 
         func run() throws {
             let messages = try Mailsift.loadCorpora(corpus)
-            let bundle = try ModelStore.load(modelOption.model)
-            print(ClassifyBenchmark(messages: messages, bundle: bundle, minimumSeconds: seconds).run())
+            let (bundle, rules) = try modelOption.load()
+            print(try ClassifyBenchmark(messages: messages, bundle: bundle, rules: rules, minimumSeconds: seconds).run())
         }
     }
 }

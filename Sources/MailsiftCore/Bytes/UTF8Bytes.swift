@@ -1,6 +1,32 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// UTF-8 over raw bytes, for code that works on a `String`'s bytes (always valid UTF-8) rather than on
 /// `Unicode.Scalar` arrays: decoding one scalar, stepping back, appending, and a fast all-ASCII check.
 enum UTF8Bytes {
+    /// Whether `needle`'s bytes occur in `haystack` (memchr for the first byte, then memcmp).
+    static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: String) -> Bool {
+        guard let base = haystack.baseAddress, !needle.isEmpty, haystack.count >= needle.utf8.count else { return false }
+        var n = needle
+        return n.withUTF8 { p in
+            let first = Int32(p[0])
+            let last = haystack.count - p.count
+            var i = 0
+            while i <= last {
+                guard let hit = memchr(base + i, first, last - i + 1) else { return false }
+                i = UnsafeRawPointer(hit) - base
+                if memcmp(base + i, p.baseAddress!, p.count) == 0 { return true }
+                i += 1
+            }
+            return false
+        }
+    }
+
     /// Length of the scalar whose lead byte is `b`.
     @inline(__always)
     static func length(lead b: UInt8) -> Int { b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4 }

@@ -5,21 +5,30 @@ import Foundation
 ///
 /// Layout (little-endian): the magic `MAILSIFT`, format version (UInt32), manifest length (UInt32), the
 /// manifest as JSON, then the sections `weights`, `bias`, `z`, `n`, `biasZ`, `biasN`, each a UInt64 count
-/// of Float32 values followed by the values, and last an XXH64 checksum (UInt64) of every byte before it.
-/// Loading checks all of it; a bad file is refused with a ``ModelBundleError``.
+/// of Float32 values followed by the values; from version 2, a UInt32 count of named byte sections, each a
+/// UInt16 name length, the name (UTF-8), a UInt64 length and the bytes (the tree stage's model is one); and
+/// last an XXH64 checksum (UInt64) of every byte before it. Loading checks all of it; a bad file is refused
+/// with a ``ModelBundleError``. Version 1 files (no named sections) still load.
 public struct ModelBundle: Sendable {
     public static let magic = Array("MAILSIFT".utf8)
-    public static let formatVersion: UInt32 = 1
+    public static let formatVersion: UInt32 = 2
+    static let readableVersions: ClosedRange<UInt32> = 1...2
+
+    /// The name of the section holding the tree stage's booster (XGBoost's UBJSON model).
+    public static let treesSection = "trees"
 
     public var manifest: ModelManifest
     public var model: LinearModel
     /// FTRL state; nil in a bundle stripped for serving only.
     public var trainer: FTRLTrainer?
+    /// Named byte sections for other stages' models, read by their adapters (``treesSection``).
+    public var sections: [String: [UInt8]]
 
-    public init(manifest: ModelManifest, model: LinearModel, trainer: FTRLTrainer?) {
+    public init(manifest: ModelManifest, model: LinearModel, trainer: FTRLTrainer?, sections: [String: [UInt8]] = [:]) {
         self.manifest = manifest
         self.model = model
         self.trainer = trainer
+        self.sections = sections
     }
 
     public func encoded() throws -> [UInt8] {
@@ -35,6 +44,13 @@ public struct ModelBundle: Sendable {
             append(&out, UInt64(section.count))
             section.withUnsafeBytes { out.append(contentsOf: $0) }
         }
+        append(&out, UInt32(sections.count))
+        for (name, bytes) in sections.sorted(by: { $0.key < $1.key }) {
+            append(&out, UInt16(name.utf8.count))
+            out += Array(name.utf8)
+            append(&out, UInt64(bytes.count))
+            out += bytes
+        }
         let checksum = out.withUnsafeBytes { FeatureHash.xxh64($0, seed: 0) }
         append(&out, checksum)
         return out
@@ -46,7 +62,7 @@ public struct ModelBundle: Sendable {
         guard Array(bytes.prefix(ModelBundle.magic.count)) == ModelBundle.magic else { throw .notAModel }
         reader.offset = ModelBundle.magic.count
         let version = try reader.read(UInt32.self)
-        guard version == ModelBundle.formatVersion else { throw .unsupportedVersion(version) }
+        guard ModelBundle.readableVersions.contains(version) else { throw .unsupportedVersion(version) }
         // The checksum first: every later check may then trust the bytes.
         let body = bytes.count - 8
         let stored = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: body, as: UInt64.self) }
@@ -62,6 +78,18 @@ public struct ModelBundle: Sendable {
         }
         var sections: [[Float]] = []
         for _ in 0..<6 { sections.append(try reader.floats(limit: body)) }
+        var named: [String: [UInt8]] = [:]
+        if version >= 2 {
+            let count = try reader.read(UInt32.self)
+            for _ in 0..<count {
+                let nameLength = Int(try reader.read(UInt16.self))
+                let name = String(decoding: try reader.bytes(nameLength), as: UTF8.self)
+                let length = try reader.read(UInt64.self)
+                guard length <= UInt64(max(body - reader.offset, 0)) else { throw .truncated }
+                named[name] = Array(try reader.bytes(Int(length)))
+            }
+        }
+        self.sections = named
         guard reader.offset == body else { throw .invalidManifest("\(body - reader.offset) unexpected bytes after the sections") }
         let outputs = manifest.kind == .spam ? 1 : manifest.labels.count
         let bits = manifest.features.hashBits

@@ -19,11 +19,15 @@ public struct ModelManifest: Codable, Sendable, Hashable {
     public var calibration: Calibration
     public var operatingPoints: OperatingPoints?
     public var training: TrainingRecord
+    /// Spam models with a tree stage: how the stages combine (nil: the text model alone).
+    public var cascade: CascadeManifest?
 
     public init(
         version: String, kind: Kind, labels: [String], features: FeatureConfiguration, optimizer: FTRLTrainer.Parameters,
-        epochs: Int, seed: UInt64, calibration: Calibration, operatingPoints: OperatingPoints?, training: TrainingRecord
+        epochs: Int, seed: UInt64, calibration: Calibration, operatingPoints: OperatingPoints?, training: TrainingRecord,
+        cascade: CascadeManifest? = nil
     ) {
+        self.cascade = cascade
         self.version = version
         self.kind = kind
         self.labels = labels

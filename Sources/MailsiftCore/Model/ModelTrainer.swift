@@ -11,6 +11,9 @@ public enum ModelTrainer {
         public var operatingPoints: OperatingPoints?
         /// Out-of-fold metrics (spam: AUC, recalls, ECE of calibrated scores; topics: accuracy, macro-F1).
         public var outOfFold: [String: Double]
+        /// Spam models trained with folds: each example's margin from the model that did not see it (the
+        /// stacked combiner of the cascade is fitted on these).
+        public var outOfFoldMargins: [Double]? = nil
     }
 
     public static func fit(_ examples: [TrainingExample], options: TrainingOptions, resuming: FTRLTrainer? = nil, seed: UInt64) -> FTRLTrainer {
@@ -58,7 +61,7 @@ public enum ModelTrainer {
             if let m = SpamMetrics(scores: Array(zip(probabilities, labels)), verdicts: probabilities.map(points.isSpam)) {
                 metrics = m.dictionary
             }
-            return Result(trainer: final, calibration: calibration, operatingPoints: points, outOfFold: metrics)
+            return Result(trainer: final, calibration: calibration, operatingPoints: points, outOfFold: metrics, outOfFoldMargins: margins)
         }
         var margins: [Double] = []
         var pairs: [(label: String, predicted: String)] = []

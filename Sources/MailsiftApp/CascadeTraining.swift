@@ -1,0 +1,59 @@
+import Foundation
+import MailsiftCore
+import MailsiftTrees
+
+/// The stages after the text model: the tree stage on the same folds, the stacked combiner over both
+/// stages' out-of-fold margins, the thresholds on the combined scores, and the early-exit bands, with
+/// out-of-fold figures for each choice. Nothing here sees the test rows.
+enum CascadeTraining {
+    struct Result {
+        var manifest: CascadeManifest
+        var operatingPoints: OperatingPoints
+        /// The booster, serialised (the bundle's `trees` section).
+        var trees: [UInt8]
+    }
+
+    static func train(
+        rows: [[Float]], labels: [Bool], folds: [Int], foldCount: Int, textMargins: [Double], options: TrainingOptions,
+        mode: CascadeManifest.Mode?, log: @escaping @Sendable (String) -> Void
+    ) throws -> Result {
+        var parameters = TreeParameters()
+        parameters.seed = options.seed
+        let trees = try TreeTrainer.train(rows: rows, labels: labels, folds: folds, foldCount: foldCount, parameters: parameters) { log($0) }
+        let treeMargins = trees.outOfFoldMargins ?? []
+        let treeCalibration = Calibration.fit(.platt, margins: treeMargins, labels: labels)
+        let combiner = StackedCombiner.fit(inputs: zip(textMargins, treeMargins).map { [$0, $1] }, labels: labels)
+        let stacked = zip(textMargins, treeMargins).map { combiner.probability([$0, $1]) }
+        let points = OperatingPoints.choose(probabilities: stacked, labels: labels, targetFPR: options.targetFPR)
+        let treeProbabilities = treeMargins.map { treeCalibration.probability(margin: $0) }
+        let bands = ExitBands.choose(
+            treeProbabilities: treeProbabilities, stackedVerdicts: stacked.map(points.isSpam), labels: labels, threshold: points.quarantine
+        )
+        let exits = treeProbabilities.map { $0 < bands.hamBelow || $0 >= bands.spamAbove }
+        let cascaded = zip(exits, zip(treeProbabilities, stacked)).map { $0 ? $1.0 : $1.1 }
+
+        func metrics(_ scores: [Double]) -> [String: Double] {
+            SpamMetrics(scores: Array(zip(scores, labels)), verdicts: scores.map(points.isSpam))?.dictionary ?? [:]
+        }
+        let textCalibration = Calibration.fit(.platt, margins: textMargins, labels: labels)
+        var outOfFold = [
+            "text": metrics(textMargins.map { textCalibration.probability(margin: $0) }), "trees": metrics(treeProbabilities),
+            "stacked": metrics(stacked), "cascade": metrics(cascaded),
+        ]
+        outOfFold["cascade"]?["exit_share"] = Double(exits.count { $0 }) / Double(max(exits.count, 1))
+        // The cascade when it loses no recall at the target FPR out of fold (it is faster); else stacked.
+        let chosen = mode ?? ((outOfFold["cascade"]?["recall_at_0.1pct_fpr"] ?? 0) >= (outOfFold["stacked"]?["recall_at_0.1pct_fpr"] ?? 0) ? .cascade : .stacked)
+        for name in ["text", "trees", "stacked", "cascade"] {
+            let m = outOfFold[name] ?? [:]
+            log(String(format: "out of fold, %@: AUC %.6f, recall %.2f%% at 1%% FPR, %.2f%% at 0.1%% FPR", name, m["auc"] ?? 0,
+                       100 * (m["recall_at_1pct_fpr"] ?? 0), 100 * (m["recall_at_0.1pct_fpr"] ?? 0)))
+        }
+        log(String(format: "cascade: %.1f%% of messages exit at the trees (ham below %.4f, spam from %.4f); mode %@",
+                   100 * (outOfFold["cascade"]?["exit_share"] ?? 0), bands.hamBelow, bands.spamAbove, chosen.rawValue))
+        let manifest = CascadeManifest(
+            treeFeatures: MetadataFeature.names, treeParameters: parameters, treeRounds: trees.rounds, treeCalibration: treeCalibration,
+            combiner: combiner, mode: chosen, exitBands: bands, outOfFold: outOfFold
+        )
+        return Result(manifest: manifest, operatingPoints: points, trees: try trees.booster.serialized())
+    }
+}

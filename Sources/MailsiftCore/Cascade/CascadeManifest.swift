@@ -1,0 +1,67 @@
+/// How a spam model's stages are combined, stored in its manifest: the tree stage (its columns, how it was
+/// trained, the calibration of its margin), the stacked combiner over the stage margins, whether and where
+/// the tree stage may decide alone, and each stage's out-of-fold figures.
+public struct CascadeManifest: Codable, Sendable, Hashable {
+    public enum Mode: String, Codable, Sendable, CaseIterable {
+        /// Every message runs every stage; the combiner decides.
+        case stacked
+        /// A message the tree stage scores inside an exit band is decided there; the rest as `stacked`.
+        case cascade
+    }
+
+    /// The ``MetadataFeature`` names, in the columns' order, as trained.
+    public var treeFeatures: [String]
+    public var treeParameters: TreeParameters
+    public var treeRounds: Int
+    /// Maps the tree margin to a probability (fitted on out-of-fold margins).
+    public var treeCalibration: Calibration
+    /// Inputs: `[text margin, tree margin]`.
+    public var combiner: StackedCombiner
+    public var mode: Mode
+    public var exitBands: ExitBands
+    /// Out-of-fold figures per stage and combination (`text`, `trees`, `stacked`, `cascade`).
+    public var outOfFold: [String: [String: Double]]
+
+    public init(
+        treeFeatures: [String], treeParameters: TreeParameters, treeRounds: Int, treeCalibration: Calibration,
+        combiner: StackedCombiner, mode: Mode, exitBands: ExitBands, outOfFold: [String: [String: Double]]
+    ) {
+        self.treeFeatures = treeFeatures
+        self.treeParameters = treeParameters
+        self.treeRounds = treeRounds
+        self.treeCalibration = treeCalibration
+        self.combiner = combiner
+        self.mode = mode
+        self.exitBands = exitBands
+        self.outOfFold = outOfFold
+    }
+}
+
+/// Where the tree stage decides alone: a calibrated tree probability below `hamBelow` is ham, at or above
+/// `spamAbove` spam; in between, the text stage runs.
+public struct ExitBands: Codable, Sendable, Hashable {
+    public var hamBelow: Double
+    public var spamAbove: Double
+
+    public init(hamBelow: Double, spamAbove: Double) {
+        self.hamBelow = hamBelow
+        self.spamAbove = spamAbove
+    }
+
+    /// No exits.
+    public static let none = ExitBands(hamBelow: 0, spamAbove: 1.1)
+
+    /// The widest bands in which, on the out-of-fold scores, exiting changes no verdict that the stacked
+    /// model gets right: no spam the stacked model catches is below `hamBelow`, no ham it passes is at or
+    /// above `spamAbove`, and exits stay on the right side of the operating point.
+    public static func choose(treeProbabilities: [Double], stackedVerdicts: [Bool], labels: [Bool], threshold: Double) -> ExitBands {
+        // hamBelow: just above the highest tree score at which an exit would lose a caught spam.
+        var hamBelow = threshold
+        var spamAbove = max(threshold, 0.5)
+        for (p, (caught, spam)) in zip(treeProbabilities, zip(stackedVerdicts, labels)) {
+            if spam && caught { hamBelow = min(hamBelow, p) }
+            if !spam && !caught { spamAbove = max(spamAbove, p.nextUp) }
+        }
+        return ExitBands(hamBelow: hamBelow, spamAbove: min(spamAbove, 1.1))
+    }
+}

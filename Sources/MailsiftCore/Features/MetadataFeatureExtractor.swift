@@ -1,0 +1,367 @@
+/// Computes the ``MetadataFeature`` columns of an analysed message. Pure and `Sendable`.
+public struct MetadataFeatureExtractor: Sendable {
+    public init() {}
+
+    /// The columns of `a`, in ``MetadataFeature`` order.
+    public func values(of a: AnalyzedMessage) -> [Float] {
+        var v = [Float](repeating: 0, count: MetadataFeature.allCases.count)
+        values(of: a, into: &v)
+        return v
+    }
+
+    /// Writes the columns of `a` into `v` (resized to ``MetadataFeature`` count).
+    public func values(of a: AnalyzedMessage, into v: inout [Float]) {
+        v.removeAll(keepingCapacity: true)
+        v.append(contentsOf: repeatElement(0, count: MetadataFeature.allCases.count))
+        v.withUnsafeMutableBufferPointer { buffer in
+            var w = Writer(v: buffer)
+            fill(a, &w)
+        }
+    }
+
+    private struct Writer {
+        var v: UnsafeMutableBufferPointer<Float>
+        subscript(_ f: MetadataFeature) -> Float {
+            get { v[f.rawValue] }
+            nonmutating set { v[f.rawValue] = newValue }
+        }
+        func set(_ f: MetadataFeature, _ value: Int) { v[f.rawValue] = Float(value) }
+        func set(_ f: MetadataFeature, _ value: Bool) { v[f.rawValue] = value ? 1 : 0 }
+    }
+
+    private func fill(_ a: AnalyzedMessage, _ w: inout Writer) {
+        let m = a.message
+        header(m, &w)
+        structure(a, &w)
+        body(a, &w)
+        links(a, &w)
+        for f in [MetadataFeature.clientIPRateMinute, .clientIPRateHour, .clientIPRateDay, .fromDomainRateHour, .senderReputation, .domainReputation] {
+            w[f] = .nan
+        }
+    }
+
+    // MARK: - Header
+
+    private func header(_ m: Message, _ w: inout Writer) {
+        var hops: [ReceivedHop] = []
+        var fields = (from: HeaderField?.none, replyTo: HeaderField?.none, returnPath: HeaderField?.none, messageID: HeaderField?.none,
+                      date: HeaderField?.none, subject: HeaderField?.none)
+        var to = 0, cc = 0, toFields = 0, extensions = 0, headerBytes = 0
+        var sender = false, mailer = false, mimeVersion = false
+        var authentication = 0
+        var auth = (spfPass: false, spfFail: false, spfSoft: false, dkimPass: false, dkimFail: false, dmarcPass: false, dmarcFail: false)
+        // Received fields should form one block at the top (each relay prepends one); trace fields that
+        // relays and mailbox storage add may sit among them.
+        var receivedBlocks = 0, inReceivedBlock = false
+        for field in m.headers {
+            let name = field.lowercasedName
+            headerBytes += field.name.utf8.count + field.rawValue.utf8.count + 4
+            if name.utf8.first == UInt8(ascii: "x"), name.utf8.dropFirst().first == UInt8(ascii: "-") { extensions += 1 }
+            switch name {
+            case "received":
+                if hops.count < 8 { hops.append(ReceivedHop(parsing: field.value)) }
+                if !inReceivedBlock { receivedBlocks += 1; inReceivedBlock = true }
+            case "return-path", "delivered-to", "x-original-to", "authentication-results", "received-spf", "dkim-signature",
+                 "arc-seal", "arc-message-signature", "arc-authentication-results", "x-received":
+                break
+            default:
+                if !MetadataTokens.isFilterHeader(name) { inReceivedBlock = false }
+            }
+            switch name {
+            case "from": if fields.from == nil { fields.from = field }
+            case "reply-to": if fields.replyTo == nil { fields.replyTo = field }
+            case "return-path": if fields.returnPath == nil { fields.returnPath = field }
+            case "message-id": if fields.messageID == nil { fields.messageID = field }
+            case "date": if fields.date == nil { fields.date = field }
+            case "subject": if fields.subject == nil { fields.subject = field }
+            case "to":
+                toFields += 1
+                to += field.value.utf8.count { $0 == UInt8(ascii: "@") }
+            case "cc": cc += field.value.utf8.count { $0 == UInt8(ascii: "@") }
+            case "sender": sender = true
+            case "x-mailer", "user-agent": mailer = true
+            case "mime-version": mimeVersion = true
+            case "authentication-results":
+                authentication += 1
+                for check in AuthenticationResults(parsing: field.value).checks {
+                    switch (check.method, check.result) {
+                    case ("spf", "pass"): auth.spfPass = true
+                    case ("spf", "fail"): auth.spfFail = true
+                    case ("spf", "softfail"): auth.spfSoft = true
+                    case ("dkim", "pass"): auth.dkimPass = true
+                    case ("dkim", "fail"): auth.dkimFail = true
+                    case ("dmarc", "pass"): auth.dmarcPass = true
+                    case ("dmarc", "fail"): auth.dmarcFail = true
+                    default: break
+                    }
+                }
+            case "received-spf":
+                let word = field.value.utf8.prefix { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "(") && $0 != ASCII.semicolon }
+                switch String(decoding: word.map(ASCII.lower), as: UTF8.self) {
+                case "pass": auth.spfPass = true
+                case "fail": auth.spfFail = true
+                case "softfail": auth.spfSoft = true
+                default: break
+                }
+            default: break
+            }
+        }
+        received(hops, blocks: receivedBlocks, date: fields.date, &w)
+
+        // Sender and the addresses around it.
+        let fromList = AddressParser.parseList(fields.from?.value)
+        let from = fromList.first
+        let fromDomain = from.map { DomainName.registrable($0.domain) } ?? ""
+        w.set(.fromMissing, from == nil)
+        w.set(.fromCount, fromList.count)
+        if let from {
+            let d = from.domain.utf8
+            w.set(.fromDomainLabels, from.domain.isEmpty ? 0 : d.count { $0 == UInt8(ascii: ".") } + 1)
+            w.set(.fromDomainLength, d.count)
+            w.set(.fromDomainDigits, d.count { ASCII.isDigit($0) })
+            w.set(.fromDomainHyphens, d.count { $0 == UInt8(ascii: "-") })
+            w.set(.fromLocalLength, from.localPart.utf8.count)
+            w.set(.fromLocalDigits, from.localPart.utf8.count { ASCII.isDigit($0) })
+            w.set(.fromFreeMail, MetadataFeatureExtractor.isFreeMail(fromDomain))
+            if let display = from.displayName, display.utf8.contains(UInt8(ascii: "@")) {
+                w.set(.fromNameHasAddress, true)
+                w.set(.fromNameOtherDomain, !fromDomain.isEmpty && !display.lowercased().contains(fromDomain))
+            }
+            let tld = DomainName.tld(from.domain)
+            w.set(.fromTLDLength, tld.utf8.count)
+            w.set(.fromTLDGeneric, ["com", "net", "org", "edu", "gov"].contains(tld))
+        }
+        w.set(.senderPresent, sender)
+        if let reply = AddressParser.parseList(fields.replyTo?.value).first {
+            let d = DomainName.registrable(reply.domain)
+            w.set(.replyToPresent, true)
+            w.set(.replyToMismatch, d != fromDomain)
+            w.set(.replyToFreeMail, MetadataFeatureExtractor.isFreeMail(d))
+        }
+        if let field = fields.returnPath {
+            w.set(.returnPathPresent, true)
+            let rp = AddressParser.parseList(field.value).first
+            w.set(.returnPathEmpty, rp == nil || rp?.address.isEmpty == true)
+            if let rp, !fromDomain.isEmpty { w.set(.returnPathMismatch, DomainName.registrable(rp.domain) != fromDomain) }
+        }
+        if let id = fields.messageID?.value.trimmingBlanks() {
+            let u = id.utf8
+            let wellFormed = u.first == UInt8(ascii: "<") && u.last == UInt8(ascii: ">") && u.count { $0 == UInt8(ascii: "@") } == 1
+            w.set(.messageIDMalformed, !wellFormed)
+            if let at = u.lastIndex(of: UInt8(ascii: "@")) {
+                let d = DomainName.registrable(String(id[u.index(after: at)...].filter { $0 != ">" }))
+                w.set(.messageIDDomainMismatch, !fromDomain.isEmpty && d != fromDomain)
+            }
+        } else {
+            w.set(.messageIDMissing, true)
+        }
+        w.set(.toCount, to)
+        w.set(.ccCount, cc)
+        w.set(.toMissing, toFields == 0)
+        if let from, toFields == 1, to == 1, let first = AddressParser.parseList(m.headers.first("to")?.value).first {
+            w.set(.toIsFrom, first.address.lowercased() == from.address.lowercased())
+        }
+        w.set(.spfPass, auth.spfPass)
+        w.set(.spfFail, auth.spfFail)
+        w.set(.spfSoftFail, auth.spfSoft)
+        w.set(.dkimPass, auth.dkimPass)
+        w.set(.dkimFail, auth.dkimFail)
+        w.set(.dmarcPass, auth.dmarcPass)
+        w.set(.dmarcFail, auth.dmarcFail)
+        w.set(.authenticationResultsCount, authentication)
+        w.set(.headerCount, m.headers.count)
+        w.set(.headerBytes, headerBytes)
+        w.set(.extensionHeaders, extensions)
+        w.set(.mailerPresent, mailer)
+        w.set(.mimeVersionMissing, !mimeVersion && m.headers.first("content-type") != nil)
+        var defects = m.flags
+        defects.remove([.mboxFromLine, .hiddenHTMLText, .embeddedMessage])
+        w.set(.parseDefects, defects.rawValue.nonzeroBitCount)
+        w.set(.duplicateSingletons, m.flags.contains(.duplicateSingletonHeader))
+
+        if let subject = fields.subject {
+            let s = subject.value
+            w.set(.subjectLength, s.count)
+            w.set(.subjectAllCaps, MetadataTokens.isAllCaps(s))
+            let scalars = s.unicodeScalars
+            w[.subjectNonASCII] = scalars.isEmpty ? 0 : Float(scalars.count { !$0.isASCII }) / Float(scalars.count)
+            w.set(.subjectExclamations, s.utf8.count { $0 == UInt8(ascii: "!") })
+            w.set(.subjectEncoded, subject.rawValue.contains("=?"))
+        } else {
+            w.set(.subjectMissing, true)
+        }
+    }
+
+    private func received(_ hops: [ReceivedHop], blocks: Int, date: HeaderField?, _ w: inout Writer) {
+        w.set(.receivedCount, hops.count)
+        w.set(.receivedWithoutBy, hops.count { $0.by == nil })
+        w.set(.receivedWithoutReverseDNS, hops.count { $0.fromIP != nil && $0.fromReverseName == nil })
+        w.set(.receivedPrivateIPs, hops.count { $0.fromIP.map(MetadataFeatureExtractor.isPrivateIPv4) ?? false })
+        w.set(.receivedDistinctRelays, Set(hops.compactMap { $0.by.map(DomainName.registrable) }).count)
+        w.set(.receivedNotContiguous, blocks > 1)
+        let times = hops.compactMap(\.timestamp)
+        if let newest = times.max(), let oldest = times.min() {
+            w[.receivedSpanHours] = Float(newest - oldest) / 3_600
+            // Top hop first: each should be no older than the one below it (five minutes of clock skew allowed).
+            w.set(.receivedOutOfOrder, zip(times, times.dropFirst()).count { $0.0 + 300 < $0.1 })
+        } else {
+            w[.receivedSpanHours] = .nan
+        }
+        let parsed = date.flatMap { MessageDate(parsing: $0.value) }
+        w.set(.dateMissing, date == nil)
+        if let parsed {
+            w.set(.dateZoneMissing, !parsed.hasZone)
+            w[.dateZoneHours] = Float(parsed.zoneOffsetMinutes) / 60
+            let local = parsed.timestamp + Int64(parsed.zoneOffsetMinutes) * 60
+            let day = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
+            w.set(.localHour, Int((local - day * 86_400) / 3_600))
+            w.set(.weekday, Int(((day + 4) % 7 + 7) % 7))  // 0 = Sunday; 1970-01-01 was a Thursday
+            if let first = times.first {
+                w[.dateBeforeReceivedHours] = Float(first - parsed.timestamp) / 3_600
+            } else {
+                w[.dateBeforeReceivedHours] = .nan
+            }
+        } else {
+            for f in [MetadataFeature.dateZoneHours, .localHour, .weekday, .dateBeforeReceivedHours] { w[f] = .nan }
+        }
+    }
+
+    // MARK: - Structure
+
+    private func structure(_ a: AnalyzedMessage, _ w: inout Writer) {
+        let m = a.message
+        w.set(.messageBytes, m.bytes.count)
+        let leaves = m.leaves
+        w.set(.mimeLeaves, leaves.count)
+        w.set(.mimeDepth, leaves.map(\.depth).max() ?? 0)
+        var charsets = Set<String>()
+        var attachments = (count: 0, bytes: 0, executable: 0, double: 0, archive: 0)
+        for leaf in leaves {
+            if leaf.isAttachment {
+                attachments.count += 1
+                attachments.bytes += leaf.decodedSize
+                if let name = leaf.filename?.lowercased() {
+                    let pieces = name.split(separator: ".")
+                    if pieces.count >= 2, let ext = pieces.last {
+                        if MetadataTokens.executableExtensions.contains(String(ext)) { attachments.executable += 1 }
+                        if ["zip", "rar", "7z", "gz", "tgz", "ace", "arj", "cab", "iso"].contains(ext) { attachments.archive += 1 }
+                        if pieces.count >= 3, pieces[pieces.count - 2].count <= 4 { attachments.double += 1 }
+                    }
+                }
+                continue
+            }
+            guard leaf.contentType.isText else { continue }
+            if leaf.contentType.subtype == "html" { w[.htmlParts] += 1 } else { w[.textParts] += 1 }
+            if let c = leaf.charset { charsets.insert(c) }
+            if leaf.transferEncoding == .base64 { w.set(.base64Text, true) }
+        }
+        w.set(.charsets, charsets.count)
+        w.set(.charsetProblems, m.flags.contains(.unknownCharset) || m.flags.contains(.charsetMismatch))
+        w.set(.attachmentCount, attachments.count)
+        w.set(.attachmentKB, attachments.bytes >> 10)
+        w.set(.attachmentExecutable, attachments.executable)
+        w.set(.attachmentDoubleExtension, attachments.double)
+        w.set(.attachmentArchive, attachments.archive)
+        w.set(.attachmentTypeMismatch, m.flags.contains(.attachmentTypeMismatch))
+
+        let h = a.html
+        w.set(.htmlOnly, h.htmlBytes > 0 && !a.hasPlainText)
+        w[.htmlTextRatio] = h.htmlBytes > 0 ? Float(h.visibleTextBytes) / Float(h.htmlBytes) : .nan
+        w.set(.htmlImages, h.images)
+        w.set(.htmlLinks, h.links)
+        w.set(.htmlTags, h.tags)
+        w.set(.htmlForms, h.forms)
+        w.set(.htmlScripts, h.scripts)
+        w.set(.htmlIframes, h.iframes)
+        w.set(.htmlComments, h.comments)
+        w.set(.htmlHiddenElements, h.hiddenElements)
+        w.set(.hiddenTextBytes, a.hiddenText.utf8.count)
+        w.set(.htmlTagsInsideWords, h.tagsInsideWords)
+    }
+
+    // MARK: - Body
+
+    /// Shares of character kinds over the first 4 KB of the body text, read by bytes: an ASCII byte is one
+    /// character, a non-ASCII character is counted by its lead byte (CJK: U+2E80..U+9FFF and Hangul;
+    /// Cyrillic: U+0400..U+04FF).
+    private func body(_ a: AnalyzedMessage, _ w: inout Writer) {
+        w.set(.bodyBytes, a.bodyText.utf8.count)
+        var characters = 0, upper = 0, letters = 0, digits = 0, nonASCII = 0, cjk = 0, cyrillic = 0
+        for c in a.bodyText.utf8.prefix(4_096) {
+            if c < 0x80 {
+                characters += 1
+                if c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z") { upper += 1; letters += 1 } else if c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z") { letters += 1 } else if ASCII.isDigit(c) { digits += 1 }
+            } else if c >= 0xC0 {
+                characters += 1
+                nonASCII += 1
+                if c == 0xD0 || c == 0xD1 || c == 0xD2 || c == 0xD3 { cyrillic += 1 }
+                if c >= 0xE2 && c <= 0xED { cjk += c == 0xE2 ? 0 : 1 }
+            }
+        }
+        let n = Float(max(characters, 1))
+        w[.bodyUppercase] = letters > 0 ? Float(upper) / Float(letters) : 0
+        w[.bodyNonASCII] = Float(nonASCII) / n
+        w[.bodyCJK] = Float(cjk) / n
+        w[.bodyCyrillic] = Float(cyrillic) / n
+        w[.bodyDigits] = Float(digits) / n
+        var s = ObfuscationSignals()
+        for signals in [a.normalizedSubject.signals, a.normalizedBody.signals] {
+            s.mixedScriptWords += signals.mixedScriptWords
+            s.leetWords += signals.leetWords
+            s.splitWordsJoined += signals.splitWordsJoined
+            s.formatCharacters += signals.formatCharacters
+            s.htmlTricks += signals.htmlTricks
+            s.compatibilityChanged = s.compatibilityChanged || signals.compatibilityChanged
+        }
+        w.set(.obfuscationMixedScript, s.mixedScriptWords)
+        w.set(.obfuscationLeet, s.leetWords)
+        w.set(.obfuscationSplitWords, s.splitWordsJoined)
+        w.set(.obfuscationFormatCharacters, s.formatCharacters)
+        w.set(.obfuscationHTMLTricks, s.htmlTricks)
+        w.set(.obfuscationCompatibilityForms, s.compatibilityChanged)
+    }
+
+    // MARK: - URLs
+
+    private func links(_ a: AnalyzedMessage, _ w: inout Writer) {
+        let fromDomain = a.message.from.first.map { DomainName.registrable($0.domain) } ?? ""
+        var domains = Set<String>()
+        var https = 0
+        w.set(.urlCount, a.urls.count)
+        for url in a.urls.prefix(200) {
+            let host = url.host
+            let domain = host.isEmpty ? "" : (url.isIPLiteral ? host : DomainName.registrable(host))
+            if !domain.isEmpty { domains.insert(domain) }
+            if url.isIPLiteral { w[.urlIPHosts] += 1 } else if DomainName.isShortener(host) { w[.urlShorteners] += 1 }
+            if url.hasUserInfo { w[.urlUserInfo] += 1 }
+            if url.source == .form { w[.urlForms] += 1 }
+            if url.url.utf8.starts(with: "https:".utf8, by: { ASCII.lower($0) == $1 }) { https += 1 }
+            if !fromDomain.isEmpty, domain == fromDomain { w[.urlFromDomain] += 1 }
+            if let anchor = url.anchorText?.lowercased(), !domain.isEmpty, let shown = MetadataTokens.shownDomain(anchor), shown != domain {
+                w[.urlAnchorOtherDomain] += 1
+            }
+        }
+        w.set(.urlDomains, domains.count)
+        w[.urlHTTPS] = a.urls.isEmpty ? .nan : Float(https) / Float(min(a.urls.count, 200))
+    }
+
+    // MARK: - Helpers
+
+    static let freeMail: Set<String> = [
+        "gmail.com", "googlemail.com", "hotmail.com", "outlook.com", "live.com", "msn.com", "aol.com", "icloud.com", "me.com",
+        "mail.com", "gmx.com", "gmx.net", "gmx.de", "web.de", "yandex.ru", "mail.ru", "qq.com", "163.com", "126.com", "sina.com",
+        "protonmail.com", "proton.me", "zoho.com", "rediffmail.com", "excite.com", "lycos.com", "juno.com", "netscape.net",
+        "earthlink.net", "comcast.net", "hushmail.com", "rocketmail.com", "ymail.com",
+    ]
+
+    static func isFreeMail(_ domain: String) -> Bool {
+        freeMail.contains(domain) || domain.hasPrefix("yahoo.") || domain.hasPrefix("hotmail.")
+    }
+
+    /// RFC 1918 and loopback IPv4 addresses (written dotted-decimal).
+    static func isPrivateIPv4(_ ip: String) -> Bool {
+        let parts = ip.split(separator: ".").compactMap { Int($0) }
+        guard parts.count == 4 else { return false }
+        return parts[0] == 10 || parts[0] == 127 || (parts[0] == 172 && (16...31).contains(parts[1])) || (parts[0] == 192 && parts[1] == 168)
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import Testing
+@testable import MailsiftApp
+@testable import MailsiftCore
+@testable import MailsiftTrees
+
+@Suite("Cascade: rules, trees, combination")
+struct CascadeTests {
+    static func message(from: String, subject: String, body: String, extra: String = "") -> [UInt8] {
+        Array("""
+        From: \(from)\r
+        To: someone@example.net\r
+        Subject: \(subject)\r
+        Date: Mon, 3 Mar 2025 10:00:00 +0000\r
+        Message-ID: <1@example.net>\r
+        \(extra)MIME-Version: 1.0\r
+        Content-Type: text/plain; charset=utf-8\r
+        \r
+        \(body)\r
+
+        """.utf8)
+    }
+
+    static func analyze(_ bytes: [UInt8]) throws -> AnalyzedMessage { try MessageAnalyzer().analyze(bytes) }
+
+    @Test func gtubeIsDecidedByTheRulesStage() throws {
+        let cascade = try Cascade.load(try ModelStore.load(nil), rules: try RulesFile.load(nil))
+        var scratch = cascade.makeScratch()
+        let a = try Self.analyze(Self.message(from: "Alice <alice@example.org>", subject: "Lunch", body: "Hello.\n\(RuleSet.gtube)\nBye."))
+        let v = cascade.classify(a, scratch: &scratch)
+        #expect(v.stage == .rules)
+        #expect(v.action == .reject)
+        #expect(v.label == "spam")
+        #expect(cascade.reasons(a, verdict: v).first?.feature == "GTUBE")
+    }
+
+    @Test func allowListedSenderIsNotMarkedSpamByLaterStages() throws {
+        let bundle = try ModelStore.load(nil)
+        let phishing = try Data(contentsOf: TestSupport.repositoryRoot.appendingPathComponent("examples/phishing.eml"))
+        let a = try Self.analyze([UInt8](phishing))
+        // Without the allow rule the models call it spam...
+        var plain = Cascade(bundle: bundle, trees: nil)
+        var scratch = plain.makeScratch()
+        #expect(plain.classify(a, scratch: &scratch).label == "spam")
+        // ...with it, the rules stage decides and nothing later overrides.
+        let rules = try RulesFile.parse("""
+        rules:
+          - name: ALLOW_PAYPAL_LOOKALIKE
+            sender_domain: [paypal-account-update.example]
+            action: inbox
+          - name: SCORE_EVERYTHING
+            body: "(?i)paypal"
+            score: 5
+        """)
+        plain = Cascade(bundle: bundle, rules: rules, trees: nil)
+        scratch = plain.makeScratch()
+        let v = plain.classify(a, scratch: &scratch)
+        #expect(v.stage == .rules)
+        #expect(v.label == "ham")
+        #expect(v.action == .inbox)
+        #expect(v.rules.hits.map(\.name) == ["ALLOW_PAYPAL_LOOKALIKE", "SCORE_EVERYTHING"])
+    }
+
+    @Test func badRulesFilesAreRefusedWithTheLine() {
+        func line(_ yaml: String) -> Int? {
+            do {
+                _ = try RulesFile.parse(yaml)
+                return nil
+            } catch {
+                return error.line
+            }
+        }
+        #expect(line("rules:\n  - name: A\n    gtube: true\n    action: reject\n") == nil)
+        #expect(line("rules:\n  - name: A\n    gtube: true\n    action: explode\n") == 2)
+        #expect(line("rules:\n  - name: A\n    gtube: true\n    action: reject\n  - name: B\n    client_ip: [300.1.2.3/8]\n    score: 1\n") == 5)
+        #expect(line("rules:\n  - name: A\n    colour: blue\n    score: 1\n") == 3)
+        #expect(line("rules:\n  - name: A\n    header: Subject\n    pattern: \"(unclosed\"\n    score: 1\n") == 2)
+        #expect(line("rules:\n  - name: A\n    gtube: true\n") == 2)
+        #expect(line("rules: [\n") != nil)
+        #expect(line("other: 1\n") == 1)
+    }
+
+    @Test func networksMatchByPrefix() throws {
+        let net = try #require(IPNetwork("192.0.2.0/24"))
+        #expect(net.contains(try #require(IPAddress("192.0.2.77"))))
+        #expect(!net.contains(try #require(IPAddress("192.0.3.1"))))
+        let v6 = try #require(IPNetwork("2001:db8::/32"))
+        #expect(v6.contains(try #require(IPAddress("2001:db8:1::5"))))
+        #expect(!v6.contains(try #require(IPAddress("2001:db9::1"))))
+        #expect(IPNetwork("10.0.0.0/33") == nil)
+        #expect(IPNetwork("banana") == nil)
+    }
+
+    @Test func clientIPRulesReadTheEnvelope() throws {
+        let rules = try RulesFile.parse("rules:\n  - name: BLOCK\n    client_ip: [198.51.100.0/24]\n    action: reject\n")
+        let a = try Self.analyze(Self.message(from: "a@example.org", subject: "hi", body: "hello"))
+        #expect(rules.evaluate(a, envelope: Envelope(clientIP: "198.51.100.9")).action == .reject)
+        #expect(rules.evaluate(a, envelope: Envelope(clientIP: "203.0.113.9")).action == nil)
+    }
+
+    @Test func dmarcRejectFailureIsReadFromTheComment() throws {
+        let rules = try RulesFile.load(nil)
+        let failing = try Self.analyze(Self.message(
+            from: "a@bank.example", subject: "hi", body: "hello",
+            extra: "Authentication-Results: mx.example.net; dmarc=fail (p=REJECT sp=REJECT dis=NONE) header.from=bank.example\r\n"
+        ))
+        #expect(rules.evaluate(failing, envelope: Envelope()).action == .reject)
+        let passing = try Self.analyze(Self.message(
+            from: "a@bank.example", subject: "hi", body: "hello",
+            extra: "Authentication-Results: mx.example.net; dmarc=pass (p=REJECT) header.from=bank.example\r\n"
+        ))
+        #expect(passing.message.headers.count > 0)
+        #expect(rules.evaluate(passing, envelope: Envelope()).action == nil)
+    }
+
+    @Test func metadataColumnsAreNamedAndFilled() throws {
+        #expect(MetadataFeature.allCases.count >= 50)
+        #expect(Set(MetadataFeature.names).count == MetadataFeature.names.count)
+        let a = try Self.analyze(Self.message(from: "Bob <bob123@mail.example.com>", subject: "FREE MONEY NOW!!!", body: "Visit http://192.0.2.1/x"))
+        let v = MetadataFeatureExtractor().values(of: a)
+        #expect(v.count == MetadataFeature.allCases.count)
+        #expect(v[MetadataFeature.subjectAllCaps.rawValue] == 1)
+        #expect(v[MetadataFeature.subjectExclamations.rawValue] == 3)
+        #expect(v[MetadataFeature.fromLocalDigits.rawValue] == 3)
+        #expect(v[MetadataFeature.urlIPHosts.rawValue] == 1)
+        #expect(v[MetadataFeature.localHour.rawValue] == 10)
+        #expect(v[MetadataFeature.weekday.rawValue] == 1)  // a Monday
+        #expect(v[MetadataFeature.senderReputation.rawValue].isNaN)
+    }
+
+    /// XGBoost learns a rule on two columns, and the saved model reloads to the same margins; the
+    /// contributions sum to the margin.
+    @Test func boosterTrainsSavesAndExplains() throws {
+        var rng = SplitMix64(seed: 7)
+        var rows: [Float] = []
+        var labels: [Float] = []
+        for _ in 0..<600 {
+            let x = Float(rng.next() % 1000) / 1000
+            let y = Float(rng.next() % 1000) / 1000
+            rows += [x, y, Float(rng.next() % 1000) / 1000]
+            labels.append(x + y > 1 ? 1 : 0)
+        }
+        var parameters = TreeParameters()
+        parameters.maxRounds = 60
+        parameters.threads = 1
+        let trained = try Booster.train(
+            rows: rows, labels: labels, featureCount: 3, validation: (Array(rows.prefix(900)), Array(labels.prefix(300))), parameters: parameters
+        )
+        let booster = trained.booster
+        let reloaded = try Booster(loading: try booster.serialized(), featureCount: 3)
+        var correct = 0
+        for i in 0..<600 {
+            let row = Array(rows[(i * 3)..<(i * 3 + 3)])
+            let m = try booster.margin(of: row)
+            #expect(try reloaded.margin(of: row) == m)
+            if (m > 0) == (labels[i] == 1) { correct += 1 }
+            if i < 20 {
+                let c = try booster.contributions(of: row)
+                #expect(abs(c.reduce(0, +) - m) < 1e-3)
+            }
+        }
+        #expect(correct >= 570)
+        #expect(throws: BoosterError.self) { try Booster(loading: [1, 2, 3], featureCount: 3) }
+        #expect(throws: BoosterError.self) { try Booster(loading: try booster.serialized(), featureCount: 4) }
+    }
+
+    @Test func stackedCombinerLearnsWeights() {
+        var rng = SplitMix64(seed: 3)
+        var inputs: [[Double]] = []
+        var labels: [Bool] = []
+        for _ in 0..<2_000 {
+            let a = Double(rng.next() % 2000) / 100 - 10
+            let b = Double(rng.next() % 2000) / 100 - 10
+            let p = LinearModel.sigmoid(2 * a + 0.5 * b - 1)
+            inputs.append([a, b])
+            labels.append(Double(rng.next() % 10_000) / 10_000 < p)
+        }
+        let c = StackedCombiner.fit(inputs: inputs, labels: labels, l2: 1e-6)
+        #expect(abs(c.weights[0] - 2) < 0.4)
+        #expect(abs(c.weights[1] - 0.5) < 0.15)
+        #expect(abs(c.bias + 1) < 0.4)
+    }
+
+    @Test func bundleSectionsRoundTrip() throws {
+        let bundle = try ModelStore.load(nil)
+        var copy = ModelBundle(manifest: bundle.manifest, model: bundle.model, trainer: nil, sections: ["trees": [1, 2, 3, 4], "x": []])
+        copy.manifest.version = "copy"
+        let bytes = try copy.encoded()
+        let decoded = try ModelBundle(decoding: bytes)
+        #expect(decoded.sections == ["trees": [1, 2, 3, 4], "x": []])
+        var cut = bytes
+        cut.removeLast(20)
+        #expect(throws: ModelBundleError.self) { try ModelBundle(decoding: cut) }
+    }
+}
