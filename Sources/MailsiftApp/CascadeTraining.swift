@@ -14,11 +14,13 @@ enum CascadeTraining {
     }
 
     static func train(
-        rows: [[Float]], labels: [Bool], folds: [Int], foldCount: Int, textMargins: [Double], options: TrainingOptions,
+        rows: [[Float]], labels: [Bool], folds: [Int], foldCount: Int, textMargins: [Double], textCalibration: Calibration,
+        options: TrainingOptions,
         mode: CascadeManifest.Mode?, log: @escaping @Sendable (String) -> Void
     ) throws -> Result {
         var parameters = TreeParameters()
         parameters.seed = options.seed
+        log("trees: \(MetadataFeature.allCases.count) metadata columns")
         let trees = try TreeTrainer.train(rows: rows, labels: labels, folds: folds, foldCount: foldCount, parameters: parameters) { log($0) }
         let treeMargins = trees.outOfFoldMargins ?? []
         let treeCalibration = Calibration.fit(.platt, margins: treeMargins, labels: labels)
@@ -35,7 +37,6 @@ enum CascadeTraining {
         func metrics(_ scores: [Double]) -> [String: Double] {
             SpamMetrics(scores: Array(zip(scores, labels)), verdicts: scores.map(points.isSpam))?.dictionary ?? [:]
         }
-        let textCalibration = Calibration.fit(.platt, margins: textMargins, labels: labels)
         var outOfFold = [
             "text": metrics(textMargins.map { textCalibration.probability(margin: $0) }), "trees": metrics(treeProbabilities),
             "stacked": metrics(stacked), "cascade": metrics(cascaded),

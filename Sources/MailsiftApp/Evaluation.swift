@@ -28,7 +28,7 @@ public struct Evaluation: Sendable {
         let positive = manifest.labels.last ?? "spam"
         let negative = manifest.labels.first ?? "ham"
         self.positive = positive
-        rows = Evaluation.parallelMap(messages, progress: progress, makeScratch: cascade.makeScratch) { m, scratch in
+        rows = ParallelMap.map(messages, progress: progress, makeScratch: cascade.makeScratch) { m, scratch in
             guard let a = try? cascade.extractor.analyze(m.bytes) else {
                 // Unparseable: scored as the text model scores a message with no features.
                 let p = manifest.calibration.probability(margin: cascade.text.bundle.model.margin(SparseFeatures()))
@@ -65,33 +65,6 @@ public struct Evaluation: Sendable {
     public var stageShares: [(Cascade.Stage, Double)] {
         let n = Double(max(rows.count, 1))
         return Cascade.Stage.allCases.map { stage in (stage, Double(rows.count { $0.stage == stage }) / n) }
-    }
-
-    static func parallelMap<S>(
-        _ messages: [CorpusMessage], progress: ProgressBar?, makeScratch: () -> S, _ body: (CorpusMessage, inout S) -> Row
-    ) -> [Row] {
-        let workers = max(ProcessInfo.processInfo.activeProcessorCount, 1)
-        let chunk = max((messages.count + workers * 8 - 1) / (workers * 8), 1)
-        let chunks = (messages.count + chunk - 1) / chunk
-        let lock = NSLock()
-        nonisolated(unsafe) var rows = [Row?](repeating: nil, count: messages.count)
-        withoutActuallyEscaping(body) { body in
-            withoutActuallyEscaping(makeScratch) { makeScratch in
-                nonisolated(unsafe) let body = body
-                nonisolated(unsafe) let makeScratch = makeScratch
-                DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                    var scratch = makeScratch()
-                    var local: [(Int, Row)] = []
-                    for i in (c * chunk)..<min((c + 1) * chunk, messages.count) { local.append((i, body(messages[i], &scratch))) }
-                    lock.lock()
-                    for (i, row) in local { rows[i] = row }
-                    lock.unlock()
-                    progress?.advance(by: local.count)
-                }
-            }
-        }
-        progress?.finish()
-        return rows.map { $0! }
     }
 
     /// The scores file: `id label score verdict` for spam models (labels written as spam / ham, as

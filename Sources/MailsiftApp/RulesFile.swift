@@ -58,13 +58,12 @@ public enum RulesFile {
             }
             let value = fields[test]!
             var values: [String] = []
-            if let seq = value.sequence {
+            if test == "dmarc_reject_fail" || test == "gtube" {
+                guard value.bool == true else { throw RuleError(line: value.mark?.line ?? line, reason: "\(test) takes `true`") }
+            } else if let seq = value.sequence {
                 values = seq.compactMap(\.string)
             } else if let s = value.string {
-                values = test == "dmarc_reject_fail" || test == "gtube" ? [] : [s]
-                if test == "dmarc_reject_fail" || test == "gtube", value.bool != true {
-                    throw RuleError(line: value.mark?.line ?? line, reason: "\(test) takes `true`")
-                }
+                values = [s]
             }
             var score: Double? = nil
             if let node = fields["score"] {

@@ -104,7 +104,7 @@ public enum TrainCommand {
             let folds = examples.map { ModelTrainer.fold(of: $0.foldKey, folds: options.folds) }
             let stages = try CascadeTraining.train(
                 rows: items.map(\.metadata), labels: examples.map { $0.label == 1 }, folds: folds, foldCount: options.folds,
-                textMargins: textMargins, options: options, mode: r.mode, log: log
+                textMargins: textMargins, textCalibration: result.calibration, options: options, mode: r.mode, log: log
             )
             bundle.manifest.cascade = stages.manifest
             bundle.manifest.operatingPoints = stages.operatingPoints

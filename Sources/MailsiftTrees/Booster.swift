@@ -77,10 +77,17 @@ public final class Booster: @unchecked Sendable {
         var dimensions: bst_ulong = 0
         var result: UnsafePointer<Float>?
         try check(XGBoosterPredictFromDMatrix(handle, matrix.handle, contributionsConfig, &shape, &dimensions, &result))
+        return try Booster.values(result, shape, dimensions, expected: featureCount + 1)
+    }
+
+    /// The prediction's values, checked against the count expected from its shape.
+    private static func values(
+        _ result: UnsafePointer<Float>?, _ shape: UnsafePointer<bst_ulong>?, _ dimensions: bst_ulong, expected: Int
+    ) throws(BoosterError) -> [Float] {
         guard let result else { throw .xgboost("prediction returned no values") }
         var count = 1
         if let shape { for d in 0..<Int(dimensions) { count *= Int(shape[d]) } }
-        guard count == featureCount + 1 else { throw .xgboost("contributions returned \(count) values, expected \(featureCount + 1)") }
+        guard count == expected else { throw .xgboost("prediction returned \(count) values, expected \(expected)") }
         return Array(UnsafeBufferPointer(start: result, count: count))
     }
 
@@ -95,11 +102,7 @@ public final class Booster: @unchecked Sendable {
             return XGBoosterPredictFromDense(handle, interface, config, nil, &shape, &dimensions, &result)
         }
         try check(status)
-        guard let result else { throw .xgboost("prediction returned no values") }
-        var count = 1
-        if let shape { for d in 0..<Int(dimensions) { count *= Int(shape[d]) } }
-        guard count == expected else { throw .xgboost("prediction returned \(count) values, expected \(expected)") }
-        return Array(UnsafeBufferPointer(start: result, count: count))
+        return try Booster.values(result, shape, dimensions, expected: expected)
     }
 
     // MARK: - Training

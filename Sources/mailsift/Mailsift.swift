@@ -216,7 +216,7 @@ extension Mailsift {
     struct ClassifyBench: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "classify",
-            abstract: "Classification throughput and latency on one core: parse, features, model."
+            abstract: "Classification throughput and latency on one core through every stage (rules, trees, text), with each stage's time."
         )
 
         @OptionGroup var modelOption: ModelOption

@@ -31,10 +31,10 @@ public struct MetadataFeatureExtractor: Sendable {
 
     private func fill(_ a: AnalyzedMessage, _ w: inout Writer) {
         let m = a.message
-        header(m, &w)
+        let fromDomain = header(m, &w)
         structure(a, &w)
         body(a, &w)
-        links(a, &w)
+        links(a, fromDomain: fromDomain, &w)
         for f in [MetadataFeature.clientIPRateMinute, .clientIPRateHour, .clientIPRateDay, .fromDomainRateHour, .senderReputation, .domainReputation] {
             w[f] = .nan
         }
@@ -42,7 +42,8 @@ public struct MetadataFeatureExtractor: Sendable {
 
     // MARK: - Header
 
-    private func header(_ m: Message, _ w: inout Writer) {
+    /// Fills the header columns; returns the From address's registrable domain ("" when none).
+    private func header(_ m: Message, _ w: inout Writer) -> String {
         var hops: [ReceivedHop] = []
         var fields = (from: HeaderField?.none, replyTo: HeaderField?.none, returnPath: HeaderField?.none, messageID: HeaderField?.none,
                       date: HeaderField?.none, subject: HeaderField?.none)
@@ -190,6 +191,7 @@ public struct MetadataFeatureExtractor: Sendable {
         } else {
             w.set(.subjectMissing, true)
         }
+        return fromDomain
     }
 
     private func received(_ hops: [ReceivedHop], blocks: Int, date: HeaderField?, _ w: inout Writer) {
@@ -323,8 +325,7 @@ public struct MetadataFeatureExtractor: Sendable {
 
     // MARK: - URLs
 
-    private func links(_ a: AnalyzedMessage, _ w: inout Writer) {
-        let fromDomain = a.message.from.first.map { DomainName.registrable($0.domain) } ?? ""
+    private func links(_ a: AnalyzedMessage, fromDomain: String, _ w: inout Writer) {
         var domains = Set<String>()
         var https = 0
         w.set(.urlCount, a.urls.count)
