@@ -26,6 +26,20 @@ struct DerivedHeaderTests {
         #expect(qmail.timestamp == 1_041_379_200)
         let v6 = ReceivedHop(parsing: "from [IPv6:2001:db8::5] by mx.example.org; Tue, 2 Jul 2002 10:00:00 +0000")
         #expect(v6.fromIP == "2001:db8::5")
+        // Keywords in any case; reverse name from the comment; HELO comments and upper-case hosts.
+        let mixed = ReceivedHop(parsing: "FROM Relay.Example.NET (helo=x) (Relay.Example.NET [10.1.2.3]) BY MX.Example.org WITH esmtp; 2 Jul 2002 10:00 GMT")
+        #expect(mixed.from == "relay.example.net")
+        #expect(mixed.fromIP == "10.1.2.3")
+        #expect(mixed.fromReverseName == "relay.example.net")
+        #expect(mixed.by == "mx.example.org")
+        #expect(mixed.with == "esmtp")
+        #expect(mixed.timestamp == 1_025_604_000)
+        let unknown = ReceivedHop(parsing: "from x (unknown [203.0.113.9]) by y", parsesDate: false)
+        #expect(unknown.fromIP == "203.0.113.9")
+        #expect(unknown.fromReverseName == nil)
+        #expect(ReceivedHop(parsing: "").from == nil)
+        #expect(ReceivedHop(parsing: "from").from == nil)
+        #expect(ReceivedHop(parsing: "from ((((( by ;;;").by == nil)
     }
 
     @Test func authenticationResults() {
@@ -51,5 +65,13 @@ struct DerivedHeaderTests {
         #expect(MessageDate(parsing: "Aug 26 2002 10:26:22")?.hasZone == false)
         #expect(MessageDate(parsing: "not a date") == nil)
         #expect(MessageDate(parsing: "32 Foo 2002") == nil)
+        // Full month names, lower case, named zones of four letters, signed offsets, extra time fields.
+        #expect(MessageDate(parsing: "tuesday, 2 july 2002 12:00:00 cest")?.timestamp == 1_025_604_000)
+        #expect(MessageDate(parsing: "2 Jul 2002 10:00:00:99 +0000")?.timestamp == 1_025_604_000)
+        #expect(MessageDate(parsing: "2 Jul 2002 10:00:xx +0000")?.timestamp == 1_025_568_000)
+        #expect(MessageDate(parsing: "2 Jul 2002 25:00:00") == nil)
+        #expect(MessageDate(parsing: "2 Jul 99999999999999999999999") == nil)
+        #expect(MessageDate(parsing: "2 Jul 2002 10:00 +0130")?.zoneOffsetMinutes == 90)
+        #expect(MessageDate(parsing: "2 Jul 2002 10:00 -0130")?.zoneOffsetMinutes == -90)
     }
 }

@@ -39,6 +39,38 @@ enum ASCII {
     }
 }
 
+extension ASCII {
+    /// `u` as a string, ASCII letters lower-cased; other bytes (UTF-8 sequences included) are kept.
+    static func lowercasedString(_ u: UnsafeBufferPointer<UInt8>) -> String {
+        guard u.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return String(decoding: u, as: UTF8.self) }
+        return String(unsafeUninitializedCapacity: u.count) { out in
+            for i in 0..<u.count { out[i] = lower(u[i]) }
+            return u.count
+        }
+    }
+
+    /// A decimal integer with an optional sign, read as `Int(String)` reads it: nil on any other byte or on overflow.
+    static func integer(_ t: UnsafeBufferPointer<UInt8>) -> Int? {
+        var i = 0
+        var negative = false
+        if let first = t.first, first == UInt8(ascii: "+") || first == hyphen {
+            negative = first == hyphen
+            i = 1
+        }
+        guard i < t.count else { return nil }
+        var n = 0
+        while i < t.count {
+            guard isDigit(t[i]) else { return nil }
+            let (times, o1) = n.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times.addingReportingOverflow(Int(t[i] - 0x30))
+            guard !o1, !o2 else { return nil }
+            n = sum
+            i += 1
+        }
+        return negative ? -n : n
+    }
+}
+
 extension UnsafeBufferPointer where Element == UInt8 {
     /// Index of the next `byte` at or after `from`, or `end` when there is none (memchr).
     @inline(__always)

@@ -90,3 +90,11 @@ func appendUTF8(_ out: inout [UInt8], _ v: UInt32) {
         out.append(UInt8(0x80 | (v & 0x3F)))
     }
 }
+
+extension String {
+    /// Whether `needle`'s UTF-8 bytes occur in this string's: no grapheme rules, so far cheaper than `contains`.
+    func containsBytes(_ needle: String) -> Bool {
+        var s = self
+        return s.withUTF8 { UTF8Bytes.contains(UnsafeRawBufferPointer($0), needle) }
+    }
+}

@@ -126,7 +126,7 @@ public struct MetadataFeatureExtractor: Sendable {
             w.set(.fromFreeMail, MetadataFeatureExtractor.isFreeMail(fromDomain))
             if let display = from.displayName, display.utf8.contains(UInt8(ascii: "@")) {
                 w.set(.fromNameHasAddress, true)
-                w.set(.fromNameOtherDomain, !fromDomain.isEmpty && !display.lowercased().contains(fromDomain))
+                w.set(.fromNameOtherDomain, !fromDomain.isEmpty && !display.lowercased().containsBytes(fromDomain))
             }
             let tld = DomainName.tld(from.domain)
             w.set(.fromTLDLength, tld.utf8.count)
@@ -150,7 +150,7 @@ public struct MetadataFeatureExtractor: Sendable {
             let wellFormed = u.first == UInt8(ascii: "<") && u.last == UInt8(ascii: ">") && u.count { $0 == UInt8(ascii: "@") } == 1
             w.set(.messageIDMalformed, !wellFormed)
             if let at = u.lastIndex(of: UInt8(ascii: "@")) {
-                let d = DomainName.registrable(String(id[u.index(after: at)...].filter { $0 != ">" }))
+                let d = DomainName.registrable(String(decoding: u[u.index(after: at)...].filter { $0 != UInt8(ascii: ">") }, as: UTF8.self))
                 w.set(.messageIDDomainMismatch, !fromDomain.isEmpty && d != fromDomain)
             }
         } else {
@@ -187,7 +187,7 @@ public struct MetadataFeatureExtractor: Sendable {
             let scalars = s.unicodeScalars
             w[.subjectNonASCII] = scalars.isEmpty ? 0 : Float(scalars.count { !$0.isASCII }) / Float(scalars.count)
             w.set(.subjectExclamations, s.utf8.count { $0 == UInt8(ascii: "!") })
-            w.set(.subjectEncoded, subject.rawValue.contains("=?"))
+            w.set(.subjectEncoded, subject.rawValue.containsBytes("=?"))
         } else {
             w.set(.subjectMissing, true)
         }
@@ -359,10 +359,20 @@ public struct MetadataFeatureExtractor: Sendable {
         freeMail.contains(domain) || domain.hasPrefix("yahoo.") || domain.hasPrefix("hotmail.")
     }
 
-    /// RFC 1918 and loopback IPv4 addresses (written dotted-decimal).
+    /// Whether a dotted quad is in 10/8, 127/8, 172.16/12 or 192.168/16 (its numeric dot-separated parts are read).
     static func isPrivateIPv4(_ ip: String) -> Bool {
-        let parts = ip.split(separator: ".").compactMap { Int($0) }
-        guard parts.count == 4 else { return false }
-        return parts[0] == 10 || parts[0] == 127 || (parts[0] == 172 && (16...31).contains(parts[1])) || (parts[0] == 192 && parts[1] == 168)
+        var copy = ip
+        return copy.withUTF8 { u in
+            var parts = (0, 0), count = 0, start = 0
+            for i in 0...u.count where i == u.count || u[i] == UInt8(ascii: ".") {
+                if i > start, let n = ASCII.integer(UnsafeBufferPointer(rebasing: u[start..<i])) {
+                    if count == 0 { parts.0 = n } else if count == 1 { parts.1 = n }
+                    count += 1
+                }
+                start = i + 1
+            }
+            guard count == 4 else { return false }
+            return parts.0 == 10 || parts.0 == 127 || (parts.0 == 172 && (16...31).contains(parts.1)) || (parts.0 == 192 && parts.1 == 168)
+        }
     }
 }

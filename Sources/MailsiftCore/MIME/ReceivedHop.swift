@@ -13,45 +13,51 @@ public struct ReceivedHop: Sendable, Hashable, Codable {
     /// The date after the last `;`, as seconds since 1970 UTC.
     public var timestamp: Int64?
 
-    /// Parses one Received field; `parsesDate: false` skips the date (the costliest part) for callers
-    /// that do not read ``timestamp``.
+    /// Parses one Received field; `parsesDate: false` skips the date for callers that do not read
+    /// ``timestamp``. Works on the UTF-8 bytes and makes strings only for the values it keeps.
     public init(parsing value: String, parsesDate: Bool = true) {
-        var clauses = value
-        if let semicolon = value.lastIndex(of: ";") {
+        var copy = value
+        self = copy.withUTF8 { ReceivedHop(bytes: $0, parsesDate: parsesDate) }
+    }
+
+    private init(bytes u: UnsafeBufferPointer<UInt8>, parsesDate: Bool) {
+        var end = u.count
+        if let semicolon = u.lastIndex(of: ASCII.semicolon) {
             if parsesDate {
-                let dateText = value[value.index(after: semicolon)...]
-                timestamp = MessageDate(parsing: String(dateText))?.timestamp
+                timestamp = MessageDate(bytes: UnsafeBufferPointer(rebasing: u[(semicolon + 1)...]))?.timestamp
             }
-            clauses = String(value[..<semicolon])
+            end = semicolon
         }
-        let tokens = ReceivedHop.tokenize(clauses)
+        let tokens = ReceivedHop.tokenize(u, end: end)
+        func word(_ i: Int) -> Keyword { Keyword(u, tokens[i]) }
         var i = 0
         while i < tokens.count {
-            let word = tokens[i].lowercased()
-            let nextWord = i + 1 < tokens.count ? tokens[i + 1] : nil
-            switch word {
-            case "from" where from == nil:
-                from = nextWord.map { ReceivedHop.trimHost($0) }
+            let next = i + 1 < tokens.count ? tokens[i + 1] : nil
+            switch word(i) {
+            case .from where from == nil:
+                from = next.map { ReceivedHop.trimHost(u, $0) }
                 // Look at the comment that follows for the reverse name and IP.
                 var j = i + 2
-                while j < tokens.count, !["by", "with", "id", "for", "via"].contains(tokens[j].lowercased()) {
+                while j < tokens.count, !word(j).endsFromClause {
                     let t = tokens[j]
-                    if fromIP == nil, let ip = ReceivedHop.ipLiteral(in: t) { fromIP = ip }
-                    let lower = t.lowercased()
-                    if fromReverseName == nil, t.hasPrefix("("), t.count > 2, !t.hasPrefix("(["), !lower.hasPrefix("(helo"),
-                       !lower.hasPrefix("(ehlo"), !lower.hasPrefix("(unknown") {
-                        let name = ReceivedHop.trimHost(t)
-                        if name.contains("."), ReceivedHop.firstIPv4(in: name) != name { fromReverseName = name }
+                    if fromIP == nil, let ip = ReceivedHop.ipLiteral(u, t) { fromIP = ip }
+                    if fromReverseName == nil, t.count > 2, u[t.lowerBound] == UInt8(ascii: "("),
+                       u[t.lowerBound + 1] != UInt8(ascii: "["),
+                       !u.hasPrefixIgnoringCase("(helo", at: t.lowerBound, end: t.upperBound),
+                       !u.hasPrefixIgnoringCase("(ehlo", at: t.lowerBound, end: t.upperBound),
+                       !u.hasPrefixIgnoringCase("(unknown", at: t.lowerBound, end: t.upperBound) {
+                        let name = ReceivedHop.trimHost(u, t)
+                        if name.utf8.contains(UInt8(ascii: ".")), ReceivedHop.firstIPv4(in: name) != name { fromReverseName = name }
                     }
                     j += 1
                 }
-                if fromIP == nil, let raw = nextWord, let ip = ReceivedHop.ipLiteral(in: raw) { fromIP = ip }
+                if fromIP == nil, let raw = next, let ip = ReceivedHop.ipLiteral(u, raw) { fromIP = ip }
                 i = j
                 continue
-            case "by" where by == nil:
-                by = nextWord.map { ReceivedHop.trimHost($0) }
-            case "with" where with == nil:
-                with = nextWord
+            case .by where by == nil:
+                by = next.map { ReceivedHop.trimHost(u, $0) }
+            case .with where with == nil:
+                with = next.map { String(decoding: u[$0], as: UTF8.self) }
             default:
                 break
             }
@@ -59,45 +65,82 @@ public struct ReceivedHop: Sendable, Hashable, Codable {
         }
     }
 
-    /// Splits on blanks, keeping bracketed and parenthesised runs as single words.
-    static func tokenize(_ s: String) -> [String] {
-        var tokens: [String] = []
-        var current = ""
-        var depth = 0
-        for c in s {
-            if c == "(" { depth += 1 }
-            if c == ")" { depth = max(0, depth - 1) }
-            if depth == 0 && (c == " " || c == "\t" || c == "\r" || c == "\n") {
-                if !current.isEmpty { tokens.append(current); current = "" }
-            } else {
-                current.append(c)
+    /// The clause keywords, matched without regard to ASCII case.
+    private enum Keyword {
+        case from, by, with, id, `for`, via, other
+
+        init(_ u: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) {
+            func equals(_ s: StaticString) -> Bool {
+                r.count == s.utf8CodeUnitCount && u.hasPrefixIgnoringCase(s, at: r.lowerBound, end: r.upperBound)
+            }
+            switch r.count {
+            case 2: self = equals("by") ? .by : equals("id") ? .id : .other
+            case 3: self = equals("for") ? .for : equals("via") ? .via : .other
+            case 4: self = equals("from") ? .from : equals("with") ? .with : .other
+            default: self = .other
             }
         }
-        if !current.isEmpty { tokens.append(current) }
+
+        var endsFromClause: Bool { self != .from && self != .other }
+    }
+
+    /// Splits `u[..<end]` on blanks, keeping parenthesised runs as single words.
+    static func tokenize(_ u: UnsafeBufferPointer<UInt8>, end: Int) -> [Range<Int>] {
+        var tokens: [Range<Int>] = []
+        tokens.reserveCapacity(16)
+        var start = -1
+        var depth = 0
+        for i in 0..<end {
+            let b = u[i]
+            if b == UInt8(ascii: "(") { depth += 1 }
+            if b == UInt8(ascii: ")") { depth = max(0, depth - 1) }
+            if depth == 0 && ASCII.isWhitespace(b) {
+                if start >= 0 { tokens.append(start..<i); start = -1 }
+            } else if start < 0 {
+                start = i
+            }
+        }
+        if start >= 0 { tokens.append(start..<end) }
         return tokens
     }
 
-    static func trimHost(_ s: String) -> String {
-        var t = s[...]
-        while let f = t.first, f == "(" || f == "[" || f == "<" { t = t.dropFirst() }
-        while let l = t.last, l == ")" || l == "]" || l == ">" || l == "," || l == ";" { t = t.dropLast() }
-        if let space = t.firstIndex(where: { $0 == " " }) { t = t[..<space] }
-        return t.lowercased()
+    /// The host name in a token: brackets and trailing punctuation dropped, cut at a blank, lower case.
+    static func trimHost(_ u: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String {
+        var lo = r.lowerBound, hi = r.upperBound
+        while lo < hi, u[lo] == UInt8(ascii: "(") || u[lo] == UInt8(ascii: "[") || u[lo] == UInt8(ascii: "<") { lo += 1 }
+        while hi > lo, [UInt8(ascii: ")"), UInt8(ascii: "]"), UInt8(ascii: ">"), UInt8(ascii: ","), ASCII.semicolon].contains(u[hi - 1]) {
+            hi -= 1
+        }
+        if let space = u[lo..<hi].firstIndex(of: ASCII.space) { hi = space }
+        return lowercased(u[lo..<hi])
     }
 
-    /// The first IPv4 or bracketed IPv6 address in `s`.
-    static func ipLiteral(in s: String) -> String? {
-        if let v4 = firstIPv4(in: s) { return v4 }
-        if let open = s.firstIndex(of: "["), let close = s[open...].firstIndex(of: "]") {
-            var inside = s[s.index(after: open)..<close]
-            if inside.lowercased().hasPrefix("ipv6:") { inside = inside.dropFirst(5) }
-            if inside.contains(":"), inside.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) { return inside.lowercased() }
-        }
-        return nil
+    /// Lower-cases bytes: by byte when ASCII, as Unicode otherwise.
+    private static func lowercased(_ s: Slice<UnsafeBufferPointer<UInt8>>) -> String {
+        if s.allSatisfy({ $0 < 0x80 }) { return ASCII.lowercasedString(UnsafeBufferPointer(rebasing: s)) }
+        return String(decoding: s, as: UTF8.self).lowercased()
+    }
+
+    /// The first IPv4 or bracketed IPv6 address in `u[r]`.
+    static func ipLiteral(_ u: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String? {
+        if let v4 = firstIPv4(UnsafeBufferPointer(rebasing: u[r])) { return v4 }
+        guard let open = u[r].firstIndex(of: UInt8(ascii: "[")),
+              let close = u[open..<r.upperBound].firstIndex(of: UInt8(ascii: "]")) else { return nil }
+        var lo = open + 1
+        if u.hasPrefixIgnoringCase("ipv6:", at: lo, end: close) { lo += 5 }
+        let inside = u[lo..<close]
+        guard inside.contains(ASCII.colon),
+              inside.allSatisfy({ ASCII.hexValue($0) != nil || $0 == ASCII.colon || $0 == UInt8(ascii: ".") }) else { return nil }
+        return lowercased(inside)
     }
 
     static func firstIPv4(in s: String) -> String? {
-        let u = Array(s.utf8)
+        var copy = s
+        return copy.withUTF8 { firstIPv4($0) }
+    }
+
+    /// The first dotted-quad IPv4 address in `u` that is not part of a longer run of digits and dots.
+    static func firstIPv4(_ u: UnsafeBufferPointer<UInt8>) -> String? {
         var i = 0
         while i < u.count {
             if ASCII.isDigit(u[i]) && (i == 0 || !(ASCII.isDigit(u[i - 1]) || u[i - 1] == UInt8(ascii: "."))) {
@@ -115,7 +158,7 @@ public struct ReceivedHop: Sendable, Hashable, Codable {
                     }
                 }
                 if valid && octets == 4 && (j == u.count || !(ASCII.isDigit(u[j]) || u[j] == UInt8(ascii: "."))) {
-                    return String(decoding: u[i..<j], as: UTF8.self)
+                    return String(decoding: UnsafeBufferPointer(rebasing: u[i..<j]), as: UTF8.self)
                 }
             }
             i += 1
