@@ -57,7 +57,8 @@ public struct ClassifyBenchmark {
     /// Mean time of each stage when it runs, over one pass where every stage runs on every message.
     private func stageTimes(_ cascade: Cascade) -> String {
         let clock = ContinuousClock()
-        var totals = (analyze: Duration.zero, rules: Duration.zero, trees: Duration.zero, text: Duration.zero)
+        var totals = (analyze: Duration.zero, rules: Duration.zero, columns: Duration.zero, trees: Duration.zero, text: Duration.zero)
+        var viaXGBoost = Duration.zero
         var scratch = cascade.text.makeScratch()
         let columns = MetadataFeatureExtractor()
         var row: [Float] = []
@@ -73,8 +74,15 @@ public struct ClassifyBenchmark {
             if let trees = cascade.trees {
                 t = clock.now
                 columns.values(of: a, into: &row)
+                totals.columns += clock.now - t
+                t = clock.now
                 sink += Double((try? trees.treeMargin(of: row)) ?? 0)
                 totals.trees += clock.now - t
+                if let model = trees as? TreeModel, model.ensemble != nil {
+                    t = clock.now
+                    sink += Double((try? model.booster.margin(of: row)) ?? 0)
+                    viaXGBoost += clock.now - t
+                }
             }
             t = clock.now
             sink += cascade.text.score(a, scratch: &scratch).margin
@@ -83,7 +91,7 @@ public struct ClassifyBenchmark {
         }
         let n = Double(max(count, 1))
         func us(_ d: Duration) -> String { String(format: "%.0f us", d.seconds * 1e6 / n) }
-        return "mean time per stage: parse and analyse \(us(totals.analyze)), rules \(us(totals.rules)), trees \(us(totals.trees)), text \(us(totals.text))"
+        return "mean time per stage: parse and analyse \(us(totals.analyze)), rules \(us(totals.rules)), trees \(us(totals.columns + totals.trees)) (columns \(us(totals.columns)), model \(us(totals.trees))\(viaXGBoost > .zero ? "; through the XGBoost C API " + us(viaXGBoost) : "")), text \(us(totals.text))"
             + (sink.isNaN ? " (nan)" : "")
     }
 }

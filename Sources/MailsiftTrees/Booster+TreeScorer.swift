@@ -9,7 +9,7 @@ extension Cascade {
     /// The cascade of a bundle, with its tree stage loaded from the bundle's `trees` section. A bundle
     /// without one (a text-only model) gives a cascade of rules and the text model.
     public static func load(_ bundle: ModelBundle, rules: RuleSet = .empty, mode: CascadeManifest.Mode? = nil) throws -> Cascade {
-        var trees: Booster? = nil
+        var trees: TreeModel? = nil
         if let c = bundle.manifest.cascade {
             guard c.treeFeatures == MetadataFeature.names else {
                 throw BoosterError.xgboost("the model's tree features differ from this build's; retrain it")
@@ -17,7 +17,7 @@ extension Cascade {
             guard let bytes = bundle.sections[ModelBundle.treesSection] else {
                 throw BoosterError.xgboost("the model names a tree stage but has no \(ModelBundle.treesSection) section")
             }
-            trees = try Booster(loading: bytes, featureCount: MetadataFeature.allCases.count)
+            trees = try TreeModel(loading: bytes, featureCount: MetadataFeature.allCases.count)
         }
         return Cascade(bundle: bundle, rules: rules, trees: trees, mode: mode)
     }

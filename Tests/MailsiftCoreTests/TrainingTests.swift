@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import MailsiftApp
 @testable import MailsiftCore
+import MailsiftTrees
 
 @Suite("Training end to end and the default model", .enabled(if: TestSupport.corpusRoot != nil, "../shared/corpus is not present"))
 struct TrainingTests {
@@ -38,18 +39,19 @@ struct TrainingTests {
         #expect((metrics.ece ?? 1) < 0.05)
     }
 
-    /// The committed default model loads, is the spam model the docs describe, and scores the dev split's
+    /// The committed default model loads, is the spam cascade the docs describe, and scores the dev split's
     /// test rows exactly as it did when it was trained (its recorded figures).
     @Test func defaultModelAgreesWithItsRecordedMetrics() throws {
         let bundle = try ModelStore.load(nil)
         let m = bundle.manifest
         #expect(m.kind == .spam && m.labels == ["ham", "spam"])
+        #expect(m.cascade != nil && bundle.sections[ModelBundle.treesSection] != nil)
         #expect(Set(m.training.corpora) == ["spamassassin", "csdmc2010", "nazario_phishing"])
         let recorded = try #require(m.training.test)
         let split = try SplitFile(path: TrainingTests.splitPath)
         let dirs = m.training.corpora.map { TestSupport.corpusRoot!.appendingPathComponent($0).path }
         let test = try split.messages(split: "test", corpora: dirs).filter { m.labels.contains($0.label) }
-        let metrics = try #require(Evaluation(classifier: Classifier(bundle: bundle), messages: test).spam)
+        let metrics = try #require(Evaluation(cascade: try Cascade.load(bundle), messages: test).spam)
         #expect(abs(metrics.auc - recorded["auc"]!) < 1e-9)
         #expect(abs(metrics.recallAt01 - recorded["recall_at_0.1pct_fpr"]!) < 1e-9)
         #expect(abs(metrics.recallAt1 - recorded["recall_at_1pct_fpr"]!) < 1e-9)

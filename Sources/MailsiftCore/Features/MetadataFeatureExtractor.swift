@@ -288,18 +288,22 @@ public struct MetadataFeatureExtractor: Sendable {
     /// Cyrillic: U+0400..U+04FF).
     private func body(_ a: AnalyzedMessage, _ w: inout Writer) {
         w.set(.bodyBytes, a.bodyText.utf8.count)
-        var characters = 0, upper = 0, letters = 0, digits = 0, nonASCII = 0, cjk = 0, cyrillic = 0
-        for c in a.bodyText.utf8.prefix(4_096) {
-            if c < 0x80 {
-                characters += 1
-                if c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z") { upper += 1; letters += 1 } else if c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z") { letters += 1 } else if ASCII.isDigit(c) { digits += 1 }
-            } else if c >= 0xC0 {
-                characters += 1
-                nonASCII += 1
-                if c == 0xD0 || c == 0xD1 || c == 0xD2 || c == 0xD3 { cyrillic += 1 }
-                if c >= 0xE2 && c <= 0xED { cjk += c == 0xE2 ? 0 : 1 }
+        // One table lookup per byte; counts[k] is the number of bytes of kind k.
+        var counts = (0, 0, 0, 0, 0, 0, 0, 0)
+        var text = a.bodyText
+        text.withUTF8 { u in
+            withUnsafeMutableBytes(of: &counts) { raw in
+                let c = raw.bindMemory(to: Int.self)
+                MetadataFeatureExtractor.byteKinds.withUnsafeBufferPointer { kinds in
+                    for b in u.prefix(4_096) { c[Int(kinds[Int(b)])] += 1 }
+                }
             }
         }
+        let upper = counts.1, lower = counts.2, digits = counts.3, otherASCII = counts.4
+        let cyrillic = counts.5, cjk = counts.6, otherLead = counts.7
+        let letters = upper + lower
+        let nonASCII = cyrillic + cjk + otherLead
+        let characters = upper + lower + digits + otherASCII + nonASCII
         let n = Float(max(characters, 1))
         w[.bodyUppercase] = letters > 0 ? Float(upper) / Float(letters) : 0
         w[.bodyNonASCII] = Float(nonASCII) / n
@@ -333,7 +337,7 @@ public struct MetadataFeatureExtractor: Sendable {
             let host = url.host
             let domain = host.isEmpty ? "" : (url.isIPLiteral ? host : DomainName.registrable(host))
             if !domain.isEmpty { domains.insert(domain) }
-            if url.isIPLiteral { w[.urlIPHosts] += 1 } else if DomainName.isShortener(host) { w[.urlShorteners] += 1 }
+            if url.isIPLiteral { w[.urlIPHosts] += 1 } else if DomainName.isShortener(registrable: domain) { w[.urlShorteners] += 1 }
             if url.hasUserInfo { w[.urlUserInfo] += 1 }
             if url.source == .form { w[.urlForms] += 1 }
             if url.url.utf8.starts(with: "https:".utf8, by: { ASCII.lower($0) == $1 }) { https += 1 }
@@ -347,6 +351,21 @@ public struct MetadataFeatureExtractor: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// Byte kinds for the body shares: 0 continuation byte, 1 upper, 2 lower, 3 digit, 4 other ASCII,
+    /// 5 Cyrillic lead (U+0400..U+04FF), 6 CJK or Hangul lead (U+3000..U+DFFF), 7 other lead.
+    private static let byteKinds: [UInt8] = (0...255).map { (b: Int) -> UInt8 in
+        switch b {
+        case 0x41...0x5A: return 1
+        case 0x61...0x7A: return 2
+        case 0x30...0x39: return 3
+        case 0x00..<0x80: return 4
+        case 0x80..<0xC0: return 0
+        case 0xD0...0xD3: return 5
+        case 0xE3...0xED: return 6
+        default: return 7
+        }
+    }
 
     static let freeMail: Set<String> = [
         "gmail.com", "googlemail.com", "hotmail.com", "outlook.com", "live.com", "msn.com", "aol.com", "icloud.com", "me.com",

@@ -183,7 +183,7 @@ enum MetadataTokens {
             t.add("source=", url.source.rawValue)
             if url.isIPLiteral { t.add("ip_host") } else if !host.isEmpty { t.add("tld=", DomainName.tld(host)) }
             if url.hasUserInfo { t.add("user_info") }
-            if !url.isIPLiteral, DomainName.isShortener(host) { t.add("shortener") }
+            if !url.isIPLiteral, DomainName.isShortener(registrable: domain) { t.add("shortener") }
             if url.url.utf8.starts(with: "https:".utf8, by: { ASCII.lower($0) == $1 }) {
                 t.add("https")
             } else if url.url.utf8.starts(with: "mailto:".utf8, by: { ASCII.lower($0) == $1 }) {

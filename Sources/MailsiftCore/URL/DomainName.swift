@@ -3,22 +3,37 @@
 /// as `co.uk`), the top-level domain, and well-known URL shorteners.
 public enum DomainName {
     public static func registrable(_ host: String) -> String {
-        var u = Array(host.utf8)
-        while u.last == UInt8(ascii: ".") { u.removeLast() }
-        for k in u.indices { u[k] = ASCII.lower(u[k]) }
-        // Dots from the end: the registrable part starts after the second (or third) one.
-        var dots: [Int] = []
-        var k = u.count - 1
-        while k >= 0, dots.count < 3 {
-            if u[k] == UInt8(ascii: ".") { dots.append(k) }
-            k -= 1
+        var copy = host
+        return copy.withUTF8 { u in
+            var end = u.count
+            while end > 0, u[end - 1] == UInt8(ascii: ".") { end -= 1 }
+            // Dots from the end: the registrable part starts after the second (or third) one.
+            var dots = (-1, -1, -1), found = 0
+            var k = end - 1
+            while k >= 0, found < 3 {
+                if u[k] == UInt8(ascii: ".") {
+                    switch found {
+                    case 0: dots.0 = k
+                    case 1: dots.1 = k
+                    default: dots.2 = k
+                    }
+                    found += 1
+                }
+                k -= 1
+            }
+            var start = 0
+            if found >= 2 {
+                let generic = end - 1 - dots.0 == 2 && isGenericSecondLevel(UnsafeBufferPointer(rebasing: u[(dots.1 + 1)..<dots.0]))
+                start = generic ? (found >= 3 ? dots.2 + 1 : 0) : dots.1 + 1
+            }
+            return ASCII.lowercasedString(UnsafeBufferPointer(rebasing: u[start..<end]))
         }
-        guard dots.count >= 2 else { return String(decoding: u, as: UTF8.self) }
-        let tldLength = u.count - 1 - dots[0]
-        let second = String(decoding: u[(dots[1] + 1)..<dots[0]], as: UTF8.self)
-        let take = tldLength == 2 && genericSecondLevel.contains(second) ? 3 : 2
-        let start = take == 3 ? (dots.count >= 3 ? dots[2] + 1 : 0) : dots[1] + 1
-        return String(decoding: u[start...], as: UTF8.self)
+    }
+
+    /// `co`, `com`, `net`... as the second level under a two-letter country code (`example.co.uk`).
+    private static func isGenericSecondLevel(_ label: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard label.count == 2 || label.count == 3 else { return false }
+        return genericSecondLevel.contains(label.reduce(UInt32(0)) { $0 << 8 | UInt32(ASCII.lower($1)) })
     }
 
     public static func tld(_ host: String) -> String {
@@ -26,9 +41,15 @@ public enum DomainName {
         return host[host.index(after: dot)...].lowercased()
     }
 
-    public static func isShortener(_ host: String) -> Bool { shorteners.contains(registrable(host)) }
+    public static func isShortener(_ host: String) -> Bool { isShortener(registrable: registrable(host)) }
 
-    private static let genericSecondLevel: Set<String> = ["co", "com", "net", "org", "gov", "ac", "edu", "ne", "or", "go"]
+    /// Whether a registrable domain (``registrable(_:)``'s result) is a well-known URL shortener.
+    public static func isShortener(registrable domain: String) -> Bool { shorteners.contains(domain) }
+
+    /// The generic second-level labels, packed as bytes.
+    private static let genericSecondLevel: Set<UInt32> = Set(["co", "com", "net", "org", "gov", "ac", "edu", "ne", "or", "go"].map {
+        $0.utf8.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+    })
     private static let shorteners: Set<String> = [
         "bit.ly", "tinyurl.com", "goo.gl", "ow.ly", "t.co", "is.gd", "buff.ly", "tiny.cc", "rebrand.ly", "cutt.ly",
         "shorturl.at", "rb.gy", "tr.im", "snipurl.com", "x.co", "lnkd.in", "s.id", "v.gd", "qr.net", "u.to",
