@@ -11,6 +11,11 @@ struct DerivedHeaderTests {
         #expect(list[0].domain == "example.com")
         #expect(AddressParser.parseList("").isEmpty)
         #expect(AddressParser.parseList("<>").isEmpty)
+        let routed = AddressParser.parseList("\"Ann \\\"A\\\" (x)\" <@relay.example:ann@Example.COM>, bob@example.net (Bob B), team: c@d.example;")
+        #expect(routed.map(\.address) == ["ann@example.com", "bob@example.net", "c@d.example"])
+        #expect(routed.map(\.displayName) == ["Ann \"A\"", "Bob B", nil])
+        #expect(AddressParser.parseList("\"only quoted\"").isEmpty)
+        #expect(AddressParser.parseList("Ünïcode Näme <ü@BÜCHER.example>").first?.domain == "bücher.example")
     }
 
     @Test func receivedHops() {
@@ -50,6 +55,13 @@ struct DerivedHeaderTests {
         #expect(ar.result(for: "dmarc") == "fail")
         #expect(ar.checks.first { $0.method == "dmarc" }?.properties["p"] == "reject")
         #expect(ar.checks.first { $0.method == "spf" }?.properties["smtp.mailfrom"] == "example.com")
+        // The authserv-id is one token, even when a tab and more text follow it; policy words in any case.
+        let tabbed = AuthenticationResults(parsing: "mx.example.org\tx-tls.subject=\"/C=FR\"; auth=fail; DMARC=Fail (P=Quarantine)")
+        #expect(tabbed.authservID == "mx.example.org")
+        #expect(tabbed.result(for: "auth") == "fail")
+        #expect(tabbed.checks.first { $0.method == "dmarc" }?.properties["p"] == "quarantine")
+        #expect(AuthenticationResults(parsing: ";;;").checks.isEmpty)
+        #expect(AuthenticationResults(parsing: "").authservID == "")
     }
 
     @Test func receivedSPF() throws {

@@ -1,27 +1,27 @@
 /// Parses address lists (RFC 5322 section 3.4) leniently: `Name <a@b>`, `"Quoted, Name" <a@b>`, `a@b (Name)`,
 /// bare `a@b`, groups (`undisclosed-recipients:;`, `team: a@b, c@d;`), and the broken forms spam uses.
+/// Works on the UTF-8 bytes: every delimiter is ASCII, so each split point is a scalar boundary.
 public enum AddressParser {
     public static func parseList(_ value: String?) -> [Address] {
-        guard let value, !value.isEmpty else { return [] }
-        var result: [Address] = []
-        for item in splitTopLevel(value) {
-            if let address = parseMailbox(item) { result.append(address) }
+        guard var value, !value.isEmpty else { return [] }
+        return value.withUTF8 { u in
+            var result: [Address] = []
+            for item in splitTopLevel(u) {
+                if let address = parseMailbox(u, item) { result.append(address) }
+            }
+            return result
         }
-        return result
     }
 
-    /// Splits on commas (and group `:` / `;`) outside quotes, angle brackets and comments. Works on the UTF-8
-    /// view: every delimiter is ASCII, so each split point is a scalar boundary.
-    static func splitTopLevel(_ s: String) -> [Substring] {
-        var items: [Substring] = []
-        let u = s.utf8
-        var start = u.startIndex
+    /// Splits on commas (and group `:` / `;`) outside quotes, angle brackets and comments.
+    static func splitTopLevel(_ u: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+        var items: [Range<Int>] = []
+        var start = 0
         var inQuotes = false
         var angle = 0
         var comment = 0
         var escaped = false
-        var i = u.startIndex
-        while i < u.endIndex {
+        for i in 0..<u.count {
             let c = u[i]
             if escaped {
                 escaped = false
@@ -38,61 +38,85 @@ public enum AddressParser {
             } else if comment == 0 {
                 if c == UInt8(ascii: "<") { angle += 1 } else if c == UInt8(ascii: ">") { angle = max(0, angle - 1) } else if angle == 0 {
                     if c == UInt8(ascii: ",") || c == ASCII.semicolon {
-                        items.append(s[start..<i])
-                        start = u.index(after: i)
+                        items.append(start..<i)
+                        start = i + 1
                     } else if c == ASCII.colon {
                         // A group name ends here; what came before is not an address.
-                        start = u.index(after: i)
+                        start = i + 1
                     }
                 }
             }
-            i = u.index(after: i)
         }
-        items.append(s[start...])
+        items.append(start..<u.count)
         return items
     }
 
-    static func parseMailbox(_ raw: Substring) -> Address? {
-        let item = raw.trimmingBlanks()
+    static func parseMailbox(_ u: UnsafeBufferPointer<UInt8>, _ raw: Range<Int>) -> Address? {
+        let item = trimmed(u, raw)
         guard !item.isEmpty else { return nil }
-        // Every delimiter is ASCII: search the UTF-8 view (a split there is a scalar boundary).
-        let u = item.utf8
-        if let lt = u.lastIndex(of: UInt8(ascii: "<")), let gt = u[lt...].firstIndex(of: UInt8(ascii: ">")) {
-            let addr = item[u.index(after: lt)..<gt].trimmingBlanks()
-            var name = String(item[..<lt].trimmingBlanks())
-            if name.utf8.first == ASCII.quote { name = MIMEParameters.unquote(name) }
-            name = stripComments(name).trimmingBlanks()
-            let address = stripRoute(String(addr))
+        if let lt = u[item].lastIndex(of: UInt8(ascii: "<")), let gt = u[lt..<item.upperBound].firstIndex(of: UInt8(ascii: ">")) {
+            let addr = trimmed(u, (lt + 1)..<gt)
+            var name = Array(u[trimmed(u, item.lowerBound..<lt)])
+            if name.first == ASCII.quote { name = unquote(name) }
+            name = trimmed(stripComments(name))
+            let address = stripRoute(u[addr])
             guard !address.isEmpty || !name.isEmpty else { return nil }
-            return Address(displayName: name.isEmpty ? nil : name, address: address)
+            return Address(displayName: name.isEmpty ? nil : String(decoding: name, as: UTF8.self), address: String(decoding: address, as: UTF8.self))
         }
         // addr-spec with an optional trailing comment holding the name: a@b (Name)
-        var name: String? = nil
-        var spec = String(item)
-        if let open = u.firstIndex(of: UInt8(ascii: "(")), let close = u.lastIndex(of: UInt8(ascii: ")")), open < close {
-            name = String(item[u.index(after: open)..<close]).trimmingBlanks()
+        var name: [UInt8]? = nil
+        var spec = Array(u[item])
+        if let open = u[item].firstIndex(of: UInt8(ascii: "(")), let close = u[item].lastIndex(of: UInt8(ascii: ")")), open < close {
+            name = Array(u[trimmed(u, (open + 1)..<close)])
             spec = stripComments(spec)
         }
-        spec = spec.trimmingBlanks()
-        if spec.utf8.first == ASCII.quote && !spec.utf8.contains(UInt8(ascii: "@")) { return nil }
-        spec.removeAll { $0 == " " || $0 == "\t" }
+        spec = trimmed(spec)
+        if spec.first == ASCII.quote && !spec.contains(UInt8(ascii: "@")) { return nil }
+        spec.removeAll { ASCII.isBlank($0) }
         guard !spec.isEmpty else { return nil }
-        return Address(displayName: name?.isEmpty == false ? name : nil, address: spec)
+        let display = name.flatMap { $0.isEmpty ? nil : String(decoding: $0, as: UTF8.self) }
+        return Address(displayName: display, address: String(decoding: spec, as: UTF8.self))
     }
 
-    private static func stripComments(_ s: String) -> String {
-        guard s.utf8.contains(UInt8(ascii: "(")) else { return s }
+    /// `r` without leading and trailing blanks and line breaks.
+    private static func trimmed(_ u: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Range<Int> {
+        var lo = r.lowerBound, hi = r.upperBound
+        while lo < hi, ASCII.isWhitespace(u[lo]) { lo += 1 }
+        while hi > lo, ASCII.isWhitespace(u[hi - 1]) { hi -= 1 }
+        return lo..<hi
+    }
+
+    private static func trimmed(_ b: [UInt8]) -> [UInt8] {
+        b.withUnsafeBufferPointer { Array($0[trimmed($0, 0..<$0.count)]) }
+    }
+
+    /// The inside of a quoted string (the first byte is the quote), escapes resolved, up to the closing quote.
+    private static func unquote(_ b: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count)
+        var escaped = false
+        for c in b.dropFirst() {
+            if escaped { out.append(c); escaped = false; continue }
+            if c == ASCII.backslash { escaped = true; continue }
+            if c == ASCII.quote { break }
+            out.append(c)
+        }
+        return out
+    }
+
+    private static func stripComments(_ b: [UInt8]) -> [UInt8] {
+        guard b.contains(UInt8(ascii: "(")) else { return b }
         var out: [UInt8] = []
         var depth = 0
-        for c in s.utf8 {
+        for c in b {
             if c == UInt8(ascii: "(") { depth += 1 } else if c == UInt8(ascii: ")") { depth = max(0, depth - 1) } else if depth == 0 { out.append(c) }
         }
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     /// Drops an obsolete source route (`<@relay:user@host>`).
-    private static func stripRoute(_ s: String) -> String {
-        if s.utf8.first == UInt8(ascii: "@"), let colon = s.utf8.firstIndex(of: ASCII.colon) { return String(s[s.utf8.index(after: colon)...]) }
+    private static func stripRoute(_ s: Slice<UnsafeBufferPointer<UInt8>>) -> Slice<UnsafeBufferPointer<UInt8>> {
+        if s.first == UInt8(ascii: "@"), let colon = s.firstIndex(of: ASCII.colon) { return s[(colon + 1)...] }
         return s
     }
 }

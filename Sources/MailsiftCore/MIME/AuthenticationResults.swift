@@ -15,46 +15,81 @@ public struct AuthenticationResults: Sendable, Hashable, Codable {
     /// The result of the first check of `method`, if any.
     public func result(for method: String) -> String? { checks.first { $0.method == method }?.result }
 
+    /// Parses the field's value on its UTF-8 bytes (every delimiter is ASCII).
     public init(parsing value: String) {
-        let withoutComments = AuthenticationResults.stripComments(value)
-        var pieces = withoutComments.split(separator: ";", omittingEmptySubsequences: true).map { $0.trimmingBlanks() }
-        authservID = pieces.isEmpty ? "" : String(pieces.removeFirst().split(separator: " ").first ?? "")
-        checks = []
-        for piece in pieces {
-            let words = piece.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" })
-            guard let first = words.first, let eq = first.firstIndex(of: "=") else { continue }
-            let method = first[..<eq].lowercased()
-            let result = first[first.index(after: eq)...].lowercased()
-            var properties: [String: String] = [:]
-            for word in words.dropFirst() {
-                guard let e = word.firstIndex(of: "=") else { continue }
-                properties[word[..<e].lowercased()] = String(word[word.index(after: e)...])
+        var copy = value
+        var id = ""
+        var found: [Check] = []
+        copy.withUTF8 { raw in
+            let u = AuthenticationResults.stripComments(raw)
+            var first = true
+            var dmarcPolicy: String?? = nil  // looked up in the raw value (comments included) once, when needed
+            var start = 0
+            for end in 0...u.count where end == u.count || u[end] == ASCII.semicolon {
+                defer { start = end + 1 }
+                guard end > start else { continue }
+                let words = AuthenticationResults.words(u, start..<end)
+                if first {
+                    first = false
+                    id = words.first.map { String(decoding: u[$0], as: UTF8.self) } ?? ""
+                    continue
+                }
+                guard let head = words.first, let eq = u[head].firstIndex(of: ASCII.equals) else { continue }
+                let method = AuthenticationResults.lowercased(u[head.lowerBound..<eq])
+                let result = AuthenticationResults.lowercased(u[(eq + 1)..<head.upperBound])
+                var properties: [String: String] = [:]
+                for word in words.dropFirst() {
+                    guard let e = u[word].firstIndex(of: ASCII.equals) else { continue }
+                    properties[AuthenticationResults.lowercased(u[word.lowerBound..<e])] = String(decoding: u[(e + 1)..<word.upperBound], as: UTF8.self)
+                }
+                // DMARC policy as some servers write it: "dmarc=fail (p=reject ...)" -> kept in comments; recover it.
+                if method == "dmarc", properties["p"] == nil {
+                    if dmarcPolicy == nil { dmarcPolicy = .some(AuthenticationResults.policy(in: raw)) }
+                    if let p = dmarcPolicy ?? nil { properties["p"] = p }
+                }
+                found.append(Check(method: method, result: result, properties: properties))
             }
-            // DMARC policy as some servers write it: "dmarc=fail (p=reject ...)" -> kept in comments; recover it.
-            if method == "dmarc", properties["p"] == nil, let p = AuthenticationResults.policy(in: value) {
-                properties["p"] = p
-            }
-            checks.append(Check(method: method, result: result, properties: properties))
         }
+        authservID = id
+        checks = found
     }
 
-    static func stripComments(_ s: String) -> String {
-        var out = ""
-        var depth = 0
-        for c in s {
-            if c == "(" { depth += 1 } else if c == ")" { depth = max(0, depth - 1) } else if depth == 0 { out.append(c) }
+    /// The blank-separated words of `u[r]`.
+    private static func words(_ u: [UInt8], _ r: Range<Int>) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var i = r.lowerBound
+        while i < r.upperBound {
+            while i < r.upperBound, ASCII.isWhitespace(u[i]) { i += 1 }
+            let s = i
+            while i < r.upperBound, !ASCII.isWhitespace(u[i]) { i += 1 }
+            if i > s { out.append(s..<i) }
         }
         return out
     }
 
-    static func policy(in s: String) -> String? {
-        let lower = Array(s.lowercased().utf8)
+    private static func lowercased(_ s: ArraySlice<UInt8>) -> String {
+        if s.allSatisfy({ $0 < 0x80 }) { return s.withUnsafeBufferPointer { ASCII.lowercasedString($0) } }
+        return String(decoding: s, as: UTF8.self).lowercased()
+    }
+
+    static func stripComments(_ u: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(u.count)
+        var depth = 0
+        for c in u {
+            if c == UInt8(ascii: "(") { depth += 1 } else if c == UInt8(ascii: ")") { depth = max(0, depth - 1) } else if depth == 0 { out.append(c) }
+        }
+        return out
+    }
+
+    /// The word after the first `p=` that starts a word (ASCII case ignored), as DMARC reports its policy.
+    static func policy(in u: UnsafeBufferPointer<UInt8>) -> String? {
         var i = 0
-        while i + 2 < lower.count {
-            let boundary = i == 0 || !ASCII.isAlpha(lower[i - 1])
-            if boundary, lower[i] == UInt8(ascii: "p"), lower[i + 1] == ASCII.equals {
-                let word = lower[(i + 2)...].prefix(while: ASCII.isAlpha)
-                return word.isEmpty ? nil : String(decoding: word, as: UTF8.self)
+        while i + 2 < u.count {
+            let boundary = i == 0 || !ASCII.isAlpha(u[i - 1])
+            if boundary, ASCII.lower(u[i]) == UInt8(ascii: "p"), u[i + 1] == ASCII.equals {
+                let word = u[(i + 2)...].prefix(while: ASCII.isAlpha)
+                return word.isEmpty ? nil : String(decoding: word.map(ASCII.lower), as: UTF8.self)
             }
             i += 1
         }
