@@ -58,31 +58,31 @@ public struct MetadataFeatureExtractor: Sendable {
             let name = field.lowercasedName
             headerBytes += field.name.utf8.count + field.rawValue.utf8.count + 4
             if name.utf8.first == UInt8(ascii: "x"), name.utf8.dropFirst().first == UInt8(ascii: "-") { extensions += 1 }
-            switch name {
-            case "received":
+            let kind = MetadataFeatureExtractor.headerKinds[name] ?? .other
+            switch kind {
+            case .received:
                 if hops.count < 8 { hops.append(ReceivedHop(parsing: field.value)) }
                 if !inReceivedBlock { receivedBlocks += 1; inReceivedBlock = true }
-            case "return-path", "delivered-to", "x-original-to", "authentication-results", "received-spf", "dkim-signature",
-                 "arc-seal", "arc-message-signature", "arc-authentication-results", "x-received":
+            case .trace, .returnPath, .authenticationResults, .receivedSPF:
                 break
             default:
                 if !MetadataTokens.isFilterHeader(name) { inReceivedBlock = false }
             }
-            switch name {
-            case "from": if fields.from == nil { fields.from = field }
-            case "reply-to": if fields.replyTo == nil { fields.replyTo = field }
-            case "return-path": if fields.returnPath == nil { fields.returnPath = field }
-            case "message-id": if fields.messageID == nil { fields.messageID = field }
-            case "date": if fields.date == nil { fields.date = field }
-            case "subject": if fields.subject == nil { fields.subject = field }
-            case "to":
+            switch kind {
+            case .from: if fields.from == nil { fields.from = field }
+            case .replyTo: if fields.replyTo == nil { fields.replyTo = field }
+            case .returnPath: if fields.returnPath == nil { fields.returnPath = field }
+            case .messageID: if fields.messageID == nil { fields.messageID = field }
+            case .date: if fields.date == nil { fields.date = field }
+            case .subject: if fields.subject == nil { fields.subject = field }
+            case .to:
                 toFields += 1
                 to += field.value.utf8.count { $0 == UInt8(ascii: "@") }
-            case "cc": cc += field.value.utf8.count { $0 == UInt8(ascii: "@") }
-            case "sender": sender = true
-            case "x-mailer", "user-agent": mailer = true
-            case "mime-version": mimeVersion = true
-            case "authentication-results":
+            case .cc: cc += field.value.utf8.count { $0 == UInt8(ascii: "@") }
+            case .sender: sender = true
+            case .mailer: mailer = true
+            case .mimeVersion: mimeVersion = true
+            case .authenticationResults:
                 authentication += 1
                 for check in AuthenticationResults(parsing: field.value).checks {
                     switch (check.method, check.result) {
@@ -96,7 +96,7 @@ public struct MetadataFeatureExtractor: Sendable {
                     default: break
                     }
                 }
-            case "received-spf":
+            case .receivedSPF:
                 let word = field.value.utf8.prefix { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "(") && $0 != ASCII.semicolon }
                 switch String(decoding: word.map(ASCII.lower), as: UTF8.self) {
                 case "pass": auth.spfPass = true
@@ -104,7 +104,7 @@ public struct MetadataFeatureExtractor: Sendable {
                 case "softfail": auth.spfSoft = true
                 default: break
                 }
-            default: break
+            case .received, .trace, .other: break
             }
         }
         received(hops, blocks: receivedBlocks, date: fields.date, &w)
@@ -351,6 +351,20 @@ public struct MetadataFeatureExtractor: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// The header fields the columns read, found with one lookup per field.
+    private enum HeaderKind {
+        case received, trace, from, replyTo, returnPath, messageID, date, subject, to, cc, sender, mailer, mimeVersion
+        case authenticationResults, receivedSPF, other
+    }
+
+    private static let headerKinds: [String: HeaderKind] = [
+        "received": .received, "return-path": .returnPath, "authentication-results": .authenticationResults,
+        "received-spf": .receivedSPF, "delivered-to": .trace, "x-original-to": .trace, "dkim-signature": .trace, "arc-seal": .trace,
+        "arc-message-signature": .trace, "arc-authentication-results": .trace, "x-received": .trace,
+        "from": .from, "reply-to": .replyTo, "message-id": .messageID, "date": .date, "subject": .subject, "to": .to, "cc": .cc,
+        "sender": .sender, "x-mailer": .mailer, "user-agent": .mailer, "mime-version": .mimeVersion,
+    ]
 
     /// Byte kinds for the body shares: 0 continuation byte, 1 upper, 2 lower, 3 digit, 4 other ASCII,
     /// 5 Cyrillic lead (U+0400..U+04FF), 6 CJK or Hangul lead (U+3000..U+DFFF), 7 other lead.

@@ -1,56 +1,108 @@
-/// The few properties of an inline `style` attribute that decide whether text can be seen.
+/// The few properties of an inline `style` attribute that decide whether text can be seen. Read on the
+/// UTF-8 bytes: property names are matched without making strings, and only the values of the properties
+/// that matter are looked at.
 struct CSSInlineStyle {
     var hides = false
     var color: UInt32? = nil
     var background: UInt32? = nil
 
     init(parsing style: String) {
-        for declaration in style.split(separator: ";") {
-            guard let colon = declaration.firstIndex(of: ":") else { continue }
-            let property = declaration[..<colon].trimmingBlanks().lowercased()
-            var value = declaration[declaration.index(after: colon)...].trimmingBlanks().lowercased()
-            if let bang = value.firstIndex(of: "!") { value = String(value[..<bang]).trimmingBlanks() }
-            switch property {
-            case "display": if value == "none" { hides = true }
-            case "visibility": if value == "hidden" || value == "collapse" { hides = true }
-            case "opacity": if let v = Double(value), v < 0.05 { hides = true }
-            case "font-size", "max-height":
-                if CSSInlineStyle.isZeroLength(value) { hides = true }
-            case "color":
-                color = CSSInlineStyle.parseColor(value[...])
-            case "background-color", "background":
-                if let c = value.split(separator: " ").lazy.compactMap({ CSSInlineStyle.parseColor($0) }).first { background = c }
-            default:
-                break
+        var s = style
+        self = s.withUTF8 { CSSInlineStyle(bytes: $0) }
+    }
+
+    private init(bytes u: UnsafeBufferPointer<UInt8>) {
+        var start = 0
+        for end in 0...u.count where end == u.count || u[end] == ASCII.semicolon {
+            defer { start = end + 1 }
+            guard end > start, let colon = u[start..<end].firstIndex(of: ASCII.colon) else { continue }
+            let property = CSSInlineStyle.trimmed(u, start..<colon)
+            var value = CSSInlineStyle.trimmed(u, (colon + 1)..<end)
+            func named(_ name: StaticString) -> Bool {
+                property.count == name.utf8CodeUnitCount && u.hasPrefixIgnoringCase(name, at: property.lowerBound, end: property.upperBound)
+            }
+            guard named("display") || named("visibility") || named("opacity") || named("font-size") || named("max-height")
+                || named("color") || named("background-color") || named("background") else { continue }
+            if let bang = u[value].firstIndex(of: UInt8(ascii: "!")) { value = CSSInlineStyle.trimmed(u, value.lowerBound..<bang) }
+            let v = UnsafeBufferPointer(rebasing: u[value])
+            func equals(_ word: StaticString) -> Bool { v.count == word.utf8CodeUnitCount && v.hasPrefixIgnoringCase(word, at: 0, end: v.count) }
+            if named("display") {
+                if equals("none") { hides = true }
+            } else if named("visibility") {
+                if equals("hidden") || equals("collapse") { hides = true }
+            } else if named("opacity") {
+                if let o = Double(String(decoding: v, as: UTF8.self).lowercased()), o < 0.05 { hides = true }
+            } else if named("font-size") || named("max-height") {
+                if CSSInlineStyle.isZeroLength(v) { hides = true }
+            } else if named("color") {
+                color = CSSInlineStyle.parseColor(v)
+            } else {
+                // background(-color): the first word that is a colour.
+                var w = 0
+                while w < v.count {
+                    while w < v.count, v[w] == ASCII.space { w += 1 }
+                    let s = w
+                    while w < v.count, v[w] != ASCII.space { w += 1 }
+                    if w > s, let c = CSSInlineStyle.parseColor(UnsafeBufferPointer(rebasing: v[s..<w])) { background = c; break }
+                }
             }
         }
     }
 
-    static func isZeroLength(_ v: String) -> Bool {
-        let number = v.prefix { $0.isNumber || $0 == "." }
-        guard !number.isEmpty, let d = Double(number) else { return false }
+    private static func trimmed(_ u: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Range<Int> {
+        var lo = r.lowerBound, hi = r.upperBound
+        while lo < hi, ASCII.isWhitespace(u[lo]) { lo += 1 }
+        while hi > lo, ASCII.isWhitespace(u[hi - 1]) { hi -= 1 }
+        return lo..<hi
+    }
+
+    /// A length below one unit (`0`, `0px`, `.5em`).
+    static func isZeroLength(_ v: UnsafeBufferPointer<UInt8>) -> Bool {
+        let number = v.prefix { ASCII.isDigit($0) || $0 == UInt8(ascii: ".") }
+        guard !number.isEmpty, let d = Double(String(decoding: number, as: UTF8.self)) else { return false }
         return d < 1.0
     }
 
-    /// `#rgb`, `#rrggbb`, `rgb(r,g,b)` or a common colour name, as 0xRRGGBB.
     static func parseColor(_ raw: Substring) -> UInt32? {
-        let v = raw.trimmingBlanks().lowercased()
-        if v.hasPrefix("#") || (v.count == 6 && v.allSatisfy(\.isHexDigit)) {
-            let hex = v.hasPrefix("#") ? String(v.dropFirst()) : v
-            if hex.count == 3, let n = UInt32(hex, radix: 16) {
+        var s = String(raw)
+        return s.withUTF8 { parseColor($0) }
+    }
+
+    /// `#rgb`, `#rrggbb`, `rrggbb`, `rgb(r,g,b)` or a common colour name, as 0xRRGGBB.
+    static func parseColor(_ raw: UnsafeBufferPointer<UInt8>) -> UInt32? {
+        let r = trimmed(raw, 0..<raw.count)
+        let v = UnsafeBufferPointer(rebasing: raw[r])
+        func hex(_ h: Slice<UnsafeBufferPointer<UInt8>>) -> UInt32? {
+            var n: UInt32 = 0
+            for b in h {
+                guard let d = ASCII.hexValue(b) else { return nil }
+                n = n << 4 | UInt32(d)
+            }
+            return n
+        }
+        if v.first == UInt8(ascii: "#") || (v.count == 6 && v.allSatisfy { ASCII.hexValue($0) != nil }) {
+            let digits = v.first == UInt8(ascii: "#") ? v.dropFirst() : v[...]
+            if digits.count == 3, let n = hex(digits) {
                 let r = (n >> 8) & 0xF, g = (n >> 4) & 0xF, b = n & 0xF
                 return (r * 17) << 16 | (g * 17) << 8 | (b * 17)
             }
-            if hex.count == 6 { return UInt32(hex, radix: 16) }
-            return nil
+            return digits.count == 6 ? hex(digits) : nil
         }
-        if v.hasPrefix("rgb(") {
-            let inner = v.dropFirst(4).prefix { $0 != ")" }
-            let parts = inner.split(separator: ",").compactMap { UInt32($0.trimmingBlanks()) }
+        if v.hasPrefixIgnoringCase("rgb(", at: 0, end: v.count) {
+            let inner = v[4...].prefix { $0 != UInt8(ascii: ")") }
+            var parts: [UInt32] = []
+            var start = inner.startIndex
+            for end in inner.startIndex...inner.endIndex where end == inner.endIndex || v[end] == UInt8(ascii: ",") {
+                defer { start = end + 1 }
+                let t = trimmed(v, start..<end)
+                guard !t.isEmpty, let n = ASCII.integer(UnsafeBufferPointer(rebasing: v[t])), let c = UInt32(exactly: n) else { continue }
+                parts.append(c)
+            }
             guard parts.count == 3, parts.allSatisfy({ $0 <= 255 }) else { return nil }
             return parts[0] << 16 | parts[1] << 8 | parts[2]
         }
-        return names[v]
+        guard v.count <= 11, v.allSatisfy(ASCII.isAlpha) else { return nil }
+        return names[ASCII.lowercasedString(v)]
     }
 
     private static let names: [String: UInt32] = [
