@@ -7,7 +7,8 @@ import Foundation
 /// row (configuration parsing, a proxy matrix) is several times the cost of walking the trees; a test checks
 /// that both give bit-identical margins on every corpus message. Immutable and `Sendable`.
 public struct TreeEnsemble: Sendable {
-    /// One node in 16 bytes. `left < 0` marks a leaf, whose value is `value`; otherwise `value` is the split.
+    /// One node in 16 bytes. A leaf's children are itself and `value` is its value (so a walk may step past
+    /// a leaf without testing for it); an inner node's `value` is its split.
     struct Node {
         /// The feature index, with the default direction (missing goes left) in the top bit.
         var feature: UInt32
@@ -18,6 +19,8 @@ public struct TreeEnsemble: Sendable {
 
     private let nodes: [Node]
     private let roots: [Int32]
+    /// Each tree's depth (edges from the root to its deepest leaf).
+    private let depths: [Int32]
     /// The margin before any tree (XGBoost's `base_score` as log-odds).
     public let baseMargin: Float
     public let featureCount: Int
@@ -52,18 +55,20 @@ public struct TreeEnsemble: Sendable {
         guard let trees = booster["model"]?["trees"]?.arrayValue else { throw .malformed("no trees") }
         var nodes: [Node] = []
         var roots: [Int32] = []
+        var depths: [Int32] = []
         for (t, tree) in trees.enumerated() {
             roots.append(Int32(nodes.count))
-            try TreeEnsemble.append(tree, number: t, featureCount: featureCount, to: &nodes)
+            depths.append(Int32(try TreeEnsemble.append(tree, number: t, featureCount: featureCount, to: &nodes)))
         }
         self.nodes = nodes
         self.roots = roots
+        self.depths = depths
         self.featureCount = featureCount
     }
 
     /// Appends one tree's nodes (children re-based to absolute indices) after checking that every node is
-    /// reached once from the root, so that a walk always ends at a leaf.
-    private static func append(_ tree: UBJSON, number t: Int, featureCount: Int, to nodes: inout [Node]) throws(TreeEnsembleError) {
+    /// reached once from the root, so that a walk always ends at a leaf; returns the tree's depth.
+    private static func append(_ tree: UBJSON, number t: Int, featureCount: Int, to nodes: inout [Node]) throws(TreeEnsembleError) -> Int {
         func ints(_ key: String) throws(TreeEnsembleError) -> [Int] {
             guard let a = tree[key]?.arrayValue else { throw .malformed("tree \(t): no \(key)") }
             var out: [Int] = []
@@ -90,12 +95,14 @@ public struct TreeEnsemble: Sendable {
         }
         let base = nodes.count
         var seen = [Bool](repeating: false, count: n)
-        var stack = [0]
+        var stack = [(node: 0, depth: 0)]
         seen[0] = true
+        var depth = 0
         var shaped = [Node](repeating: Node(feature: 0, value: 0, left: -1, right: -1), count: n)
-        while let i = stack.popLast() {
+        while let (i, d) = stack.popLast() {
+            depth = max(depth, d)
             if left[i] == -1 {
-                shaped[i] = Node(feature: 0, value: conditions[i], left: -1, right: -1)
+                shaped[i] = Node(feature: 0, value: conditions[i], left: Int32(base + i), right: Int32(base + i))
                 continue
             }
             guard !types.indices.contains(i) || types[i] == 0 else { throw .unsupported("tree \(t): categorical splits") }
@@ -105,31 +112,52 @@ public struct TreeEnsemble: Sendable {
             for child in [left[i], right[i]] {
                 guard child > 0, child < n, !seen[child] else { throw .malformed("tree \(t): node \(i) has a bad child \(child)") }
                 seen[child] = true
-                stack.append(child)
+                stack.append((child, d + 1))
             }
             let feature = UInt32(features[i]) | (defaults[i] != 0 ? 0x8000_0000 : 0)
             shaped[i] = Node(feature: feature, value: conditions[i], left: Int32(base + left[i]), right: Int32(base + right[i]))
         }
+        // Deleted nodes (unreachable) become leaves of value 0 pointing at themselves.
+        for i in 0..<n where !seen[i] { shaped[i] = Node(feature: 0, value: 0, left: Int32(base + i), right: Int32(base + i)) }
         nodes.append(contentsOf: shaped)
+        return depth
     }
 
     /// The margin (log-odds) of one row of ``featureCount`` values; NaN is missing.
+    ///
+    /// Four trees are walked side by side (their loads overlap in memory) for as many steps as the deepest of
+    /// them needs; a walk that reached a leaf stays there. Their leaves are then added in tree order.
     public func margin(of row: UnsafeBufferPointer<Float>) -> Float {
         precondition(row.count == featureCount, "a row has \(featureCount) values")
         var sum = baseMargin
         nodes.withUnsafeBufferPointer { n in
-            for root in roots {
-                var i = Int(root)
-                while true {
-                    let node = n[i]
-                    if node.left < 0 {
-                        sum += node.value
-                        break
-                    }
-                    let v = row[Int(node.feature & 0x7FFF_FFFF)]
-                    let goesLeft = v.isNaN ? node.feature & 0x8000_0000 != 0 : v < node.value
-                    i = Int(goesLeft ? node.left : node.right)
+            @inline(__always) func step(_ i: Int) -> Int {
+                let node = n[i]
+                let v = row[Int(node.feature & 0x7FFF_FFFF)]
+                let goesLeft = v.isNaN ? node.feature & 0x8000_0000 != 0 : v < node.value
+                return Int(goesLeft ? node.left : node.right)
+            }
+            var t = 0
+            while t + 4 <= roots.count {
+                var a = Int(roots[t]), b = Int(roots[t + 1]), c = Int(roots[t + 2]), d = Int(roots[t + 3])
+                let steps = max(max(depths[t], depths[t + 1]), max(depths[t + 2], depths[t + 3]))
+                for _ in 0..<steps {
+                    a = step(a)
+                    b = step(b)
+                    c = step(c)
+                    d = step(d)
                 }
+                sum += n[a].value
+                sum += n[b].value
+                sum += n[c].value
+                sum += n[d].value
+                t += 4
+            }
+            while t < roots.count {
+                var a = Int(roots[t])
+                for _ in 0..<depths[t] { a = step(a) }
+                sum += n[a].value
+                t += 1
             }
         }
         return sum
