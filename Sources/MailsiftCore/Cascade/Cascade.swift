@@ -120,6 +120,7 @@ public struct Cascade: Sendable {
         var out = verdict.rules.hits.map { hit in
             Reason(stage: .rules, feature: hit.name, weight: hit.score, text: hit.description)
         }
+        guard count > 0 else { return out }
         let spam = verdict.label == bundle.manifest.labels[1]
         if verdict.stage != .rules, let trees, verdict.treeMargin != nil {
             let row = columns.values(of: a)

@@ -66,6 +66,7 @@ public struct Classifier: Sendable {
 
     /// The `count` features that pushed hardest toward the predicted label.
     public func reasons(_ a: AnalyzedMessage, score: Score, count: Int = 8) -> [Reason] {
+        guard count > 0 else { return [] }
         let m = bundle.manifest
         let indexer = FeatureIndexer(bits: m.features.hashBits)
         let output: Int
@@ -93,9 +94,14 @@ public struct Classifier: Sendable {
             let value = m.features.normalizeViews ? 1 / Double(perView[f.view, default: 1]).squareRoot() : 1
             let w = Double(bundle.model.weight(row: row, output: output)) * sign * value
             guard w > 0 else { continue }
-            candidates.append(Reason(view: f.view, feature: f.name, weight: w, text: Classifier.describe(f.view, f.name, w)))
+            candidates.append(Reason(view: f.view, feature: f.name, weight: w, text: ""))
         }
-        return Array(candidates.sorted { $0.weight > $1.weight }.prefix(count))
+        // Words only for the reasons shown (a long message has thousands of candidates).
+        return candidates.sorted { $0.weight > $1.weight }.prefix(count).map { r in
+            var r = r
+            r.text = Classifier.describe(r.view, r.feature, r.weight)
+            return r
+        }
     }
 
     static func describe(_ view: FeatureView, _ name: String, _ weight: Double) -> String {
