@@ -16,5 +16,6 @@ if [ -z "$(ls -A "$out/corpus")" ]; then
   done
   cp Tests/MailsiftCoreTests/Fixtures/*.eml "$out/corpus/" 2>/dev/null || true
 fi
+export LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 exec "$out/fuzz-parser" "$out/corpus" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
   -artifact_prefix=fuzz-artifacts/ -print_final_stats=1 "$@"

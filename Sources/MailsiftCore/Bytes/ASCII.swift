@@ -98,3 +98,14 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+extension StringProtocol {
+    /// `lowercased()`, by byte when the text is ASCII (header names, media types, charset labels): the
+    /// same result without Unicode case tables.
+    func fastLowercased() -> String {
+        var s = String(self)
+        return s.withUTF8 { u in
+            UTF8Bytes.isASCII(u) ? ASCII.lowercasedString(u) : String(decoding: u, as: UTF8.self).lowercased()
+        }
+    }
+}

@@ -31,7 +31,7 @@ public enum Charset: Sendable, Hashable {
     /// Resolves a declared label; nil when the label is empty.
     /// An unknown label still resolves (to an iconv name), and fails only when decoding is attempted.
     public init?(label rawLabel: String) {
-        var label = rawLabel.lowercased()
+        var label = rawLabel.fastLowercased()
         label.removeAll { $0 == "\"" || $0 == "'" || $0 == " " || $0 == "\t" }
         guard !label.isEmpty else { return nil }
         if let known = Charset.aliases[label] {

@@ -40,8 +40,8 @@ public struct ContentType: Sendable, Hashable {
         let mime = s[..<semicolon].trimmingBlanks()
         let slashParts = mime.split(separator: "/", omittingEmptySubsequences: false)
         guard slashParts.count == 2 else { return nil }
-        let type = slashParts[0].trimmingBlanks().lowercased()
-        let subtype = slashParts[1].trimmingBlanks().lowercased()
+        let type = slashParts[0].trimmingBlanks().fastLowercased()
+        let subtype = slashParts[1].trimmingBlanks().fastLowercased()
         guard !type.isEmpty, !subtype.isEmpty,
               !type.contains(where: { $0 == " " || $0 == "\t" }),
               !subtype.contains(where: { $0 == " " || $0 == "\t" }) else { return nil }
@@ -129,7 +129,7 @@ public struct ContentDisposition: Sendable, Hashable {
     public init(parsing value: String) {
         let s = value[...]
         let semicolon = s.firstIndex(of: ";") ?? s.endIndex
-        kind = s[..<semicolon].trimmingBlanks().lowercased()
+        kind = s[..<semicolon].trimmingBlanks().fastLowercased()
         parameters = semicolon < s.endIndex ? MIMEParameters(parsing: s[s.index(after: semicolon)...]) : MIMEParameters()
     }
 }
@@ -153,7 +153,7 @@ public enum TransferEncoding: Sendable, Hashable {
 
     public init(value: String?) {
         guard let value else { self = .sevenBit; return }
-        switch value.trimmingBlanks().lowercased() {
+        switch value.trimmingBlanks().fastLowercased() {
         case "", "7bit", "7-bit": self = .sevenBit
         case "8bit", "8-bit": self = .eightBit
         case "binary": self = .binary

@@ -11,7 +11,7 @@ public struct HeaderField: Sendable, Hashable {
 
     public init(name: String, rawValue: String, value: String? = nil) {
         self.name = name
-        self.lowercasedName = name.lowercased()
+        self.lowercasedName = name.fastLowercased()
         self.rawValue = rawValue
         self.value = value ?? EncodedWordDecoder.decode(rawValue).0
     }

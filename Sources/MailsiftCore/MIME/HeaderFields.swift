@@ -10,7 +10,7 @@ public struct HeaderFields: Sendable, Hashable, RandomAccessCollection {
 
     /// The first field named `name` (any case).
     public func first(_ name: String) -> HeaderField? {
-        let key = name.lowercased()
+        let key = name.fastLowercased()
         return fields.first { $0.lowercasedName == key }
     }
 
@@ -19,13 +19,13 @@ public struct HeaderFields: Sendable, Hashable, RandomAccessCollection {
 
     /// Every field named `name`, in order.
     public func all(_ name: String) -> [HeaderField] {
-        let key = name.lowercased()
+        let key = name.fastLowercased()
         return fields.filter { $0.lowercasedName == key }
     }
 
     /// How many fields are named `name`.
     public func count(_ name: String) -> Int {
-        let key = name.lowercased()
+        let key = name.fastLowercased()
         return fields.reduce(0) { $0 + ($1.lowercasedName == key ? 1 : 0) }
     }
 

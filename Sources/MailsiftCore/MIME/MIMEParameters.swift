@@ -9,7 +9,7 @@ public struct MIMEParameters: Sendable, Hashable {
     mutating func appendPair(_ name: String, _ value: String) { pairs.append((name, value)) }
 
     public subscript(name: String) -> String? {
-        let key = name.lowercased()
+        let key = name.fastLowercased()
         return pairs.first { $0.name == key }?.value
     }
 
@@ -29,7 +29,7 @@ public struct MIMEParameters: Sendable, Hashable {
         var order: [String] = []
         for item in MIMEParameters.splitItems(text) {
             guard let eq = item.firstIndex(of: "=") else { continue }
-            var name = item[..<eq].trimmingBlanks().lowercased()
+            var name = item[..<eq].trimmingBlanks().fastLowercased()
             var value = String(item[item.index(after: eq)...].trimmingBlanks())
             guard !name.isEmpty else { continue }
             if value.hasPrefix("\"") { value = MIMEParameters.unquote(value) }
