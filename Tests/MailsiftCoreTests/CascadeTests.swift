@@ -126,6 +126,18 @@ struct CascadeTests {
         #expect(v[MetadataFeature.localHour.rawValue] == 10)
         #expect(v[MetadataFeature.weekday.rawValue] == 1)  // a Monday
         #expect(v[MetadataFeature.senderReputation.rawValue].isNaN)
+        #expect(v[MetadataFeature.inReplyTo.rawValue] == 0 && v[MetadataFeature.listHeaders.rawValue] == 0)
+        // A reply on a mailing list.
+        let extra = "In-Reply-To: <0@example.net>\r\nReferences: <a@x> <b@x> <0@example.net>\r\nList-Id: <l.example.net>\r\n"
+            + "List-Unsubscribe: <mailto:u@example.net>\r\nPrecedence: Bulk\r\nOrganization: Example\r\n"
+        let reply = try Self.analyze(Self.message(from: "ann@example.net", subject: "Re: notes", body: "Thanks.", extra: extra))
+        let r = MetadataFeatureExtractor().values(of: reply)
+        #expect(r[MetadataFeature.inReplyTo.rawValue] == 1)
+        #expect(r[MetadataFeature.referencesCount.rawValue] == 3)
+        #expect(r[MetadataFeature.listHeaders.rawValue] == 2)
+        #expect(r[MetadataFeature.listUnsubscribe.rawValue] == 1)
+        #expect(r[MetadataFeature.precedenceBulk.rawValue] == 1)
+        #expect(r[MetadataFeature.organizationPresent.rawValue] == 1)
     }
 
     /// XGBoost learns a rule on two columns, and the saved model reloads to the same margins; the

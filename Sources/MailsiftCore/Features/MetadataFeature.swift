@@ -22,6 +22,8 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
     case headerCount, headerBytes, extensionHeaders, mailerPresent, mimeVersionMissing, parseDefects, duplicateSingletons
     // Subject
     case subjectMissing, subjectLength, subjectAllCaps, subjectNonASCII, subjectExclamations, subjectEncoded
+    // Conversation and mailing-list headers
+    case inReplyTo, referencesCount, listHeaders, listUnsubscribe, precedenceBulk, organizationPresent
     // Size and MIME structure
     case messageBytes, mimeLeaves, mimeDepth, textParts, htmlParts, charsets, base64Text, charsetProblems
     // HTML
@@ -110,6 +112,12 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
         case .subjectNonASCII: return "share of non-ASCII characters in the Subject"
         case .subjectExclamations: return "exclamation marks in the Subject"
         case .subjectEncoded: return "Subject in RFC 2047 encoded-words"
+        case .inReplyTo: return "In-Reply-To present (a reply)"
+        case .referencesCount: return "message IDs in References (thread depth)"
+        case .listHeaders: return "List-* header fields (a mailing list)"
+        case .listUnsubscribe: return "List-Unsubscribe present"
+        case .precedenceBulk: return "Precedence bulk, list or junk"
+        case .organizationPresent: return "Organization present"
         case .messageBytes: return "message size"
         case .mimeLeaves: return "MIME parts"
         case .mimeDepth: return "MIME nesting depth"

@@ -49,6 +49,7 @@ public struct MetadataFeatureExtractor: Sendable {
                       date: HeaderField?.none, subject: HeaderField?.none)
         var to = 0, cc = 0, toFields = 0, extensions = 0, headerBytes = 0
         var sender = false, mailer = false, mimeVersion = false
+        var list = (headers: 0, unsubscribe: false, bulk: false, inReplyTo: false, references: 0, organization: false)
         var authentication = 0
         var auth = (spfPass: false, spfFail: false, spfSoft: false, dkimPass: false, dkimFail: false, dmarcPass: false, dmarcFail: false)
         // Received fields should form one block at the top (each relay prepends one); trace fields that
@@ -58,6 +59,7 @@ public struct MetadataFeatureExtractor: Sendable {
             let name = field.lowercasedName
             headerBytes += field.name.utf8.count + field.rawValue.utf8.count + 4
             if name.utf8.first == UInt8(ascii: "x"), name.utf8.dropFirst().first == UInt8(ascii: "-") { extensions += 1 }
+            if name.utf8.starts(with: "list-".utf8) { list.headers += 1 }
             let kind = MetadataFeatureExtractor.headerKinds[name] ?? .other
             switch kind {
             case .received:
@@ -82,6 +84,13 @@ public struct MetadataFeatureExtractor: Sendable {
             case .sender: sender = true
             case .mailer: mailer = true
             case .mimeVersion: mimeVersion = true
+            case .listUnsubscribe: list.unsubscribe = true
+            case .precedence:
+                let v = field.value.fastLowercased()
+                if v.hasPrefix("bulk") || v.hasPrefix("list") || v.hasPrefix("junk") { list.bulk = true }
+            case .inReplyTo: list.inReplyTo = true
+            case .references: list.references += field.value.utf8.count { $0 == UInt8(ascii: "<") }
+            case .organization: list.organization = true
             case .authenticationResults:
                 authentication += 1
                 for check in AuthenticationResults(parsing: field.value).checks {
@@ -170,6 +179,12 @@ public struct MetadataFeatureExtractor: Sendable {
         w.set(.dmarcPass, auth.dmarcPass)
         w.set(.dmarcFail, auth.dmarcFail)
         w.set(.authenticationResultsCount, authentication)
+        w.set(.inReplyTo, list.inReplyTo)
+        w.set(.referencesCount, list.references)
+        w.set(.listHeaders, list.headers)
+        w.set(.listUnsubscribe, list.unsubscribe)
+        w.set(.precedenceBulk, list.bulk)
+        w.set(.organizationPresent, list.organization)
         w.set(.headerCount, m.headers.count)
         w.set(.headerBytes, headerBytes)
         w.set(.extensionHeaders, extensions)
@@ -355,7 +370,7 @@ public struct MetadataFeatureExtractor: Sendable {
     /// The header fields the columns read, found with one lookup per field.
     private enum HeaderKind {
         case received, trace, from, replyTo, returnPath, messageID, date, subject, to, cc, sender, mailer, mimeVersion
-        case authenticationResults, receivedSPF, other
+        case authenticationResults, receivedSPF, listUnsubscribe, precedence, inReplyTo, references, organization, other
     }
 
     private static let headerKinds: [String: HeaderKind] = [
@@ -364,6 +379,8 @@ public struct MetadataFeatureExtractor: Sendable {
         "arc-message-signature": .trace, "arc-authentication-results": .trace, "x-received": .trace,
         "from": .from, "reply-to": .replyTo, "message-id": .messageID, "date": .date, "subject": .subject, "to": .to, "cc": .cc,
         "sender": .sender, "x-mailer": .mailer, "user-agent": .mailer, "mime-version": .mimeVersion,
+        "list-unsubscribe": .listUnsubscribe, "precedence": .precedence, "in-reply-to": .inReplyTo, "references": .references,
+        "organization": .organization,
     ]
 
     /// Byte kinds for the body shares: 0 continuation byte, 1 upper, 2 lower, 3 digit, 4 other ASCII,
