@@ -29,6 +29,7 @@ public struct TreeEnsemble: Sendable {
     /// Reads an XGBoost model saved as UBJSON (`XGBoosterSaveModelToBuffer` with `"format": "ubj"`).
     /// Only numerical splits of a `gbtree` booster with a binary logistic objective are accepted.
     public init(xgboostModel bytes: [UInt8], featureCount: Int) throws(TreeEnsembleError) {
+        guard featureCount > 0 else { throw .malformed("no feature columns") }
         let root: UBJSON
         do { root = try UBJSON(parsing: bytes) } catch { throw .malformed("\(error)") }
         guard let learner = root["learner"] else { throw .malformed("no learner") }
@@ -94,6 +95,7 @@ public struct TreeEnsemble: Sendable {
             conditions.append(f)
         }
         let base = nodes.count
+        guard base + n < Int(Int32.max) else { throw .malformed("too many nodes") }
         var seen = [Bool](repeating: false, count: n)
         var stack = [(node: 0, depth: 0)]
         seen[0] = true
