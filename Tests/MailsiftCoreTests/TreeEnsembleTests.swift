@@ -56,6 +56,7 @@ struct TreeEnsembleTests {
         // A model for other columns, and damaged bytes, are refused with a typed error.
         let bytes = try trained.booster.serialized()
         #expect(throws: TreeEnsembleError.self) { try TreeEnsemble(xgboostModel: bytes, featureCount: 2) }
+        #expect(throws: TreeEnsembleError.self) { try TreeEnsemble(xgboostModel: bytes, featureCount: 0) }
         for cut in stride(from: 0, to: bytes.count, by: max(bytes.count / 50, 1)) {
             #expect(throws: TreeEnsembleError.self) { try TreeEnsemble(xgboostModel: Array(bytes.prefix(cut)), featureCount: 4) }
         }
