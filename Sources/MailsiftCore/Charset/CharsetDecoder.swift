@@ -83,24 +83,29 @@ public enum CharsetDecoder {
 
     /// Windows-1252 to String; the five bytes it leaves undefined map to the C1 controls, as in WHATWG.
     static func windows1252(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count + bytes.count / 4)
-        for b in bytes {
-            if b < 0x80 {
-                out.append(b)
-                continue
+        // Written straight into the string's storage: at most three UTF-8 bytes per input byte.
+        String(unsafeUninitializedCapacity: max(bytes.count * 3, 1)) { out in
+            var w = 0
+            for b in bytes {
+                if b < 0x80 {
+                    out[w] = b
+                    w += 1
+                    continue
+                }
+                let scalar: UInt32 = b < 0xA0 ? UInt32(cp1252High[Int(b) - 0x80]) : UInt32(b)
+                if scalar < 0x800 {
+                    out[w] = UInt8(0xC0 | (scalar >> 6))
+                    out[w + 1] = UInt8(0x80 | (scalar & 0x3F))
+                    w += 2
+                } else {
+                    out[w] = UInt8(0xE0 | (scalar >> 12))
+                    out[w + 1] = UInt8(0x80 | ((scalar >> 6) & 0x3F))
+                    out[w + 2] = UInt8(0x80 | (scalar & 0x3F))
+                    w += 3
+                }
             }
-            let scalar: UInt32 = b < 0xA0 ? UInt32(cp1252High[Int(b) - 0x80]) : UInt32(b)
-            if scalar < 0x800 {
-                out.append(UInt8(0xC0 | (scalar >> 6)))
-                out.append(UInt8(0x80 | (scalar & 0x3F)))
-            } else {
-                out.append(UInt8(0xE0 | (scalar >> 12)))
-                out.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
-                out.append(UInt8(0x80 | (scalar & 0x3F)))
-            }
+            return w
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     private static let cp1252High: [UInt16] = [
