@@ -82,6 +82,8 @@ struct DerivedHeaderTests {
         #expect(MessageDate(parsing: "2 Jul 2002 10:00:00:99 +0000")?.timestamp == 1_025_604_000)
         #expect(MessageDate(parsing: "2 Jul 2002 10:00:xx +0000")?.timestamp == 1_025_568_000)
         #expect(MessageDate(parsing: "2 Jul 2002 25:00:00") == nil)
+        #expect(MessageDate(parsing: "2 Jul 2002 -9223372036854775807:00") == nil)
+        #expect(MessageDate(parsing: "2 Jul 2002 10:-5") == nil)
         #expect(MessageDate(parsing: "2 Jul 99999999999999999999999") == nil)
         #expect(MessageDate(parsing: "2 Jul 2002 10:00 +0130")?.zoneOffsetMinutes == 90)
         #expect(MessageDate(parsing: "2 Jul 2002 10:00 -0130")?.zoneOffsetMinutes == -90)

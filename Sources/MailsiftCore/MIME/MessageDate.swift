@@ -50,7 +50,8 @@ public struct MessageDate: Sendable, Hashable, Codable {
         }
         guard let day, let month, let year, year >= 1900, year <= 9999 else { return nil }
         let (h, m, s) = hms ?? (0, 0, 0)
-        guard h < 24, m < 60, s <= 60 else { return nil }
+        // Signed fields parse as numbers; a negative one (or a huge one, whose product would overflow) is no time.
+        guard (0..<24).contains(h), (0..<60).contains(m), (0...60).contains(s) else { return nil }
         let days = MessageDate.daysFromCivil(year: year, month: month, day: day)
         let offset = zone ?? 0
         timestamp = Int64(days) * 86_400 + Int64(h * 3600 + m * 60 + s) - Int64(offset * 60)
