@@ -52,13 +52,33 @@ struct CascadeTests {
             body: "(?i)paypal"
             score: 5
         """)
-        plain = Cascade(bundle: bundle, rules: rules, trees: nil)
-        scratch = plain.makeScratch()
-        let v = plain.classify(a, scratch: &scratch)
-        #expect(v.stage == .rules)
-        #expect(v.label == "ham")
-        #expect(v.action == .inbox)
-        #expect(v.rules.hits.map(\.name) == ["ALLOW_PAYPAL_LOOKALIKE", "SCORE_EVERYTHING"])
+        // (the text model alone, and the whole cascade with its trees)
+        for cascade in [Cascade(bundle: bundle, rules: rules, trees: nil), try Cascade.load(bundle, rules: rules)] {
+            scratch = cascade.makeScratch()
+            let v = cascade.classify(a, scratch: &scratch)
+            #expect(v.stage == .rules)
+            #expect(v.label == "ham")
+            #expect(v.action == .inbox)
+            #expect(v.treeMargin == nil && v.textMargin == nil)
+            #expect(v.rules.hits.map(\.name) == ["ALLOW_PAYPAL_LOOKALIKE", "SCORE_EVERYTHING"])
+        }
+    }
+
+    /// The stages form one ordered list behind one protocol: rules, trees, text, combination for the
+    /// shipped cascade; rules and text for a text-only model; no combination without trees.
+    @Test func stagesRunInOrder() throws {
+        let bundle = try ModelStore.load(nil)
+        #expect(try Cascade.load(bundle).stages.map(\.kind) == [.rules, .trees, .text, .combined])
+        #expect(Cascade(bundle: bundle, trees: nil).stages.map(\.kind) == [.rules, .text])
+        var textOnly = bundle
+        textOnly.manifest.cascade = nil
+        #expect(Cascade(bundle: textOnly, trees: try Cascade.load(bundle).trees).stages.map(\.kind) == [.rules, .text])
+        // A reply decided by the trees never reaches the text model.
+        let cascade = try Cascade.load(bundle)
+        var scratch = cascade.makeScratch()
+        let ham = try Data(contentsOf: TestSupport.repositoryRoot.appendingPathComponent("examples/ham.eml"))
+        let v = cascade.classify(try Self.analyze([UInt8](ham)), scratch: &scratch)
+        #expect(v.stage == .trees && v.textMargin == nil && v.treeMargin != nil && v.label == "ham")
     }
 
     @Test func badRulesFilesAreRefusedWithTheLine() {

@@ -9,9 +9,9 @@ public protocol TreeScorer: Sendable {
 }
 
 /// The stages of a spam verdict, in order: rules (stage 0), gradient-boosted trees on metadata (stage 1),
-/// the text model (stage 2), and their combination. Cheap stages first; in ``CascadeManifest/Mode/cascade``
-/// mode a message the trees are sure of skips the text model. Immutable and `Sendable`; each thread brings
-/// its own ``Scratch``.
+/// the text model (stage 2), and their combination, each a ``CascadeStage`` in ``stages``. Cheap stages
+/// first; in ``CascadeManifest/Mode/cascade`` mode a message the trees are sure of skips the text model.
+/// Immutable and `Sendable`; each thread brings its own ``Scratch``.
 public struct Cascade: Sendable {
     public let bundle: ModelBundle
     public let rules: RuleSet
@@ -19,14 +19,25 @@ public struct Cascade: Sendable {
     /// Nil for a text-only model (or when the tree model failed to load: the text model then decides alone).
     public let trees: (any TreeScorer)?
     public let mode: CascadeManifest.Mode
+    /// The stages, in the order they run.
+    public let stages: [any CascadeStage]
     private let columns = MetadataFeatureExtractor()
 
     public init(bundle: ModelBundle, rules: RuleSet = .empty, trees: (any TreeScorer)?, mode: CascadeManifest.Mode? = nil) {
         self.bundle = bundle
         self.rules = rules
         text = Classifier(bundle: bundle)
-        self.trees = bundle.manifest.cascade == nil ? nil : trees
-        self.mode = mode ?? bundle.manifest.cascade?.mode ?? .stacked
+        let manifest = bundle.manifest.cascade
+        self.trees = manifest == nil ? nil : trees
+        self.mode = mode ?? manifest?.mode ?? .stacked
+        var stages: [any CascadeStage] = [RulesStage(rules: rules)]
+        if let manifest, let scorer = self.trees {
+            let exits = self.mode == .cascade ? manifest.exitBands : nil
+            stages.append(TreeStage(scorer: scorer, calibration: manifest.treeCalibration, exits: exits))
+        }
+        stages.append(TextStage(classifier: text))
+        if let manifest, self.trees != nil { stages.append(CombinationStage(combiner: manifest.combiner)) }
+        self.stages = stages
     }
 
     public var extractor: FeatureExtractor { text.extractor }
@@ -57,39 +68,24 @@ public struct Cascade: Sendable {
         public var treeError: String?
     }
 
+    /// Runs the stages in order until one decides.
     public func classify(_ a: AnalyzedMessage, envelope: Envelope = Envelope(), scratch: inout Scratch) -> Verdict {
-        let m = bundle.manifest
-        let labels = m.labels
-        let outcome = rules.evaluate(a, envelope: envelope)
-        if let action = outcome.action {
-            let spam = action >= .quarantine
-            return Verdict(label: spam ? labels[1] : labels[0], probability: spam ? 1 : 0, action: action, stage: .rules, rules: outcome)
-        }
-        var treeMargin: Double? = nil
-        var treeError: String? = nil
-        if let trees, let c = m.cascade {
-            columns.values(of: a, into: &scratch.row)
-            do {
-                let margin = Double(try trees.treeMargin(of: scratch.row))
-                treeMargin = margin
-                if mode == .cascade {
-                    let p = c.treeCalibration.probability(margin: margin + outcome.score)
-                    if p < c.exitBands.hamBelow || p >= c.exitBands.spamAbove {
-                        return verdict(p, stage: .trees, text: nil, tree: margin, outcome)
-                    }
-                }
-            } catch {
-                treeError = "\(error)"
+        var context = CascadeContext(envelope: envelope)
+        for stage in stages {
+            guard let decision = stage.run(a, context: &context, scratch: &scratch) else { continue }
+            switch decision {
+            case .action(let action):
+                let spam = action >= .quarantine
+                let labels = bundle.manifest.labels
+                return Verdict(label: spam ? labels[1] : labels[0], probability: spam ? 1 : 0, action: action, stage: stage.kind, rules: context.rules)
+            case .probability(let p):
+                var v = verdict(p, stage: stage.kind, text: context.textMargin, tree: context.treeMargin, context.rules)
+                v.treeError = context.treeError
+                return v
             }
         }
-        let score = text.score(a, scratch: &scratch.text)
-        guard let c = m.cascade, let treeMargin else {
-            var v = verdict(m.calibration.probability(margin: score.margin + outcome.score), stage: .text, text: score.margin, tree: nil, outcome)
-            v.treeError = treeError
-            return v
-        }
-        let p = LinearModel.sigmoid(c.combiner.margin([score.margin, treeMargin]) + outcome.score)
-        return verdict(p, stage: .combined, text: score.margin, tree: treeMargin, outcome)
+        // The text stage always decides when nothing is left to combine; this is never reached.
+        preconditionFailure("no stage decided")
     }
 
     private func verdict(_ p: Double, stage: Stage, text: Double?, tree: Double?, _ outcome: RuleSet.Outcome) -> Verdict {
