@@ -21,7 +21,6 @@ public struct Cascade: Sendable {
     public let mode: CascadeManifest.Mode
     /// The stages, in the order they run.
     public let stages: [any CascadeStage]
-    private let columns = MetadataFeatureExtractor()
 
     public init(bundle: ModelBundle, rules: RuleSet = .empty, trees: (any TreeScorer)?, mode: CascadeManifest.Mode? = nil) {
         self.bundle = bundle
@@ -33,7 +32,7 @@ public struct Cascade: Sendable {
         var stages: [any CascadeStage] = [RulesStage(rules: rules)]
         if let manifest, let scorer = self.trees {
             let exits = self.mode == .cascade ? manifest.exitBands : nil
-            stages.append(TreeStage(scorer: scorer, calibration: manifest.treeCalibration, exits: exits))
+            stages.append(TreeStage(scorer: scorer, calibration: manifest.treeCalibration, exits: exits, spamLabel: bundle.manifest.labels[1]))
         }
         stages.append(TextStage(classifier: text))
         if let manifest, self.trees != nil { stages.append(CombinationStage(combiner: manifest.combiner)) }
@@ -110,35 +109,20 @@ public struct Cascade: Sendable {
         public var text: String
     }
 
-    /// Why: the rules that hit, then the tree columns and text features that pushed hardest toward the
-    /// verdict, strongest first within each stage.
+    /// Why: each stage that ran says what in its output pushed hardest toward the verdict: the rules that
+    /// hit, then the tree columns, then the text features, strongest first within each stage. A stage's
+    /// weights are scaled by what its output counted for in the verdict (the combiner's weight for it when
+    /// the combination decided).
     public func reasons(_ a: AnalyzedMessage, verdict: Verdict, count: Int = 8) -> [Reason] {
-        var out = verdict.rules.hits.map { hit in
-            Reason(stage: .rules, feature: hit.name, weight: hit.score, text: hit.description)
-        }
-        guard count > 0 else { return out }
-        let spam = verdict.label == bundle.manifest.labels[1]
-        if verdict.stage != .rules, let trees, verdict.treeMargin != nil {
-            let row = columns.values(of: a)
-            if let contributions = try? trees.treeContributions(of: row) {
-                let weight = bundle.manifest.cascade.map { verdict.stage == .trees ? 1 : $0.combiner.weights[1] } ?? 1
-                var tree: [Reason] = []
-                for f in MetadataFeature.allCases where f.rawValue < contributions.count {
-                    let w = Double(contributions[f.rawValue]) * weight * (spam ? 1 : -1)
-                    guard w > 0.01 else { continue }
-                    let value = row[f.rawValue]
-                    let shown = value.isNaN ? "unknown" : (value == value.rounded() ? String(Int(value)) : String(format: "%.2f", value))
-                    tree.append(Reason(stage: .trees, feature: f.name, weight: w, text: String(format: "%@: %@ (+%.2f)", f.summary, shown, w)))
-                }
-                out += tree.sorted { $0.weight > $1.weight }.prefix(count)
+        let weights = bundle.manifest.cascade?.combiner.weights
+        var out: [Reason] = []
+        for stage in stages {
+            var scale = 1.0
+            if verdict.stage == .combined, let weights {
+                if stage.kind == .trees { scale = weights[1] }
+                if stage.kind == .text { scale = weights[0] }
             }
-        }
-        if verdict.textMargin != nil {
-            let score = Classifier.Score(label: verdict.label, probability: verdict.probability, action: verdict.action, margin: verdict.textMargin ?? 0, distribution: [])
-            let weight = bundle.manifest.cascade.map { verdict.stage == .combined ? $0.combiner.weights[0] : 1 } ?? 1
-            out += text.reasons(a, score: score, count: count).map {
-                Reason(stage: .text, feature: $0.feature, weight: $0.weight * weight, text: Classifier.describe($0.view, $0.feature, $0.weight * weight))
-            }
+            out += stage.reasons(a, verdict: verdict, scale: scale, count: count)
         }
         return out
     }
