@@ -2,7 +2,7 @@
 public struct TreeParameters: Sendable, Hashable, Codable {
     /// Learning rate.
     public var eta = 0.1
-    public var maxDepth = 6
+    public var maxDepth = 8
     public var minChildWeight = 1.0
     /// Row and column sampling per tree (deterministic for a given seed).
     public var subsample = 0.8
