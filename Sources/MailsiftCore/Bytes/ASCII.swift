@@ -49,6 +49,17 @@ extension ASCII {
         }
     }
 
+    /// `lowercased()` of UTF-8 bytes: by byte when they are ASCII, through Unicode case mapping otherwise.
+    static func lowercased(_ u: UnsafeBufferPointer<UInt8>) -> String {
+        UTF8Bytes.isASCII(u) ? lowercasedString(u) : String(decoding: u, as: UTF8.self).lowercased()
+    }
+
+    /// Up to four ASCII letters packed into one integer, lower-cased: a dictionary key for short words
+    /// (month and zone names, second-level labels) that needs no string.
+    static func packedKey(_ word: some Sequence<UInt8>) -> UInt32 {
+        word.reduce(UInt32(0)) { $0 << 8 | UInt32(lower($1)) }
+    }
+
     /// A decimal integer with an optional sign, read as `Int(String)` reads it: nil on any other byte or on overflow.
     static func integer(_ t: UnsafeBufferPointer<UInt8>) -> Int? {
         var i = 0
@@ -80,6 +91,14 @@ extension UnsafeBufferPointer where Element == UInt8 {
         return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
     }
 
+    /// `r` without the blanks and line breaks at its ends.
+    func trimmingWhitespace(_ r: Range<Int>) -> Range<Int> {
+        var lo = r.lowerBound, hi = r.upperBound
+        while lo < hi, ASCII.isWhitespace(self[lo]) { lo += 1 }
+        while hi > lo, ASCII.isWhitespace(self[hi - 1]) { hi -= 1 }
+        return lo..<hi
+    }
+
     /// Whether the bytes at `at` equal `ascii`, ignoring ASCII case (`ascii` must be lower case).
     @inline(__always)
     func hasPrefixIgnoringCase(_ ascii: StaticString, at: Int, end: Int) -> Bool {
@@ -104,8 +123,6 @@ extension StringProtocol {
     /// same result without Unicode case tables.
     func fastLowercased() -> String {
         var s = String(self)
-        return s.withUTF8 { u in
-            UTF8Bytes.isASCII(u) ? ASCII.lowercasedString(u) : String(decoding: u, as: UTF8.self).lowercased()
-        }
+        return s.withUTF8 { ASCII.lowercased($0) }
     }
 }

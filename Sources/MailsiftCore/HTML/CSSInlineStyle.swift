@@ -16,14 +16,14 @@ struct CSSInlineStyle {
         for end in 0...u.count where end == u.count || u[end] == ASCII.semicolon {
             defer { start = end + 1 }
             guard end > start, let colon = u[start..<end].firstIndex(of: ASCII.colon) else { continue }
-            let property = CSSInlineStyle.trimmed(u, start..<colon)
-            var value = CSSInlineStyle.trimmed(u, (colon + 1)..<end)
+            let property = u.trimmingWhitespace(start..<colon)
+            var value = u.trimmingWhitespace((colon + 1)..<end)
             func named(_ name: StaticString) -> Bool {
                 property.count == name.utf8CodeUnitCount && u.hasPrefixIgnoringCase(name, at: property.lowerBound, end: property.upperBound)
             }
             guard named("display") || named("visibility") || named("opacity") || named("font-size") || named("max-height")
                 || named("color") || named("background-color") || named("background") else { continue }
-            if let bang = u[value].firstIndex(of: UInt8(ascii: "!")) { value = CSSInlineStyle.trimmed(u, value.lowerBound..<bang) }
+            if let bang = u[value].firstIndex(of: UInt8(ascii: "!")) { value = u.trimmingWhitespace(value.lowerBound..<bang) }
             let v = UnsafeBufferPointer(rebasing: u[value])
             func equals(_ word: StaticString) -> Bool { v.count == word.utf8CodeUnitCount && v.hasPrefixIgnoringCase(word, at: 0, end: v.count) }
             if named("display") {
@@ -49,13 +49,6 @@ struct CSSInlineStyle {
         }
     }
 
-    private static func trimmed(_ u: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Range<Int> {
-        var lo = r.lowerBound, hi = r.upperBound
-        while lo < hi, ASCII.isWhitespace(u[lo]) { lo += 1 }
-        while hi > lo, ASCII.isWhitespace(u[hi - 1]) { hi -= 1 }
-        return lo..<hi
-    }
-
     /// A length below one unit (`0`, `0px`, `.5em`).
     static func isZeroLength(_ v: UnsafeBufferPointer<UInt8>) -> Bool {
         let number = v.prefix { ASCII.isDigit($0) || $0 == UInt8(ascii: ".") }
@@ -70,7 +63,7 @@ struct CSSInlineStyle {
 
     /// `#rgb`, `#rrggbb`, `rrggbb`, `rgb(r,g,b)` or a common colour name, as 0xRRGGBB.
     static func parseColor(_ raw: UnsafeBufferPointer<UInt8>) -> UInt32? {
-        let r = trimmed(raw, 0..<raw.count)
+        let r = raw.trimmingWhitespace(0..<raw.count)
         let v = UnsafeBufferPointer(rebasing: raw[r])
         func hex(_ h: Slice<UnsafeBufferPointer<UInt8>>) -> UInt32? {
             var n: UInt32 = 0
@@ -94,7 +87,7 @@ struct CSSInlineStyle {
             var start = inner.startIndex
             for end in inner.startIndex...inner.endIndex where end == inner.endIndex || v[end] == UInt8(ascii: ",") {
                 defer { start = end + 1 }
-                let t = trimmed(v, start..<end)
+                let t = v.trimmingWhitespace(start..<end)
                 guard !t.isEmpty, let n = ASCII.integer(UnsafeBufferPointer(rebasing: v[t])), let c = UInt32(exactly: n) else { continue }
                 parts.append(c)
             }

@@ -12,13 +12,7 @@ public struct Address: Sendable, Hashable, Codable {
         self.displayName = displayName
         if let at = address.utf8.lastIndex(of: UInt8(ascii: "@")) {
             localPart = String(address[..<at])
-            let after = address[address.utf8.index(after: at)...]
-            if after.utf8.allSatisfy({ $0 < 0x80 }) {
-                var d = String(after)
-                domain = d.withUTF8 { ASCII.lowercasedString($0) }
-            } else {
-                domain = after.lowercased()
-            }
+            domain = address[address.utf8.index(after: at)...].fastLowercased()
             self.address = localPart + "@" + domain
         } else {
             localPart = address

@@ -52,11 +52,11 @@ public enum AddressParser {
     }
 
     static func parseMailbox(_ u: UnsafeBufferPointer<UInt8>, _ raw: Range<Int>) -> Address? {
-        let item = trimmed(u, raw)
+        let item = u.trimmingWhitespace(raw)
         guard !item.isEmpty else { return nil }
         if let lt = u[item].lastIndex(of: UInt8(ascii: "<")), let gt = u[lt..<item.upperBound].firstIndex(of: UInt8(ascii: ">")) {
-            let addr = trimmed(u, (lt + 1)..<gt)
-            var name = Array(u[trimmed(u, item.lowerBound..<lt)])
+            let addr = u.trimmingWhitespace((lt + 1)..<gt)
+            var name = Array(u[u.trimmingWhitespace(item.lowerBound..<lt)])
             if name.first == ASCII.quote { name = unquote(name) }
             name = trimmed(stripComments(name))
             let address = stripRoute(u[addr])
@@ -67,7 +67,7 @@ public enum AddressParser {
         var name: [UInt8]? = nil
         var spec = Array(u[item])
         if let open = u[item].firstIndex(of: UInt8(ascii: "(")), let close = u[item].lastIndex(of: UInt8(ascii: ")")), open < close {
-            name = Array(u[trimmed(u, (open + 1)..<close)])
+            name = Array(u[u.trimmingWhitespace((open + 1)..<close)])
             spec = stripComments(spec)
         }
         spec = trimmed(spec)
@@ -78,16 +78,8 @@ public enum AddressParser {
         return Address(displayName: display, address: String(decoding: spec, as: UTF8.self))
     }
 
-    /// `r` without leading and trailing blanks and line breaks.
-    private static func trimmed(_ u: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Range<Int> {
-        var lo = r.lowerBound, hi = r.upperBound
-        while lo < hi, ASCII.isWhitespace(u[lo]) { lo += 1 }
-        while hi > lo, ASCII.isWhitespace(u[hi - 1]) { hi -= 1 }
-        return lo..<hi
-    }
-
     private static func trimmed(_ b: [UInt8]) -> [UInt8] {
-        b.withUnsafeBufferPointer { Array($0[trimmed($0, 0..<$0.count)]) }
+        b.withUnsafeBufferPointer { Array($0[$0.trimmingWhitespace(0..<$0.count)]) }
     }
 
     /// The inside of a quoted string (the first byte is the quote), escapes resolved, up to the closing quote.

@@ -35,12 +35,12 @@ public struct AuthenticationResults: Sendable, Hashable, Codable {
                     continue
                 }
                 guard let head = words.first, let eq = u[head].firstIndex(of: ASCII.equals) else { continue }
-                let method = AuthenticationResults.lowercased(u[head.lowerBound..<eq])
-                let result = AuthenticationResults.lowercased(u[(eq + 1)..<head.upperBound])
+                let method = AuthenticationResults.lower(u[head.lowerBound..<eq])
+                let result = AuthenticationResults.lower(u[(eq + 1)..<head.upperBound])
                 var properties: [String: String] = [:]
                 for word in words.dropFirst() {
                     guard let e = u[word].firstIndex(of: ASCII.equals) else { continue }
-                    properties[AuthenticationResults.lowercased(u[word.lowerBound..<e])] = String(decoding: u[(e + 1)..<word.upperBound], as: UTF8.self)
+                    properties[AuthenticationResults.lower(u[word.lowerBound..<e])] = String(decoding: u[(e + 1)..<word.upperBound], as: UTF8.self)
                 }
                 // DMARC policy as some servers write it: "dmarc=fail (p=reject ...)" -> kept in comments; recover it.
                 if method == "dmarc", properties["p"] == nil {
@@ -67,10 +67,7 @@ public struct AuthenticationResults: Sendable, Hashable, Codable {
         return out
     }
 
-    private static func lowercased(_ s: ArraySlice<UInt8>) -> String {
-        if s.allSatisfy({ $0 < 0x80 }) { return s.withUnsafeBufferPointer { ASCII.lowercasedString($0) } }
-        return String(decoding: s, as: UTF8.self).lowercased()
-    }
+    private static func lower(_ s: ArraySlice<UInt8>) -> String { s.withUnsafeBufferPointer { ASCII.lowercased($0) } }
 
     static func stripComments(_ u: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         var out: [UInt8] = []

@@ -64,8 +64,7 @@ public struct MessageDate: Sendable, Hashable, Codable {
     /// A month name: a word of letters whose first three spell a month (`Feb`, `February`, `FEB`).
     private static func month(_ t: UnsafeBufferPointer<UInt8>) -> Int? {
         guard t.count >= 3, ASCII.isAlpha(t[0]), ASCII.isAlpha(t[1]), ASCII.isAlpha(t[2]) else { return nil }
-        let key = (UInt32(ASCII.lower(t[0])) << 16) | (UInt32(ASCII.lower(t[1])) << 8) | UInt32(ASCII.lower(t[2]))
-        guard let m = months[key] else { return nil }
+        guard let m = months[ASCII.packedKey(t.prefix(3))] else { return nil }
         // The rest must be letters too (non-ASCII letters included, as in `Märzen`).
         var i = 3
         while i < t.count {
@@ -105,7 +104,7 @@ public struct MessageDate: Sendable, Hashable, Codable {
     /// A named zone (`GMT`, `EST`, `CEST`...), in minutes east of UTC.
     private static func zone(_ t: UnsafeBufferPointer<UInt8>) -> Int? {
         guard t.count <= 4, t.allSatisfy(ASCII.isAlpha) else { return nil }
-        return zones[t.reduce(UInt32(0)) { $0 << 8 | UInt32(ASCII.lower($1)) }]
+        return zones[ASCII.packedKey(t)]
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -123,7 +122,7 @@ public struct MessageDate: Sendable, Hashable, Codable {
     private static let months: [UInt32: Int] = {
         let names = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
         return Dictionary(uniqueKeysWithValues: names.enumerated().map { n, name in
-            (name.utf8.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }, n + 1)
+            (ASCII.packedKey(name.utf8), n + 1)
         })
     }()
 
@@ -132,5 +131,5 @@ public struct MessageDate: Sendable, Hashable, Codable {
         "ut": 0, "utc": 0, "gmt": 0, "z": 0, "wet": 0, "bst": 60, "cet": 60, "met": 60, "cest": 120, "eet": 120,
         "est": -300, "edt": -240, "cst": -360, "cdt": -300, "mst": -420, "mdt": -360, "pst": -480, "pdt": -420,
         "jst": 540, "kst": 540, "hkt": 480, "ist": 330, "aest": 600,
-    ].map { name, offset in (name.utf8.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }, offset) })
+    ].map { name, offset in (ASCII.packedKey(name.utf8), offset) })
 }

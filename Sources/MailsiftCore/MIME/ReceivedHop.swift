@@ -112,13 +112,7 @@ public struct ReceivedHop: Sendable, Hashable, Codable {
             hi -= 1
         }
         if let space = u[lo..<hi].firstIndex(of: ASCII.space) { hi = space }
-        return lowercased(u[lo..<hi])
-    }
-
-    /// Lower-cases bytes: by byte when ASCII, as Unicode otherwise.
-    private static func lowercased(_ s: Slice<UnsafeBufferPointer<UInt8>>) -> String {
-        if s.allSatisfy({ $0 < 0x80 }) { return ASCII.lowercasedString(UnsafeBufferPointer(rebasing: s)) }
-        return String(decoding: s, as: UTF8.self).lowercased()
+        return ASCII.lowercased(UnsafeBufferPointer(rebasing: u[lo..<hi]))
     }
 
     /// The first IPv4 or bracketed IPv6 address in `u[r]`.
@@ -131,7 +125,7 @@ public struct ReceivedHop: Sendable, Hashable, Codable {
         let inside = u[lo..<close]
         guard inside.contains(ASCII.colon),
               inside.allSatisfy({ ASCII.hexValue($0) != nil || $0 == ASCII.colon || $0 == UInt8(ascii: ".") }) else { return nil }
-        return lowercased(inside)
+        return ASCII.lowercased(UnsafeBufferPointer(rebasing: inside))
     }
 
     static func firstIPv4(in s: String) -> String? {

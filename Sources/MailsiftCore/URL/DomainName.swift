@@ -33,7 +33,7 @@ public enum DomainName {
     /// `co`, `com`, `net`... as the second level under a two-letter country code (`example.co.uk`).
     private static func isGenericSecondLevel(_ label: UnsafeBufferPointer<UInt8>) -> Bool {
         guard label.count == 2 || label.count == 3 else { return false }
-        return genericSecondLevel.contains(label.reduce(UInt32(0)) { $0 << 8 | UInt32(ASCII.lower($1)) })
+        return genericSecondLevel.contains(ASCII.packedKey(label))
     }
 
     public static func tld(_ host: String) -> String {
@@ -48,7 +48,7 @@ public enum DomainName {
 
     /// The generic second-level labels, packed as bytes.
     private static let genericSecondLevel: Set<UInt32> = Set(["co", "com", "net", "org", "gov", "ac", "edu", "ne", "or", "go"].map {
-        $0.utf8.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        ASCII.packedKey($0.utf8)
     })
     private static let shorteners: Set<String> = [
         "bit.ly", "tinyurl.com", "goo.gl", "ow.ly", "t.co", "is.gd", "buff.ly", "tiny.cc", "rebrand.ly", "cutt.ly",
