@@ -39,7 +39,7 @@ struct CascadeTests {
         let phishing = try Data(contentsOf: TestSupport.repositoryRoot.appendingPathComponent("examples/phishing.eml"))
         let a = try Self.analyze([UInt8](phishing))
         // Without the allow rule the models call it spam...
-        var plain = Cascade(bundle: bundle, trees: nil)
+        let plain = Cascade(bundle: bundle, trees: nil)
         var scratch = plain.makeScratch()
         #expect(plain.classify(a, scratch: &scratch).label == "spam")
         // ...with it, the rules stage decides and nothing later overrides.

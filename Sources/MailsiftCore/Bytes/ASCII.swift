@@ -28,6 +28,42 @@ enum ASCII {
     @inline(__always)
     static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
 
+    /// A word byte for tokenising: an ASCII letter or digit, or any non-ASCII byte (letters of other
+    /// scripts; normalised text has no non-ASCII punctuation worth splitting on).
+    @inline(__always)
+    static func isWordByte(_ b: UInt8) -> Bool { b >= 0x80 || isDigit(b) || isAlpha(b) }
+
+    /// ``isWordByte(_:)`` for the eight bytes of `w` at once: the high bit of each byte of the result is
+    /// set where that byte of `w` is a word byte, every other bit is clear.
+    @inline(__always)
+    static func wordByteMask(_ w: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        // With the high bits cleared, adding 0x80 - lo sets a byte's high bit exactly when it is >= lo,
+        // and no addition carries into the next byte.
+        let low = w & ~highs
+        let digit = (low &+ ones &* (0x80 - 0x30)) & ~(low &+ ones &* (0x80 - 0x3A))
+        let folded = low | (ones &* 0x20)
+        let alpha = (folded &+ ones &* (0x80 - 0x61)) & ~(folded &+ ones &* (0x80 - 0x7B))
+        return (digit | alpha | w) & highs
+    }
+
+    /// The first index at or after `from` whose byte is a word byte (`wordBytes`) or is not one; the
+    /// buffer's count if none. Eight bytes at a time.
+    @inline(__always)
+    static func firstIndex(_ u: UnsafeRawBufferPointer, from: Int, wordBytes: Bool) -> Int {
+        let n = u.count
+        var i = from
+        while i + 8 <= n {
+            let m = wordByteMask(u.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian)
+            let hits = wordBytes ? m : ~m & 0x8080_8080_8080_8080
+            if hits != 0 { return i + hits.trailingZeroBitCount >> 3 }
+            i += 8
+        }
+        while i < n, isWordByte(u[i]) != wordBytes { i += 1 }
+        return i
+    }
+
     @inline(__always)
     static func hexValue(_ b: UInt8) -> UInt8? {
         switch b {

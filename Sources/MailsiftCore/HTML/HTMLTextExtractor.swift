@@ -277,7 +277,7 @@ public struct HTMLTextExtractor: Sendable {
     // MARK: Lexing helpers
 
     @inline(__always)
-    static func isWordByte(_ b: UInt8) -> Bool { ASCII.isAlpha(b) || ASCII.isDigit(b) || b >= 0x80 }
+    static func isWordByte(_ b: UInt8) -> Bool { ASCII.isWordByte(b) }
 
     /// Index of the `>` that ends a tag starting before `from`, honouring quoted attribute values.
     static func tagEnd(_ u: UnsafeBufferPointer<UInt8>, from: Int) -> Int {

@@ -12,6 +12,8 @@ extension TextNormalizer {
             var p = 1
             // Scan separators; a candidate is `single SEP single`, checked on the bytes around it.
             while p + 1 < n {
+                p = TextNormalizer.nextJoinCandidate(u, from: p)
+                guard p + 1 < n else { break }
                 let sep = u[p]
                 // A run of at least three singles has the same separator two bytes on (`s.p.`), unless the
                 // middle one is non-ASCII: a cheap, rarely true test before the others.
@@ -151,6 +153,30 @@ extension TextNormalizer {
 
     /// Index of the next leet byte at or after `from` (or the count). Eight bytes at a time: a word with
     /// no ASCII digit, `!`, `$`, `@` or `|` is skipped without looking at its bytes one by one.
+    /// The first position at or after `from` that passes the cheap test of ``joinSplitWords``: the same
+    /// byte two on (`s.p.`), or a non-ASCII byte next (a single letter of another script). Eight positions
+    /// at a time; returns a position at which the caller's own test holds, or one near the end it tests itself.
+    @inline(__always)
+    static func nextJoinCandidate(_ u: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
+        let n = u.count
+        guard let base = u.baseAddress else { return n }
+        let raw = UnsafeRawPointer(base)
+        let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var p = from
+        while p + 10 <= n {
+            let x = raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)
+                ^ raw.loadUnaligned(fromByteOffset: p + 2, as: UInt64.self)
+            // Exact per byte: the high bit marks a zero byte of x (no borrow crosses bytes).
+            let same = ~(((x & lows) &+ lows) | x) & highs
+            let nonASCII = raw.loadUnaligned(fromByteOffset: p + 1, as: UInt64.self) & highs
+            let candidates = (same | nonASCII).littleEndian
+            if candidates != 0 { return p + candidates.trailingZeroBitCount / 8 }
+            p += 8
+        }
+        return p
+    }
+
     static func nextLeetByte(_ m: UnsafeMutableBufferPointer<UInt8>, from: Int) -> Int {
         let n = m.count
         guard let base = m.baseAddress else { return n }

@@ -59,35 +59,53 @@ public struct Tokenizer: Sendable {
         // or is the last one), and one n-gram per byte.
         let bound = min(options.maxFeatures, n + 2 + (grams ? n : 0))
         guard n > 0, bound > 0 else { return }
-        let produced = [UInt64](unsafeUninitializedCapacity: bound) { out, count in
-            count = hashWordsAndGrams(u, k: grams ? k : 0, seed: seed, into: out.baseAddress!, capacity: bound)
+        let hashes = Hashes(seed: seed, k: grams ? k : 0, maxWord: options.maxWordBytes)
+        let unigrams = options.wordNGrams.contains(1)
+        let bigrams = options.wordNGrams.contains(2)
+        let produced = [UInt64](unsafeUninitializedCapacity: bound) { buffer, count in
+            let out = buffer.baseAddress!
+            // Words alone, or n-grams alone (words are then only separators), each take a faster loop.
+            if !grams {
+                count = unigrams || bigrams ? hashWords(u, hashes, unigrams, bigrams, into: out, capacity: bound) : 0
+            } else if !unigrams && !bigrams {
+                count = hashGrams(u, hashes, into: out, capacity: bound)
+            } else {
+                count = hashWordsAndGrams(u, hashes, unigrams, bigrams, into: out, capacity: bound)
+            }
         }
         features.append(contentsOf: produced)
     }
 
-    /// One pass over the text: word unigrams and bigrams as each word ends, and byte n-grams of length `k`
-    /// (0 for none) over the text with each run of non-word bytes collapsed to one space. Returns how many
-    /// features were written; stops at `capacity`.
-    private func hashWordsAndGrams(
-        _ u: UnsafeRawBufferPointer, k: Int, seed: UInt64, into out: UnsafeMutablePointer<UInt64>, capacity: Int
-    ) -> Int {
-        let n = u.count
-        let bigrams = options.wordNGrams.contains(2)
-        let unigrams = options.wordNGrams.contains(1)
-        let maxWord = options.maxWordBytes
-        let bigramSeed = seed &+ 0x5151
-        let gramSeed = (seed ^ 0xC4A2_0000) &* 0x9E37_79B1_85EB_CA87
-        let mask: UInt64 = k >= 8 ? ~0 : (1 << UInt64(8 * k)) - 1
-        var count = 0
-        var previous: UInt64? = nil
-        var wordStart = -1
-        var window: UInt64 = 0
-        var filled = 0
-        var lastWasSpace = true
+    /// How one text's features are hashed, namespaced by the view's seed.
+    private struct Hashes {
+        let seed: UInt64
+        let bigramSeed: UInt64
+        let gramSeed: UInt64
+        let k: Int
+        let gramMask: UInt64
+        let maxWord: Int
 
-        @inline(__always) func endWord(_ end: Int) {
-            let length = min(end - wordStart, maxWord)
-            let h = FeatureHash.xxh64(UnsafeRawBufferPointer(rebasing: u[wordStart..<(wordStart + length)]), seed: seed)
+        init(seed: UInt64, k: Int, maxWord: Int) {
+            self.seed = seed
+            bigramSeed = seed &+ 0x5151
+            gramSeed = (seed ^ 0xC4A2_0000) &* 0x9E37_79B1_85EB_CA87
+            self.k = k
+            gramMask = k >= 8 ? ~0 : (1 << UInt64(8 * k)) - 1
+            self.maxWord = maxWord
+        }
+
+        /// A word (cut at `maxWord` bytes) from `start` to `end`.
+        @inline(__always)
+        func word(_ u: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> UInt64 {
+            FeatureHash.xxh64(UnsafeRawBufferPointer(rebasing: u[start..<(start + min(end - start, maxWord))]), seed: seed)
+        }
+
+        /// Writes a word's unigram and its bigram with the word before, as far as `capacity` allows.
+        @inline(__always)
+        func emitWord(
+            _ h: UInt64, after previous: inout UInt64?, _ unigrams: Bool, _ bigrams: Bool,
+            _ out: UnsafeMutablePointer<UInt64>, _ count: inout Int, _ capacity: Int
+        ) {
             if unigrams, count < capacity {
                 out[count] = h
                 count += 1
@@ -97,13 +115,38 @@ public struct Tokenizer: Sendable {
                 count += 1
             }
             previous = h
+        }
+
+        /// The n-gram ending in the low byte of `window`: one multiply and a fold (the n-gram is at most
+        /// eight bytes, so this mixes enough for hashing).
+        @inline(__always)
+        func gram(_ window: UInt64) -> UInt64 {
+            let x = (window ^ gramSeed) &* 0x9E37_79B9_7F4A_7C15
+            return x ^ (x >> 29)
+        }
+    }
+
+    /// One pass over the text: word unigrams and bigrams as each word ends, and byte n-grams of length `k`
+    /// over the text with each run of non-word bytes collapsed to one space. Returns how many features were
+    /// written; stops at `capacity`.
+    private func hashWordsAndGrams(
+        _ u: UnsafeRawBufferPointer, _ hashes: Hashes, _ unigrams: Bool, _ bigrams: Bool,
+        into out: UnsafeMutablePointer<UInt64>, capacity: Int
+    ) -> Int {
+        var count = 0
+        var previous: UInt64? = nil
+        var wordStart = -1
+        var window: UInt64 = 0
+        var filled = 0
+        var lastWasSpace = true
+
+        @inline(__always) func endWord(_ end: Int) {
+            hashes.emitWord(hashes.word(u, wordStart, end), after: &previous, unigrams, bigrams, out, &count, capacity)
             wordStart = -1
         }
 
-        for j in 0..<n {
+        for j in 0..<u.count {
             var b = u[j]
-            // Word characters: ASCII letters and digits, and every non-ASCII byte (letters of other scripts;
-            // normalised text has no non-ASCII punctuation worth splitting on).
             if Tokenizer.isWordByte(b) {
                 if wordStart < 0 { wordStart = j }
                 lastWasSpace = false
@@ -114,18 +157,59 @@ public struct Tokenizer: Sendable {
                 b = 0x20
                 lastWasSpace = true
             }
-            guard k > 0 else { continue }
-            window = ((window << 8) | UInt64(b)) & mask
+            window = ((window << 8) | UInt64(b)) & hashes.gramMask
             filled += 1
-            if filled >= k, count < capacity {
-                // One multiply and a fold: the n-gram is at most eight bytes, so this mixes enough for hashing.
-                let x = (window ^ gramSeed) &* 0x9E37_79B9_7F4A_7C15
-                out[count] = x ^ (x >> 29)
+            if filled >= hashes.k, count < capacity {
+                out[count] = hashes.gram(window)
                 count += 1
             }
             if count >= capacity { break }
         }
-        if wordStart >= 0, count < capacity { endWord(n) }
+        if wordStart >= 0, count < capacity { endWord(u.count) }
+        return count
+    }
+
+    /// ``hashWordsAndGrams(_:_:_:_:into:capacity:)`` without words: the same n-grams, without a branch on
+    /// each byte's kind (every step writes a slot, and only counts it when it is an n-gram).
+    private func hashGrams(
+        _ u: UnsafeRawBufferPointer, _ hashes: Hashes, into out: UnsafeMutablePointer<UInt64>, capacity: Int
+    ) -> Int {
+        var count = 0
+        var window: UInt64 = 0
+        var filled = 0
+        var lastWasSpace = true
+        for j in 0..<u.count {
+            guard count < capacity else { break }
+            let b = u[j]
+            let word = ASCII.isWordByte(b)
+            // A separator after a separator adds nothing: runs collapse to one space.
+            let step = word || !lastWasSpace
+            lastWasSpace = !word
+            let next = ((window << 8) | (word ? UInt64(b) : 0x20)) & hashes.gramMask
+            window = step ? next : window
+            filled &+= step ? 1 : 0
+            out[count] = hashes.gram(window)
+            count &+= step && filled >= hashes.k ? 1 : 0
+        }
+        return count
+    }
+
+    /// ``hashWordsAndGrams(_:_:_:_:into:capacity:)`` without n-grams: skips to each word and to its end
+    /// eight bytes at a time. Same features in the same order.
+    private func hashWords(
+        _ u: UnsafeRawBufferPointer, _ hashes: Hashes, _ unigrams: Bool, _ bigrams: Bool,
+        into out: UnsafeMutablePointer<UInt64>, capacity: Int
+    ) -> Int {
+        var count = 0
+        var previous: UInt64? = nil
+        var j = 0
+        while count < capacity {
+            j = ASCII.firstIndex(u, from: j, wordBytes: true)
+            guard j < u.count else { break }
+            let start = j
+            j = ASCII.firstIndex(u, from: j + 1, wordBytes: false)
+            hashes.emitWord(hashes.word(u, start, j), after: &previous, unigrams, bigrams, out, &count, capacity)
+        }
         return count
     }
 
@@ -175,7 +259,5 @@ public struct Tokenizer: Sendable {
     }
 
     @inline(__always)
-    static func isWordByte(_ b: UInt8) -> Bool {
-        b >= 0x80 || (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A)
-    }
+    static func isWordByte(_ b: UInt8) -> Bool { ASCII.isWordByte(b) }
 }
