@@ -60,4 +60,17 @@ struct HTMLTextTests {
         #expect(extractor.extract("x<").visibleText == "x<")
         #expect(extractor.extract(String(repeating: "<div><span>", count: 5000) + "deep").visibleText == "deep")
     }
+
+    @Test func tagKindsAndVoids() {
+        func name(_ s: String) -> TagName { Array(s.utf8).withUnsafeBufferPointer { TagName($0, 0..<$0.count) } }
+        #expect(name("DIV").kind == .block)
+        #expect(name("script").kind == .raw)
+        #expect(name("br").kind == .lineBreak && name("br").isVoid)
+        #expect(name("img").kind == .image && name("IMG").isVoid)
+        #expect(name("input").kind == .inline && name("input").isVoid)
+        #expect(name("figcaption").kind == .block)
+        #expect(name("span").kind == .inline && !name("span").isVoid)
+        #expect(name("").kind == .inline && !name("").isVoid)
+        #expect(name("divx").kind == .inline)
+    }
 }

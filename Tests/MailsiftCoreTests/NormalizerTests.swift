@@ -89,4 +89,20 @@ struct NormalizerTests {
         #expect(r.text == text)
         #expect(!r.signals.any)
     }
+
+    /// The eight-at-a-time ASCII lower-caser changes exactly the capitals, in every position.
+    @Test func lowercaseInPlaceChangesOnlyCapitals() {
+        var bytes = (0...255).map(UInt8.init) + (0...255).reversed().map(UInt8.init) + [0x41, 0x5A, 0x40]
+        let expected = bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        bytes.withUnsafeMutableBufferPointer(ASCII.lowercaseInPlace)
+        #expect(bytes == expected)
+    }
+
+    @Test func htmlTricksRemovedBetweenPlainRuns() {
+        let n = TextNormalizer().normalize("plain text first, then vi<!-- x -->agra and ci<b></b>alis, a < b stays")
+        #expect(n.text.contains("viagra"))
+        #expect(n.text.contains("cialis"))
+        #expect(n.text.hasSuffix("a < b stays"))
+        #expect(n.signals.htmlTricks == 2)
+    }
 }

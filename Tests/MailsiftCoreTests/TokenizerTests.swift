@@ -55,6 +55,14 @@ struct TokenizerTests {
         Tokenizer(options: .init(wordNGrams: 0...0, charNGram: 4)).hash(text, seed: 3, into: &grams)
         Tokenizer(options: .init(wordNGrams: 1...2, charNGram: 4)).hash(text, seed: 3, into: &both)
         #expect((words + grams).sorted() == both.sorted())
+        for limit in [1, 3] {
+            var limitedWords: [UInt64] = []
+            var limitedGrams: [UInt64] = []
+            Tokenizer(options: .init(wordNGrams: 1...2, charNGram: 0, maxFeatures: limit)).hash(text, seed: 3, into: &limitedWords)
+            Tokenizer(options: .init(wordNGrams: 0...0, charNGram: 4, maxFeatures: limit)).hash(text, seed: 3, into: &limitedGrams)
+            #expect(limitedWords == Array(words.prefix(limit)))
+            #expect(limitedGrams == Array(grams.prefix(limit)))
+        }
 
         var expected: [UInt64] = []
         var previous: UInt64? = nil

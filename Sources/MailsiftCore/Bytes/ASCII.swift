@@ -48,6 +48,28 @@ enum ASCII {
         return (digit | alpha | w) & highs
     }
 
+    /// Lower-cases the ASCII capitals of `u` in place, eight bytes at a time; other bytes are left alone.
+    static func lowercaseInPlace(_ u: inout UnsafeMutableBufferPointer<UInt8>) {
+        let n = u.count
+        guard let base = u.baseAddress else { return }
+        let raw = UnsafeMutableRawPointer(base)
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var i = 0
+        while i + 8 <= n {
+            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let low = w & ~highs
+            // High bit set where the byte is in 0x41...0x5A (and was ASCII); shifted down it is 0x20.
+            let upper = (low &+ ones &* (0x80 - 0x41)) & ~(low &+ ones &* (0x80 - 0x5B)) & ~w & highs
+            if upper != 0 { raw.storeBytes(of: w | upper >> 2, toByteOffset: i, as: UInt64.self) }
+            i += 8
+        }
+        while i < n {
+            u[i] = lower(u[i])
+            i += 1
+        }
+    }
+
     /// The first index at or after `from` whose byte is a word byte (`wordBytes`) or is not one; the
     /// buffer's count if none. Eight bytes at a time.
     @inline(__always)

@@ -14,12 +14,12 @@ struct TagName: Hashable, Sendable {
         rawValue = name.withUTF8Buffer { TagName($0, 0..<$0.count).rawValue }
     }
 
-    enum Kind: Sendable { case inline, block, lineBreak, raw, image, form, iframe }
+    enum Kind: UInt8, Sendable { case inline, block, lineBreak, raw, image, form, iframe }
 
-    var kind: Kind { TagName.kinds[self] ?? .inline }
+    var kind: Kind { Kind(rawValue: TagName.table.info(self) & 0x7) ?? .inline }
 
     /// Elements that never have content (`<br>`, `<img>`): not pushed on the open-element stack.
-    var isVoid: Bool { TagName.voids.contains(self) }
+    var isVoid: Bool { TagName.table.info(self) & 0x8 != 0 }
 
     static let a = TagName("a")
     static let area = TagName("area")
@@ -39,29 +39,60 @@ struct TagName: Hashable, Sendable {
     static let action = TagName("action")
     static let alt = TagName("alt")
 
-    private static let kinds: [TagName: Kind] = {
-        var t: [TagName: Kind] = [:]
-        let groups: [(Kind, [StaticString])] = [
-            (.raw, ["script", "style", "template", "xml", "noembed", "object", "applet"]),
-            (.lineBreak, ["br", "hr"]),
-            (.image, ["img"]),
-            (.form, ["form"]),
-            (.iframe, ["iframe", "frame"]),
-            (.block, [
-                "p", "div", "tr", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
-                "title", "dl", "dt", "dd", "center", "section", "article", "header", "footer", "address", "td", "th",
-                "tbody", "thead", "html", "body", "head", "option", "select", "fieldset", "legend", "caption", "nav",
-                "main", "aside", "figure", "figcaption",
-            ]),
-        ]
-        for (kind, names) in groups {
-            for name in names { t[TagName(name)] = kind }
-        }
-        return t
-    }()
+    /// Known element names with their kind (low three bits) and whether they are void (bit 3), in an
+    /// open-addressed table probed with one multiply: the extractor asks this for every tag, and a
+    /// `Dictionary` spent more time hashing the key than the rest of the tag's handling.
+    private struct Table: Sendable {
+        static let slots = 256
+        private var keys = [UInt64](repeating: 0, count: slots)
+        private var values = [UInt8](repeating: 0, count: slots)
 
-    private static let voids: Set<TagName> = Set(
-        (["br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "param", "source", "track", "wbr", "keygen"] as [StaticString])
-            .map(TagName.init)
-    )
+        init() {
+            let groups: [(Kind, [StaticString])] = [
+                (.raw, ["script", "style", "template", "xml", "noembed", "object", "applet"]),
+                (.lineBreak, ["br", "hr"]),
+                (.image, ["img"]),
+                (.form, ["form"]),
+                (.iframe, ["iframe", "frame"]),
+                (.block, [
+                    "p", "div", "tr", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+                    "pre", "title", "dl", "dt", "dd", "center", "section", "article", "header", "footer", "address",
+                    "td", "th", "tbody", "thead", "html", "body", "head", "option", "select", "fieldset", "legend",
+                    "caption", "nav", "main", "aside", "figure", "figcaption",
+                ]),
+            ]
+            for (kind, names) in groups {
+                for name in names { insert(TagName(name), kind.rawValue) }
+            }
+            let voids: [StaticString] = [
+                "br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "param", "source",
+                "track", "wbr", "keygen",
+            ]
+            for name in voids { insert(TagName(name), 0x8) }
+        }
+
+        @inline(__always)
+        private static func slot(_ key: UInt64) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 56) }
+
+        private mutating func insert(_ name: TagName, _ bits: UInt8) {
+            var i = Table.slot(name.rawValue)
+            while keys[i] != 0 && keys[i] != name.rawValue { i = (i + 1) & (Table.slots - 1) }
+            keys[i] = name.rawValue
+            values[i] |= bits
+        }
+
+        /// The bits of a name; 0 (inline, not void) for names not in the table.
+        @inline(__always)
+        func info(_ name: TagName) -> UInt8 {
+            var i = Table.slot(name.rawValue)
+            while true {
+                let k = keys[i]
+                if k == name.rawValue { return values[i] }
+                if k == 0 { return 0 }
+                i = (i + 1) & (Table.slots - 1)
+            }
+        }
+    }
+
+    private static let table = Table()
 }

@@ -26,9 +26,7 @@ public struct TextNormalizer: Sendable {
         if !isASCII {
             unicodeSteps(&bytes, &signals)
         } else if options.contains(.caseFold) {
-            bytes.withUnsafeMutableBufferPointer { u in
-                for k in u.indices where u[k] >= 0x41 && u[k] <= 0x5A { u[k] |= 0x20 }
-            }
+            bytes.withUnsafeMutableBufferPointer(ASCII.lowercaseInPlace)
         }
         if options.contains(.joinSplitWords) { joinSplitWords(&bytes, &signals) }
         if options.contains(.foldLeetspeak) { foldLeetspeak(&bytes, &signals) }
@@ -50,7 +48,15 @@ public struct TextNormalizer: Sendable {
             }
             func opensTag(_ k: Int) -> Bool { k + 1 < n && m[k] == UInt8(ascii: "<") && (ASCII.isAlpha(m[k + 1]) || m[k + 1] == UInt8(ascii: "/")) }
             while i < n {
-                if m[i] == UInt8(ascii: "<"), w > 0, HTMLTextExtractor.isWordByte(m[w - 1]) {
+                // Bytes up to the next `<` stay: skip to it (moving them down once something was removed).
+                if m[i] != UInt8(ascii: "<") {
+                    let next = UnsafeBufferPointer(m).firstIndex(of: UInt8(ascii: "<"), from: i, end: n)
+                    if w != i { (m.baseAddress! + w).update(from: m.baseAddress! + i, count: next - i) }
+                    w += next - i
+                    i = next
+                    continue
+                }
+                if w > 0, HTMLTextExtractor.isWordByte(m[w - 1]) {
                     var end: Int? = nil
                     if i + 3 < n, m[i + 1] == UInt8(ascii: "!"), m[i + 2] == ASCII.hyphen, m[i + 3] == ASCII.hyphen {
                         var j = i + 4

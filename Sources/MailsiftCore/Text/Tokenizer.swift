@@ -169,27 +169,37 @@ public struct Tokenizer: Sendable {
         return count
     }
 
-    /// ``hashWordsAndGrams(_:_:_:_:into:capacity:)`` without words: the same n-grams, without a branch on
-    /// each byte's kind (every step writes a slot, and only counts it when it is an n-gram).
+    /// ``hashWordsAndGrams(_:_:_:_:into:capacity:)`` without words: the same n-grams, from runs of word
+    /// bytes (found eight bytes at a time) stepped through without a branch on each byte's kind, and one
+    /// space for each run of separators.
     private func hashGrams(
         _ u: UnsafeRawBufferPointer, _ hashes: Hashes, into out: UnsafeMutablePointer<UInt64>, capacity: Int
     ) -> Int {
+        let n = u.count
         var count = 0
         var window: UInt64 = 0
         var filled = 0
-        var lastWasSpace = true
-        for j in 0..<u.count {
-            guard count < capacity else { break }
-            let b = u[j]
-            let word = ASCII.isWordByte(b)
-            // A separator after a separator adds nothing: runs collapse to one space.
-            let step = word || !lastWasSpace
-            lastWasSpace = !word
-            let next = ((window << 8) | (word ? UInt64(b) : 0x20)) & hashes.gramMask
-            window = step ? next : window
-            filled &+= step ? 1 : 0
+        @inline(__always) func step(_ b: UInt8) {
+            window = ((window << 8) | UInt64(b)) & hashes.gramMask
+            filled &+= 1
             out[count] = hashes.gram(window)
-            count &+= step && filled >= hashes.k ? 1 : 0
+            count &+= filled >= hashes.k ? 1 : 0
+        }
+        var j = 0
+        while count < capacity {
+            let start = ASCII.firstIndex(u, from: j, wordBytes: true)
+            // Separators before this word (or at the end) become one space, none before the first word.
+            if start > j, filled > 0 {
+                step(0x20)
+                guard count < capacity else { break }
+            }
+            guard start < n else { break }
+            j = ASCII.firstIndex(u, from: start + 1, wordBytes: false)
+            var i = start
+            while i < j, count < capacity {
+                step(u[i])
+                i += 1
+            }
         }
         return count
     }
