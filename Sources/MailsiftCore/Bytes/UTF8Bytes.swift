@@ -55,6 +55,22 @@ enum UTF8Bytes {
     }
 
     /// Whether every byte is below 0x80 (eight at a time).
+    /// The index of the first byte >= 0x80 at or after `from`, or the count; eight bytes at a time.
+    @inline(__always)
+    static func firstNonASCII(_ u: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
+        guard let base = u.baseAddress else { return u.count }
+        let n = u.count
+        let raw = UnsafeRawPointer(base)
+        var i = from
+        while i + 8 <= n {
+            let high = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian & 0x8080_8080_8080_8080
+            if high != 0 { return i + high.trailingZeroBitCount >> 3 }
+            i += 8
+        }
+        while i < n, u[i] < 0x80 { i += 1 }
+        return i
+    }
+
     static func isASCII(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = u.baseAddress else { return true }
         let n = u.count

@@ -15,7 +15,7 @@ extension TextNormalizer {
             let n = u.count
             var i = 0
             while i < n {
-                guard u[i] >= 0x80 else { i += 1; continue }
+                guard u[i] >= 0x80 else { i = UTF8Bytes.firstNonASCII(u, from: i); continue }
                 let runStart = i
                 var full = false
                 var spaces = false
@@ -69,6 +69,24 @@ extension TextNormalizer {
             var i = 0
             while i < n {
                 let b = u[i]
+                // ASCII up to the word that holds the next non-ASCII byte maps as it is, lower-cased: in bulk.
+                if b < 0x80 {
+                    let q = UTF8Bytes.firstNonASCII(u, from: i)
+                    var plainEnd = q
+                    if q < n { while plainEnd > i, ASCII.isAlpha(u[plainEnd - 1]) || ASCII.isDigit(u[plainEnd - 1]) { plainEnd -= 1 } }
+                    if plainEnd > i {
+                        let start = out.count
+                        out.append(contentsOf: u[i..<plainEnd])
+                        if fold {
+                            out.withUnsafeMutableBufferPointer { o in
+                                var tail = UnsafeMutableBufferPointer(rebasing: o[start...])
+                                ASCII.lowercaseInPlace(&tail)
+                            }
+                        }
+                        i = plainEnd
+                        continue
+                    }
+                }
                 if b < 0x80 && !(ASCII.isAlpha(b) || ASCII.isDigit(b)) {
                     out.append(b)
                     i += 1
@@ -132,7 +150,7 @@ extension TextNormalizer {
         bytes.withUnsafeBufferPointer { u in
             var i = 0
             while i < u.count {
-                guard u[i] >= 0xC2 else { i += 1; continue }
+                guard u[i] >= 0xC2 else { i = u[i] < 0x80 ? UTF8Bytes.firstNonASCII(u, from: i) : i + 1; continue }
                 let (v, l) = UTF8Bytes.decode(u, at: i)
                 if v >= 0xAD, let s = Unicode.Scalar(v), TextNormalizer.isFormatCharacter(s) {
                     if out.isEmpty { out.reserveCapacity(u.count) }
