@@ -129,6 +129,80 @@ struct MIMEStructureTests {
         #expect(qp("end=") == "end")
     }
 
+    /// The byte-at-a-time decoder the bulk-copying one replaced, kept as its reference.
+    static func referenceQuotedPrintable(_ input: UnsafeBufferPointer<UInt8>, headerMode: Bool) -> ([UInt8], Bool) {
+        let capacity = input.count
+        guard capacity > 0 else { return ([], true) }
+        var clean = true
+        let decoded = [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
+            var w = 0
+            var i = 0
+            let n = input.count
+            while i < n, w < capacity {
+                let b = input[i]
+                if b == ASCII.equals {
+                    if i + 2 < n, let hi = ASCII.hexValue(input[i + 1]), let lo = ASCII.hexValue(input[i + 2]) {
+                        out[w] = hi << 4 | lo
+                        w += 1
+                        i += 3
+                        continue
+                    }
+                    // Soft line break: '=' then optional blanks then CRLF / LF / end of input.
+                    var j = i + 1
+                    while j < n, ASCII.isBlank(input[j]) { j += 1 }
+                    if j == n { i = n; continue }
+                    if input[j] == ASCII.lf { i = j + 1; continue }
+                    if input[j] == ASCII.cr {
+                        i = (j + 1 < n && input[j + 1] == ASCII.lf) ? j + 2 : j + 1
+                        continue
+                    }
+                    clean = false
+                    out[w] = b
+                    w += 1
+                    i += 1
+                } else if headerMode && b == UInt8(ascii: "_") {
+                    out[w] = ASCII.space
+                    w += 1
+                    i += 1
+                } else if ASCII.isBlank(b) && !headerMode {
+                    // Drop blanks that end a line (RFC 2045 rule 3).
+                    var j = i
+                    while j < n, ASCII.isBlank(input[j]) { j += 1 }
+                    if j == n || input[j] == ASCII.lf || input[j] == ASCII.cr {
+                        i = j
+                    } else {
+                        while i < j, w < capacity {
+                            out[w] = input[i]
+                            w += 1
+                            i += 1
+                        }
+                    }
+                } else {
+                    out[w] = b
+                    w += 1
+                    i += 1
+                }
+            }
+            count = w
+        }
+        return (decoded, clean)
+    }
+
+    @Test func quotedPrintableMatchesByteAtATimeReference() {
+        var rng = SplitMix64(seed: 42)
+        let alphabet: [UInt8] = Array("ab =_\t\r\n=3D=20=0A3Dxz".utf8) + [0xC3, 0xA9]
+        for round in 0..<3000 {
+            let length = Int(rng.next() % 80)
+            let input = (0..<length).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+            for headerMode in [false, true] {
+                var out: [UInt8] = []
+                let clean = input.withUnsafeBufferPointer { QuotedPrintableDecoder.decode($0, into: &out, headerMode: headerMode) }
+                let (expected, expectedClean) = input.withUnsafeBufferPointer { Self.referenceQuotedPrintable($0, headerMode: headerMode) }
+                #expect(out == expected && clean == expectedClean, "round \(round): \(String(decoding: input, as: UTF8.self).debugDescription)")
+            }
+        }
+    }
+
     @Test func base64EdgeCases() {
         func b64(_ s: String) -> (String, Bool) {
             var out: [UInt8] = []

@@ -4,6 +4,8 @@ public struct HeaderField: Sendable, Hashable {
     public let name: String
     /// The name in lower case, for lookups.
     public let lowercasedName: String
+    /// A hash of ``lowercasedName``: lookups compare it before the string.
+    let nameKey: UInt64
     /// The unfolded value with encoded-words left as written; 8-bit bytes read as UTF-8 or Windows-1252.
     public let rawValue: String
     /// The unfolded value with RFC 2047 encoded-words decoded, trimmed.
@@ -12,6 +14,7 @@ public struct HeaderField: Sendable, Hashable {
     public init(name: String, rawValue: String, value: String? = nil) {
         self.name = name
         self.lowercasedName = name.fastLowercased()
+        self.nameKey = FeatureHash.xxh64(lowercasedName)
         self.rawValue = rawValue
         self.value = value ?? EncodedWordDecoder.decode(rawValue).0
     }

@@ -11,7 +11,8 @@ public struct HeaderFields: Sendable, Hashable, RandomAccessCollection {
     /// The first field named `name` (any case).
     public func first(_ name: String) -> HeaderField? {
         let key = name.fastLowercased()
-        return fields.first { $0.lowercasedName == key }
+        let hash = FeatureHash.xxh64(key)
+        return fields.first { $0.nameKey == hash && $0.lowercasedName == key }
     }
 
     /// The decoded value of the first field named `name`.
@@ -20,7 +21,8 @@ public struct HeaderFields: Sendable, Hashable, RandomAccessCollection {
     /// Every field named `name`, in order.
     public func all(_ name: String) -> [HeaderField] {
         let key = name.fastLowercased()
-        return fields.filter { $0.lowercasedName == key }
+        let hash = FeatureHash.xxh64(key)
+        return fields.filter { $0.nameKey == hash && $0.lowercasedName == key }
     }
 
     /// How many fields are named `name`.
