@@ -47,7 +47,7 @@ public struct Evaluation: Sendable {
         let manifest = classifier.bundle.manifest
         kind = manifest.kind
         positive = manifest.labels.last ?? "spam"
-        let items = Featurizer.featurize(messages, configuration: manifest.features, progress: progress)
+        let items = Featurizer.featurize(messages, configuration: manifest.features, idf: classifier.extractor.idf, progress: progress)
         var scratch = classifier.makeScratch()
         rows = zip(messages, items).map { m, item in
             let s = classifier.score(item.features, scratch: &scratch)

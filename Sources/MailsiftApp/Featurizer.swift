@@ -15,9 +15,10 @@ public enum Featurizer {
     }
 
     public static func featurize(
-        _ messages: [CorpusMessage], configuration: FeatureConfiguration, metadata: Bool = false, progress: ProgressBar? = nil
+        _ messages: [CorpusMessage], configuration: FeatureConfiguration, idf: [Float]? = nil, metadata: Bool = false,
+        progress: ProgressBar? = nil
     ) -> [Item] {
-        let extractor = FeatureExtractor(configuration: configuration)
+        let extractor = FeatureExtractor(configuration: configuration, idf: idf)
         let columns = MetadataFeatureExtractor()
         return ParallelMap.map(messages, progress: progress, makeScratch: extractor.makeScratch) { m, scratch in
             var features = SparseFeatures()

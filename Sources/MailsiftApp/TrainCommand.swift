@@ -21,6 +21,8 @@ public enum TrainCommand {
         public var alpha: Double?
         public var l2: Double?
         public var normalizeViews: Bool
+        /// Inverse-document-frequency weights; nil keeps the kind's default (``FeatureConfiguration``).
+        public var idf: Bool?
         /// Spam models: train the tree stage and the combiner too (needs folds >= 3).
         public var trees: Bool = true
         /// How the stages combine; nil chooses on out-of-fold recall at the target FPR.
@@ -29,8 +31,9 @@ public enum TrainCommand {
         public init(
             corpora: [String], split: String, out: String, labels: [String]?, epochs: Int = 3, folds: Int = 5,
             calibration: Calibration.Method = .platt, targetFPR: Double = 0.001, hashBits: Int? = nil, seed: UInt64 = 1,
-            views: Set<FeatureView>? = nil, alpha: Double? = nil, l2: Double? = nil, normalizeViews: Bool = true
+            views: Set<FeatureView>? = nil, alpha: Double? = nil, l2: Double? = nil, normalizeViews: Bool = true, idf: Bool? = nil
         ) {
+            self.idf = idf
             self.alpha = alpha
             self.l2 = l2
             self.normalizeViews = normalizeViews
@@ -66,7 +69,9 @@ public enum TrainCommand {
         if let bits = r.hashBits { features.hashBits = bits }
         if let views = r.views { features.views = views }
         features.normalizeViews = r.normalizeViews
-        var optimizer = FTRLTrainer.Parameters(alpha: r.normalizeViews ? 3 : 0.1)
+        if let idf = r.idf { features.idf = idf }
+        // Learning rates chosen out of fold (docs/models.md): idf-weighted values are larger for rare rows.
+        var optimizer = FTRLTrainer.Parameters(alpha: features.idf ? 1 : r.normalizeViews ? 3 : 0.1)
         if let alpha = r.alpha { optimizer.alpha = alpha }
         if let l2 = r.l2 { optimizer.l2 = l2 }
         let options = TrainingOptions(
@@ -100,6 +105,7 @@ public enum TrainCommand {
             operatingPoints: result.operatingPoints, training: record
         )
         var bundle = ModelBundle(manifest: manifest, model: result.trainer.model(), trainer: result.trainer)
+        if let idf = result.idf { bundle.sections[ModelBundle.idfSection] = DocumentFrequency.encoded(idf) }
         if withTrees, let textMargins = result.outOfFoldMargins {
             let folds = examples.map { ModelTrainer.fold(of: $0.foldKey, folds: options.folds) }
             let stages = try CascadeTraining.train(

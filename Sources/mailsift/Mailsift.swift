@@ -117,7 +117,7 @@ extension Mailsift {
         var labels: String?
         @Flag(help: "Train a topic model over every label in the split.")
         var topics = false
-        @Option(help: "Passes over the training data (default 3 for spam, 10 for topics).")
+        @Option(help: "Passes over the training data (default 3 for spam, 20 for topics).")
         var epochs: Int?
         @Option(help: "Folds for out-of-fold scores (spam: calibration and thresholds are fitted on them; default 5; topics: metrics only, default 0).")
         var folds: Int?
@@ -125,7 +125,7 @@ extension Mailsift {
         var calibration: Calibration.Method = .platt
         @Option(help: "False-positive rate the spam verdict is chosen for.")
         var targetFpr = 0.001
-        @Option(help: "Weight table size as a power of two (default 20 for spam, 18 for topics).")
+        @Option(help: "Weight table size as a power of two (default 20 for both).")
         var hashBits: Int?
         @Option(help: "Random seed (shuffling); the same seed and data give the same model.")
         var seed: UInt64 = 1
@@ -135,8 +135,10 @@ extension Mailsift {
         var l2: Double?
         @Flag(inversion: .prefixedNo, help: "Scale each feature view by 1/sqrt(its feature count).")
         var normalizeViews = true
-        @Option(help: "Feature views, comma-separated (default: all for spam; subject_words,body_words,headers,urls for topics).")
+        @Option(help: "Feature views, comma-separated (default: all for spam; subject_words,body_words,char_ngrams,headers,urls for topics).")
         var views: String?
+        @Flag(inversion: .prefixedNo, help: "Weigh features by inverse document frequency (default: on for topics, off for spam).")
+        var idf: Bool?
 
         func validate() throws {
             if topics == (labels != nil) { throw ValidationError("give either --labels spam,ham or --topics") }
@@ -159,8 +161,8 @@ extension Mailsift {
         func run() throws {
             let request = TrainCommand.Request(
                 corpora: corpus, split: split, out: out, labels: labels.map { $0.split(separator: ",").map(String.init) },
-                epochs: epochs ?? (topics ? 10 : 3), folds: folds ?? (topics ? 0 : 5), calibration: calibration, targetFPR: targetFpr, hashBits: hashBits, seed: seed,
-                views: try parsedViews(), alpha: alpha, l2: l2, normalizeViews: normalizeViews
+                epochs: epochs ?? (topics ? 20 : 3), folds: folds ?? (topics ? 0 : 5), calibration: calibration, targetFPR: targetFpr, hashBits: hashBits, seed: seed,
+                views: try parsedViews(), alpha: alpha, l2: l2, normalizeViews: normalizeViews, idf: idf
             )
             let (bundle, evaluation) = try TrainCommand.train(request) { line in
                 FileHandle.standardError.write(Data("mailsift: \(line)\n".utf8))

@@ -46,3 +46,22 @@ struct ModelBundleTests {
         #expect(throws: ModelBundleError.self) { try ModelBundle(decoding: []) }
     }
 }
+
+@Suite("Inverse document frequency")
+struct DocumentFrequencyTests {
+    @Test func rareRowsWeighMoreAndViewsHaveUnitLength() throws {
+        let docs = [SparseFeatures(rows: [1, 2], values: [1, 1]), SparseFeatures(rows: [1], values: [1])]
+        let idf = DocumentFrequency.inverse(of: docs, bits: 8)
+        #expect(idf[1] == 1)  // in every document
+        #expect(idf[2] > idf[1] && idf[3] > idf[2])
+        #expect(DocumentFrequency.decoded(DocumentFrequency.encoded(idf), bits: 8) == idf)
+        #expect(DocumentFrequency.decoded([0, 1, 2], bits: 8) == nil)
+        var x = SparseFeatures(rows: [1, 2, 3], values: [0, 0, 0])
+        x.viewEnds = [2, 3]
+        x.weigh(by: idf, normalize: true)
+        #expect(abs(x.values[0] * x.values[0] + x.values[1] * x.values[1] - 1) < 1e-6)
+        #expect(x.values[1] > x.values[0] && abs(x.values[2] - 1) < 1e-6)
+        x.weigh(by: nil, normalize: true)
+        #expect(x.values == [1 / Float(2).squareRoot(), 1 / Float(2).squareRoot(), 1])
+    }
+}

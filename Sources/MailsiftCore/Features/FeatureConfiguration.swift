@@ -13,12 +13,16 @@ public struct FeatureConfiguration: Codable, Sendable, Hashable {
     public var maxWordBytes: Int
     /// Scale each view's features by 1/sqrt(its feature count) (see ``SparseFeatures``).
     public var normalizeViews: Bool
+    /// Weigh each row by its inverse document frequency in the training messages (``DocumentFrequency``;
+    /// the table travels in the bundle). Absent from older manifests: off.
+    public var idf: Bool
 
     public init(
         views: Set<FeatureView> = Set(FeatureView.allCases), hashBits: Int = 20, charNGram: Int = 4,
-        maxNGramBytes: Int = 4_096, maxWordBytes: Int = 32_768, normalizeViews: Bool = true
+        maxNGramBytes: Int = 4_096, maxWordBytes: Int = 32_768, normalizeViews: Bool = true, idf: Bool = false
     ) {
         self.normalizeViews = normalizeViews
+        self.idf = idf
         self.views = views
         self.hashBits = hashBits
         self.charNGram = charNGram
@@ -30,8 +34,23 @@ public struct FeatureConfiguration: Codable, Sendable, Hashable {
     /// Topic classification: words, n-grams over more of the text, headers and URLs (chosen on out-of-fold
     /// accuracy, docs/models.md), and a smaller table (one weight per class per row).
     public static let topics = FeatureConfiguration(
-        views: [.subjectWords, .bodyWords, .charNGrams, .headers, .urls], hashBits: 18, maxWordBytes: 65_536
+        views: [.subjectWords, .bodyWords, .charNGrams, .headers, .urls], hashBits: 20, maxWordBytes: 65_536, idf: true
     )
+
+    private enum CodingKeys: String, CodingKey {
+        case views, hashBits, charNGram, maxNGramBytes, maxWordBytes, normalizeViews, idf
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        views = try c.decode(Set<FeatureView>.self, forKey: .views)
+        hashBits = try c.decode(Int.self, forKey: .hashBits)
+        charNGram = try c.decode(Int.self, forKey: .charNGram)
+        maxNGramBytes = try c.decode(Int.self, forKey: .maxNGramBytes)
+        maxWordBytes = try c.decode(Int.self, forKey: .maxWordBytes)
+        normalizeViews = try c.decode(Bool.self, forKey: .normalizeViews)
+        idf = try c.decodeIfPresent(Bool.self, forKey: .idf) ?? false
+    }
 
     public func without(_ view: FeatureView) -> FeatureConfiguration {
         var c = self

@@ -6,9 +6,13 @@ public struct FeatureExtractor: Sendable {
     public let analyzer: MessageAnalyzer
     private let words: Tokenizer
     private let grams: Tokenizer
+    /// Inverse document frequency per row, when the model weighs rows by it (``FeatureConfiguration/idf``).
+    public let idf: [Float]?
 
-    public init(configuration: FeatureConfiguration) {
+    public init(configuration: FeatureConfiguration, idf: [Float]? = nil) {
+        precondition(idf == nil || idf!.count == 1 << configuration.hashBits, "one weight per row")
         self.configuration = configuration
+        self.idf = idf
         var analyzer = MessageAnalyzer()
         analyzer.hashesText = false
         analyzer.maxTextBytes = max(configuration.maxWordBytes, configuration.maxNGramBytes)
@@ -52,7 +56,9 @@ public struct FeatureExtractor: Sendable {
         scratch.hashes.removeAll(keepingCapacity: true)
         scratch.viewEnds.removeAll(keepingCapacity: true)
         features(of: a, into: &scratch.hashes, viewEnds: &scratch.viewEnds)
-        scratch.indexer.features(of: scratch.hashes, viewEnds: scratch.viewEnds, normalize: configuration.normalizeViews, into: &out)
+        scratch.indexer.features(
+            of: scratch.hashes, viewEnds: scratch.viewEnds, normalize: configuration.normalizeViews, weights: idf, into: &out
+        )
     }
 
     /// Per-caller buffers for ``features(of:scratch:into:)``.

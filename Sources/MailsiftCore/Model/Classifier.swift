@@ -9,7 +9,7 @@ public struct Classifier: Sendable {
 
     public init(bundle: ModelBundle) {
         self.bundle = bundle
-        extractor = FeatureExtractor(configuration: bundle.manifest.features)
+        extractor = FeatureExtractor(configuration: bundle.manifest.features, idf: bundle.idf)
     }
 
     /// Per-caller buffers, reused from message to message.

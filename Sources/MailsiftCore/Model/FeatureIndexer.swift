@@ -17,13 +17,16 @@ public struct FeatureIndexer: Sendable {
     /// The distinct rows of `hashes` with their values, into `out` (cleared first). `viewEnds` are the
     /// end offsets of each view's hashes; with `normalize`, each view's rows get 1/sqrt(their count), else 1.
     /// A row already taken by an earlier view keeps that view's value.
-    public mutating func features(of hashes: [UInt64], viewEnds: [Int], normalize: Bool, into out: inout SparseFeatures) {
+    /// With `weights` (inverse document frequencies), each row's value is its weight, scaled per view to
+    /// unit length when normalising (``SparseFeatures/weigh(by:normalize:)``).
+    public mutating func features(
+        of hashes: [UInt64], viewEnds: [Int], normalize: Bool, weights: [Float]? = nil, into out: inout SparseFeatures
+    ) {
         out.removeAll()
         let shift = UInt64(64 - bits)
         seen.withUnsafeMutableBufferPointer { set in
             var start = 0
             for end in viewEnds {
-                let first = out.rows.count
                 for h in hashes[start..<end] {
                     let r = Int(truncatingIfNeeded: h >> shift)
                     let mask: UInt64 = 1 << UInt64(r & 63)
@@ -32,12 +35,11 @@ public struct FeatureIndexer: Sendable {
                         out.rows.append(UInt32(r))
                     }
                 }
-                let added = out.rows.count - first
-                let value: Float = normalize && added > 0 ? 1 / Float(added).squareRoot() : 1
-                out.values.append(contentsOf: repeatElement(value, count: added))
+                out.viewEnds.append(out.rows.count)
                 start = end
             }
             for r in out.rows { set[Int(r) >> 6] = 0 }
         }
+        out.weigh(by: weights, normalize: normalize)
     }
 }

@@ -17,6 +17,10 @@ public struct ModelBundle: Sendable {
     /// The name of the section holding the tree stage's booster (XGBoost's UBJSON model).
     public static let treesSection = "trees"
 
+    /// The name of the section holding the rows' inverse document frequencies (``DocumentFrequency``),
+    /// present when the manifest's features use them.
+    public static let idfSection = "idf"
+
     public var manifest: ModelManifest
     public var model: LinearModel
     /// FTRL state; nil in a bundle stripped for serving only.
@@ -29,6 +33,12 @@ public struct ModelBundle: Sendable {
         self.model = model
         self.trainer = trainer
         self.sections = sections
+    }
+
+    /// The rows' inverse document frequencies, when the features use them (checked on load).
+    public var idf: [Float]? {
+        guard manifest.features.idf, let bytes = sections[ModelBundle.idfSection] else { return nil }
+        return DocumentFrequency.decoded(bytes, bits: manifest.features.hashBits)
     }
 
     public func encoded() throws -> [UInt8] {
@@ -97,6 +107,11 @@ public struct ModelBundle: Sendable {
             throw .invalidManifest("weights do not match \(outputs) output(s) over 2^\(bits) rows")
         }
         if manifest.kind == .spam { guard manifest.labels.count == 2 else { throw .invalidManifest("a spam model needs two labels") } }
+        if manifest.features.idf {
+            guard let bytes = named[ModelBundle.idfSection], DocumentFrequency.decoded(bytes, bits: bits) != nil else {
+                throw .invalidManifest("the features use idf weights but the idf section is missing or not 2^\(bits) values")
+            }
+        }
         self.manifest = manifest
         model = LinearModel(hashBits: bits, outputs: outputs, weights: sections[0], bias: sections[1])
         if sections[2].isEmpty {

@@ -14,6 +14,8 @@ public enum ModelTrainer {
         /// Spam models trained with folds: each example's margin from the model that did not see it (the
         /// stacked combiner of the cascade is fitted on these).
         public var outOfFoldMargins: [Double]? = nil
+        /// The rows' inverse document frequencies, when the features use them (the bundle stores them).
+        public var idf: [Float]? = nil
     }
 
     public static func fit(_ examples: [TrainingExample], options: TrainingOptions, resuming: FTRLTrainer? = nil, seed: UInt64) -> FTRLTrainer {
@@ -33,6 +35,22 @@ public enum ModelTrainer {
     }
 
     public static func train(_ examples: [TrainingExample], options: TrainingOptions, progress: (@Sendable (String) -> Void)? = nil) -> Result {
+        // idf weights come from the rows alone (no labels), then weigh every example the way scoring will.
+        guard options.features.idf else { return trainWeighed(examples, options: options, progress: progress) }
+        let idf = DocumentFrequency.inverse(of: examples.map(\.features), bits: options.features.hashBits)
+        let weighed = examples.map { e in
+            var w = e
+            w.features.weigh(by: idf, normalize: options.features.normalizeViews)
+            return w
+        }
+        var result = trainWeighed(weighed, options: options, progress: progress)
+        result.idf = idf
+        return result
+    }
+
+    private static func trainWeighed(
+        _ examples: [TrainingExample], options: TrainingOptions, progress: (@Sendable (String) -> Void)?
+    ) -> Result {
         let folds = options.folds >= 2 ? options.folds : 0
         let assignment = examples.map { fold(of: $0.foldKey, folds: max(folds, 1)) }
         let jobs = folds + 1
