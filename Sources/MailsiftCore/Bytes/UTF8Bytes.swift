@@ -54,7 +54,6 @@ enum UTF8Bytes {
         return k
     }
 
-    /// Whether every byte is below 0x80 (eight at a time).
     /// The index of the first byte >= 0x80 at or after `from`, or the count; eight bytes at a time.
     @inline(__always)
     static func firstNonASCII(_ u: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
@@ -71,21 +70,8 @@ enum UTF8Bytes {
         return i
     }
 
-    static func isASCII(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = u.baseAddress else { return true }
-        let n = u.count
-        var i = 0
-        let raw = UnsafeRawPointer(base)
-        while i + 8 <= n {
-            if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
-            i += 8
-        }
-        while i < n {
-            if u[i] >= 0x80 { return false }
-            i += 1
-        }
-        return true
-    }
+    /// Whether every byte is below 0x80 (eight at a time).
+    static func isASCII(_ u: UnsafeBufferPointer<UInt8>) -> Bool { firstNonASCII(u, from: 0) == u.count }
 }
 
 @inline(__always)

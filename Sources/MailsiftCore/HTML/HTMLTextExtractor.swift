@@ -125,7 +125,7 @@ public struct HTMLTextExtractor: Sendable {
                         end = u.firstIndex(of: UInt8(ascii: ">"), from: i, end: n)
                         end = end < n ? end + 1 : n
                     }
-                    if lastWasWordChar, end < n, HTMLTextExtractor.isWordByte(u[end]) { stats.tagsInsideWords += 1 }
+                    if lastWasWordChar, end < n, ASCII.isWordByte(u[end]) { stats.tagsInsideWords += 1 }
                     i = end
                     continue
                 }
@@ -146,7 +146,7 @@ public struct HTMLTextExtractor: Sendable {
                 let kind = name.kind
 
                 if isClose {
-                    if lastWasWordChar, kind == .inline, afterTag < n, HTMLTextExtractor.isWordByte(u[afterTag]) {
+                    if lastWasWordChar, kind == .inline, afterTag < n, ASCII.isWordByte(u[afterTag]) {
                         stats.tagsInsideWords += 1
                     }
                     if let idx = stack.lastIndex(where: { $0.name == name }), stack.count - idx <= 64 {
@@ -230,7 +230,7 @@ public struct HTMLTextExtractor: Sendable {
                     stack.append(element)
                     inHidden = element.hidden
                 }
-                if lastWasWordChar, kind == .inline, afterTag < n, HTMLTextExtractor.isWordByte(u[afterTag]) {
+                if lastWasWordChar, kind == .inline, afterTag < n, ASCII.isWordByte(u[afterTag]) {
                     // An inline tag inside a word: "via<b></b>gra".
                     stats.tagsInsideWords += 1
                 }
@@ -241,14 +241,14 @@ public struct HTMLTextExtractor: Sendable {
                 let (scalar, length) = HTMLTextExtractor.entity(u, at: i)
                 if let scalar {
                     if inHidden { hidden.scalar(scalar) } else { visible.scalar(scalar) }
-                    lastWasWordChar = scalar > 0x7F || (scalar < 0x80 && HTMLTextExtractor.isWordByte(UInt8(scalar)))
+                    lastWasWordChar = scalar > 0x7F || (scalar < 0x80 && ASCII.isWordByte(UInt8(scalar)))
                     i += length
                     continue
                 }
             }
             if ASCII.isWhitespace(b) || b == UInt8(ascii: "<") || b == UInt8(ascii: "&") {
                 emit(b, &visible, &hidden, inHidden)
-                lastWasWordChar = HTMLTextExtractor.isWordByte(b)
+                lastWasWordChar = ASCII.isWordByte(b)
                 i += 1
                 continue
             }
@@ -256,7 +256,7 @@ public struct HTMLTextExtractor: Sendable {
             var j = i + 1
             while j < n, !ASCII.isWhitespace(u[j]), u[j] != UInt8(ascii: "<"), u[j] != UInt8(ascii: "&") { j += 1 }
             if inHidden { hidden.run(UnsafeBufferPointer(rebasing: u[i..<j])) } else { visible.run(UnsafeBufferPointer(rebasing: u[i..<j])) }
-            lastWasWordChar = HTMLTextExtractor.isWordByte(u[j - 1])
+            lastWasWordChar = ASCII.isWordByte(u[j - 1])
             i = j
         }
         closeAnchor()
@@ -275,9 +275,6 @@ public struct HTMLTextExtractor: Sendable {
     }
 
     // MARK: Lexing helpers
-
-    @inline(__always)
-    static func isWordByte(_ b: UInt8) -> Bool { ASCII.isWordByte(b) }
 
     /// Index of the `>` that ends a tag starting before `from`, honouring quoted attribute values.
     static func tagEnd(_ u: UnsafeBufferPointer<UInt8>, from: Int) -> Int {

@@ -108,7 +108,7 @@ public struct ModelBundle: Sendable {
         }
         if manifest.kind == .spam { guard manifest.labels.count == 2 else { throw .invalidManifest("a spam model needs two labels") } }
         if manifest.features.idf {
-            guard let bytes = named[ModelBundle.idfSection], DocumentFrequency.decoded(bytes, bits: bits) != nil else {
+            guard named[ModelBundle.idfSection]?.count == 4 << bits else {
                 throw .invalidManifest("the features use idf weights but the idf section is missing or not 2^\(bits) values")
             }
         }

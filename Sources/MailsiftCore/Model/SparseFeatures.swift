@@ -13,6 +13,7 @@ public struct SparseFeatures: Sendable, Hashable {
         precondition(rows.count == values.count)
         self.rows = rows
         self.values = values
+        viewEnds = [rows.count]
     }
 
     public var count: Int { rows.count }

@@ -56,7 +56,7 @@ public struct TextNormalizer: Sendable {
                     i = next
                     continue
                 }
-                if w > 0, HTMLTextExtractor.isWordByte(m[w - 1]) {
+                if w > 0, ASCII.isWordByte(m[w - 1]) {
                     var end: Int? = nil
                     if i + 3 < n, m[i + 1] == UInt8(ascii: "!"), m[i + 2] == ASCII.hyphen, m[i + 3] == ASCII.hyphen {
                         var j = i + 4
@@ -67,7 +67,7 @@ public struct TextNormalizer: Sendable {
                     }
                     // Several tags in a row (`ci<b></b>alis`) count as one trick.
                     while let e = end, opensTag(e), let next = tagEnd(e) { end = next }
-                    if let e = end, e < n, HTMLTextExtractor.isWordByte(m[e]) {
+                    if let e = end, e < n, ASCII.isWordByte(m[e]) {
                         tricks += 1
                         i = e
                         continue

@@ -147,7 +147,7 @@ public struct Tokenizer: Sendable {
 
         for j in 0..<u.count {
             var b = u[j]
-            if Tokenizer.isWordByte(b) {
+            if ASCII.isWordByte(b) {
                 if wordStart < 0 { wordStart = j }
                 lastWasSpace = false
             } else {
@@ -249,7 +249,7 @@ public struct Tokenizer: Sendable {
         }
         while i < n {
             var b = u[i]
-            if Tokenizer.isWordByte(b) {
+            if ASCII.isWordByte(b) {
                 if wordStart < 0 { wordStart = i }
                 lastWasSpace = false
             } else {
@@ -268,6 +268,4 @@ public struct Tokenizer: Sendable {
         return zip(hashes, names).map { ($0, $1) }
     }
 
-    @inline(__always)
-    static func isWordByte(_ b: UInt8) -> Bool { ASCII.isWordByte(b) }
 }
