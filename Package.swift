@@ -18,6 +18,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         // The pure core: parsing, decoding, normalisation, tokenisation. No I/O, no dependencies.
@@ -31,11 +37,28 @@ let package = Package(
         .target(
             name: "MailsiftApp", dependencies: ["MailsiftCore", "MailsiftTrees", .product(name: "Yams", package: "Yams")], resources: [.copy("Resources")], swiftSettings: strictSettings
         ),
-        // The thin executable: argument parsing, then a call into MailsiftApp.
+        // The server adapter: `mailsift serve` (HTTP API, Rspamd /checkv2, spamd and milter listeners, metrics,
+        // hot reload). The only target with server dependencies, so the core's tests build without them.
+        .target(
+            name: "MailsiftServer",
+            dependencies: [
+                "MailsiftCore", "MailsiftTrees", "MailsiftApp",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The thin executable: argument parsing, then a call into MailsiftApp or MailsiftServer.
         .executableTarget(
             name: "mailsift",
             dependencies: [
-                "MailsiftApp",
+                "MailsiftApp", "MailsiftServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -44,6 +67,11 @@ let package = Package(
             name: "MailsiftCoreTests",
             dependencies: ["MailsiftCore", "MailsiftTrees", "MailsiftApp"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "MailsiftServerTests",
+            dependencies: ["MailsiftServer", "MailsiftCore", "MailsiftApp", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: strictSettings
         ),
     ]

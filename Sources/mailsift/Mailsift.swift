@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import MailsiftApp
 import MailsiftCore
+import MailsiftServer
 
 @main
-struct Mailsift: ParsableCommand {
+struct Mailsift: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mailsift",
         abstract: "Real-time email classification: spam, phishing and categories.",
-        subcommands: [Classify.self, Parse.self, Train.self, Eval.self, Bench.self]
+        subcommands: [Classify.self, Parse.self, Train.self, Eval.self, Serve.self, Bench.self]
     )
 }
 
@@ -231,6 +232,51 @@ extension Mailsift {
             let messages = try Mailsift.loadCorpora(corpus)
             let (bundle, rules) = try modelOption.load()
             print(try ClassifyBenchmark(messages: messages, bundle: bundle, rules: rules, minimumSeconds: seconds).run())
+        }
+    }
+}
+
+extension Mailsift {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve classifications: HTTP API, Rspamd /checkv2, spamd protocol, metrics, hot reload (docs/serving.md).",
+            discussion: """
+            Settings come from --config FILE (YAML), then MAILSIFT_* environment variables, then these options. \
+            The admin token is read from the file or MAILSIFT_ADMIN_TOKEN only, never from the command line.
+            """
+        )
+
+        @Option(help: "Configuration file (YAML; keys in docs/serving.md).")
+        var config: String?
+        @Option(help: "Model bundle (default: the shipped model).")
+        var model: String?
+        @Option(help: "Rules file (default: the shipped rules).")
+        var rules: String?
+        @Flag(help: "Run no rules (stage 0).")
+        var noRules = false
+        @Option(help: "Address to listen on (default 127.0.0.1).")
+        var host: String?
+        @Option(help: "HTTP port (default 11380).")
+        var port: Int?
+        @Option(help: "spamd protocol port (default: none).")
+        var spamdPort: Int?
+        @Option(help: "Milter protocol port (default: none).")
+        var milterPort: Int?
+
+        func run() async throws {
+            var c = try config.map(ServerConfiguration.load(file:)) ?? ServerConfiguration()
+            try c.apply(environment: ProcessInfo.processInfo.environment)
+            if let model { c.model = model }
+            if let rules { c.rules = rules }
+            if noRules { c.noRules = true }
+            if let host { c.host = host }
+            if let port { c.port = port }
+            if let spamdPort { c.spamdPort = spamdPort }
+            if let milterPort { c.milterPort = milterPort }
+            try c.validate()
+            let metrics = ServerMetrics()
+            let logger = Server.bootstrapProcess(configuration: c, registry: metrics.registry)
+            try await Server(configuration: c, logger: logger, metrics: metrics).run()
         }
     }
 }

@@ -87,6 +87,22 @@ public struct Cascade: Sendable {
         preconditionFailure("no stage decided")
     }
 
+    /// The verdict of stage 0 alone, for a server whose model stages cannot answer in time (its circuit
+    /// breaker is open, or the request is past its latency budget). A deciding rule's action stands;
+    /// otherwise the message fails open, as MTA filters do: `tag` when the scoring rules add up to spam
+    /// evidence (a positive score), else `inbox`; never quarantined or rejected without a model. The
+    /// probability is the logistic of the rules' score.
+    public func rulesVerdict(_ a: AnalyzedMessage, envelope: Envelope = Envelope()) -> Verdict {
+        let outcome = rules.evaluate(a, envelope: envelope)
+        let labels = bundle.manifest.labels
+        if let action = outcome.action {
+            let spam = action >= .quarantine
+            return Verdict(label: spam ? labels[1] : labels[0], probability: spam ? 1 : 0, action: action, stage: .rules, rules: outcome)
+        }
+        let p = 1 / (1 + exp(-outcome.score))
+        return Verdict(label: labels[0], probability: p, action: outcome.score > 0 ? .tag : .inbox, stage: .rules, rules: outcome)
+    }
+
     private func verdict(_ p: Double, stage: Stage, text: Double?, tree: Double?, _ outcome: RuleSet.Outcome) -> Verdict {
         let m = bundle.manifest
         let points = m.operatingPoints
@@ -107,6 +123,13 @@ public struct Cascade: Sendable {
         /// Log-odds toward the verdict.
         public var weight: Double
         public var text: String
+
+        public init(stage: Stage, feature: String, weight: Double, text: String) {
+            self.stage = stage
+            self.feature = feature
+            self.weight = weight
+            self.text = text
+        }
     }
 
     /// Why: each stage that ran says what in its output pushed hardest toward the verdict: the rules that

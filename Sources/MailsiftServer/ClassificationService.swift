@@ -1,0 +1,172 @@
+import Logging
+import MailsiftCore
+import Synchronization
+
+/// What every protocol adapter (HTTP, Rspamd, spamd, milter) calls: classifies one message on the model now
+/// serving, with the circuit breaker and the latency budget around the model stages, and records metrics.
+/// Thread-safe; requests in flight keep the model they started on across a reload.
+public final class ClassificationService: Sendable {
+    public let models: ModelSwitch
+    public let breaker: CircuitBreaker
+    public let metrics: ServerMetrics
+    public let configuration: ServerConfiguration
+    public let logger: Logger
+    private let inFlight = Atomic<Int>(0)
+
+    public init(models: ModelSwitch, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics(), logger: Logger) {
+        self.models = models
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+        breaker = CircuitBreaker(failureThreshold: configuration.breakerFailures, openDuration: .seconds(configuration.breakerOpenSeconds))
+        metrics.breakerState(.closed)
+        if let model = models.model { metrics.modelServing(model) }
+    }
+
+    public var budget: Duration { .milliseconds(configuration.latencyBudgetMilliseconds) }
+
+    /// Why a message got no verdict.
+    public enum ServiceError: Error, CustomStringConvertible, Sendable {
+        /// No model is loaded yet.
+        case notReady
+        /// The message could not be parsed at all.
+        case unparsable(ParseError)
+
+        public var description: String {
+            switch self {
+            case .notReady: "no model is loaded yet"
+            case .unparsable(let e): "the message cannot be parsed: \(e)"
+            }
+        }
+    }
+
+    /// One verdict, as every adapter reports it.
+    public struct Result: Sendable, Encodable {
+        public var label: String
+        public var probability: Double
+        public var action: Action
+        public var stage: Cascade.Stage
+        public var reasons: [Cascade.Reason]
+        public var modelVersion: String
+        /// True when the model stages did not decide (``fallback`` says why): the verdict is the rules'.
+        public var degraded: Bool
+        public var fallback: String?
+        public var messageId: String?
+        public var timings: Timings
+        /// The rules that hit, with their scores (also among ``reasons``).
+        public var rules: [RuleSet.Hit]
+
+        public struct Timings: Sendable, Encodable {
+            public var analyseMicroseconds: Int
+            public var classifyMicroseconds: Int
+            public var totalMicroseconds: Int
+        }
+
+        public var isSpam: Bool { action >= .quarantine }
+        /// The model's name for spam (its second label).
+        public var spamLabel: String
+
+        /// A reason's weight toward spam (reasons weigh toward their verdict; rules always toward spam),
+        /// as SpamAssassin and Rspamd clients read symbol scores.
+        public func spamWeight(_ reason: Cascade.Reason) -> Double {
+            reason.stage == .rules || label == spamLabel ? reason.weight : -reason.weight
+        }
+    }
+
+    // MARK: - Admission
+
+    /// Takes a slot for one request; false when ``ServerConfiguration/maxConcurrentRequests`` are being served
+    /// (the caller answers 503). A successful admit must be paired with ``release()``.
+    public func admit() -> Bool {
+        let now = inFlight.wrappingAdd(1, ordering: .relaxed).newValue
+        if now > configuration.maxConcurrentRequests {
+            inFlight.wrappingSubtract(1, ordering: .relaxed)
+            metrics.rejected(.overload)
+            return false
+        }
+        metrics.inFlight(1)
+        return true
+    }
+
+    public func release() {
+        inFlight.wrappingSubtract(1, ordering: .relaxed)
+        metrics.inFlight(-1)
+    }
+
+    public var requestsInFlight: Int { inFlight.load(ordering: .relaxed) }
+
+    // MARK: - Classification
+
+    /// Classifies `bytes`. `arrival` is when the request came in: the latency budget counts from there.
+    /// `reasons` caps the reasons given (0: none, which is cheaper: tree contributions cost a model call).
+    public func classify(
+        _ bytes: [UInt8], envelope: Envelope = Envelope(), arrival: ContinuousClock.Instant = .now, reasons: Int? = nil
+    ) throws(ServiceError) -> Result {
+        guard let model = models.model else {
+            metrics.rejected(.notReady)
+            throw .notReady
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let a: AnalyzedMessage
+        do {
+            a = try model.cascade.extractor.analyze(bytes)
+        } catch {
+            metrics.unparsableMessage()
+            throw .unparsable(error)
+        }
+        let analysed = clock.now
+        metrics.stage("analyse", analysed - start)
+
+        var fallback: ServerMetrics.Fallback?
+        if analysed - arrival > budget {
+            fallback = .overBudget
+        } else if !breaker.allows(now: analysed) {
+            fallback = .breakerOpen
+        } else {
+            let verdict = model.withScratch { model.cascade.classify(a, envelope: envelope, scratch: &$0) }
+            let done = clock.now
+            metrics.stage("cascade", done - analysed)
+            let failed = verdict.treeError != nil || !verdict.probability.isFinite
+            if let change = breaker.record(success: !failed && done - analysed <= budget, now: done) {
+                metrics.breakerState(change)
+                logger.warning("circuit breaker \(change.rawValue)", metadata: ["model": "\(model.version)", "cause": "\(failed ? "model error" : "over budget")"])
+            }
+            if !verdict.probability.isFinite {
+                fallback = .modelError
+            } else {
+                if let error = verdict.treeError {
+                    // The text model decided without the trees: still a model verdict, but flagged.
+                    metrics.fellBack(.modelError)
+                    logger.error("tree stage failed", metadata: ["model": "\(model.version)", "error": "\(error)"])
+                    return result(verdict, model: model, a: a, fallback: .modelError, start: start, analysed: analysed, reasons: reasons)
+                }
+                return result(verdict, model: model, a: a, fallback: nil, start: start, analysed: analysed, reasons: reasons)
+            }
+        }
+        let t = clock.now
+        let verdict = model.cascade.rulesVerdict(a, envelope: envelope)
+        metrics.stage("rules", clock.now - t)
+        if let fallback { metrics.fellBack(fallback) }
+        return result(verdict, model: model, a: a, fallback: fallback, start: start, analysed: analysed, reasons: reasons)
+    }
+
+    private func result(
+        _ v: Cascade.Verdict, model: ServingModel, a: AnalyzedMessage, fallback: ServerMetrics.Fallback?,
+        start: ContinuousClock.Instant, analysed: ContinuousClock.Instant, reasons: Int?
+    ) -> Result {
+        metrics.verdict(v)
+        let count = reasons ?? configuration.reasons
+        let why = count > 0 ? model.cascade.reasons(a, verdict: v, count: count) : v.rules.hits.map {
+            Cascade.Reason(stage: .rules, feature: $0.name, weight: $0.score, text: $0.description)
+        }
+        let end = ContinuousClock.now
+        func us(_ d: Duration) -> Int { Int(d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000) }
+        return Result(
+            label: v.label, probability: v.probability, action: v.action, stage: v.stage, reasons: why, modelVersion: model.version,
+            degraded: fallback != nil, fallback: fallback?.rawValue, messageId: a.message.messageID,
+            timings: .init(analyseMicroseconds: us(analysed - start), classifyMicroseconds: us(end - analysed), totalMicroseconds: us(end - start)),
+            rules: v.rules.hits, spamLabel: model.cascade.bundle.manifest.labels[1]
+        )
+    }
+}

@@ -1,0 +1,283 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import MailsiftCore
+import NIOCore
+
+/// The HTTP endpoints of `mailsift serve` (docs/serving.md): classification (one message, a batch), Rspamd's
+/// `/checkv2`, health and readiness, Prometheus metrics, and the authenticated admin reload.
+public struct HTTPAPI: Sendable {
+    public let service: ClassificationService
+    public let reloader: ModelReloader
+
+    public init(service: ClassificationService, reloader: ModelReloader) {
+        self.service = service
+        self.reloader = reloader
+    }
+
+    var configuration: ServerConfiguration { service.configuration }
+
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: RequestLogMiddleware(logger: service.logger))
+        router.get("healthz") { _, _ in Self.json(["status": "ok"]) }
+        router.get("readyz") { _, _ in
+            guard let model = service.models.model else {
+                return Self.json(["status": "loading"], status: .serviceUnavailable, headers: [.retryAfter: "1"])
+            }
+            return Self.json(["status": "ready", "model_version": model.version])
+        }
+        router.get("metrics") { _, _ in
+            let start = ContinuousClock.now
+            defer { service.metrics.request(.metrics, .now - start) }
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: service.metrics.render())))
+        }
+        router.post("v1/classify") { request, context in
+            try await classifyOne(request, context, endpoint: .classify) { request, result in
+                Self.json(result)
+            }
+        }
+        router.post("checkv2") { request, context in
+            try await classifyOne(request, context, endpoint: .checkv2) { request, result in
+                let scale = ScoreScale(service.models.model?.cascade.bundle.manifest.operatingPoints)
+                return Self.json(RspamdReply(result, scale: scale, queueID: request.headers[.init("Queue-Id")!]))
+            }
+        }
+        router.post("v1/classify/batch") { request, context in try await batch(request, context) }
+        router.post("admin/reload") { request, _ in
+            let start = ContinuousClock.now
+            defer { service.metrics.request(.admin, .now - start) }
+            if let refusal = authorize(request) { return refusal }
+            let outcome = await reloader.reload(trigger: "POST /admin/reload")
+            return Self.json(outcome, status: outcome.loaded ? .ok : .unprocessableContent)
+        }
+        return router
+    }
+
+    // MARK: - Classification
+
+    /// Reads one message body, classifies it and answers with `reply`; the errors every classification
+    /// endpoint shares (overload, too large, not ready, unparsable).
+    private func classifyOne(
+        _ request: Request, _ context: BasicRequestContext, endpoint: ServerMetrics.Endpoint,
+        reply: @Sendable (Request, ClassificationService.Result) throws -> Response
+    ) async throws -> Response {
+        let arrival = ContinuousClock.now
+        defer { service.metrics.request(endpoint, .now - arrival) }
+        guard service.admit() else { return Self.overloaded() }
+        defer { service.release() }
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: configuration.maxMessageBytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            service.metrics.rejected(.tooLarge)
+            return Self.error("message larger than \(configuration.maxMessageBytes) bytes", status: .contentTooLarge)
+        }
+        let envelope = endpoint == .checkv2 ? Self.rspamdEnvelope(request.headers) : Self.envelope(request.headers)
+        let reasons = request.uri.queryParameters.get("reasons", as: Int.self).map { min(max($0, 0), 64) }
+        let result: ClassificationService.Result
+        do {
+            result = try service.classify(Array(body.readableBytesView), envelope: envelope, arrival: arrival, reasons: reasons)
+        } catch {
+            return Self.serviceError(error)
+        }
+        return try reply(request, result)
+    }
+
+    struct BatchRequest: Decodable {
+        struct Item: Decodable {
+            var id: String?
+            /// The raw message, base64.
+            var message: String
+            var envelope: BatchEnvelope?
+        }
+        struct BatchEnvelope: Decodable {
+            var clientIp: String?
+            var helo: String?
+            var mailFrom: String?
+            var recipients: [String]?
+            var user: String?
+            var envelope: Envelope { Envelope(clientIP: clientIp, helo: helo, mailFrom: mailFrom, recipients: recipients ?? [], user: user) }
+        }
+        var messages: [Item]
+    }
+
+    struct BatchItemReply: Encodable {
+        var id: String?
+        var result: ClassificationService.Result?
+        var error: String?
+    }
+
+    private func batch(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let arrival = ContinuousClock.now
+        defer { service.metrics.request(.batch, .now - arrival) }
+        guard service.admit() else { return Self.overloaded() }
+        defer { service.release() }
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: configuration.maxBatchBytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            service.metrics.rejected(.tooLarge)
+            return Self.error("batch larger than \(configuration.maxBatchBytes) bytes", status: .contentTooLarge)
+        }
+        let items: [BatchRequest.Item]
+        do {
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            items = try decoder.decode(BatchRequest.self, from: Data(body.readableBytesView)).messages
+        } catch {
+            service.metrics.rejected(.badRequest)
+            return Self.error("expected {\"messages\": [{\"id\", \"message\" (base64), \"envelope\"}]}: \(error)", status: .badRequest)
+        }
+        guard items.count <= configuration.maxBatchMessages else {
+            service.metrics.rejected(.tooLarge)
+            return Self.error("more than \(configuration.maxBatchMessages) messages in one batch", status: .contentTooLarge)
+        }
+        guard service.models.model != nil else { return Self.serviceError(.notReady) }
+        let reasons = request.uri.queryParameters.get("reasons", as: Int.self).map { min(max($0, 0), 64) }
+        var replies: [BatchItemReply] = []
+        replies.reserveCapacity(items.count)
+        for item in items {
+            guard let bytes = Data(base64Encoded: item.message, options: .ignoreUnknownCharacters) else {
+                replies.append(BatchItemReply(id: item.id, error: "message is not base64"))
+                continue
+            }
+            guard bytes.count <= configuration.maxMessageBytes else {
+                replies.append(BatchItemReply(id: item.id, error: "message larger than \(configuration.maxMessageBytes) bytes"))
+                continue
+            }
+            do {
+                let result = try service.classify([UInt8](bytes), envelope: item.envelope?.envelope ?? Envelope(), reasons: reasons)
+                replies.append(BatchItemReply(id: item.id, result: result))
+            } catch {
+                replies.append(BatchItemReply(id: item.id, error: error.description))
+            }
+        }
+        return Self.json(["results": replies])
+    }
+
+    // MARK: - Envelope
+
+    /// Envelope data of `/v1/classify`: `X-Client-IP`, `X-Helo`, `X-Envelope-From`, `X-Envelope-To`
+    /// (repeatable, or comma-separated), `X-User`.
+    static func envelope(_ h: HTTPFields) -> Envelope {
+        Envelope(
+            clientIP: h[.init("X-Client-IP")!], helo: h[.init("X-Helo")!], mailFrom: h[.init("X-Envelope-From")!],
+            recipients: recipients(h, .init("X-Envelope-To")!), user: h[.init("X-User")!])
+    }
+
+    /// Envelope data in Rspamd's request headers: `IP`, `Helo`, `From`, `Rcpt` (repeatable), `User`.
+    static func rspamdEnvelope(_ h: HTTPFields) -> Envelope {
+        Envelope(clientIP: h[.init("IP")!], helo: h[.init("Helo")!], mailFrom: h[.init("From")!], recipients: recipients(h, .init("Rcpt")!), user: h[.init("User")!])
+    }
+
+    private static func recipients(_ h: HTTPFields, _ name: HTTPField.Name) -> [String] {
+        h[values: name].flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    // MARK: - Admin
+
+    /// Nil when the request carries the admin bearer token; otherwise the refusal (403 when no token is
+    /// configured, 401 otherwise). The comparison takes the same time wherever the tokens differ.
+    func authorize(_ request: Request) -> Response? {
+        guard let token = configuration.adminToken else {
+            service.metrics.rejected(.unauthorized)
+            return Self.error("admin endpoints are disabled: set admin_token (MAILSIFT_ADMIN_TOKEN)", status: .forbidden)
+        }
+        let given = request.headers[.authorization].flatMap { value -> Substring? in
+            value.lowercased().hasPrefix("bearer ") ? value.dropFirst(7) : nil
+        }
+        guard let given, Self.constantTimeEquals(Array(given.utf8), Array(token.utf8)) else {
+            service.metrics.rejected(.unauthorized)
+            return Self.error("a valid bearer token is required", status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"])
+        }
+        return nil
+    }
+
+    static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        var diff = UInt8(a.count == b.count ? 0 : 1)
+        for i in 0..<max(a.count, b.count) { diff |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0) }
+        return diff == 0
+    }
+
+    // MARK: - Responses
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var headers = headers
+        headers[.contentType] = "application/json"
+        let data = (try? encoder.encode(value)) ?? Data("{\"error\":\"cannot encode the reply\"}".utf8)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func error(_ message: String, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
+        json(["error": message], status: status, headers: headers)
+    }
+
+    static func overloaded() -> Response {
+        error("too many requests in flight; retry shortly", status: .serviceUnavailable, headers: [.retryAfter: "1"])
+    }
+
+    static func serviceError(_ error: ClassificationService.ServiceError) -> Response {
+        switch error {
+        case .notReady:
+            return Self.error(error.description, status: .serviceUnavailable, headers: [.retryAfter: "1"])
+        case .unparsable:
+            return Self.error(error.description, status: .unprocessableContent)
+        }
+    }
+}
+
+/// Rspamd's `/checkv2` reply: score and required score on Rspamd's scale (``ScoreScale``), its action
+/// name, and one symbol per reason plus `MAILSIFT_VERDICT`.
+struct RspamdReply: Encodable {
+    struct Symbol: Encodable {
+        var name: String
+        var score: Double
+        var metricScore: Double
+        var description: String
+    }
+
+    var isSkipped = false
+    var score: Double
+    var requiredScore: Double
+    var action: String
+    var symbols: [String: Symbol]
+    var messages: [String: String] = [:]
+    var messageId: String?
+    var queueId: String?
+    var timeReal: Double
+    var milter: [String: [String: String]]
+
+    init(_ r: ClassificationService.Result, scale: ScoreScale, queueID: String?) {
+        score = scale.score(probability: r.probability, action: r.action, stage: r.stage)
+        requiredScore = ScoreScale.rejectScore
+        action = ScoreScale.rspamdAction(r.action)
+        var symbols: [String: Symbol] = [:]
+        let verdict = String(format: "probability %.4f, %@ decided by %@, model %@%@", r.probability, r.label, r.stage.rawValue, r.modelVersion, r.degraded ? " (degraded: \(r.fallback ?? ""))" : "")
+        symbols["MAILSIFT_VERDICT"] = Symbol(name: "MAILSIFT_VERDICT", score: score, metricScore: score, description: verdict)
+        for reason in r.reasons {
+            let name = ScoreScale.symbol(reason)
+            guard symbols[name] == nil else { continue }
+            let w = (r.spamWeight(reason) * 100).rounded() / 100
+            symbols[name] = Symbol(name: name, score: w, metricScore: w, description: reason.text)
+        }
+        self.symbols = symbols
+        messageId = r.messageId
+        queueId = queueID
+        timeReal = Double(r.timings.totalMicroseconds) / 1e6
+        milter = ["add_headers": ["X-Spam-Flag": r.isSpam ? "YES" : "NO", "X-Spam-Score": String(format: "%.2f", score)]]
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case isSkipped = "is_skipped", score, requiredScore = "required_score", action, symbols, messages
+        case messageId = "message-id", queueId = "queue_id", timeReal = "time_real", milter
+    }
+}

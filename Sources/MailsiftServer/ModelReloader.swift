@@ -1,0 +1,100 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// Loads, checks and installs a new model on request (`POST /admin/reload`, SIGHUP, or a change of the
+/// model or rules file). One reload at a time; a bundle that fails to load or to pass its checks is refused,
+/// logged and counted, and the model already serving goes on serving.
+public actor ModelReloader {
+    public let models: ModelSwitch
+    public let configuration: ServerConfiguration
+    let metrics: ServerMetrics
+    let logger: Logger
+
+    public init(models: ModelSwitch, configuration: ServerConfiguration, metrics: ServerMetrics, logger: Logger) {
+        self.models = models
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public struct Outcome: Sendable, Encodable {
+        public var loaded: Bool
+        public var modelVersion: String?
+        public var previousVersion: String?
+        public var error: String?
+        public var milliseconds: Int
+    }
+
+    /// Loads the configured model and rules again and swaps them in when they pass.
+    public func reload(trigger: String) -> Outcome {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let previous = models.model?.version
+        func ms() -> Int { Int((clock.now - start).components.seconds * 1000 + (clock.now - start).components.attoseconds / 1_000_000_000_000_000) }
+        do {
+            let model = try ServingModel.load(model: configuration.model, rules: configuration.rules, noRules: configuration.noRules)
+            models.install(model)
+            metrics.modelServing(model)
+            metrics.reloaded(success: true)
+            logger.notice("model loaded", metadata: ["trigger": "\(trigger)", "model": "\(model.version)", "previous": "\(previous ?? "none")"])
+            return Outcome(loaded: true, modelVersion: model.version, previousVersion: previous, milliseconds: ms())
+        } catch {
+            metrics.reloaded(success: false)
+            logger.error("model reload refused", metadata: ["trigger": "\(trigger)", "error": "\(error)", "serving": "\(previous ?? "none")"])
+            return Outcome(loaded: false, modelVersion: previous, previousVersion: previous, error: "\(error)", milliseconds: ms())
+        }
+    }
+}
+
+/// Reloads on SIGHUP, and when the model or rules file changes (checked every
+/// ``ServerConfiguration/watchSeconds``: size, modification time and inode, so an atomic rename counts).
+public struct ReloadTriggers: Service {
+    let reloader: ModelReloader
+    let configuration: ServerConfiguration
+
+    public init(reloader: ModelReloader, configuration: ServerConfiguration) {
+        self.reloader = reloader
+        self.configuration = configuration
+    }
+
+    public func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask {
+                for await _ in signals.cancelOnGracefulShutdown() {
+                    _ = await reloader.reload(trigger: "SIGHUP")
+                }
+            }
+            let paths = [configuration.model, configuration.noRules ? nil : configuration.rules].compactMap { $0 }
+            if configuration.watchSeconds > 0, !paths.isEmpty {
+                group.addTask {
+                    var last = paths.map(FileSignature.init(path:))
+                    while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                        try? await Task.sleep(for: .milliseconds(Int(configuration.watchSeconds * 1000)))
+                        let now = paths.map(FileSignature.init(path:))
+                        if now != last {
+                            last = now
+                            _ = await reloader.reload(trigger: "file changed")
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What tells that a file changed: its inode, size and modification time (nil fields: it is missing).
+struct FileSignature: Equatable {
+    var inode: UInt64?
+    var size: UInt64?
+    var modified: Date?
+
+    init(path: String) {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        inode = (attributes?[.systemFileNumber] as? NSNumber)?.uint64Value
+        size = (attributes?[.size] as? NSNumber)?.uint64Value
+        modified = attributes?[.modificationDate] as? Date
+    }
+}

@@ -1,0 +1,84 @@
+import Hummingbird
+import Logging
+import Metrics
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+/// `mailsift serve`, assembled: the classification service and its model switch, the HTTP API, the spamd
+/// listener, the reload triggers, and the service group that runs them and shuts them down gracefully on
+/// SIGTERM or SIGINT (requests in flight finish first).
+public struct Server: Sendable {
+    public let configuration: ServerConfiguration
+    public let logger: Logger
+    public let metrics: ServerMetrics
+    public let service: ClassificationService
+    public let reloader: ModelReloader
+    public let api: HTTPAPI
+
+    public init(configuration: ServerConfiguration, model: ServingModel? = nil, logger: Logger, metrics: ServerMetrics = ServerMetrics()) {
+        self.configuration = configuration
+        self.logger = logger
+        self.metrics = metrics
+        let models = ModelSwitch(model)
+        service = ClassificationService(models: models, configuration: configuration, metrics: metrics, logger: logger)
+        reloader = ModelReloader(models: models, configuration: configuration, metrics: metrics, logger: logger)
+        api = HTTPAPI(service: service, reloader: reloader)
+    }
+
+    /// The HTTP application (also what the tests drive in-process).
+    public func application(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let router = api.router()
+        router.add(middleware: MetricsMiddleware())
+        return Application(
+            router: router,
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.requestTimeoutSeconds)))),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Mailsift"),
+            onServerRunning: onServerRunning,
+            logger: logger
+        )
+    }
+
+    /// Loads the model (readiness turns on when it is in), starts every listener, and runs until SIGTERM or
+    /// SIGINT. A model that cannot be loaded at start stops the server with the reason.
+    public func run() async throws {
+        var services: [any Service] = [application(), ReloadTriggers(reloader: reloader, configuration: configuration)]
+        if let port = configuration.spamdPort {
+            services.append(SpamdServer(service: service, host: configuration.host, port: port))
+        }
+        if service.models.model == nil {
+            services.append(InitialLoad(reloader: reloader))
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0, successTerminationBehavior: .ignore) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// Loads the model once at start; fails (stopping the server) when it cannot.
+    struct InitialLoad: Service {
+        let reloader: ModelReloader
+
+        func run() async throws {
+            let outcome = await reloader.reload(trigger: "start")
+            guard outcome.loaded else { throw StartError(reason: outcome.error ?? "the model did not load") }
+            try? await gracefulShutdown()
+        }
+    }
+
+    public struct StartError: Error, CustomStringConvertible {
+        public var reason: String
+        public var description: String { "mailsift serve: \(reason)" }
+    }
+
+    /// The process-wide parts: JSON logs at the configured level, and swift-metrics reporting into the same
+    /// Prometheus registry as the server's own metrics (Hummingbird's per-route request metrics).
+    public static func bootstrapProcess(configuration: ServerConfiguration, registry: PrometheusCollectorRegistry) -> Logger {
+        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var logger = Logger(label: "mailsift")
+        logger.logLevel = level
+        return logger
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import Yams
+
+/// Everything `mailsift serve` can be told, with the defaults a single host wants. Read from a YAML file
+/// (`--config`), then from `MAILSIFT_*` environment variables, then from command-line options, each
+/// overriding the one before (docs/serving.md lists every key).
+public struct ServerConfiguration: Codable, Sendable, Equatable {
+    /// Address the listeners bind to; loopback unless told otherwise.
+    public var host = "127.0.0.1"
+    /// HTTP API (and Rspamd `/checkv2`) port.
+    public var port = 11_380
+    /// spamd protocol (SPAMC/1.5) port; nil: no spamd listener.
+    public var spamdPort: Int?
+    /// Milter protocol port; nil: no milter listener.
+    public var milterPort: Int?
+    /// Model bundle; nil: the default model that ships with Mailsift.
+    public var model: String?
+    /// Rules file; nil: the shipped rules.
+    public var rules: String?
+    /// Run no rules at all.
+    public var noRules = false
+    /// Largest message accepted, in bytes (HTTP body, spamd and milter message).
+    public var maxMessageBytes = 10 << 20
+    /// Largest batch request body, in bytes.
+    public var maxBatchBytes = 64 << 20
+    /// Most messages in one batch request.
+    public var maxBatchMessages = 1_000
+    /// Most classification requests served at once; past it, 503 with Retry-After.
+    public var maxConcurrentRequests = 64
+    /// Latency budget of one classification, in milliseconds: a request still waiting for the model stages
+    /// after it is answered from the rules alone (`degraded: true`), and a model call that takes longer counts
+    /// as a failure for the circuit breaker.
+    public var latencyBudgetMilliseconds = 250
+    /// Seconds a connection may stay idle (or take to send its request) before it is closed.
+    public var requestTimeoutSeconds = 30
+    /// Consecutive model-stage failures (errors or over-budget calls) that open the circuit breaker.
+    public var breakerFailures = 5
+    /// Seconds the breaker stays open before it lets one request try the model again.
+    public var breakerOpenSeconds = 10
+    /// Bearer token for `/admin/*` and feedback; nil: those endpoints answer 403.
+    public var adminToken: String?
+    /// Seconds between checks of the model file for changes (hot reload); 0: no watching.
+    public var watchSeconds = 2.0
+    /// Reasons given per verdict.
+    public var reasons = 8
+    /// `debug`, `info`, `notice`, `warning`, `error`.
+    public var logLevel = "info"
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case host, port, spamdPort = "spamd_port", milterPort = "milter_port", model, rules, noRules = "no_rules"
+        case maxMessageBytes = "max_message_bytes", maxBatchBytes = "max_batch_bytes", maxBatchMessages = "max_batch_messages"
+        case maxConcurrentRequests = "max_concurrent_requests", latencyBudgetMilliseconds = "latency_budget_ms"
+        case requestTimeoutSeconds = "request_timeout_seconds", breakerFailures = "breaker_failures"
+        case breakerOpenSeconds = "breaker_open_seconds", adminToken = "admin_token", watchSeconds = "watch_seconds"
+        case reasons, logLevel = "log_level"
+    }
+
+    /// Missing keys keep their defaults; an unknown key is refused (a typo must not pass silently).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = ServerConfiguration()
+        host = try c.decodeIfPresent(String.self, forKey: .host) ?? d.host
+        port = try c.decodeIfPresent(Int.self, forKey: .port) ?? d.port
+        spamdPort = try c.decodeIfPresent(Int.self, forKey: .spamdPort)
+        milterPort = try c.decodeIfPresent(Int.self, forKey: .milterPort)
+        model = try c.decodeIfPresent(String.self, forKey: .model)
+        rules = try c.decodeIfPresent(String.self, forKey: .rules)
+        noRules = try c.decodeIfPresent(Bool.self, forKey: .noRules) ?? d.noRules
+        maxMessageBytes = try c.decodeIfPresent(Int.self, forKey: .maxMessageBytes) ?? d.maxMessageBytes
+        maxBatchBytes = try c.decodeIfPresent(Int.self, forKey: .maxBatchBytes) ?? d.maxBatchBytes
+        maxBatchMessages = try c.decodeIfPresent(Int.self, forKey: .maxBatchMessages) ?? d.maxBatchMessages
+        maxConcurrentRequests = try c.decodeIfPresent(Int.self, forKey: .maxConcurrentRequests) ?? d.maxConcurrentRequests
+        latencyBudgetMilliseconds = try c.decodeIfPresent(Int.self, forKey: .latencyBudgetMilliseconds) ?? d.latencyBudgetMilliseconds
+        requestTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .requestTimeoutSeconds) ?? d.requestTimeoutSeconds
+        breakerFailures = try c.decodeIfPresent(Int.self, forKey: .breakerFailures) ?? d.breakerFailures
+        breakerOpenSeconds = try c.decodeIfPresent(Int.self, forKey: .breakerOpenSeconds) ?? d.breakerOpenSeconds
+        adminToken = try c.decodeIfPresent(String.self, forKey: .adminToken)
+        watchSeconds = try c.decodeIfPresent(Double.self, forKey: .watchSeconds) ?? d.watchSeconds
+        reasons = try c.decodeIfPresent(Int.self, forKey: .reasons) ?? d.reasons
+        logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? d.logLevel
+        let known = Set(CodingKeys.allCases.map(\.rawValue))
+        let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).filter { !known.contains($0) }
+        if let key = unknown.sorted().first {
+            throw ConfigurationError(reason: "unknown key \"\(key)\" (known: \(known.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public struct ConfigurationError: Error, CustomStringConvertible {
+        public var reason: String
+        public var description: String { "configuration: \(reason)" }
+    }
+
+    /// Reads a YAML configuration file.
+    public static func load(file path: String) throws -> ServerConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(reason: "cannot read \(path)")
+        }
+        do {
+            return try YAMLDecoder().decode(ServerConfiguration.self, from: String(decoding: data, as: UTF8.self))
+        } catch let error as ConfigurationError {
+            throw ConfigurationError(reason: "\(path): \(error.reason)")
+        } catch {
+            throw ConfigurationError(reason: "\(path): \(error)")
+        }
+    }
+
+    /// Applies `MAILSIFT_<KEY>` variables (the file's keys in upper case: `MAILSIFT_PORT`,
+    /// `MAILSIFT_ADMIN_TOKEN`...). A value that does not parse is refused.
+    public mutating func apply(environment: [String: String]) throws {
+        func value(_ key: CodingKeys) -> String? { environment["MAILSIFT_" + key.rawValue.uppercased()] }
+        func int(_ key: CodingKeys) throws -> Int? {
+            guard let s = value(key) else { return nil }
+            guard let n = Int(s) else { throw ConfigurationError(reason: "MAILSIFT_\(key.rawValue.uppercased())=\(s) is not an integer") }
+            return n
+        }
+        if let s = value(.host) { host = s }
+        if let n = try int(.port) { port = n }
+        if let n = try int(.spamdPort) { spamdPort = n }
+        if let n = try int(.milterPort) { milterPort = n }
+        if let s = value(.model) { model = s }
+        if let s = value(.rules) { rules = s }
+        if let s = value(.noRules) { noRules = ["1", "true", "yes"].contains(s.lowercased()) }
+        if let n = try int(.maxMessageBytes) { maxMessageBytes = n }
+        if let n = try int(.maxBatchBytes) { maxBatchBytes = n }
+        if let n = try int(.maxBatchMessages) { maxBatchMessages = n }
+        if let n = try int(.maxConcurrentRequests) { maxConcurrentRequests = n }
+        if let n = try int(.latencyBudgetMilliseconds) { latencyBudgetMilliseconds = n }
+        if let n = try int(.requestTimeoutSeconds) { requestTimeoutSeconds = n }
+        if let n = try int(.breakerFailures) { breakerFailures = n }
+        if let n = try int(.breakerOpenSeconds) { breakerOpenSeconds = n }
+        if let s = value(.adminToken) { adminToken = s }
+        if let s = value(.watchSeconds) {
+            guard let x = Double(s) else { throw ConfigurationError(reason: "MAILSIFT_WATCH_SECONDS=\(s) is not a number") }
+            watchSeconds = x
+        }
+        if let n = try int(.reasons) { reasons = n }
+        if let s = value(.logLevel) { logLevel = s }
+    }
+
+    /// Refuses values that cannot work, with the reason.
+    public func validate() throws {
+        func check(_ ok: Bool, _ reason: String) throws { if !ok { throw ConfigurationError(reason: reason) } }
+        for (name, p) in [("port", port), ("spamd_port", spamdPort ?? 1), ("milter_port", milterPort ?? 1)] {
+            try check((0...65_535).contains(p), "\(name) \(p) is not a TCP port")
+        }
+        try check(maxMessageBytes > 0 && maxBatchBytes > 0 && maxBatchMessages > 0, "limits must be positive")
+        try check(maxConcurrentRequests > 0, "max_concurrent_requests must be positive")
+        try check(latencyBudgetMilliseconds > 0 && requestTimeoutSeconds > 0, "timeouts must be positive")
+        try check(breakerFailures > 0 && breakerOpenSeconds > 0, "breaker settings must be positive")
+        try check(watchSeconds >= 0, "watch_seconds must not be negative")
+        try check(adminToken.map { $0.utf8.count >= 16 } ?? true, "admin_token must have at least 16 characters")
+        try check(["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel), "log_level \(logLevel) is unknown")
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import MailsiftCore
+import Prometheus
+import Synchronization
+
+/// The server's Prometheus metrics (`GET /metrics`), all made up front so that recording one is a few
+/// atomic operations. Names and labels are listed in docs/serving.md.
+public final class ServerMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+
+    /// Endpoints with their own latency histogram.
+    public enum Endpoint: String, CaseIterable, Sendable {
+        case classify, batch, checkv2, spamd, milter, feedback, admin, health, metrics
+    }
+
+    /// Why a request was refused before classification.
+    public enum Rejection: String, CaseIterable, Sendable {
+        case overload, tooLarge = "too_large", unauthorized, badRequest = "bad_request", notReady = "not_ready", timeout
+    }
+
+    /// Why a verdict came from the rules alone.
+    public enum Fallback: String, CaseIterable, Sendable {
+        case breakerOpen = "breaker_open", overBudget = "over_budget", modelError = "model_error"
+    }
+
+    private let requestDuration: [Endpoint: DurationHistogram]
+    private let stageDuration: [String: DurationHistogram]
+    private let verdicts: [String: Counter]
+    private let rejections: [Rejection: Counter]
+    private let fallbacks: [Fallback: Counter]
+    private let reloads: [Bool: Counter]
+    private let unparsable: Counter
+    private let score: ValueHistogram
+    private let breaker: Gauge
+    private let inFlight: Gauge
+    private let modelLoaded: Gauge
+    private let modelInfo: Mutex<Gauge?>
+
+    static let latencyBuckets: [Duration] = [
+        .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+        .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
+    ]
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        var requestDuration: [Endpoint: DurationHistogram] = [:]
+        for e in Endpoint.allCases {
+            requestDuration[e] = registry.makeDurationHistogram(descriptor: Self.descriptor("request_duration", "seconds", "Time to answer a request, by endpoint (classification and protocol endpoints)"), labels: [("endpoint", e.rawValue)], buckets: Self.latencyBuckets)
+        }
+        self.requestDuration = requestDuration
+        var stageDuration: [String: DurationHistogram] = [:]
+        for s in ["analyse", "rules", "cascade"] {
+            stageDuration[s] = registry.makeDurationHistogram(descriptor: Self.descriptor("stage_duration", "seconds", "Time spent per message: analyse (parse, HTML, normalise), rules (rules-only verdicts), cascade (every stage that ran)"), labels: [("stage", s)], buckets: Self.latencyBuckets)
+        }
+        self.stageDuration = stageDuration
+        var verdicts: [String: Counter] = [:]
+        for action in Action.allCases {
+            for stage in Cascade.Stage.allCases {
+                verdicts[action.rawValue + "|" + stage.rawValue] = registry.makeCounter(descriptor: Self.descriptor("verdicts", "total", "Verdicts by action and by the stage that decided"), labels: [("action", action.rawValue), ("stage", stage.rawValue)])
+            }
+        }
+        self.verdicts = verdicts
+        var rejections: [Rejection: Counter] = [:]
+        for r in Rejection.allCases {
+            rejections[r] = registry.makeCounter(descriptor: Self.descriptor("rejected_requests", "total", "Requests refused before classification"), labels: [("reason", r.rawValue)])
+        }
+        self.rejections = rejections
+        var fallbacks: [Fallback: Counter] = [:]
+        for f in Fallback.allCases {
+            fallbacks[f] = registry.makeCounter(descriptor: Self.descriptor("fallbacks", "total", "Verdicts answered from the rules alone (degraded), by reason"), labels: [("reason", f.rawValue)])
+        }
+        self.fallbacks = fallbacks
+        reloads = [
+            true: registry.makeCounter(descriptor: Self.descriptor("model_reloads", "total", "Model reloads by result"), labels: [("result", "loaded")]),
+            false: registry.makeCounter(descriptor: Self.descriptor("model_reloads", "total", "Model reloads by result"), labels: [("result", "refused")]),
+        ]
+        unparsable = registry.makeCounter(descriptor: Self.descriptor("unparsable_messages", "total", "Messages refused with a parse error"))
+        score = registry.makeValueHistogram(descriptor: Self.descriptor("spam", "probability", "Calibrated spam probability of each verdict"), buckets: [0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999])
+        breaker = registry.makeGauge(descriptor: Self.descriptor("circuit_breaker", "state", "Model-stage circuit breaker: 0 closed, 1 open, 2 half open"))
+        inFlight = registry.makeGauge(descriptor: Self.descriptor("requests", "in_flight", "Classification requests being served"))
+        modelLoaded = registry.makeGauge(descriptor: Self.descriptor("model_loaded_timestamp", "seconds", "When the serving model was loaded (Unix time)"))
+        modelInfo = Mutex(nil)
+    }
+
+    static func descriptor(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "mailsift", metricName: name, unitName: unit, helpText: help)
+    }
+
+    public func request(_ endpoint: Endpoint, _ duration: Duration) { requestDuration[endpoint]?.record(duration) }
+    public func stage(_ name: String, _ duration: Duration) { stageDuration[name]?.record(duration) }
+    public func rejected(_ reason: Rejection) { rejections[reason]?.increment() }
+    public func fellBack(_ reason: Fallback) { fallbacks[reason]?.increment() }
+    public func unparsableMessage() { unparsable.increment() }
+    public func inFlight(_ delta: Int) { delta > 0 ? inFlight.increment(by: Double(delta)) : inFlight.decrement(by: Double(-delta)) }
+
+    public func verdict(_ v: Cascade.Verdict) {
+        verdicts[v.action.rawValue + "|" + v.stage.rawValue]?.increment()
+        score.record(v.probability)
+    }
+
+    public func breakerState(_ state: CircuitBreaker.State) {
+        breaker.set(to: state == .closed ? 0 : state == .open ? 1 : 2)
+    }
+
+    public func reloaded(success: Bool) { reloads[success]?.increment() }
+
+    /// `mailsift_model_info{version="..."} 1` for the model now serving (the previous version's series is removed).
+    public func modelServing(_ model: ServingModel) {
+        let gauge = registry.makeGauge(descriptor: Self.descriptor("model", "info", "The model being served"), labels: [("version", model.version)])
+        gauge.set(to: 1)
+        let old = modelInfo.withLock { current in
+            let previous = current
+            current = gauge
+            return previous
+        }
+        if let old, old !== gauge { registry.unregisterGauge(old) }
+        modelLoaded.set(to: model.loadedAt.timeIntervalSince1970)
+    }
+
+    /// The text exposition format.
+    public func render() -> [UInt8] { registry.emitToBuffer() }
+}

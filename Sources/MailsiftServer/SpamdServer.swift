@@ -1,0 +1,112 @@
+import Logging
+import MailsiftCore
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// The spamd listener: SpamAssassin's spamc/spamd protocol (CHECK, SYMBOLS, REPORT, REPORT_IFSPAM, PROCESS,
+/// HEADERS, PING), one request per connection, so `spamc` and the MTA integrations built on it work
+/// unchanged. Requests share the HTTP API's concurrency limit, size limit and latency budget.
+public struct SpamdServer: Service {
+    let service: ClassificationService
+    let host: String
+    let port: Int
+    /// Called with the bound port once listening (port 0 binds any free port).
+    let onBound: @Sendable (Int) -> Void
+
+    public init(service: ClassificationService, host: String, port: Int, onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
+        self.service = service
+        self.host = host
+        self.port = port
+        self.onBound = onBound
+    }
+
+    public func run() async throws {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .bind(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        onBound(server.channel.localAddress?.port ?? port)
+        service.logger.notice("spamd listener started", metadata: ["host": "\(host)", "port": "\(server.channel.localAddress?.port ?? port)"])
+        try await withThrowingDiscardingTaskGroup { group in
+            try await server.executeThenClose { connections in
+                for try await connection in connections.cancelOnGracefulShutdown() {
+                    group.addTask { await handle(connection) }
+                }
+            }
+        }
+    }
+
+    private func handle(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+        let timeout = Duration.seconds(service.configuration.requestTimeoutSeconds)
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                let reply = try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
+                    group.addTask { try await answer(inbound) }
+                    group.addTask {
+                        try await Task.sleep(for: timeout)
+                        return nil
+                    }
+                    let first = try await group.next() ?? nil
+                    group.cancelAll()
+                    return first
+                }
+                if let reply {
+                    try await outbound.write(ByteBuffer(bytes: reply))
+                } else {
+                    service.metrics.rejected(.timeout)
+                    try await outbound.write(ByteBuffer(bytes: SpamdReply.error(74, "timed out reading the request")))
+                }
+            }
+        } catch {
+            service.logger.debug("spamd connection ended", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Reads one request and works out the reply.
+    private func answer(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>) async throws -> [UInt8] {
+        let arrival = ContinuousClock.now
+        defer { service.metrics.request(.spamd, .now - arrival) }
+        var reader = SpamdRequestReader(maxBodyBytes: service.configuration.maxMessageBytes)
+        var request: SpamdRequest?
+        do {
+            for try await chunk in inbound {
+                if let r = try reader.feed(chunk.readableBytesView) {
+                    request = r
+                    break
+                }
+            }
+            if request == nil { request = try reader.finish() }
+        } catch let error as SpamdRequest.ProtocolError {
+            service.metrics.rejected(error == .tooBig ? .tooLarge : .badRequest)
+            return SpamdReply.error(error.code, error.reason)
+        }
+        guard let request else { return SpamdReply.error(76, "no request") }
+        switch request.command {
+        case .ping:
+            return SpamdReply.pong(version: "1.5")
+        case .skip:
+            return []
+        case .tell:
+            return SpamdReply.error(69, "TELL is not supported: send feedback to POST /v1/feedback")
+        default:
+            break
+        }
+        guard service.admit() else { return SpamdReply.error(69, "server busy") }
+        defer { service.release() }
+        do {
+            let result = try service.classify(request.body, envelope: Envelope(user: request.user), arrival: arrival)
+            let scale = ScoreScale(service.models.model?.cascade.bundle.manifest.operatingPoints)
+            return SpamdReply.reply(to: request, result: result, scale: scale)
+        } catch .notReady {
+            return SpamdReply.error(69, "no model is loaded yet")
+        } catch .unparsable(let e) {
+            return SpamdReply.error(65, "the message cannot be parsed: \(e)")
+        }
+    }
+}
