@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs the system packages Mailsift needs on Debian (bookworm). Safe to run again.
 # - libc6 carries the iconv (gconv) modules the charset decoder uses for CJK and other legacy charsets;
-# - python3 runs scripts/differential.py (Python's `email` package is the independent reference parser).
+# - python3 runs scripts/differential.py (Python's `email` package is the independent reference parser);
+# - libxgboost-dev is the tree stage's library;
+# - spamc (SpamAssassin's client) and rspamd (for its client rspamc; the daemon is not started) are the real
+#   clients the server's protocol tests talk to, and wrk drives scripts/bench-serve.sh.
 set -euo pipefail
 if command -v apt-get >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends libc6 python3 libxgboost-dev >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends libc6 python3 libxgboost-dev spamc rspamd wrk >/dev/null
 fi

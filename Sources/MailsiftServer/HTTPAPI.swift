@@ -73,7 +73,7 @@ public struct HTTPAPI: Sendable {
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: configuration.maxMessageBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch is NIOTooManyBytesError {
             service.metrics.rejected(.tooLarge)
             return Self.error("message larger than \(configuration.maxMessageBytes) bytes", status: .contentTooLarge)
         }
@@ -121,7 +121,7 @@ public struct HTTPAPI: Sendable {
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: configuration.maxBatchBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch is NIOTooManyBytesError {
             service.metrics.rejected(.tooLarge)
             return Self.error("batch larger than \(configuration.maxBatchBytes) bytes", status: .contentTooLarge)
         }
