@@ -41,7 +41,7 @@ public final class ClassificationService: Sendable {
     }
 
     /// One verdict, as every adapter reports it.
-    public struct Result: Sendable, Encodable {
+    public struct Result: Sendable {
         public var label: String
         public var probability: Double
         public var action: Action
@@ -56,7 +56,7 @@ public final class ClassificationService: Sendable {
         /// The rules that hit, with their scores (also among ``reasons``).
         public var rules: [RuleSet.Hit]
 
-        public struct Timings: Sendable, Encodable {
+        public struct Timings: Sendable {
             public var analyseMicroseconds: Int
             public var classifyMicroseconds: Int
             public var totalMicroseconds: Int

@@ -37,7 +37,7 @@ public struct HTTPAPI: Sendable {
         }
         router.post("v1/classify") { request, context in
             try await classifyOne(request, context, endpoint: .classify) { request, result in
-                Self.json(result)
+                Self.json(bytes: result.json())
             }
         }
         router.post("checkv2") { request, context in
@@ -106,10 +106,30 @@ public struct HTTPAPI: Sendable {
         var messages: [Item]
     }
 
-    struct BatchItemReply: Encodable {
+    struct BatchItemReply {
         var id: String?
         var result: ClassificationService.Result?
         var error: String?
+    }
+
+    static func batchJSON(_ replies: [BatchItemReply]) -> [UInt8] {
+        var w = JSONWriter(capacity: replies.count * 1_024 + 16)
+        w.beginObject()
+        w.key("results")
+        w.beginArray()
+        for reply in replies {
+            w.beginObject()
+            if let error = reply.error { w.field("error", error) }
+            w.field("id", reply.id)
+            if let result = reply.result {
+                w.key("result")
+                result.write(into: &w)
+            }
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        return w.bytes
     }
 
     private func batch(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -158,7 +178,7 @@ public struct HTTPAPI: Sendable {
                 replies.append(BatchItemReply(id: item.id, error: error.description))
             }
         }
-        return Self.json(["results": replies])
+        return Self.json(bytes: Self.batchJSON(replies))
     }
 
     // MARK: - Envelope
@@ -215,6 +235,10 @@ public struct HTTPAPI: Sendable {
         headers[.contentType] = "application/json"
         let data = (try? encoder.encode(value)) ?? Data("{\"error\":\"cannot encode the reply\"}".utf8)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func json(bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     static func error(_ message: String, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {

@@ -21,21 +21,15 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var fields: [(String, String)] = [
-            ("time", Self.timestamp()), ("level", event.level.rawValue), ("label", label), ("message", event.message.description),
-        ]
-        for (k, v) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {
-            fields.append((k, "\(v)"))
-        }
-        var line = "{"
-        for (i, (k, v)) in fields.enumerated() {
-            if i > 0 { line += "," }
-            line += Self.quoted(k) + ":" + Self.quoted(v)
+        var line = "{\"time\":\"" + Self.timestamp() + "\",\"level\":\"" + event.level.rawValue + "\",\"label\":"
+        line += Self.quoted(label) + ",\"message\":" + Self.quoted(event.message.description)
+        let all = event.metadata.map { metadata.merging($0, uniquingKeysWith: { $1 }) } ?? metadata
+        for (k, v) in all.sorted(by: { $0.key < $1.key }) {
+            line += "," + Self.quoted(k) + ":" + Self.quoted(v.description)
         }
         line += "}\n"
-        let bytes = Array(line.utf8)
         Self.lock.withLock { _ in
-            bytes.withUnsafeBytes { raw in
+            line.withUTF8 { raw in
                 var offset = 0
                 while offset < raw.count {
                     let n = write(STDERR_FILENO, raw.baseAddress! + offset, raw.count - offset)
@@ -46,7 +40,9 @@ public struct JSONLogHandler: LogHandler {
         }
     }
 
+    /// `s` as a JSON string (control characters escaped).
     static func quoted(_ s: String) -> String {
+        guard s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { return "\"" + s + "\"" }
         var out = "\""
         for u in s.unicodeScalars {
             switch u {
@@ -55,7 +51,7 @@ public struct JSONLogHandler: LogHandler {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
+            case _ where u.value < 0x20: out += "\\u00" + (u.value < 0x10 ? "0" : "") + String(u.value, radix: 16)
             default: out.unicodeScalars.append(u)
             }
         }
@@ -68,6 +64,11 @@ public struct JSONLogHandler: LogHandler {
         var tm = tm()
         var seconds = t.tv_sec
         gmtime_r(&seconds, &tm)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, t.tv_nsec / 1_000_000)
+        func pad(_ n: Int, _ width: Int) -> String {
+            let s = String(n)
+            return s.utf8.count >= width ? s : String(repeating: "0", count: width - s.utf8.count) + s
+        }
+        return pad(Int(tm.tm_year) + 1900, 4) + "-" + pad(Int(tm.tm_mon) + 1, 2) + "-" + pad(Int(tm.tm_mday), 2) + "T" + pad(Int(tm.tm_hour), 2) + ":"
+            + pad(Int(tm.tm_min), 2) + ":" + pad(Int(tm.tm_sec), 2) + "." + pad(t.tv_nsec / 1_000_000, 3) + "Z"
     }
 }

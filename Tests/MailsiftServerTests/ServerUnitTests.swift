@@ -135,3 +135,38 @@ import Testing
         #expect(throws: ServerConfiguration.ConfigurationError.self) { try badPort.validate() }
     }
 }
+
+@Suite struct JSONOutputTests {
+    static let tricky = "quote \" backslash \\ newline \n tab \t bell \u{7} nul \u{0} é 日本 🙂"
+
+    @Test func theReplyWriterEscapesWhatJSONNeeds() throws {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("s", Self.tricky)
+        w.field("n", 42)
+        w.field("x", 0.1)
+        w.field("nan", Double.nan)
+        w.field("none", nil as String?)
+        w.key("list")
+        w.beginArray()
+        w.value(true)
+        w.beginObject()
+        w.endObject()
+        w.value("z")
+        w.endArray()
+        w.endObject()
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(w.bytes)) as? [String: Any])
+        #expect(object["s"] as? String == Self.tricky)
+        #expect(object["n"] as? Int == 42)
+        #expect(object["x"] as? Double == 0.1)
+        #expect(object["nan"] is NSNull && object["none"] is NSNull)
+        #expect((object["list"] as? [Any])?.count == 3)
+    }
+
+    @Test func logLinesAreJSON() throws {
+        let line = "{" + JSONLogHandler.quoted("k") + ":" + JSONLogHandler.quoted(Self.tricky) + ",\"t\":\"" + JSONLogHandler.timestamp() + "\"}"
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
+        #expect(object["k"] == Self.tricky)
+        #expect(object["t"]?.count == 24)  // 2026-11-23T03:00:41.790Z
+    }
+}
