@@ -13,12 +13,14 @@ public final class Booster: @unchecked Sendable {
     /// Configuration strings for `PredictFromDense` (margin and contributions), built once.
     private let marginConfig: String
     private let contributionsConfig: String
+    private let approximateContributionsConfig: String
 
     private init(handle: BoosterHandle, featureCount: Int) throws(BoosterError) {
         self.handle = handle
         self.featureCount = featureCount
         marginConfig = #"{"type": 1, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false, "cache_id": 0, "missing": NaN}"#
         contributionsConfig = #"{"type": 2, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false}"#
+        approximateContributionsConfig = #"{"type": 3, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false}"#
         try check(XGBoosterSetParam(handle, "nthread", "1"))
     }
 
@@ -70,13 +72,23 @@ public final class Booster: @unchecked Sendable {
     /// Each feature's additive contribution to the margin (SHAP values, as XGBoost computes them for
     /// trees), and last the bias: ``featureCount`` + 1 values that sum to ``margin(of:)``.
     public func contributions(of row: [Float]) throws(BoosterError) -> [Float] {
+        try contributions(of: row, config: contributionsConfig)
+    }
+
+    /// XGBoost's approximate contributions (`approx_contribs`: Saabas path attribution), which the native
+    /// evaluator computes too (``TreeEnsemble/contributions(of:)``); kept to check it against.
+    public func approximateContributions(of row: [Float]) throws(BoosterError) -> [Float] {
+        try contributions(of: row, config: approximateContributionsConfig)
+    }
+
+    private func contributions(of row: [Float], config: String) throws(BoosterError) -> [Float] {
         // In-place prediction does not compute contributions; they go through a one-row DMatrix.
         precondition(row.count == featureCount, "a row has \(featureCount) values")
         let matrix = try Matrix(rows: row, labels: [0], weights: nil, featureCount: featureCount)
         var shape: UnsafePointer<bst_ulong>?
         var dimensions: bst_ulong = 0
         var result: UnsafePointer<Float>?
-        try check(XGBoosterPredictFromDMatrix(handle, matrix.handle, contributionsConfig, &shape, &dimensions, &result))
+        try check(XGBoosterPredictFromDMatrix(handle, matrix.handle, config, &shape, &dimensions, &result))
         return try Booster.values(result, shape, dimensions, expected: featureCount + 1)
     }
 

@@ -1,8 +1,9 @@
 import MailsiftCore
 
-/// The tree stage as served: margins from the native evaluator (``TreeEnsemble``, bit-identical to XGBoost's
-/// and several times faster for one row), contributions for explanations from XGBoost (TreeSHAP).
-/// A model the native evaluator does not support is scored by XGBoost alone.
+/// The tree stage as served: margins and contributions from the native evaluator (``TreeEnsemble``: margins
+/// bit-identical to XGBoost's and several times faster for one row; contributions are XGBoost's
+/// `approx_contribs` path attribution, checked against it on every corpus message). A model the native
+/// evaluator does not support is scored by XGBoost alone (contributions then by TreeSHAP).
 public struct TreeModel: TreeScorer {
     public let booster: Booster
     public let ensemble: TreeEnsemble?
@@ -22,5 +23,8 @@ public struct TreeModel: TreeScorer {
         return try booster.margin(of: row)
     }
 
-    public func treeContributions(of row: [Float]) throws -> [Float] { try booster.contributions(of: row) }
+    public func treeContributions(of row: [Float]) throws -> [Float] {
+        if let ensemble { return ensemble.contributions(of: row) }
+        return try booster.contributions(of: row)
+    }
 }

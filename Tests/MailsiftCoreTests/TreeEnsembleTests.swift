@@ -78,7 +78,12 @@ struct TreeEnsembleTests {
                 guard let a = try? analyzer.analyze(m.bytes) else { return 0 }
                 MetadataFeatureExtractor().values(of: a, into: &row)
                 let xgboost = (try? model.booster.margin(of: row))?.bitPattern
-                return ensemble.margin(of: row).bitPattern == xgboost ? 0 : 1
+                var wrong = ensemble.margin(of: row).bitPattern == xgboost ? 0 : 1
+                // Contributions (for explanations): the native path attribution against XGBoost's approx_contribs.
+                guard let theirs = try? model.booster.approximateContributions(of: row) else { return wrong + 1 }
+                let ours = ensemble.contributions(of: row)
+                if ours.count != theirs.count || zip(ours, theirs).contains(where: { abs($0 - $1) > 1e-4 }) { wrong += 1 }
+                return wrong
             }
             #expect(mismatches.reduce(0, +) == 0, "\(corpus)")
             checked += messages.count

@@ -18,6 +18,8 @@ public struct TreeEnsemble: Sendable {
     }
 
     private let nodes: [Node]
+    /// Each node's mean value (its leaves' values weighted by their hessian sums), for contributions.
+    private let means: [Float]
     private let roots: [Int32]
     /// Each tree's depth (edges from the root to its deepest leaf).
     private let depths: [Int32]
@@ -55,13 +57,15 @@ public struct TreeEnsemble: Sendable {
         }
         guard let trees = booster["model"]?["trees"]?.arrayValue else { throw .malformed("no trees") }
         var nodes: [Node] = []
+        var means: [Float] = []
         var roots: [Int32] = []
         var depths: [Int32] = []
         for (t, tree) in trees.enumerated() {
             roots.append(Int32(nodes.count))
-            depths.append(Int32(try TreeEnsemble.append(tree, number: t, featureCount: featureCount, to: &nodes)))
+            depths.append(Int32(try TreeEnsemble.append(tree, number: t, featureCount: featureCount, to: &nodes, means: &means)))
         }
         self.nodes = nodes
+        self.means = means
         self.roots = roots
         self.depths = depths
         self.featureCount = featureCount
@@ -69,30 +73,31 @@ public struct TreeEnsemble: Sendable {
 
     /// Appends one tree's nodes (children re-based to absolute indices) after checking that every node is
     /// reached once from the root, so that a walk always ends at a leaf; returns the tree's depth.
-    private static func append(_ tree: UBJSON, number t: Int, featureCount: Int, to nodes: inout [Node]) throws(TreeEnsembleError) -> Int {
-        func ints(_ key: String) throws(TreeEnsembleError) -> [Int] {
+    private static func append(
+        _ tree: UBJSON, number t: Int, featureCount: Int, to nodes: inout [Node], means: inout [Float]
+    ) throws(TreeEnsembleError) -> Int {
+        /// The array `key` of the tree, each element converted (`kind` names what a bad one should have been).
+        func array<T>(_ key: String, _ kind: String, _ convert: (UBJSON) -> T?) throws(TreeEnsembleError) -> [T] {
             guard let a = tree[key]?.arrayValue else { throw .malformed("tree \(t): no \(key)") }
-            var out: [Int] = []
+            var out: [T] = []
             out.reserveCapacity(a.count)
             for v in a {
-                guard let i = v.intValue else { throw .malformed("tree \(t): \(key) holds a non-integer") }
-                out.append(i)
+                guard let x = convert(v) else { throw .malformed("tree \(t): \(key) holds a non-\(kind)") }
+                out.append(x)
             }
             return out
         }
+        func ints(_ key: String) throws(TreeEnsembleError) -> [Int] { try array(key, "integer") { $0.intValue } }
+        func floats(_ key: String) throws(TreeEnsembleError) -> [Float] { try array(key, "number") { $0.floatValue } }
         let left = try ints("left_children"), right = try ints("right_children")
         let features = try ints("split_indices"), defaults = try ints("default_left")
         let types = (try? ints("split_type")) ?? []
-        guard let conditionValues = tree["split_conditions"]?.arrayValue else { throw .malformed("tree \(t): no split_conditions") }
+        let conditions = try floats("split_conditions")
+        let hessians = try floats("sum_hessian")
         let n = left.count
-        guard n > 0, right.count == n, features.count == n, defaults.count == n, conditionValues.count == n, types.isEmpty || types.count == n else {
+        guard n > 0, right.count == n, features.count == n, defaults.count == n, conditions.count == n, hessians.count == n,
+              types.isEmpty || types.count == n else {
             throw .malformed("tree \(t): arrays of different lengths")
-        }
-        var conditions: [Float] = []
-        conditions.reserveCapacity(n)
-        for v in conditionValues {
-            guard let f = v.floatValue else { throw .malformed("tree \(t): split_conditions holds a non-number") }
-            conditions.append(f)
         }
         let base = nodes.count
         guard base + n < Int(Int32.max) else { throw .malformed("too many nodes") }
@@ -121,9 +126,67 @@ public struct TreeEnsemble: Sendable {
         }
         // Deleted nodes (unreachable) become leaves of value 0 pointing at themselves.
         for i in 0..<n where !seen[i] { shaped[i] = Node(feature: 0, value: 0, left: Int32(base + i), right: Int32(base + i)) }
+        // Mean values bottom-up (children have higher indices than their parent is not guaranteed, so recurse
+        // in an explicit post-order), as XGBoost's FillNodeMeanValues computes them, in Float.
+        var mean = [Float](repeating: 0, count: n)
+        var order: [(node: Int, expanded: Bool)] = [(0, false)]
+        while let (i, expanded) = order.popLast() {
+            if left[i] == -1 { mean[i] = conditions[i]; continue }
+            if expanded {
+                var m = mean[left[i]] * hessians[left[i]]
+                m += mean[right[i]] * hessians[right[i]]
+                mean[i] = m / hessians[i]
+            } else {
+                order.append((i, true))
+                order.append((right[i], false))
+                order.append((left[i], false))
+            }
+        }
         nodes.append(contentsOf: shaped)
+        means.append(contentsOf: mean)
         return depth
     }
+
+    /// Each column's contribution to the margin of `row`, then the bias (``featureCount`` + 1 values that
+    /// add up to the margin): the path attribution of XGBoost's `approx_contribs` (Saabas), where each split
+    /// on the row's path credits its feature with the change in the node mean it causes. It costs one walk
+    /// per tree; exact TreeSHAP (XGBoost's default contributions) costs milliseconds per row for these
+    /// trees, more than the whole classification.
+    public func contributions(of row: UnsafeBufferPointer<Float>) -> [Float] {
+        precondition(row.count == featureCount, "a row has \(featureCount) values")
+        var out = [Float](repeating: 0, count: featureCount + 1)
+        var tree = [Float](repeating: 0, count: featureCount + 1)
+        var touched: [Int] = []
+        nodes.withUnsafeBufferPointer { n in
+            for (t, root) in roots.enumerated() {
+                var i = Int(root)
+                var value = means[i]
+                tree[featureCount] += value
+                touched.append(featureCount)
+                for _ in 0..<depths[t] {
+                    let node = n[i]
+                    if node.left == Int32(i) { break }  // a leaf
+                    let f = Int(node.feature & 0x7FFF_FFFF)
+                    let v = row[f]
+                    let goesLeft = v.isNaN ? node.feature & 0x8000_0000 != 0 : v < node.value
+                    i = Int(goesLeft ? node.left : node.right)
+                    let next = means[i]
+                    tree[f] += next - value
+                    touched.append(f)
+                    value = next
+                }
+                for f in touched {  // a repeated feature adds 0 the second time
+                    out[f] += tree[f]
+                    tree[f] = 0
+                }
+                touched.removeAll(keepingCapacity: true)
+            }
+        }
+        out[featureCount] += baseMargin
+        return out
+    }
+
+    public func contributions(of row: [Float]) -> [Float] { row.withUnsafeBufferPointer { contributions(of: $0) } }
 
     /// The margin (log-odds) of one row of ``featureCount`` values; NaN is missing.
     ///
