@@ -62,6 +62,8 @@ public struct Cascade: Sendable {
         /// The stages' raw scores (log-odds) where they ran.
         public var textMargin: Double?
         public var treeMargin: Double?
+        /// The metadata columns the tree stage scored, when it ran.
+        public var treeRow: [Float]?
         public var rules: RuleSet.Outcome
         /// The tree stage failed on this message (its error), and the verdict came without it.
         public var treeError: String?
@@ -80,6 +82,7 @@ public struct Cascade: Sendable {
             case .probability(let p):
                 var v = verdict(p, stage: stage.kind, text: context.textMargin, tree: context.treeMargin, context.rules)
                 v.treeError = context.treeError
+                v.treeRow = context.treeRow
                 return v
             }
         }

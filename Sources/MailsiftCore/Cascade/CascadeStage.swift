@@ -23,6 +23,8 @@ public struct CascadeContext: Sendable {
     public var rules = RuleSet.Outcome()
     /// The tree stage's raw score (log-odds), when it ran and succeeded.
     public var treeMargin: Double?
+    /// The metadata columns the tree stage scored (kept for its explanations).
+    public var treeRow: [Float]?
     /// Why the tree stage failed on this message, when it did (the text model then decides alone).
     public var treeError: String?
     /// The text model's raw score (log-odds), when it ran.

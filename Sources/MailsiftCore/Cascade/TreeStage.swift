@@ -21,6 +21,7 @@ public struct TreeStage: CascadeStage {
 
     public func run(_ a: AnalyzedMessage, context: inout CascadeContext, scratch: inout Cascade.Scratch) -> CascadeDecision? {
         columns.values(of: a, into: &scratch.row)
+        context.treeRow = scratch.row
         do {
             let margin = Double(try scorer.treeMargin(of: scratch.row))
             context.treeMargin = margin
@@ -34,20 +35,24 @@ public struct TreeStage: CascadeStage {
         return nil
     }
 
-    /// The columns with the largest contributions toward the verdict (XGBoost's per-feature contributions).
+    /// The columns with the largest contributions toward the verdict (the scorer's per-column contributions).
     public func reasons(_ a: AnalyzedMessage, verdict: Cascade.Verdict, scale: Double, count: Int) -> [Cascade.Reason] {
         guard count > 0, verdict.treeMargin != nil else { return [] }
-        let row = columns.values(of: a)
+        let row = verdict.treeRow ?? columns.values(of: a)
         guard let contributions = try? scorer.treeContributions(of: row) else { return [] }
         let sign: Double = verdict.label == spamLabel ? 1 : -1
-        var out: [Cascade.Reason] = []
+        // Pick the strongest columns first, then word only those (formatting every column cost more than
+        // the classification).
+        var strongest: [(feature: MetadataFeature, weight: Double)] = []
         for f in MetadataFeature.allCases where f.rawValue < contributions.count {
             let w = Double(contributions[f.rawValue]) * scale * sign
-            guard w > 0.01 else { continue }
-            let value = row[f.rawValue]
-            let shown = value.isNaN ? "unknown" : (value == value.rounded() ? String(Int(value)) : String(format: "%.2f", value))
-            out.append(Cascade.Reason(stage: .trees, feature: f.name, weight: w, text: String(format: "%@: %@ (+%.2f)", f.summary, shown, w)))
+            if w > 0.01 { strongest.append((f, w)) }
         }
-        return Array(out.sorted { $0.weight > $1.weight }.prefix(count))
+        strongest.sort { $0.weight > $1.weight }
+        return strongest.prefix(count).map { f, w in
+            let value = row[f.rawValue]
+            let shown = value.isNaN ? "unknown" : (value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : Decimals.two(Double(value)))
+            return Cascade.Reason(stage: .trees, feature: f.name, weight: w, text: "\(f.summary): \(shown) (+\(Decimals.two(w)))")
+        }
     }
 }

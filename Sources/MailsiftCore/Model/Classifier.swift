@@ -107,9 +107,9 @@ public struct Classifier: Sendable {
     static func describe(_ view: FeatureView, _ name: String, _ weight: Double) -> String {
         let shown = name.count > 60 ? String(name.prefix(57)) + "..." : name
         switch view {
-        case .charNGrams: return String(format: "text contains \"%@\" (+%.2f)", shown, weight)
-        case .subjectWords, .bodyWords: return String(format: "%@ \"%@\" (+%.2f)", view.label, shown, weight)
-        case .headers, .urls, .attachments, .html: return String(format: "%@: %@ (+%.2f)", view.label, shown, weight)
+        case .charNGrams: return "text contains \"\(shown)\" (+\(Decimals.two(weight)))"
+        case .subjectWords, .bodyWords: return "\(view.label) \"\(shown)\" (+\(Decimals.two(weight)))"
+        case .headers, .urls, .attachments, .html: return "\(view.label): \(shown) (+\(Decimals.two(weight)))"
         }
     }
 }
