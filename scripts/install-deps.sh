@@ -4,11 +4,13 @@
 # - python3 runs scripts/differential.py (Python's `email` package is the independent reference parser);
 # - libxgboost-dev is the tree stage's library;
 # - spamc (SpamAssassin's client) and rspamd (for its client rspamc; the daemon is not started) are the real
-#   clients the server's protocol tests talk to, and wrk drives scripts/bench-serve.sh.
+#   clients the server's protocol tests talk to; postfix (installed unconfigured; the milter test runs its
+#   own private instance on 127.0.0.1) and swaks test the milter end to end; wrk drives scripts/bench-serve.sh.
 set -euo pipefail
 if command -v apt-get >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends libc6 python3 libxgboost-dev spamc rspamd wrk >/dev/null
+  echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+  $SUDO apt-get install -y -qq --no-install-recommends libc6 python3 libxgboost-dev spamc rspamd postfix swaks wrk >/dev/null
 fi

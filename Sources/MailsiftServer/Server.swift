@@ -47,6 +47,9 @@ public struct Server: Sendable {
         if let port = configuration.spamdPort {
             services.append(SpamdServer(service: service, host: configuration.host, port: port))
         }
+        if let port = configuration.milterPort {
+            services.append(MilterServer(service: service, host: configuration.host, port: port))
+        }
         if service.models.model == nil {
             services.append(InitialLoad(reloader: reloader))
         }

@@ -1,7 +1,6 @@
 import Logging
 import MailsiftCore
 import NIOCore
-import NIOPosix
 import ServiceLifecycle
 
 /// The spamd listener: SpamAssassin's spamc/spamd protocol (CHECK, SYMBOLS, REPORT, REPORT_IFSPAM, PROCESS,
@@ -22,49 +21,25 @@ public struct SpamdServer: Service {
     }
 
     public func run() async throws {
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.allowRemoteHalfClosure, value: true)
-            .bind(host: host, port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
-            }
-        onBound(server.channel.localAddress?.port ?? port)
-        service.logger.notice("spamd listener started", metadata: ["host": "\(host)", "port": "\(server.channel.localAddress?.port ?? port)"])
-        try await withThrowingDiscardingTaskGroup { group in
-            try await server.executeThenClose { connections in
-                for try await connection in connections.cancelOnGracefulShutdown() {
-                    group.addTask { await handle(connection) }
-                }
-            }
-        }
-    }
-
-    private func handle(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         let timeout = Duration.seconds(service.configuration.requestTimeoutSeconds)
-        do {
-            try await connection.executeThenClose { inbound, outbound in
-                let reply = try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
-                    group.addTask { try await answer(inbound) }
-                    group.addTask {
-                        try await Task.sleep(for: timeout)
-                        return nil
-                    }
-                    let first = try await group.next() ?? nil
-                    group.cancelAll()
-                    return first
+        try await TCPListener(host: host, port: port, name: "spamd", logger: service.logger).run(onBound: onBound) { inbound, outbound in
+            // One request per connection, answered within the request timeout.
+            let reply = try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
+                group.addTask { try await answer(inbound) }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
                 }
-                if let reply {
-                    try await outbound.write(ByteBuffer(bytes: reply))
-                } else {
-                    service.metrics.rejected(.timeout)
-                    try await outbound.write(ByteBuffer(bytes: SpamdReply.error(74, "timed out reading the request")))
-                }
+                let first = try await group.next() ?? nil
+                group.cancelAll()
+                return first
             }
-        } catch {
-            service.logger.debug("spamd connection ended", metadata: ["error": "\(error)"])
+            if let reply {
+                try await outbound.write(ByteBuffer(bytes: reply))
+            } else {
+                service.metrics.rejected(.timeout)
+                try await outbound.write(ByteBuffer(bytes: SpamdReply.error(74, "timed out reading the request")))
+            }
         }
     }
 

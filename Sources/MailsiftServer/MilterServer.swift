@@ -1,0 +1,65 @@
+import Foundation
+import Logging
+import MailsiftCore
+import NIOCore
+import ServiceLifecycle
+
+/// The milter listener (Sendmail/Postfix milter protocol 6; the protocol itself is ``MilterSession``):
+/// Postfix's `smtpd_milters = inet:127.0.0.1:PORT` sends every message through it. Each message gets the
+/// `X-Spam-*` and `X-Mailsift-Verdict` headers; `quarantine` puts it on hold, `reject` refuses it with 550,
+/// and when no verdict can be had (no model yet, overload) it is deferred with 451. Shares the HTTP API's
+/// limits, budget and metrics.
+public struct MilterServer: Service {
+    let service: ClassificationService
+    let host: String
+    let port: Int
+    let onBound: @Sendable (Int) -> Void
+
+    public init(service: ClassificationService, host: String, port: Int, onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
+        self.service = service
+        self.host = host
+        self.port = port
+        self.onBound = onBound
+    }
+
+    public func run() async throws {
+        try await TCPListener(host: host, port: port, name: "milter", logger: service.logger).run(onBound: onBound) { inbound, outbound in
+            var session = MilterSession(maxMessageBytes: service.configuration.maxMessageBytes)
+            var reader = MilterPacketReader()
+            var arrival = ContinuousClock.now
+            for try await chunk in inbound {
+                reader.feed(chunk.readableBytesView)
+                while let (command, data) = try reader.next() {
+                    if command == UInt8(ascii: "M") { arrival = .now }
+                    switch try session.handle(command: command, data: data) {
+                    case .reply(let packets):
+                        if !packets.isEmpty { try await outbound.write(ByteBuffer(bytes: packets.joined())) }
+                    case .close:
+                        return
+                    case .classify(let message, let envelope):
+                        let packets = classify(message, envelope, arrival: arrival, session: &session)
+                        try await outbound.write(ByteBuffer(bytes: packets.joined()))
+                        service.metrics.request(.milter, .now - arrival)
+                    }
+                }
+            }
+        }
+    }
+
+    private func classify(_ message: [UInt8], _ envelope: Envelope, arrival: ContinuousClock.Instant, session: inout MilterSession) -> [[UInt8]] {
+        guard service.admit() else { return session.finish(.unavailable) }
+        defer { service.release() }
+        let result: ClassificationService.Result
+        do {
+            result = try service.classify(message, envelope: envelope, arrival: arrival)
+        } catch {
+            switch error {
+            case .notReady: return session.finish(.unavailable)
+            case .unparsable: return session.finish(.unparsable)
+            }
+        }
+        let scale = ScoreScale(service.models.model?.cascade.bundle.manifest.operatingPoints)
+        let score = scale.score(probability: result.probability, action: result.action, stage: result.stage)
+        return session.finish(.verdict(result, headers: SpamdReply.headers(result, score: score, symbols: SpamdReply.symbols(result))))
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import MailsiftApp
+import MailsiftCore
+import MailsiftTrees
+import Testing
+
+@testable import MailsiftServer
+
+@Suite struct MilterSessionTests {
+    static func packet(_ command: Character, _ data: [UInt8] = []) -> [UInt8] {
+        MilterSession.be32(UInt32(data.count + 1)) + [UInt8(ascii: command.unicodeScalars.first!)] + data
+    }
+
+    static func z(_ s: String) -> [UInt8] { Array(s.utf8) + [0] }
+
+    /// A conversation as Postfix holds it, fed to the reader in 5-byte pieces.
+    @Test func aConversationRebuildsTheMessageAndEnvelope() throws {
+        var stream: [UInt8] = []
+        stream += Self.packet("O", MilterSession.be32(6) + MilterSession.be32(0x1FF) + MilterSession.be32(0x1FFFFF))
+        stream += Self.packet("D", [UInt8(ascii: "C")] + Self.z("j") + Self.z("mx.example.com"))
+        stream += Self.packet("C", Self.z("client.example.org") + [UInt8(ascii: "4"), 0x1F, 0x90] + Self.z("198.51.100.7"))
+        stream += Self.packet("H", Self.z("client.example.org"))
+        stream += Self.packet("M", Self.z("<alice@example.org>") + Self.z("SIZE=100"))
+        stream += Self.packet("R", Self.z("<bob@example.com>"))
+        stream += Self.packet("R", Self.z("<carol@example.com>"))
+        stream += Self.packet("T")
+        stream += Self.packet("L", Self.z("From") + Self.z("Alice <alice@example.org>"))
+        stream += Self.packet("L", Self.z("X-Spam-Flag") + Self.z("NO"))
+        stream += Self.packet("L", Self.z("Subject") + Self.z("folded\r\n\tsubject"))
+        stream += Self.packet("N")
+        stream += Self.packet("B", Array("hello\r\n".utf8))
+        stream += Self.packet("B", Array("world\r\n".utf8))
+        stream += Self.packet("E")
+        var reader = MilterPacketReader()
+        var session = MilterSession(maxMessageBytes: 1 << 20)
+        var replies: [[UInt8]] = []
+        var classified: (message: [UInt8], envelope: Envelope)?
+        for start in stride(from: 0, to: stream.count, by: 5) {
+            reader.feed(stream[start..<min(start + 5, stream.count)])
+            while let (command, data) = try reader.next() {
+                switch try session.handle(command: command, data: data) {
+                case .reply(let r): replies += r
+                case .classify(let m, let e): classified = (m, e)
+                case .close: Issue.record("closed")
+                }
+            }
+        }
+        // Negotiation answers version 6 and the actions asked for (add and change headers, quarantine), no skips.
+        #expect(replies.first == Self.packet("O", MilterSession.be32(6) + MilterSession.be32(0x31) + MilterSession.be32(0)))
+        #expect(replies.dropFirst().allSatisfy { $0 == Self.packet("c") })
+        #expect(replies.count == 1 + 12)  // each of the 12 commands but the macro and the end of message got "continue"
+        let c = try #require(classified)
+        #expect(c.envelope == Envelope(clientIP: "198.51.100.7", helo: "client.example.org", mailFrom: "alice@example.org", recipients: ["bob@example.com", "carol@example.com"]))
+        #expect(String(decoding: c.message, as: UTF8.self) == "From: Alice <alice@example.org>\r\nX-Spam-Flag: NO\r\nSubject: folded\r\n\tsubject\r\n\r\nhello\r\nworld\r\n")
+
+        // The end: the forged X-Spam-Flag (first of its name) is deleted, the verdict headers added, then the decision.
+        let spam = try Fixture.server().service.classify(Array(Fixture.gtube.utf8))
+        let end = session.finish(.verdict(spam, headers: [("X-Spam-Flag", "YES")]))
+        #expect(end == [
+            Self.packet("m", MilterSession.be32(1) + Self.z("X-Spam-Flag") + [0]),
+            Self.packet("h", Self.z("X-Spam-Flag") + Self.z("YES")),
+            Self.packet("y", Self.z("550 5.7.1 Message rejected as spam")),
+        ])
+        #expect(session.finish(.unavailable) == [Self.packet("y", Self.z("451 4.7.1 Message filter unavailable, try again later"))])
+        #expect(try session.handle(command: UInt8(ascii: "Q"), data: []) == .close)
+    }
+
+    @Test func badPacketsAreRefused() {
+        var reader = MilterPacketReader()
+        reader.feed(MilterSession.be32(0))
+        #expect(throws: MilterSession.ProtocolError.self) { try reader.next() }
+        var huge = MilterPacketReader()
+        huge.feed(MilterSession.be32(UInt32(MilterSession.maxPacketBytes + 1)) + [0x42])
+        #expect(throws: MilterSession.ProtocolError.self) { try huge.next() }
+        var session = MilterSession(maxMessageBytes: 100)
+        #expect(throws: MilterSession.ProtocolError.self) { try session.handle(command: UInt8(ascii: "O"), data: [0, 0, 0, 6]) }
+        #expect(throws: MilterSession.ProtocolError.self) { try session.handle(command: UInt8(ascii: "L"), data: ArraySlice(Array("Subject".utf8))) }
+    }
+
+    @Test func aMessageOverTheLimitIsCutNotGrown() throws {
+        var session = MilterSession(maxMessageBytes: 64)
+        _ = try session.handle(command: UInt8(ascii: "L"), data: ArraySlice(Self.z("Subject") + Self.z("x")))
+        for _ in 0..<100 { _ = try session.handle(command: UInt8(ascii: "B"), data: ArraySlice(repeating: 0x61, count: 40)) }
+        guard case .classify(let message, _) = try session.handle(command: UInt8(ascii: "E"), data: []) else {
+            Issue.record("no classification")
+            return
+        }
+        #expect(message.count <= 64 + 16)
+    }
+}
+
+/// Postfix on 127.0.0.1 with `smtpd_milters` pointing at a live milter listener, and swaks sending
+/// messages through it (scripts/postfix-milter-test.sh; Debian's postfix and swaks, installed by
+/// scripts/install-deps.sh; needs root, as CI and the development machines run).
+@Suite(.serialized) struct PostfixMilterTests {
+    @Test func postfixDeliversTagsHoldsAndRejects() async throws {
+        guard getuid() == 0 else {
+            Issue.record("running Postfix for this test needs root")
+            return
+        }
+        // The shipped rules and one that quarantines, to see Postfix hold a message.
+        let shipped = try String(contentsOfFile: try #require(RulesFile.defaultPath), encoding: .utf8)
+        let rules = try RulesFile.parse(shipped + "\n  - name: HOLD_ME\n    header: Subject\n    pattern: QUARANTINE-ME\n    action: quarantine\n")
+        let model = try ServingModel(cascade: try Cascade.load(Fixture.model.cascade.bundle, rules: rules), path: nil)
+        let server = Fixture.server(model: model)
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("mailsift-postfix-\(UUID())")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        var files: [String] = []
+        for (name, text) in [("ham", Fixture.ham), ("gtube", Fixture.gtube), ("hold", "From: a@example.org\r\nTo: test@localhost\r\nSubject: QUARANTINE-ME\r\n\r\nhello\r\n")] {
+            let path = work.appendingPathComponent("\(name).eml").path
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            files.append(path)
+        }
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let listener = Task { try await MilterServer(service: server.service, host: "127.0.0.1", port: 0) { continuation.yield($0) }.run() }
+        defer { listener.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/postfix-milter-test.sh").standardized.path
+        let queue = work.appendingPathComponent("postfix").path
+        let run = try LiveProtocolTests.run("bash", [script, "\(port)", queue] + files, input: "")
+        #expect(run.status == 0, "\(run.output)")
+        let lines = run.output.split(separator: "\n").map(String.init)
+        #expect(lines.contains("SENT \(files[0]) 0"))
+        #expect(lines.contains { $0.hasPrefix("SENT \(files[1]) ") && !$0.hasSuffix(" 0") })  // refused
+        #expect(run.output.contains("550 5.7.1 Message rejected as spam"))
+        #expect(lines.contains("SENT \(files[2]) 0"))
+        #expect(lines.filter { $0.hasPrefix("HELD ") }.count == 1)  // quarantined: Postfix's hold queue
+        let mailbox = try String(contentsOfFile: queue + "/mailbox", encoding: .utf8)
+        #expect(mailbox.components(separatedBy: "\nFrom sender@example.org").count == 1)  // only the ham was delivered
+        #expect(mailbox.contains("X-Mailsift-Verdict: ham; probability="))
+        #expect(mailbox.contains("X-Spam-Status: No, score="))
+        #expect(mailbox.contains("Subject: minutes of Tuesday's meeting"))
+    }
+}
