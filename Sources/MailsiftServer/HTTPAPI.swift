@@ -81,7 +81,8 @@ public struct HTTPAPI: Sendable {
         let reasons = request.uri.queryParameters.get("reasons", as: Int.self).map { min(max($0, 0), 64) }
         let result: ClassificationService.Result
         do {
-            result = try service.classify(Array(body.readableBytesView), envelope: envelope, arrival: arrival, reasons: reasons)
+            // The budget counts from the whole body read (a slow client sets that pace).
+            result = try service.classify(Array(body.readableBytesView), envelope: envelope, reasons: reasons)
         } catch {
             return Self.serviceError(error)
         }

@@ -26,32 +26,32 @@ public struct MilterServer: Service {
         try await TCPListener(host: host, port: port, name: "milter", logger: service.logger).run(onBound: onBound) { inbound, outbound in
             var session = MilterSession(maxMessageBytes: service.configuration.maxMessageBytes)
             var reader = MilterPacketReader()
-            var arrival = ContinuousClock.now
             for try await chunk in inbound {
                 reader.feed(chunk.readableBytesView)
                 while let (command, data) = try reader.next() {
-                    if command == UInt8(ascii: "M") { arrival = .now }
                     switch try session.handle(command: command, data: data) {
                     case .reply(let packets):
                         if !packets.isEmpty { try await outbound.write(ByteBuffer(bytes: packets.joined())) }
                     case .close:
                         return
                     case .classify(let message, let envelope):
-                        let packets = classify(message, envelope, arrival: arrival, session: &session)
+                        let start = ContinuousClock.now
+                        let packets = classify(message, envelope, session: &session)
                         try await outbound.write(ByteBuffer(bytes: packets.joined()))
-                        service.metrics.request(.milter, .now - arrival)
+                        service.metrics.request(.milter, .now - start)
                     }
                 }
             }
         }
     }
 
-    private func classify(_ message: [UInt8], _ envelope: Envelope, arrival: ContinuousClock.Instant, session: inout MilterSession) -> [[UInt8]] {
+    private func classify(_ message: [UInt8], _ envelope: Envelope, session: inout MilterSession) -> [[UInt8]] {
         guard service.admit() else { return session.finish(.unavailable) }
         defer { service.release() }
         let result: ClassificationService.Result
         do {
-            result = try service.classify(message, envelope: envelope, arrival: arrival)
+            // The budget counts from the end of the message, not from MAIL FROM (the client sets that pace).
+            result = try service.classify(message, envelope: envelope)
         } catch {
             switch error {
             case .notReady: return session.finish(.unavailable)

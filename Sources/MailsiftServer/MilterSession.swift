@@ -45,7 +45,8 @@ public struct MilterSession: Sendable {
     private var headers: [(name: String, value: [UInt8])] = []
     private var body: [UInt8] = []
     private var size = 0
-    private var negotiated = false
+    /// The actions the MTA agreed to at negotiation (all of ours until then).
+    private var allowed = MilterSession.actions
 
     public init(maxMessageBytes: Int) { self.maxMessageBytes = maxMessageBytes }
 
@@ -58,8 +59,8 @@ public struct MilterSession: Sendable {
             guard data.count >= 12 else { throw ProtocolError(reason: "short option negotiation") }
             let words = (0..<3).map { i in data.dropFirst(i * 4).prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) } }
             guard words[0] >= 2 else { throw ProtocolError(reason: "milter protocol version \(words[0]) is too old") }
-            negotiated = true
-            return .reply([Self.packet(.optionNegotiation, Self.be32(min(words[0], Self.version)) + Self.be32(words[1] & Self.actions) + Self.be32(0))])
+            allowed = words[1] & Self.actions
+            return .reply([Self.packet(.optionNegotiation, Self.be32(min(words[0], Self.version)) + Self.be32(allowed) + Self.be32(0))])
         case .macro:
             return .reply([])
         case .connect:
@@ -123,6 +124,7 @@ public struct MilterSession: Sendable {
     /// - Verdict headers the message arrived with (`X-Spam-*`, `X-Mailsift-*`) are deleted, so a sender cannot forge them.
     /// - Mailsift's own headers are added.
     /// - `quarantine` asks the MTA to hold the message (Postfix's hold queue).
+    /// - An action the MTA did not agree to at negotiation is left out.
     /// - `reject` answers 550 5.7.1.
     /// - With no verdict the message is deferred with a 451.
     public mutating func finish(_ outcome: Outcome) -> [[UInt8]] {
@@ -140,20 +142,22 @@ public struct MilterSession: Sendable {
         }
         var out: [[UInt8]] = []
         var seen: [String: UInt32] = [:]
-        for h in headers {
+        for h in headers where allowed & 0x10 != 0 {
             let lower = h.name.lowercased()
             seen[lower, default: 0] += 1
             if lower.hasPrefix("x-spam-") || lower.hasPrefix("x-mailsift-") {
                 out.append(Self.packet(.changeHeader, Self.be32(seen[lower]!) + Array(h.name.utf8) + [0, 0]))
             }
         }
-        for (name, value) in added { out.append(Self.packet(.addHeader, Array(name.utf8) + [0] + Array(value.utf8) + [0])) }
+        for (name, value) in added where allowed & 0x01 != 0 { out.append(Self.packet(.addHeader, Array(name.utf8) + [0] + Array(value.utf8) + [0])) }
         switch result.action {
         case .inbox, .tag:
             out.append(Self.packet(.accept))
-        case .quarantine:
+        case .quarantine where allowed & 0x20 != 0:
             out.append(Self.packet(.quarantine, Array(String(format: "Mailsift: spam, probability %.4f", result.probability).utf8) + [0]))
             out.append(Self.packet(.accept))
+        case .quarantine:
+            out.append(Self.packet(.accept))  // the MTA does not quarantine: delivered with the headers
         case .reject:
             out.append(Self.packet(.replyCode, Array("550 5.7.1 Message rejected as spam".utf8) + [0]))
         }

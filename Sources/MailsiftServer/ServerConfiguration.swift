@@ -27,9 +27,9 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     public var maxBatchMessages = 1_000
     /// Most classification requests served at once; past it, 503 with Retry-After.
     public var maxConcurrentRequests = 64
-    /// Latency budget of one classification, in milliseconds: a request still waiting for the model stages
-    /// after it is answered from the rules alone (`degraded: true`), and a model call that takes longer counts
-    /// as a failure for the circuit breaker.
+    /// Latency budget of one classification, in milliseconds, counted from when the whole message is in: a
+    /// message still waiting for the model stages after it is answered from the rules alone (`degraded: true`),
+    /// and a model call that takes longer counts as a failure for the circuit breaker.
     public var latencyBudgetMilliseconds = 250
     /// Seconds a connection may stay idle (or take to send its request) before it is closed.
     public var requestTimeoutSeconds = 30

@@ -75,7 +75,8 @@ public struct SpamdServer: Service {
         guard service.admit() else { return SpamdReply.error(69, "server busy") }
         defer { service.release() }
         do {
-            let result = try service.classify(request.body, envelope: Envelope(user: request.user), arrival: arrival)
+            // The budget counts from the whole request read (a slow client sets that pace).
+            let result = try service.classify(request.body, envelope: Envelope(user: request.user))
             let scale = ScoreScale(service.models.model?.cascade.bundle.manifest.operatingPoints)
             return SpamdReply.reply(to: request, result: result, scale: scale)
         } catch .notReady {

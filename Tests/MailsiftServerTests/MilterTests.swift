@@ -134,3 +134,16 @@ import Testing
         #expect(mailbox.contains("Subject: minutes of Tuesday's meeting"))
     }
 }
+
+@Suite struct MilterNegotiationTests {
+    /// An MTA that agrees to add headers only: no header deletion, no quarantine is asked of it.
+    @Test func actionsTheMTARefusedAreLeftOut() throws {
+        var session = MilterSession(maxMessageBytes: 1 << 20)
+        _ = try session.handle(command: UInt8(ascii: "O"), data: ArraySlice(MilterSession.be32(6) + MilterSession.be32(0x01) + MilterSession.be32(0)))
+        _ = try session.handle(command: UInt8(ascii: "L"), data: ArraySlice(MilterSessionTests.z("X-Spam-Flag") + MilterSessionTests.z("NO")))
+        var result = try Fixture.server().service.classify(Array(Fixture.gtube.utf8))
+        result.action = .quarantine
+        let end = session.finish(.verdict(result, headers: [("X-Spam-Flag", "YES")]))
+        #expect(end == [MilterSessionTests.packet("h", MilterSessionTests.z("X-Spam-Flag") + MilterSessionTests.z("YES")), MilterSessionTests.packet("a")])
+    }
+}
