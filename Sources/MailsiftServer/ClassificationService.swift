@@ -98,7 +98,7 @@ public final class ClassificationService: Sendable {
     // MARK: - Classification
 
     /// Classifies `bytes`. `arrival` is when the whole message was in: the latency budget counts from there.
-    /// `reasons` caps the reasons given (0: none, which is cheaper: tree contributions cost a model call).
+    /// `reasons` caps the reasons given (0: only the rules that hit, which saves wording the model's reasons).
     public func classify(
         _ bytes: [UInt8], envelope: Envelope = Envelope(), arrival: ContinuousClock.Instant = .now, reasons: Int? = nil
     ) throws(ServiceError) -> Result {
