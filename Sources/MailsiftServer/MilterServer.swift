@@ -23,7 +23,11 @@ public struct MilterServer: Service {
     }
 
     public func run() async throws {
-        try await TCPListener(host: host, port: port, name: "milter", logger: service.logger).run(onBound: onBound) { inbound, outbound in
+        // Postfix keeps a milter connection for the whole SMTP session and waits on its client between
+        // commands (smtpd_timeout, 300 s by default): the idle limit allows for that.
+        let idle = Duration.seconds(max(300, service.configuration.requestTimeoutSeconds))
+        let listener = TCPListener(host: host, port: port, name: "milter", idleTimeout: idle, logger: service.logger)
+        try await listener.run(onBound: onBound) { inbound, outbound in
             var session = MilterSession(maxMessageBytes: service.configuration.maxMessageBytes)
             var reader = MilterPacketReader()
             for try await chunk in inbound {

@@ -22,7 +22,7 @@ public struct SpamdServer: Service {
 
     public func run() async throws {
         let timeout = Duration.seconds(service.configuration.requestTimeoutSeconds)
-        try await TCPListener(host: host, port: port, name: "spamd", logger: service.logger).run(onBound: onBound) { inbound, outbound in
+        try await TCPListener(host: host, port: port, name: "spamd", idleTimeout: timeout * 2, logger: service.logger).run(onBound: onBound) { inbound, outbound in
             // One request per connection, answered within the request timeout.
             let reply = try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
                 group.addTask { try await answer(inbound) }

@@ -3,13 +3,14 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 
-/// A TCP listener for the line protocols (spamd, milter): binds, reports the port, and runs `handle` for
-/// each connection in its own task until graceful shutdown or cancellation; a connection taking longer than
-/// `timeout` to be answered is closed.
+/// A TCP listener for the spamd and milter protocols: binds, reports the port, and runs `handle` for each
+/// connection in its own task until graceful shutdown or cancellation. A connection that sends nothing for
+/// `idleTimeout` is closed, so idle or stalled clients cannot hold connections open for ever.
 struct TCPListener {
     let host: String
     let port: Int
     let name: String
+    let idleTimeout: Duration
     let logger: Logger
 
     func run(
@@ -20,9 +21,12 @@ struct TCPListener {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
-            .bind(host: host, port: port) { channel in
+            .bind(host: host, port: port) { [idleTimeout] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    let timeout = TimeAmount.nanoseconds(idleTimeout.components.seconds * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000)
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: timeout))
+                    try channel.pipeline.syncOperations.addHandler(CloseWhenIdle())
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
         let bound = server.channel.localAddress?.port ?? port
@@ -40,6 +44,20 @@ struct TCPListener {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Closes the connection when ``IdleStateHandler`` reports that nothing was read for its timeout.
+private final class CloseWhenIdle: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
         }
     }
 }

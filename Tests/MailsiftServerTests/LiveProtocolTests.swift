@@ -76,6 +76,55 @@ import Testing
         }
     }
 
+    /// Sends `bytes` to 127.0.0.1:`port`, then reads until the server closes; nil when it did not within `seconds`.
+    static func exchange(port: Int, _ bytes: [UInt8], seconds: Int) -> [UInt8]? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return nil }
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        var reply: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n == 0 { return reply }  // closed by the server
+            if n < 0 { return nil }  // timed out
+            reply += chunk[0..<n]
+        }
+    }
+
+    @Test func aStalledSpamdClientIsCutOff() async throws {
+        try await Self.withSpamd(Fixture.server { $0.requestTimeoutSeconds = 1 }) { port in
+            let start = ContinuousClock.now
+            let reply = try #require(Self.exchange(port: port, Array("CHECK SPAMC/1.5\r\nContent-length: 100\r\n\r\nonly part".utf8), seconds: 10))
+            #expect(String(decoding: reply, as: UTF8.self).hasPrefix("SPAMD/1.5 74 EX_IOERR"))
+            #expect(ContinuousClock.now - start < .seconds(5))
+        }
+    }
+
+    @Test func anIdleConnectionIsClosed() async throws {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let listener = Task {
+            try await TCPListener(host: "127.0.0.1", port: 0, name: "test", idleTimeout: .milliseconds(300), logger: Fixture.logger)
+                .run(onBound: { continuation.yield($0) }) { inbound, _ in for try await _ in inbound {} }
+        }
+        defer { listener.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        let start = ContinuousClock.now
+        #expect(Self.exchange(port: port, Array("hello".utf8), seconds: 5) == [])  // closed by the server, not timed out here
+        #expect(ContinuousClock.now - start < .seconds(3))
+    }
+
     @Test func rspamcSpeaksToCheckv2() async throws {
         try await Fixture.server().application().test(.live) { client in
             let port = try #require(client.port)
