@@ -37,8 +37,9 @@ smtpd_milters = inet:127.0.0.1:$milter_port
 non_smtpd_milters =
 milter_protocol = 6
 milter_default_action = tempfail
-milter_command_timeout = 30s
-milter_content_timeout = 60s
+milter_connect_timeout = 60s
+milter_command_timeout = 300s
+milter_content_timeout = 300s
 maillog_file = $work/postfix.log
 maillog_file_prefixes = $work
 smtputf8_enable = no
@@ -61,7 +62,7 @@ for _ in $(seq 50); do
 done
 for message in "$@"; do
   set +e
-  out=$(swaks --server "127.0.0.1:$smtp_port" --from sender@example.org --to test@localhost --data "$message" --timeout 60 2>&1)
+  out=$(swaks --server "127.0.0.1:$smtp_port" --from sender@example.org --to test@localhost --data "$message" --timeout 300 2>&1)
   status=$?
   set -e
   echo "SENT $message $status"

@@ -32,16 +32,22 @@ struct TCPListener {
         let bound = server.channel.localAddress?.port ?? port
         onBound(bound)
         logger.notice("\(name) listener started", metadata: ["host": "\(host)", "port": "\(bound)"])
+        // On shutdown or cancellation the listening socket is closed and the loop runs out; every connection
+        // already accepted is still handed to `handle` (NIO requires each to be closed by its owner).
         try await withThrowingDiscardingTaskGroup { group in
             try await server.executeThenClose { connections in
-                for try await connection in connections.cancelOnGracefulShutdown() {
-                    group.addTask {
-                        do {
-                            try await connection.executeThenClose { inbound, outbound in try await handle(inbound, outbound) }
-                        } catch {
-                            logger.debug("\(name) connection ended", metadata: ["error": "\(error)"])
+                try await withTaskCancellationOrGracefulShutdownHandler {
+                    for try await connection in connections {
+                        group.addTask {
+                            do {
+                                try await connection.executeThenClose { inbound, outbound in try await handle(inbound, outbound) }
+                            } catch {
+                                logger.debug("\(name) connection ended", metadata: ["error": "\(error)"])
+                            }
                         }
                     }
+                } onCancelOrGracefulShutdown: {
+                    server.channel.close(promise: nil)
                 }
             }
         }

@@ -119,7 +119,7 @@ import Testing
         let port = try #require(await iterator.next())
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/postfix-milter-test.sh").standardized.path
         let queue = work.appendingPathComponent("postfix").path
-        let run = try LiveProtocolTests.run("bash", [script, "\(port)", queue] + files, input: "")
+        let run = try await LiveProtocolTests.run("bash", [script, "\(port)", queue] + files, input: "")
         #expect(run.status == 0, "\(run.output)")
         let lines = run.output.split(separator: "\n").map(String.init)
         #expect(lines.contains("SENT \(files[0]) 0"))
