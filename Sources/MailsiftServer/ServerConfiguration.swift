@@ -108,6 +108,10 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
             return try YAMLDecoder().decode(ServerConfiguration.self, from: String(decoding: data, as: UTF8.self))
         } catch let error as ConfigurationError {
             throw ConfigurationError(reason: "\(path): \(error.reason)")
+        } catch let DecodingError.dataCorrupted(context) where context.underlyingError is ConfigurationError {
+            throw ConfigurationError(reason: "\(path): \((context.underlyingError as! ConfigurationError).reason)")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw ConfigurationError(reason: "\(path): \(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)")
         } catch {
             throw ConfigurationError(reason: "\(path): \(error)")
         }

@@ -239,7 +239,7 @@ extension Mailsift {
 extension Mailsift {
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Serve classifications: HTTP API, Rspamd /checkv2, spamd protocol, metrics, hot reload (docs/serving.md).",
+            abstract: "Serve classifications: HTTP API, Rspamd /checkv2, spamd and milter protocols, metrics, hot reload (docs/serving.md).",
             discussion: """
             Settings come from --config FILE (YAML), then MAILSIFT_* environment variables, then these options. \
             The admin token is read from the file or MAILSIFT_ADMIN_TOKEN only, never from the command line.
