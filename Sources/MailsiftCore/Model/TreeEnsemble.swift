@@ -126,8 +126,8 @@ public struct TreeEnsemble: Sendable {
         }
         // Deleted nodes (unreachable) become leaves of value 0 pointing at themselves.
         for i in 0..<n where !seen[i] { shaped[i] = Node(feature: 0, value: 0, left: Int32(base + i), right: Int32(base + i)) }
-        // Mean values bottom-up (children have higher indices than their parent is not guaranteed, so recurse
-        // in an explicit post-order), as XGBoost's FillNodeMeanValues computes them, in Float.
+        // Mean values bottom-up, as XGBoost's FillNodeMeanValues computes them (in Float), in an explicit
+        // post-order walk from the root: node order in the arrays does not promise children after parents.
         var mean = [Float](repeating: 0, count: n)
         var order: [(node: Int, expanded: Bool)] = [(0, false)]
         while let (i, expanded) = order.popLast() {
