@@ -147,7 +147,7 @@ public final class ClassificationService: Sendable {
         let t = clock.now
         let verdict = model.cascade.rulesVerdict(a, envelope: envelope)
         metrics.stage("rules", clock.now - t)
-        if let fallback { metrics.fellBack(fallback) }
+        metrics.fellBack(fallback!)  // every path that reaches here set it
         return result(verdict, model: model, a: a, fallback: fallback, start: start, analysed: analysed, reasons: reasons)
     }
 
@@ -161,7 +161,7 @@ public final class ClassificationService: Sendable {
             Cascade.Reason(stage: .rules, feature: $0.name, weight: $0.score, text: $0.description)
         }
         let end = ContinuousClock.now
-        func us(_ d: Duration) -> Int { Int(d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000) }
+        func us(_ d: Duration) -> Int { Int(d.microseconds) }
         return Result(
             label: v.label, probability: v.probability, action: v.action, stage: v.stage, reasons: why, modelVersion: model.version,
             degraded: fallback != nil, fallback: fallback?.rawValue, messageId: a.message.messageID,

@@ -65,6 +65,17 @@ public struct HTTPAPI: Sendable {
         _ request: Request, _ context: BasicRequestContext, endpoint: ServerMetrics.Endpoint,
         reply: @Sendable (Request, ClassificationService.Result) throws -> Response
     ) async throws -> Response {
+        try await admitted(request, endpoint: endpoint, limit: configuration.maxMessageBytes, what: "message") { request, body in
+            try classify(request, body, endpoint: endpoint, reply: reply)
+        }
+    }
+
+    /// Times the request for `endpoint`, takes an admission slot (503 when none is free) and reads the body
+    /// up to `limit` bytes (413 past it), then runs `body` with them.
+    private func admitted(
+        _ request: Request, endpoint: ServerMetrics.Endpoint, limit: Int, what: String,
+        _ handle: (Request, ByteBuffer) async throws -> Response
+    ) async throws -> Response {
         let arrival = ContinuousClock.now
         defer { service.metrics.request(endpoint, .now - arrival) }
         guard service.admit() else { return Self.overloaded() }
@@ -72,11 +83,18 @@ public struct HTTPAPI: Sendable {
         var request = request
         let body: ByteBuffer
         do {
-            body = try await request.collectBody(upTo: configuration.maxMessageBytes)
+            body = try await request.collectBody(upTo: limit)
         } catch is NIOTooManyBytesError {
             service.metrics.rejected(.tooLarge)
-            return Self.error("message larger than \(configuration.maxMessageBytes) bytes", status: .contentTooLarge)
+            return Self.error("\(what) larger than \(limit) bytes", status: .contentTooLarge)
         }
+        return try await handle(request, body)
+    }
+
+    private func classify(
+        _ request: Request, _ body: ByteBuffer, endpoint: ServerMetrics.Endpoint,
+        reply: @Sendable (Request, ClassificationService.Result) throws -> Response
+    ) throws -> Response {
         let envelope = endpoint == .checkv2 ? Self.rspamdEnvelope(request.headers) : Self.envelope(request.headers)
         let reasons = request.uri.queryParameters.get("reasons", as: Int.self).map { min(max($0, 0), 64) }
         let result: ClassificationService.Result
@@ -134,18 +152,12 @@ public struct HTTPAPI: Sendable {
     }
 
     private func batch(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let arrival = ContinuousClock.now
-        defer { service.metrics.request(.batch, .now - arrival) }
-        guard service.admit() else { return Self.overloaded() }
-        defer { service.release() }
-        var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: configuration.maxBatchBytes)
-        } catch is NIOTooManyBytesError {
-            service.metrics.rejected(.tooLarge)
-            return Self.error("batch larger than \(configuration.maxBatchBytes) bytes", status: .contentTooLarge)
+        try await admitted(request, endpoint: .batch, limit: configuration.maxBatchBytes, what: "batch") { request, body in
+            try classifyBatch(request, body)
         }
+    }
+
+    private func classifyBatch(_ request: Request, _ body: ByteBuffer) throws -> Response {
         let items: [BatchRequest.Item]
         do {
             let decoder = JSONDecoder()

@@ -15,8 +15,8 @@ public struct MilterSession: Sendable {
 
     /// Replies (filter to MTA).
     public enum Reply: UInt8, Sendable {
-        case accept = 0x61, `continue` = 0x63, discard = 0x64, addHeader = 0x68, insertHeader = 0x69, changeHeader = 0x6D
-        case quarantine = 0x71, reject = 0x72, tempfail = 0x74, replyCode = 0x79, optionNegotiation = 0x4F
+        case accept = 0x61, `continue` = 0x63, addHeader = 0x68, changeHeader = 0x6D, quarantine = 0x71, replyCode = 0x79
+        case optionNegotiation = 0x4F
     }
 
     /// Filter actions asked for at negotiation: add headers, change (delete) headers, quarantine.

@@ -32,7 +32,7 @@ public actor ModelReloader {
         let clock = ContinuousClock()
         let start = clock.now
         let previous = models.model?.version
-        func ms() -> Int { Int((clock.now - start).components.seconds * 1000 + (clock.now - start).components.attoseconds / 1_000_000_000_000_000) }
+        func ms() -> Int { Int((clock.now - start).microseconds / 1_000) }
         do {
             let model = try ServingModel.load(model: configuration.model, rules: configuration.rules, noRules: configuration.noRules)
             models.install(model)

@@ -16,8 +16,7 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         var context = context
         context.logger[metadataKey: "request_id"] = .string(id)
         func log(_ status: Int) {
-            let elapsed = ContinuousClock.now - start
-            let us = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+            let us = (ContinuousClock.now - start).microseconds
             let level: Logger.Level = status >= 500 ? .warning : .info
             logger.log(level: level, "request", metadata: [
                 "request_id": .string(id), "method": .string(request.method.rawValue), "path": .string(request.uri.path),

@@ -23,8 +23,7 @@ struct TCPListener {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .bind(host: host, port: port) { [idleTimeout] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let timeout = TimeAmount.nanoseconds(idleTimeout.components.seconds * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000)
-                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: timeout))
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .microseconds(idleTimeout.microseconds)))
                     try channel.pipeline.syncOperations.addHandler(CloseWhenIdle())
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }

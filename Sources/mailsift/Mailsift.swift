@@ -248,12 +248,7 @@ extension Mailsift {
 
         @Option(help: "Configuration file (YAML; keys in docs/serving.md).")
         var config: String?
-        @Option(help: "Model bundle (default: the shipped model).")
-        var model: String?
-        @Option(help: "Rules file (default: the shipped rules).")
-        var rules: String?
-        @Flag(help: "Run no rules (stage 0).")
-        var noRules = false
+        @OptionGroup var models: ModelOption
         @Option(help: "Address to listen on (default 127.0.0.1).")
         var host: String?
         @Option(help: "HTTP port (default 11380).")
@@ -266,9 +261,9 @@ extension Mailsift {
         func run() async throws {
             var c = try config.map(ServerConfiguration.load(file:)) ?? ServerConfiguration()
             try c.apply(environment: ProcessInfo.processInfo.environment)
-            if let model { c.model = model }
-            if let rules { c.rules = rules }
-            if noRules { c.noRules = true }
+            if let model = models.model { c.model = model }
+            if let rules = models.rules { c.rules = rules }
+            if models.noRules { c.noRules = true }
             if let host { c.host = host }
             if let port { c.port = port }
             if let spamdPort { c.spamdPort = spamdPort }

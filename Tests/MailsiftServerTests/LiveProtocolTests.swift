@@ -153,13 +153,8 @@ import Testing
     }
 
     @Test func reloadsUnderLoadFailNoRequestAndACorruptBundleIsRefused() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailsift-reload-\(UUID())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (directory, path, good) = try Self.copyOfTheDefaultModel()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("model.msmodel").path
-        let source = try #require(ModelStoreDefault.path)
-        let good = try #require(FileManager.default.contents(atPath: source))
-        try good.write(to: URL(fileURLWithPath: path))
         let token = "reload-test-token-0123456789"
         let server = Fixture.server({ $0.model = path; $0.adminToken = token; $0.maxConcurrentRequests = 64 }, model: Fixture.model)
         try await server.application().test(.live) { client in
@@ -201,13 +196,8 @@ import Testing
     }
 
     @Test func sighupAndFileChangesReload() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailsift-watch-\(UUID())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (directory, path, good) = try Self.copyOfTheDefaultModel()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("model.msmodel").path
-        let source = try #require(ModelStoreDefault.path)
-        let good = try #require(FileManager.default.contents(atPath: source))
-        try good.write(to: URL(fileURLWithPath: path))
         let server = Fixture.server({ $0.model = path; $0.watchSeconds = 0.1 }, model: Fixture.model)
         let triggers = Task { try await ReloadTriggers(reloader: server.reloader, configuration: server.configuration).run() }
         func count(_ result: String) -> Int {
@@ -238,6 +228,19 @@ import Testing
 final class Tally: Sendable {
     let served = Atomic<Int>(0)
     let failed = Atomic<Int>(0)
+}
+
+extension LiveProtocolTests {
+    /// A temporary folder holding a copy of the shipped model: the folder, the copy's path, the model's bytes.
+    static func copyOfTheDefaultModel() throws -> (directory: URL, path: String, bytes: Data) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailsift-model-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("model.msmodel").path
+        let source = try #require(ModelStoreDefault.path, "no shipped model")
+        let bytes = try #require(FileManager.default.contents(atPath: source))
+        try bytes.write(to: URL(fileURLWithPath: path))
+        return (directory, path, bytes)
+    }
 }
 
 enum ModelStoreDefault {

@@ -150,8 +150,8 @@ public struct TreeEnsemble: Sendable {
     /// Each column's contribution to the margin of `row`, then the bias (``featureCount`` + 1 values that
     /// add up to the margin): the path attribution of XGBoost's `approx_contribs` (Saabas), where each split
     /// on the row's path credits its feature with the change in the node mean it causes. It costs one walk
-    /// per tree; exact TreeSHAP (XGBoost's default contributions) costs milliseconds per row for these
-    /// trees, more than the whole classification.
+    /// per tree; with exact TreeSHAP through XGBoost instead (its default contributions) the server's default
+    /// reply ran at 638 requests/s, against 1,229 with these (docs/models.md).
     public func contributions(of row: UnsafeBufferPointer<Float>) -> [Float] {
         precondition(row.count == featureCount, "a row has \(featureCount) values")
         var out = [Float](repeating: 0, count: featureCount + 1)
