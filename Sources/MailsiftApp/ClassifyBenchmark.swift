@@ -80,7 +80,7 @@ public struct ClassifyBenchmark {
                 totals.trees += clock.now - t
                 if let model = trees as? TreeModel, model.ensemble != nil {
                     t = clock.now
-                    sink += Double((try? model.booster.margin(of: row)) ?? 0)
+                    sink += Double((try? model.booster.margin(of: Array(row.prefix(model.featureCount)))) ?? 0)
                     viaXGBoost += clock.now - t
                 }
             }

@@ -11,13 +11,15 @@ extension Cascade {
     public static func load(_ bundle: ModelBundle, rules: RuleSet = .empty, mode: CascadeManifest.Mode? = nil) throws -> Cascade {
         var trees: TreeModel? = nil
         if let c = bundle.manifest.cascade {
-            guard c.treeFeatures == MetadataFeature.names else {
+            // A model trained before columns were appended reads a prefix of this build's columns.
+            guard !c.treeFeatures.isEmpty, c.treeFeatures.count <= MetadataFeature.names.count,
+                  Array(MetadataFeature.names.prefix(c.treeFeatures.count)) == c.treeFeatures else {
                 throw BoosterError.xgboost("the model's tree features differ from this build's; retrain it")
             }
             guard let bytes = bundle.sections[ModelBundle.treesSection] else {
                 throw BoosterError.xgboost("the model names a tree stage but has no \(ModelBundle.treesSection) section")
             }
-            trees = try TreeModel(loading: bytes, featureCount: MetadataFeature.allCases.count)
+            trees = try TreeModel(loading: bytes, featureCount: c.treeFeatures.count)
         }
         return Cascade(bundle: bundle, rules: rules, trees: trees, mode: mode)
     }

@@ -18,13 +18,18 @@ public struct TreeModel: TreeScorer {
         }
     }
 
+    /// How many columns the model reads: the first that many of a row (a row may have columns appended
+    /// since the model was trained).
+    public var featureCount: Int { booster.featureCount }
+
     public func treeMargin(of row: [Float]) throws -> Float {
-        if let ensemble { return ensemble.margin(of: row) }
-        return try booster.margin(of: row)
+        if let ensemble { return row.withUnsafeBufferPointer { ensemble.margin(of: UnsafeBufferPointer(rebasing: $0.prefix(featureCount))) } }
+        return try booster.margin(of: row.count == featureCount ? row : Array(row.prefix(featureCount)))
     }
 
+    /// ``featureCount`` contributions, then the bias.
     public func treeContributions(of row: [Float]) throws -> [Float] {
-        if let ensemble { return ensemble.contributions(of: row) }
-        return try booster.contributions(of: row)
+        if let ensemble { return row.withUnsafeBufferPointer { ensemble.contributions(of: UnsafeBufferPointer(rebasing: $0.prefix(featureCount))) } }
+        return try booster.contributions(of: row.count == featureCount ? row : Array(row.prefix(featureCount)))
     }
 }

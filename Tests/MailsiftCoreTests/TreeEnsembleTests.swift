@@ -77,6 +77,7 @@ struct TreeEnsembleTests {
             let mismatches = ParallelMap.map(messages, progress: nil, makeScratch: { [Float]() }) { m, row -> Int in
                 guard let a = try? analyzer.analyze(m.bytes) else { return 0 }
                 MetadataFeatureExtractor().values(of: a, into: &row)
+                row.removeLast(row.count - model.featureCount)  // the columns the model was trained on
                 let xgboost = (try? model.booster.margin(of: row))?.bitPattern
                 var wrong = ensemble.margin(of: row).bitPattern == xgboost ? 0 : 1
                 // Contributions (for explanations): the native path attribution against XGBoost's approx_contribs.

@@ -69,9 +69,10 @@ public struct Cascade: Sendable {
         public var treeError: String?
     }
 
-    /// Runs the stages in order until one decides.
-    public func classify(_ a: AnalyzedMessage, envelope: Envelope = Envelope(), scratch: inout Scratch) -> Verdict {
-        var context = CascadeContext(envelope: envelope)
+    /// Runs the stages in order until one decides. `sender` is the sender state (velocity and reputation)
+    /// for the tree stage's sender columns; they are missing without it.
+    public func classify(_ a: AnalyzedMessage, envelope: Envelope = Envelope(), sender: SenderState? = nil, scratch: inout Scratch) -> Verdict {
+        var context = CascadeContext(envelope: envelope, sender: sender)
         for stage in stages {
             guard let decision = stage.run(a, context: &context, scratch: &scratch) else { continue }
             switch decision {

@@ -19,6 +19,8 @@ extension CascadeStage {
 /// What the stages have found so far about one message.
 public struct CascadeContext: Sendable {
     public var envelope: Envelope
+    /// What the sender state store knew about the senders (velocity, reputation), when one is used.
+    public var sender: SenderState?
     /// The rules that hit (stage 0); their scores are added to the log-odds of every later decision.
     public var rules = RuleSet.Outcome()
     /// The tree stage's raw score (log-odds), when it ran and succeeded.
@@ -30,7 +32,10 @@ public struct CascadeContext: Sendable {
     /// The text model's raw score (log-odds), when it ran.
     public var textMargin: Double?
 
-    public init(envelope: Envelope) { self.envelope = envelope }
+    public init(envelope: Envelope, sender: SenderState? = nil) {
+        self.envelope = envelope
+        self.sender = sender
+    }
 }
 
 /// A stage's decision: an action straight from a rule, or a calibrated probability of spam.

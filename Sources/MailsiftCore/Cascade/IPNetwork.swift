@@ -21,6 +21,26 @@ struct IPAddress: Sendable, Hashable {
         guard inet_pton(AF_INET6, t, &v6) == 1 else { return nil }
         bytes = withUnsafeBytes(of: v6) { Array($0) }
     }
+
+    /// Whether this is an IPv4 address (stored IPv4-mapped).
+    var isV4: Bool { bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xFF && bytes[11] == 0xFF }
+
+    /// Whether the address can be a client on the Internet: not private (10/8, 172.16/12, 192.168/16,
+    /// fc00::/7), loopback, link-local, shared (100.64/10), unspecified or multicast.
+    var isPublic: Bool {
+        let b = bytes
+        if isV4 {
+            switch (b[12], b[13]) {
+            case (0, _), (10, _), (127, _), (169, 254), (192, 168): return false
+            case (172, 16...31), (100, 64...127): return false
+            case (224...255, _): return false
+            default: return true
+            }
+        }
+        if b.allSatisfy({ $0 == 0 }) || b[0..<15].allSatisfy({ $0 == 0 }) { return false }  // :: and ::1
+        if b[0] & 0xFE == 0xFC || b[0] == 0xFF || (b[0] == 0xFE && b[1] & 0xC0 == 0x80) { return false }
+        return true
+    }
 }
 
 /// A CIDR block (`192.0.2.0/24`, `2001:db8::/32`) or one address.

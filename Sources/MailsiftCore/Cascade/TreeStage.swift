@@ -20,7 +20,7 @@ public struct TreeStage: CascadeStage {
     }
 
     public func run(_ a: AnalyzedMessage, context: inout CascadeContext, scratch: inout Cascade.Scratch) -> CascadeDecision? {
-        columns.values(of: a, into: &scratch.row)
+        columns.values(of: a, sender: context.sender, into: &scratch.row)
         context.treeRow = scratch.row
         do {
             let margin = Double(try scorer.treeMargin(of: scratch.row))
@@ -44,7 +44,8 @@ public struct TreeStage: CascadeStage {
         // Pick the strongest columns first, then word only those (formatting every column cost more than
         // the classification).
         var strongest: [(feature: MetadataFeature, weight: Double)] = []
-        for f in MetadataFeature.allCases where f.rawValue < contributions.count {
+        // The last contribution is the bias; a model trained on fewer columns gives fewer.
+        for f in MetadataFeature.allCases where f.rawValue < contributions.count - 1 {
             let w = Double(contributions[f.rawValue]) * scale * sign
             if w > 0.01 { strongest.append((f, w)) }
         }

@@ -38,11 +38,16 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
     // Obfuscation, from the normaliser
     case obfuscationMixedScript, obfuscationLeet, obfuscationSplitWords, obfuscationFormatCharacters, obfuscationHTMLTricks
     case obfuscationCompatibilityForms
-    // Sender state (velocity and reputation): slots, missing until sender state is fed in
+    // Sender state (velocity and reputation), from a ``SenderStateStore``; missing without one. New
+    // columns are appended: a model trained on a prefix of this list still loads (it ignores the rest).
     case clientIPRateMinute, clientIPRateHour, clientIPRateDay, fromDomainRateHour, senderReputation, domainReputation
+    case fromDomainRateDay, clientNetworkRateHour, envelopeSenderRateHour, recipientRateHour, senderEvidence, domainEvidence
 
     /// The column's name in model files and reports (the case name).
     public var name: String { MetadataFeature.names[rawValue] }
+
+    /// The sender state columns (velocity and reputation), which a ``SenderState`` fills.
+    public static let senderColumns: [MetadataFeature] = Array(allCases[clientIPRateMinute.rawValue...])
 
     /// Every column's name, in order.
     public static let names: [String] = allCases.map { String(describing: $0) }
@@ -169,8 +174,14 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
         case .clientIPRateHour: return "messages from this client IP in the last hour"
         case .clientIPRateDay: return "messages from this client IP in the last day"
         case .fromDomainRateHour: return "messages from this From domain in the last hour"
-        case .senderReputation: return "sender reputation"
-        case .domainReputation: return "From domain reputation"
+        case .senderReputation: return "spam rate of this client IP (reputation)"
+        case .domainReputation: return "spam rate of this From domain (reputation)"
+        case .fromDomainRateDay: return "messages from this From domain in the last day"
+        case .clientNetworkRateHour: return "messages from this client's network in the last hour"
+        case .envelopeSenderRateHour: return "messages from this envelope sender in the last hour"
+        case .recipientRateHour: return "messages to this recipient in the last hour"
+        case .senderEvidence: return "messages known from this client IP"
+        case .domainEvidence: return "messages known from this From domain"
         }
     }
 }

@@ -9,13 +9,19 @@ public struct MetadataFeatureExtractor: Sendable {
         return v
     }
 
-    /// Writes the columns of `a` into `v` (resized to ``MetadataFeature`` count).
-    public func values(of a: AnalyzedMessage, into v: inout [Float]) {
+    /// Writes the columns of `a` into `v` (resized to ``MetadataFeature`` count); the sender columns come
+    /// from `sender`, missing (NaN) without it.
+    public func values(of a: AnalyzedMessage, sender: SenderState? = nil, into v: inout [Float]) {
         v.removeAll(keepingCapacity: true)
         v.append(contentsOf: repeatElement(0, count: MetadataFeature.allCases.count))
         v.withUnsafeMutableBufferPointer { buffer in
             var w = Writer(v: buffer)
             fill(a, &w)
+        }
+        if let sender {
+            sender.fill(&v)
+        } else {
+            for f in MetadataFeature.senderColumns { v[f.rawValue] = .nan }
         }
     }
 
@@ -35,9 +41,6 @@ public struct MetadataFeatureExtractor: Sendable {
         structure(a, &w)
         body(a, &w)
         links(a, fromDomain: fromDomain, &w)
-        for f in [MetadataFeature.clientIPRateMinute, .clientIPRateHour, .clientIPRateDay, .fromDomainRateHour, .senderReputation, .domainReputation] {
-            w[f] = .nan
-        }
     }
 
     // MARK: - Header

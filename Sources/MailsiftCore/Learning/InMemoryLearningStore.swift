@@ -1,0 +1,56 @@
+import Synchronization
+
+/// The in-memory ``FeedbackStore`` and ``FeatureLog``, for tests and for tools that work on a copy.
+public final class InMemoryLearningStore: FeedbackStore, FeatureLog {
+    private struct State {
+        var feedback: [FeedbackKey: Feedback] = [:]
+        var log: [FeatureLogEntry] = []
+    }
+
+    private struct FeedbackKey: Hashable {
+        var messageID: String
+        var user: String
+        var time: Int64
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public func record(_ feedback: Feedback) throws -> Bool {
+        try feedback.validate()
+        let key = FeedbackKey(messageID: feedback.messageID, user: feedback.user, time: feedback.time)
+        return state.withLock { s in
+            guard s.feedback[key] == nil else { return false }
+            s.feedback[key] = feedback
+            return true
+        }
+    }
+
+    public func feedback(from: Int64, through: Int64) -> [Feedback] {
+        state.withLock { s in
+            s.feedback.values.filter { $0.time >= from && $0.time <= through }
+                .sorted { ($0.time, $0.messageID, $0.user) < ($1.time, $1.messageID, $1.user) }
+        }
+    }
+
+    public func append(_ entries: [FeatureLogEntry]) {
+        state.withLock { $0.log.append(contentsOf: entries) }
+    }
+
+    public func entries(from: Int64, through: Int64) -> [FeatureLogEntry] {
+        state.withLock { s in s.log.filter { $0.time >= from && $0.time <= through }.sorted { $0.time < $1.time } }
+    }
+
+    public func entry(messageID: String) -> FeatureLogEntry? {
+        state.withLock { s in s.log.filter { $0.messageID == messageID }.min { $0.time < $1.time } }
+    }
+
+    public func prune(before time: Int64) -> Int {
+        state.withLock { s in
+            let before = s.log.count
+            s.log.removeAll { $0.time < time }
+            return before - s.log.count
+        }
+    }
+}

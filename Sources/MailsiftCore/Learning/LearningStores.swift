@@ -1,0 +1,19 @@
+/// Port: user feedback, stored durably.
+public protocol FeedbackStore: Sendable {
+    /// Stores `feedback` (validated first). Returns false when the same report (message, user, time) was
+    /// already stored: storing is idempotent.
+    func record(_ feedback: Feedback) async throws -> Bool
+    /// The reports given in `[from, through]` (feedback time), oldest first.
+    func feedback(from: Int64, through: Int64) async throws -> [Feedback]
+}
+
+/// Port: the feature log, one entry per classification.
+public protocol FeatureLog: Sendable {
+    func append(_ entries: [FeatureLogEntry]) async throws
+    /// The entries logged in `[from, through]`, oldest first.
+    func entries(from: Int64, through: Int64) async throws -> [FeatureLogEntry]
+    /// The first entry logged for `messageID`, if any.
+    func entry(messageID: String) async throws -> FeatureLogEntry?
+    /// Deletes entries logged before `time`; returns how many.
+    func prune(before time: Int64) async throws -> Int
+}

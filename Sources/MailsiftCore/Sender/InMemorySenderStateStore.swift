@@ -1,0 +1,78 @@
+import Synchronization
+
+/// The in-process ``SenderStateStore``: the embedded default, and what a server falls back to while its
+/// shared store is unreachable. Thread-safe. Bounded: when it holds more than ``capacity`` velocity keys,
+/// keys idle for a day are dropped, then the least recently seen.
+public final class InMemorySenderStateStore: SenderStateStore {
+    public let policy: ReputationPolicy
+    public let capacity: Int
+    private let state: Mutex<State>
+
+    struct State {
+        var velocity: [VelocityKey: Counters] = [:]
+        var reputation: [ReputationKey: Reputation] = [:]
+    }
+
+    /// The three windows of one key, and when it was last seen.
+    struct Counters {
+        var windows = VelocityWindow.allCases.map(SlidingWindowCounter.init)
+        var lastSeen: Int64 = 0
+
+        mutating func add(at time: Int64) -> [UInt32] {
+            lastSeen = max(lastSeen, time)
+            for i in windows.indices { windows[i].add(at: time) }
+            return windows.map { $0.count(at: time) }
+        }
+    }
+
+    public init(policy: ReputationPolicy = ReputationPolicy(), capacity: Int = 1_000_000, reputations: [ReputationKey: Reputation] = [:]) {
+        self.policy = policy
+        self.capacity = max(capacity, 16)
+        state = Mutex(State(reputation: reputations))
+    }
+
+    public func observe(_ keys: SenderKeys, at time: Int64) -> SenderState {
+        let velocityKeys = keys.velocityKeys
+        let reputationKeys = keys.reputationKeys
+        return state.withLock { s in
+            var out = SenderState()
+            for key in velocityKeys {
+                let counts = s.velocity[key, default: Counters()].add(at: time)
+                out.merge(key.kind, counts)
+            }
+            for key in reputationKeys {
+                let r = s.reputation[key]?.decayed(to: time, halfLife: policy.halfLifeSeconds) ?? Reputation(updated: time)
+                out.reputations[key.kind] = .init(spamRate: r.spamRate(prior: keys.prior), evidence: r.evidence)
+            }
+            if s.velocity.count > capacity { Self.evict(&s, now: time, capacity: capacity) }
+            return out
+        }
+    }
+
+    public func learn(_ keys: SenderKeys, spam: Bool, weight: Double, at time: Int64) {
+        let reputationKeys = keys.reputationKeys
+        state.withLock { s in
+            for key in reputationKeys {
+                s.reputation[key, default: Reputation(updated: time)].learn(spam: spam, weight: weight, at: time, halfLife: policy.halfLifeSeconds)
+            }
+        }
+    }
+
+    public func reputation(_ key: ReputationKey, at time: Int64) -> Reputation? {
+        state.withLock { $0.reputation[key]?.decayed(to: time, halfLife: policy.halfLifeSeconds) }
+    }
+
+    /// Every reputation held, for a store that saves them.
+    public func reputations() -> [ReputationKey: Reputation] { state.withLock { $0.reputation } }
+
+    /// How many velocity keys are held.
+    public var velocityKeyCount: Int { state.withLock { $0.velocity.count } }
+
+    /// Drops keys idle for a day; if still over capacity, keeps the most recently seen 90% of it.
+    private static func evict(_ s: inout State, now: Int64, capacity: Int) {
+        s.velocity = s.velocity.filter { now - $0.value.lastSeen < VelocityWindow.day.seconds }
+        guard s.velocity.count > capacity else { return }
+        let kept = s.velocity.sorted { $0.value.lastSeen > $1.value.lastSeen }.prefix(capacity * 9 / 10)
+        s.velocity = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
+    }
+}

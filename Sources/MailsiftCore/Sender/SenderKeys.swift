@@ -1,0 +1,101 @@
+/// Who a message comes from and goes to, as the sender state is keyed: the connecting client (and its /24
+/// or /64), the envelope sender, the From domain, and the recipients. Worked out from the envelope where
+/// the MTA gave it, else from the headers (a message read from a file).
+public struct SenderKeys: Sendable, Hashable, Codable {
+    /// The connecting client's IP address, as written.
+    public var clientIP: String?
+    /// The client's network: `a.b.c.0/24` for IPv4, the first 64 bits for IPv6.
+    public var clientNetwork: String?
+    /// The envelope sender (MAIL FROM, else Return-Path), lower case; nil for the null sender.
+    public var envelopeSender: String?
+    /// The registrable domain of the From address, lower case.
+    public var fromDomain: String?
+    /// The From address, lower case (the per-user contact lists are keyed by it).
+    public var fromAddress: String?
+    /// The recipients (envelope, else To and Cc), lower case, at most ``maxRecipients``.
+    public var recipients: [String]
+    /// Where a new sender's reputation starts, from what the message proves about it.
+    public var prior: ReputationPrior
+
+    public static let maxRecipients = 16
+
+    public init(
+        clientIP: String? = nil, clientNetwork: String? = nil, envelopeSender: String? = nil, fromDomain: String? = nil,
+        fromAddress: String? = nil, recipients: [String] = [], prior: ReputationPrior = .neutral
+    ) {
+        self.clientIP = clientIP
+        self.clientNetwork = clientNetwork ?? clientIP.flatMap(SenderKeys.network)
+        self.envelopeSender = envelopeSender
+        self.fromDomain = fromDomain
+        self.fromAddress = fromAddress
+        self.recipients = recipients
+        self.prior = prior
+    }
+
+    /// The keys of `a` as delivered with `envelope`.
+    public init(_ a: AnalyzedMessage, envelope: Envelope = Envelope(), prior priorModel: ReputationPrior.Model = .init()) {
+        let m = a.message
+        let ip = envelope.clientIP ?? SenderKeys.deliveringIP(m)
+        let from = m.from.first
+        let sender = envelope.mailFrom.map { $0.trimmingCharacters(in: "<> ") } ?? m.returnPath.first?.address
+        var recipients = envelope.recipients.map { $0.trimmingCharacters(in: "<> ") }
+        if recipients.isEmpty { recipients = (m.to + m.cc).map(\.address) }
+        self.init(
+            clientIP: ip,
+            envelopeSender: sender.flatMap { $0.isEmpty ? nil : $0.lowercased() },
+            fromDomain: from.map { DomainName.registrable($0.domain) }.flatMap { $0.isEmpty ? nil : $0 },
+            fromAddress: from.map { $0.address.lowercased() }.flatMap { $0.isEmpty ? nil : $0 },
+            recipients: Array(recipients.lazy.map { $0.lowercased() }.filter { !$0.isEmpty }.prefix(SenderKeys.maxRecipients)),
+            prior: priorModel.prior(for: m)
+        )
+    }
+
+    /// The velocity keys of this message: one per kind that is known, one per recipient.
+    public var velocityKeys: [VelocityKey] {
+        var keys: [VelocityKey] = []
+        if let clientIP { keys.append(VelocityKey(.clientIP, clientIP)) }
+        if let clientNetwork { keys.append(VelocityKey(.clientNetwork, clientNetwork)) }
+        if let envelopeSender { keys.append(VelocityKey(.envelopeSender, envelopeSender)) }
+        if let fromDomain { keys.append(VelocityKey(.fromDomain, fromDomain)) }
+        for r in Set(recipients).sorted() { keys.append(VelocityKey(.recipient, r)) }
+        return keys
+    }
+
+    /// The reputation keys: the From domain and the client IP.
+    public var reputationKeys: [ReputationKey] {
+        var keys: [ReputationKey] = []
+        if let fromDomain { keys.append(ReputationKey(.domain, fromDomain)) }
+        if let clientIP { keys.append(ReputationKey(.ip, clientIP)) }
+        return keys
+    }
+
+    /// The IP that handed the message to the first relay recording a public client: the first Received hop
+    /// (newest first) whose client address is public.
+    static func deliveringIP(_ m: Message) -> String? {
+        for field in m.headers where field.lowercasedName == "received" {
+            if let ip = ReceivedHop(parsing: field.value, parsesDate: false).fromIP, let address = IPAddress(ip), address.isPublic {
+                return ip
+            }
+        }
+        return nil
+    }
+
+    /// `a.b.c.0/24` for an IPv4 address, the first four groups and `::/64` for IPv6; nil when not an address.
+    public static func network(_ ip: String) -> String? {
+        guard let a = IPAddress(ip) else { return nil }
+        let b = a.bytes
+        if a.isV4 { return "\(b[12]).\(b[13]).\(b[14]).0/24" }
+        func group(_ i: Int) -> String { String(UInt16(b[i]) << 8 | UInt16(b[i + 1]), radix: 16) }
+        return "\(group(0)):\(group(2)):\(group(4)):\(group(6))::/64"
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        let drop = Set(set.utf8)
+        let u = utf8
+        guard let first = u.firstIndex(where: { !drop.contains($0) }) else { return "" }
+        let last = u.lastIndex { !drop.contains($0) }!
+        return String(self[first...last])
+    }
+}
