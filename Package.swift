@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // The pure core: parsing, decoding, normalisation, tokenisation. No I/O, no dependencies.
@@ -37,12 +38,17 @@ let package = Package(
         .target(
             name: "MailsiftApp", dependencies: ["MailsiftCore", "MailsiftTrees", .product(name: "Yams", package: "Yams")], resources: [.copy("Resources")], swiftSettings: strictSettings
         ),
+        // The embedded store (SQLite through GRDB; Debian libsqlite3-dev): feedback, the feature log and
+        // reputations in one database file in the data directory. The only target that imports GRDB.
+        .target(
+            name: "MailsiftSQLite", dependencies: ["MailsiftCore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strictSettings
+        ),
         // The server adapter: `mailsift serve` (HTTP API, Rspamd /checkv2, spamd and milter listeners, metrics,
         // hot reload). The only target with server dependencies, so the core's tests build without them.
         .target(
             name: "MailsiftServer",
             dependencies: [
-                "MailsiftCore", "MailsiftTrees", "MailsiftApp",
+                "MailsiftCore", "MailsiftTrees", "MailsiftApp", "MailsiftSQLite",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -67,6 +73,11 @@ let package = Package(
             name: "MailsiftCoreTests",
             dependencies: ["MailsiftCore", "MailsiftTrees", "MailsiftApp"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "MailsiftStoreTests",
+            dependencies: ["MailsiftSQLite", "MailsiftCore"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -17,3 +17,10 @@ public protocol FeatureLog: Sendable {
     /// Deletes entries logged before `time`; returns how many.
     func prune(before time: Int64) async throws -> Int
 }
+
+/// Port: where the reputations of an in-process ``InMemorySenderStateStore`` are kept between runs.
+public protocol ReputationArchive: Sendable {
+    func loadReputations() async throws -> [ReputationKey: Reputation]
+    /// Saves (inserts or replaces) these reputations.
+    func saveReputations(_ reputations: [ReputationKey: Reputation]) async throws
+}

@@ -11,6 +11,8 @@ public final class InMemorySenderStateStore: SenderStateStore {
     struct State {
         var velocity: [VelocityKey: Counters] = [:]
         var reputation: [ReputationKey: Reputation] = [:]
+        /// Reputations changed since ``takeChangedReputations()`` last ran.
+        var changed = Set<ReputationKey>()
     }
 
     /// The three windows of one key, and when it was last seen.
@@ -54,6 +56,7 @@ public final class InMemorySenderStateStore: SenderStateStore {
         state.withLock { s in
             for key in reputationKeys {
                 s.reputation[key, default: Reputation(updated: time)].learn(spam: spam, weight: weight, at: time, halfLife: policy.halfLifeSeconds)
+                s.changed.insert(key)
             }
         }
     }
@@ -62,8 +65,21 @@ public final class InMemorySenderStateStore: SenderStateStore {
         state.withLock { $0.reputation[key]?.decayed(to: time, halfLife: policy.halfLifeSeconds) }
     }
 
-    /// Every reputation held, for a store that saves them.
+    /// Every reputation held.
     public func reputations() -> [ReputationKey: Reputation] { state.withLock { $0.reputation } }
+
+    /// The reputations changed since the last call, for saving them (``ReputationArchive``).
+    public func takeChangedReputations() -> [ReputationKey: Reputation] {
+        state.withLock { s in
+            defer { s.changed.removeAll(keepingCapacity: true) }
+            return Dictionary(uniqueKeysWithValues: s.changed.compactMap { k in s.reputation[k].map { (k, $0) } })
+        }
+    }
+
+    /// Puts back reputations that could not be saved, unless they have changed again since.
+    public func markChanged(_ keys: some Sequence<ReputationKey>) {
+        state.withLock { s in s.changed.formUnion(keys) }
+    }
 
     /// How many velocity keys are held.
     public var velocityKeyCount: Int { state.withLock { $0.velocity.count } }

@@ -2,9 +2,9 @@
 /// (including this message) and reputations. Fills the tree stage's sender columns.
 public struct SenderState: Sendable, Hashable, Codable {
     /// Counts per key kind and window; for recipients, the busiest recipient's.
-    public var counts: [VelocityKey.Kind: [UInt32]]
+    public var counts: [VelocityKind: [UInt32]]
     /// Spam rate (posterior mean) and evidence (messages) per reputation kind, for the keys that exist.
-    public var reputations: [ReputationKey.Kind: Estimate]
+    public var reputations: [ReputationKind: Estimate]
     /// Whether the state came from a degraded path (the shared store was unreachable; local state only).
     public var degraded: Bool
 
@@ -18,19 +18,19 @@ public struct SenderState: Sendable, Hashable, Codable {
         }
     }
 
-    public init(counts: [VelocityKey.Kind: [UInt32]] = [:], reputations: [ReputationKey.Kind: Estimate] = [:], degraded: Bool = false) {
+    public init(counts: [VelocityKind: [UInt32]] = [:], reputations: [ReputationKind: Estimate] = [:], degraded: Bool = false) {
         self.counts = counts
         self.reputations = reputations
         self.degraded = degraded
     }
 
     /// The count of `kind` over `window`, or nil when the message has no such key.
-    public func count(_ kind: VelocityKey.Kind, _ window: VelocityWindow) -> UInt32? {
+    public func count(_ kind: VelocityKind, _ window: VelocityWindow) -> UInt32? {
         counts[kind].map { $0[window.rawValue] }
     }
 
     /// Merges the counts of several keys of one kind (recipients): the largest per window.
-    public mutating func merge(_ kind: VelocityKey.Kind, _ windowCounts: [UInt32]) {
+    public mutating func merge(_ kind: VelocityKind, _ windowCounts: [UInt32]) {
         if let old = counts[kind] {
             counts[kind] = zip(old, windowCounts).map { max($0, $1) }
         } else {
@@ -43,7 +43,7 @@ public struct SenderState: Sendable, Hashable, Codable {
         func set(_ f: MetadataFeature, _ v: Float?) {
             if f.rawValue < row.count { row[f.rawValue] = v ?? .nan }
         }
-        func rate(_ kind: VelocityKey.Kind, _ w: VelocityWindow) -> Float? { count(kind, w).map { Float($0) } }
+        func rate(_ kind: VelocityKind, _ w: VelocityWindow) -> Float? { count(kind, w).map { Float($0) } }
         set(.clientIPRateMinute, rate(.clientIP, .minute))
         set(.clientIPRateHour, rate(.clientIP, .hour))
         set(.clientIPRateDay, rate(.clientIP, .day))

@@ -1,28 +1,6 @@
-/// One thing whose message rate is counted: a client IP, its network, an envelope sender, a From domain or
-/// a recipient.
-public struct VelocityKey: Sendable, Hashable, Codable, CustomStringConvertible {
-    public enum Kind: String, CaseIterable, Sendable, Codable {
-        case clientIP = "ip", clientNetwork = "net", envelopeSender = "sender", fromDomain = "domain", recipient = "rcpt"
-    }
-
-    public var kind: Kind
-    public var value: String
-
-    public init(_ kind: Kind, _ value: String) {
-        self.kind = kind
-        self.value = value
-    }
-
-    /// `kind:value`, as stores key it.
-    public var description: String { "\(kind.rawValue):\(value)" }
-}
-
-/// One thing with a reputation: a From domain or a client IP.
-public struct ReputationKey: Sendable, Hashable, Codable, CustomStringConvertible {
-    public enum Kind: String, CaseIterable, Sendable, Codable {
-        case domain, ip
-    }
-
+/// A key of sender state: a kind and a value, written `kind:value` (as stores key it).
+public struct SenderStateKey<Kind>: Sendable, Hashable, Codable, CustomStringConvertible
+where Kind: RawRepresentable & CaseIterable & Sendable & Hashable & Codable, Kind.RawValue == String {
     public var kind: Kind
     public var value: String
 
@@ -32,4 +10,24 @@ public struct ReputationKey: Sendable, Hashable, Codable, CustomStringConvertibl
     }
 
     public var description: String { "\(kind.rawValue):\(value)" }
+
+    /// Reads ``description``.
+    public init?(_ description: String) {
+        guard let colon = description.firstIndex(of: ":"), let kind = Kind(rawValue: String(description[..<colon])) else { return nil }
+        self.init(kind, String(description[description.index(after: colon)...]))
+    }
 }
+
+/// What message rates are counted for: a client IP, its network, an envelope sender, a From domain, a
+/// recipient.
+public enum VelocityKind: String, CaseIterable, Sendable, Codable {
+    case clientIP = "ip", clientNetwork = "net", envelopeSender = "sender", fromDomain = "domain", recipient = "rcpt"
+}
+
+/// What has a reputation: a From domain or a client IP.
+public enum ReputationKind: String, CaseIterable, Sendable, Codable {
+    case domain, ip
+}
+
+public typealias VelocityKey = SenderStateKey<VelocityKind>
+public typealias ReputationKey = SenderStateKey<ReputationKind>
