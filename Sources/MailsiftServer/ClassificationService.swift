@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import MailsiftCore
 import Synchronization
@@ -11,13 +12,20 @@ public final class ClassificationService: Sendable {
     public let metrics: ServerMetrics
     public let configuration: ServerConfiguration
     public let logger: Logger
+    /// Sender state (velocity, reputation), the feature log and feedback.
+    public let learning: OnlineLearning
     private let inFlight = Atomic<Int>(0)
 
-    public init(models: ModelSwitch, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics(), logger: Logger) {
+    public init(
+        models: ModelSwitch, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics(), learning: OnlineLearning? = nil,
+        logger: Logger
+    ) {
         self.models = models
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
+        self.learning = learning ?? OnlineLearning(
+            configuration: configuration, store: nil, metrics: LearningMetrics(registry: metrics.registry), logger: logger)
         breaker = CircuitBreaker(failureThreshold: configuration.breakerFailures, openDuration: .seconds(configuration.breakerOpenSeconds))
         metrics.breakerState(.closed)
         if let model = models.model { metrics.modelServing(model) }
@@ -117,6 +125,8 @@ public final class ClassificationService: Sendable {
         }
         let analysed = clock.now
         metrics.stage("analyse", analysed - start)
+        let now = Int64(Date().timeIntervalSince1970)
+        let (keys, sender) = learning.observe(a, envelope: envelope, at: now)
 
         var fallback: ServerMetrics.Fallback?
         if analysed - arrival > budget {
@@ -124,9 +134,10 @@ public final class ClassificationService: Sendable {
         } else if !breaker.allows(now: analysed) {
             fallback = .breakerOpen
         } else {
-            let verdict = model.withScratch { model.cascade.classify(a, envelope: envelope, scratch: &$0) }
+            let verdict = model.withScratch { model.cascade.classify(a, envelope: envelope, sender: sender, scratch: &$0) }
             let done = clock.now
             metrics.stage("cascade", done - analysed)
+            if verdict.probability.isFinite { learned(verdict, model: model, a: a, keys: keys, sender: sender, at: now, teaches: true) }
             let failed = verdict.treeError != nil || !verdict.probability.isFinite
             if let change = breaker.record(success: !failed && done - analysed <= budget, now: done) {
                 metrics.breakerState(change)
@@ -147,8 +158,23 @@ public final class ClassificationService: Sendable {
         let t = clock.now
         let verdict = model.cascade.rulesVerdict(a, envelope: envelope)
         metrics.stage("rules", clock.now - t)
+        learned(verdict, model: model, a: a, keys: keys, sender: sender, at: now, teaches: false)
         metrics.fellBack(fallback!)  // every path that reaches here set it
         return result(verdict, model: model, a: a, fallback: fallback, start: start, analysed: analysed, reasons: reasons)
+    }
+
+    /// After a verdict: the feature-log entry (when logging), and the reputation lesson of a model verdict
+    /// (`teaches`; a degraded, rules-only verdict teaches nothing).
+    private func learned(_ v: Cascade.Verdict, model: ServingModel, a: AnalyzedMessage, keys: SenderKeys, sender: SenderState, at now: Int64, teaches: Bool) {
+        var entry: FeatureLogEntry?
+        if learning.logsFeatures {
+            let text = model.withScratch { model.cascade.textFeatures(a, verdict: v, compute: configuration.featureLogText, scratch: &$0) }
+            entry = FeatureLogEntry(
+                messageID: MessageKey.of(a.message), time: now, modelVersion: model.version, keys: keys,
+                treeRow: v.treeRow ?? MetadataFeatureExtractor().values(of: a, sender: sender), textRows: text.rows, textViewEnds: text.viewEnds,
+                probability: v.probability, action: v.action)
+        }
+        learning.learn(from: teaches ? v.probability : .nan, keys: keys, entry: entry, at: now)
     }
 
     private func result(
@@ -164,7 +190,7 @@ public final class ClassificationService: Sendable {
         func us(_ d: Duration) -> Int { Int(d.microseconds) }
         return Result(
             label: v.label, probability: v.probability, action: v.action, stage: v.stage, reasons: why, modelVersion: model.version,
-            degraded: fallback != nil, fallback: fallback?.rawValue, messageId: a.message.messageID,
+            degraded: fallback != nil, fallback: fallback?.rawValue, messageId: MessageKey.of(a.message),
             timings: .init(analyseMicroseconds: us(analysed - start), classifyMicroseconds: us(end - analysed), totalMicroseconds: us(end - start)),
             rules: v.rules.hits, spamLabel: model.cascade.bundle.manifest.labels[1]
         )

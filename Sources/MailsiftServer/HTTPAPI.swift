@@ -47,10 +47,11 @@ public struct HTTPAPI: Sendable {
             }
         }
         router.post("v1/classify/batch") { request, context in try await batch(request, context) }
+        router.post("v1/feedback") { request, _ in try await feedback(request) }
         router.post("admin/reload") { request, _ in
             let start = ContinuousClock.now
             defer { service.metrics.request(.admin, .now - start) }
-            if let refusal = authorize(request) { return refusal }
+            if let refusal = authorize(request, token: configuration.adminToken, name: "admin_token (MAILSIFT_ADMIN_TOKEN)") { return refusal }
             let outcome = await reloader.reload(trigger: "POST /admin/reload")
             return Self.json(outcome, status: outcome.loaded ? .ok : .unprocessableContent)
         }
@@ -194,6 +195,59 @@ public struct HTTPAPI: Sendable {
         return Self.json(bytes: Self.batchJSON(replies))
     }
 
+    // MARK: - Feedback
+
+    /// One report of `POST /v1/feedback`; `time` (Unix seconds) defaults to now.
+    struct FeedbackItem: Decodable {
+        var messageId: String
+        var user: String
+        var label: Feedback.Label
+        var time: Int64?
+    }
+
+    /// `POST /v1/feedback`: one report or an array of them, JSON, with the feedback bearer token. Stored
+    /// durably before the reply; a report already stored (same message, user and time) is counted as a
+    /// duplicate, so a client may retry.
+    private func feedback(_ request: Request) async throws -> Response {
+        let start = ContinuousClock.now
+        defer { service.metrics.request(.feedback, .now - start) }
+        let token = configuration.feedbackToken ?? configuration.adminToken
+        if let refusal = authorize(request, token: token, name: "feedback_token or admin_token") { return refusal }
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: 1 << 20)
+        } catch is NIOTooManyBytesError {
+            service.metrics.rejected(.tooLarge)
+            return Self.error("feedback larger than 1 MiB; send fewer reports per request", status: .contentTooLarge)
+        }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let data = Data(body.readableBytesView)
+        let items: [FeedbackItem]
+        if let many = try? decoder.decode([FeedbackItem].self, from: data) {
+            items = many
+        } else {
+            do {
+                items = [try decoder.decode(FeedbackItem.self, from: data)]
+            } catch {
+                service.metrics.rejected(.badRequest)
+                return Self.error("expected {\"message_id\", \"user\", \"label\": \"spam\" or \"ham\", \"time\"} or an array of them: \(error)", status: .badRequest)
+            }
+        }
+        let now = Int64(Date().timeIntervalSince1970)
+        let reports = items.map { Feedback(messageID: $0.messageId, user: $0.user, label: $0.label, time: $0.time ?? now) }
+        do {
+            let counts = try await service.learning.record(reports)
+            return Self.json(["stored": counts.stored, "duplicates": counts.duplicates])
+        } catch {
+            switch error {
+            case .noStore, .storeFailed: return Self.error(error.description, status: .serviceUnavailable)
+            case .invalid: return Self.error(error.description, status: .badRequest)
+            }
+        }
+    }
+
     // MARK: - Envelope
 
     /// Envelope data of `/v1/classify`: `X-Client-IP`, `X-Helo`, `X-Envelope-From`, `X-Envelope-To`
@@ -215,12 +269,13 @@ public struct HTTPAPI: Sendable {
 
     // MARK: - Admin
 
-    /// Nil when the request carries the admin bearer token; otherwise the refusal (403 when no token is
-    /// configured, 401 otherwise). The comparison takes the same time wherever the tokens differ.
-    func authorize(_ request: Request) -> Response? {
-        guard let token = configuration.adminToken else {
+    /// Nil when the request carries `token` as its bearer token; otherwise the refusal (403 when no token
+    /// is configured, naming the setting, 401 otherwise). The comparison takes the same time wherever the
+    /// tokens differ.
+    func authorize(_ request: Request, token: String?, name: String) -> Response? {
+        guard let token else {
             service.metrics.rejected(.unauthorized)
-            return Self.error("admin endpoints are disabled: set admin_token (MAILSIFT_ADMIN_TOKEN)", status: .forbidden)
+            return Self.error("this endpoint is disabled: set \(name)", status: .forbidden)
         }
         let given = request.headers[.authorization].flatMap { value -> Substring? in
             value.lowercased().hasPrefix("bearer ") ? value.dropFirst(7) : nil

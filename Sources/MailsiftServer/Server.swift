@@ -17,12 +17,17 @@ public struct Server: Sendable {
     public let reloader: ModelReloader
     public let api: HTTPAPI
 
-    public init(configuration: ServerConfiguration, model: ServingModel? = nil, logger: Logger, metrics: ServerMetrics = ServerMetrics()) {
+    /// `learning` brings the data directory's store (``OnlineLearning/open(configuration:metrics:logger:)``);
+    /// without it the sender state lives in memory and feedback is refused.
+    public init(
+        configuration: ServerConfiguration, model: ServingModel? = nil, learning: OnlineLearning? = nil, logger: Logger,
+        metrics: ServerMetrics = ServerMetrics()
+    ) {
         self.configuration = configuration
         self.logger = logger
         self.metrics = metrics
         let models = ModelSwitch(model)
-        service = ClassificationService(models: models, configuration: configuration, metrics: metrics, logger: logger)
+        service = ClassificationService(models: models, configuration: configuration, metrics: metrics, learning: learning, logger: logger)
         reloader = ModelReloader(models: models, configuration: configuration, metrics: metrics, logger: logger)
         api = HTTPAPI(service: service, reloader: reloader)
     }
@@ -43,7 +48,8 @@ public struct Server: Sendable {
     /// Loads the model (readiness turns on when it is in), starts every listener, and runs until SIGTERM or
     /// SIGINT. A model that cannot be loaded at start stops the server with the reason.
     public func run() async throws {
-        var services: [any Service] = [application(), ReloadTriggers(reloader: reloader, configuration: configuration)]
+        // The learning loop first: a group stops its services in reverse order, so it flushes after the listeners are done.
+        var services: [any Service] = [service.learning, application(), ReloadTriggers(reloader: reloader, configuration: configuration)]
         if let port = configuration.spamdPort {
             services.append(SpamdServer(service: service, host: configuration.host, port: port))
         }

@@ -37,8 +37,28 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     public var breakerFailures = 5
     /// Seconds the breaker stays open before it lets one request try the model again.
     public var breakerOpenSeconds = 10
-    /// Bearer token for `/admin/*` and feedback; nil: those endpoints answer 403.
+    /// Bearer token for `/admin/*` (and for feedback when no ``feedbackToken`` is set); nil: those
+    /// endpoints answer 403.
     public var adminToken: String?
+    /// Bearer token for `POST /v1/feedback` (a mail client's backend holds it, not the admin); nil: the
+    /// admin token.
+    public var feedbackToken: String?
+    /// The data directory (the SQLite store: feedback, feature log, reputations); nil: sender state in
+    /// memory only, no feature log, feedback refused.
+    public var dataDirectory: String?
+    /// Log each classification's features to the store (with a data directory).
+    public var featureLog = true
+    /// Also log the text features of messages the trees decided alone (the text stage did not run): the
+    /// retraining of the text model needs them; costs a text feature extraction per message.
+    public var featureLogText = true
+    /// Days feature-log entries are kept.
+    public var featureLogDays = 30
+    /// Most feature-log entries waiting for the store; past it, entries are dropped and counted.
+    public var featureLogQueue = 100_000
+    /// Seconds between writes of the feature log and of changed reputations.
+    public var flushSeconds = 1.0
+    /// Most velocity keys held in process (the oldest are dropped past it).
+    public var senderStateKeys = 1_000_000
     /// Seconds between checks of the model file for changes (hot reload); 0: no watching.
     public var watchSeconds = 2.0
     /// Reasons given per verdict.
@@ -55,6 +75,9 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case requestTimeoutSeconds = "request_timeout_seconds", breakerFailures = "breaker_failures"
         case breakerOpenSeconds = "breaker_open_seconds", adminToken = "admin_token", watchSeconds = "watch_seconds"
         case reasons, logLevel = "log_level"
+        case feedbackToken = "feedback_token", dataDirectory = "data_dir", featureLog = "feature_log", featureLogText = "feature_log_text"
+        case featureLogDays = "feature_log_days", featureLogQueue = "feature_log_queue", flushSeconds = "flush_seconds"
+        case senderStateKeys = "sender_state_keys"
     }
 
     /// Missing keys keep their defaults; an unknown key is refused (a typo must not pass silently).
@@ -80,6 +103,14 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         watchSeconds = try c.decodeIfPresent(Double.self, forKey: .watchSeconds) ?? d.watchSeconds
         reasons = try c.decodeIfPresent(Int.self, forKey: .reasons) ?? d.reasons
         logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? d.logLevel
+        feedbackToken = try c.decodeIfPresent(String.self, forKey: .feedbackToken)
+        dataDirectory = try c.decodeIfPresent(String.self, forKey: .dataDirectory)
+        featureLog = try c.decodeIfPresent(Bool.self, forKey: .featureLog) ?? d.featureLog
+        featureLogText = try c.decodeIfPresent(Bool.self, forKey: .featureLogText) ?? d.featureLogText
+        featureLogDays = try c.decodeIfPresent(Int.self, forKey: .featureLogDays) ?? d.featureLogDays
+        featureLogQueue = try c.decodeIfPresent(Int.self, forKey: .featureLogQueue) ?? d.featureLogQueue
+        flushSeconds = try c.decodeIfPresent(Double.self, forKey: .flushSeconds) ?? d.flushSeconds
+        senderStateKeys = try c.decodeIfPresent(Int.self, forKey: .senderStateKeys) ?? d.senderStateKeys
         let known = Set(CodingKeys.allCases.map(\.rawValue))
         let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).filter { !known.contains($0) }
         if let key = unknown.sorted().first {
@@ -126,13 +157,19 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
             guard let n = Int(s) else { throw ConfigurationError(reason: "MAILSIFT_\(key.rawValue.uppercased())=\(s) is not an integer") }
             return n
         }
+        func double(_ key: CodingKeys) throws -> Double? {
+            guard let s = value(key) else { return nil }
+            guard let x = Double(s) else { throw ConfigurationError(reason: "MAILSIFT_\(key.rawValue.uppercased())=\(s) is not a number") }
+            return x
+        }
+        func bool(_ key: CodingKeys) -> Bool? { value(key).map { ["1", "true", "yes"].contains($0.lowercased()) } }
         if let s = value(.host) { host = s }
         if let n = try int(.port) { port = n }
         if let n = try int(.spamdPort) { spamdPort = n }
         if let n = try int(.milterPort) { milterPort = n }
         if let s = value(.model) { model = s }
         if let s = value(.rules) { rules = s }
-        if let s = value(.noRules) { noRules = ["1", "true", "yes"].contains(s.lowercased()) }
+        if let b = bool(.noRules) { noRules = b }
         if let n = try int(.maxMessageBytes) { maxMessageBytes = n }
         if let n = try int(.maxBatchBytes) { maxBatchBytes = n }
         if let n = try int(.maxBatchMessages) { maxBatchMessages = n }
@@ -142,12 +179,17 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         if let n = try int(.breakerFailures) { breakerFailures = n }
         if let n = try int(.breakerOpenSeconds) { breakerOpenSeconds = n }
         if let s = value(.adminToken) { adminToken = s }
-        if let s = value(.watchSeconds) {
-            guard let x = Double(s) else { throw ConfigurationError(reason: "MAILSIFT_WATCH_SECONDS=\(s) is not a number") }
-            watchSeconds = x
-        }
+        if let x = try double(.watchSeconds) { watchSeconds = x }
         if let n = try int(.reasons) { reasons = n }
         if let s = value(.logLevel) { logLevel = s }
+        if let s = value(.feedbackToken) { feedbackToken = s }
+        if let s = value(.dataDirectory) { dataDirectory = s }
+        if let b = bool(.featureLog) { featureLog = b }
+        if let b = bool(.featureLogText) { featureLogText = b }
+        if let n = try int(.featureLogDays) { featureLogDays = n }
+        if let n = try int(.featureLogQueue) { featureLogQueue = n }
+        if let x = try double(.flushSeconds) { flushSeconds = x }
+        if let n = try int(.senderStateKeys) { senderStateKeys = n }
     }
 
     /// Refuses values that cannot work, with the reason.
@@ -162,6 +204,9 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         try check(breakerFailures > 0 && breakerOpenSeconds > 0, "breaker settings must be positive")
         try check(watchSeconds >= 0, "watch_seconds must not be negative")
         try check(adminToken.map { $0.utf8.count >= 16 } ?? true, "admin_token must have at least 16 characters")
+        try check(feedbackToken.map { $0.utf8.count >= 16 } ?? true, "feedback_token must have at least 16 characters")
+        try check(featureLogDays > 0 && featureLogQueue > 0 && senderStateKeys >= 16, "feature log and sender state limits must be positive")
+        try check(flushSeconds > 0, "flush_seconds must be positive")
         try check(["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel), "log_level \(logLevel) is unknown")
     }
 }

@@ -10,7 +10,7 @@ public final class ServerMetrics: Sendable {
 
     /// Endpoints with their own latency histogram.
     public enum Endpoint: String, CaseIterable, Sendable {
-        case classify, batch, checkv2, spamd, milter, admin, metrics
+        case classify, batch, checkv2, spamd, milter, feedback, admin, metrics
     }
 
     /// Why a request was refused before classification.

@@ -242,7 +242,8 @@ extension Mailsift {
             abstract: "Serve classifications: HTTP API, Rspamd /checkv2, spamd and milter protocols, metrics, hot reload (docs/serving.md).",
             discussion: """
             Settings come from --config FILE (YAML), then MAILSIFT_* environment variables, then these options. \
-            The admin token is read from the file or MAILSIFT_ADMIN_TOKEN only, never from the command line.
+            The admin and feedback tokens are read from the file or MAILSIFT_ADMIN_TOKEN / MAILSIFT_FEEDBACK_TOKEN \
+            only, never from the command line.
             """
         )
 
@@ -257,6 +258,8 @@ extension Mailsift {
         var spamdPort: Int?
         @Option(help: "Milter protocol port (default: none).")
         var milterPort: Int?
+        @Option(help: "Data directory: feedback, feature log and sender reputations (SQLite). Without it, sender state is kept in memory only and feedback is refused.")
+        var dataDir: String?
 
         func run() async throws {
             var c = try config.map(ServerConfiguration.load(file:)) ?? ServerConfiguration()
@@ -268,10 +271,12 @@ extension Mailsift {
             if let port { c.port = port }
             if let spamdPort { c.spamdPort = spamdPort }
             if let milterPort { c.milterPort = milterPort }
+            if let dataDir { c.dataDirectory = dataDir }
             try c.validate()
             let metrics = ServerMetrics()
             let logger = Server.bootstrapProcess(configuration: c, registry: metrics.registry)
-            try await Server(configuration: c, logger: logger, metrics: metrics).run()
+            let learning = try await OnlineLearning.open(configuration: c, metrics: LearningMetrics(registry: metrics.registry), logger: logger)
+            try await Server(configuration: c, learning: learning, logger: logger, metrics: metrics).run()
         }
     }
 }

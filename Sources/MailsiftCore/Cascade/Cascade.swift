@@ -91,6 +91,16 @@ public struct Cascade: Sendable {
         preconditionFailure("no stage decided")
     }
 
+    /// The text model's features of `a` (hashed rows and view ends) for the feature log: those the text
+    /// stage computed for `verdict`, or, when it did not run, computed now (only when `compute`; else none).
+    public func textFeatures(_ a: AnalyzedMessage, verdict: Verdict, compute: Bool, scratch: inout Scratch) -> (rows: [UInt32], viewEnds: [Int]) {
+        if verdict.textMargin == nil {
+            guard compute else { return ([], []) }
+            text.extractor.features(of: a, scratch: &scratch.text.extraction, into: &scratch.text.features)
+        }
+        return (scratch.text.features.rows, scratch.text.features.viewEnds)
+    }
+
     /// The verdict of stage 0 alone, for a server whose model stages cannot answer in time (its circuit
     /// breaker is open, or the request is past its latency budget). A deciding rule's action stands;
     /// otherwise the message fails open, as MTA filters do: `tag` when the scoring rules add up to spam

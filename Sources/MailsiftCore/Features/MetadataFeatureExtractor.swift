@@ -3,9 +3,9 @@ public struct MetadataFeatureExtractor: Sendable {
     public init() {}
 
     /// The columns of `a`, in ``MetadataFeature`` order.
-    public func values(of a: AnalyzedMessage) -> [Float] {
+    public func values(of a: AnalyzedMessage, sender: SenderState? = nil) -> [Float] {
         var v = [Float](repeating: 0, count: MetadataFeature.allCases.count)
-        values(of: a, into: &v)
+        values(of: a, sender: sender, into: &v)
         return v
     }
 

@@ -1,0 +1,43 @@
+import Prometheus
+
+/// The learning loop's Prometheus metrics (docs/serving.md lists them): feedback by result, feature-log
+/// entries written or dropped, store errors, and the sender state's size.
+public final class LearningMetrics: Sendable {
+    public enum FeedbackResult: String, CaseIterable, Sendable {
+        case stored, duplicate, invalid
+    }
+
+    public enum StoreOperation: String, CaseIterable, Sendable {
+        case featureLog = "feature_log", reputation, feedback
+    }
+
+    private let feedback: [FeedbackResult: Counter]
+    private let logged: Counter
+    private let dropped: Counter
+    private let storeErrors: [StoreOperation: Counter]
+    private let senderKeys: Gauge
+
+    public init(registry: PrometheusCollectorRegistry) {
+        func d(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor { ServerMetrics.descriptor(name, unit, help) }
+        var feedback: [FeedbackResult: Counter] = [:]
+        for r in FeedbackResult.allCases {
+            feedback[r] = registry.makeCounter(descriptor: d("feedback", "total", "Feedback reports received, by result"), labels: [("result", r.rawValue)])
+        }
+        self.feedback = feedback
+        let entries = d("feature_log_entries", "total", "Feature log entries, written to the store or dropped (queue full or store error)")
+        logged = registry.makeCounter(descriptor: entries, labels: [("result", "written")])
+        dropped = registry.makeCounter(descriptor: entries, labels: [("result", "dropped")])
+        var storeErrors: [StoreOperation: Counter] = [:]
+        for o in StoreOperation.allCases {
+            storeErrors[o] = registry.makeCounter(descriptor: d("store_errors", "total", "Failed store operations, by operation"), labels: [("operation", o.rawValue)])
+        }
+        self.storeErrors = storeErrors
+        senderKeys = registry.makeGauge(descriptor: d("sender_state", "keys", "Velocity keys held in process"))
+    }
+
+    public func feedback(_ result: FeedbackResult, count: Int = 1) { feedback[result]?.increment(by: Int64(count)) }
+    public func featureLog(written: Int) { logged.increment(by: Int64(written)) }
+    public func featureLog(dropped count: Int) { dropped.increment(by: Int64(count)) }
+    public func storeError(_ operation: StoreOperation) { storeErrors[operation]?.increment() }
+    public func senderKeys(_ n: Int) { senderKeys.set(to: Double(n)) }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import Logging
+import MailsiftCore
+import MailsiftSQLite
+import ServiceLifecycle
+import Synchronization
+
+/// The server's real-time sender state and learning loop. Before the tree stage it counts each message's
+/// senders and reads their reputations (``observe(_:envelope:at:)``); after the verdict it teaches the
+/// reputations a little and logs the features used (``learn(from:keys:entry:)``); user feedback
+/// (``record(_:)``) is stored durably and teaches the reputations more. With a data directory everything
+/// is kept in its SQLite store: feedback at once, feature-log entries and changed reputations every
+/// ``ServerConfiguration/flushSeconds`` and at shutdown. Without one the state lives in memory only and
+/// feedback is refused.
+public final class OnlineLearning: Service, Sendable {
+    public let senders: InMemorySenderStateStore
+    public let store: SQLiteStore?
+    public let policy: ReputationPolicy
+    public let priors: ReputationPrior.Model
+    public let metrics: LearningMetrics
+    let configuration: ServerConfiguration
+    let logger: Logger
+    private let pending = Mutex<[FeatureLogEntry]>([])
+
+    /// Why feedback was not taken.
+    public enum FeedbackError: Error, CustomStringConvertible, Sendable {
+        case noStore
+        case invalid(Feedback.Invalid)
+        case storeFailed(String)
+
+        public var description: String {
+            switch self {
+            case .noStore: "feedback needs a data directory: set data_dir (MAILSIFT_DATA_DIR, --data-dir)"
+            case .invalid(let why): "invalid feedback: \(why)"
+            case .storeFailed(let why): "the store could not save the feedback: \(why)"
+            }
+        }
+    }
+
+    public init(configuration: ServerConfiguration, store: SQLiteStore?, reputations: [ReputationKey: Reputation] = [:], metrics: LearningMetrics, logger: Logger) {
+        self.configuration = configuration
+        self.store = store
+        self.metrics = metrics
+        self.logger = logger
+        policy = ReputationPolicy()
+        priors = ReputationPrior.Model()
+        senders = InMemorySenderStateStore(policy: policy, capacity: configuration.senderStateKeys, reputations: reputations)
+    }
+
+    /// Opens the data directory's store (when configured) and loads the saved reputations.
+    public static func open(configuration: ServerConfiguration, metrics: LearningMetrics, logger: Logger) async throws -> OnlineLearning {
+        guard let directory = configuration.dataDirectory else {
+            return OnlineLearning(configuration: configuration, store: nil, metrics: metrics, logger: logger)
+        }
+        let store = try SQLiteStore(directory: directory)
+        let reputations = try await store.loadReputations()
+        logger.info("data directory opened", metadata: ["path": "\(store.path)", "reputations": "\(reputations.count)"])
+        return OnlineLearning(configuration: configuration, store: store, reputations: reputations, metrics: metrics, logger: logger)
+    }
+
+    /// Whether each classification's features are logged (a store is open and logging is on).
+    public var logsFeatures: Bool { store != nil && configuration.featureLog }
+
+    // MARK: - Classification
+
+    /// Counts the message's senders at `time` and returns their keys and state (this message included).
+    public func observe(_ a: AnalyzedMessage, envelope: Envelope, at time: Int64) -> (SenderKeys, SenderState) {
+        let keys = SenderKeys(a, envelope: envelope, prior: priors)
+        return (keys, senders.observe(keys, at: time))
+    }
+
+    /// After a model verdict: teaches the reputations (a confident verdict, at a verdict's weight) and
+    /// queues the feature-log entry. A full queue drops the entry and counts it: classification never waits
+    /// on the store.
+    public func learn(from probability: Double, keys: SenderKeys, entry: FeatureLogEntry?, at time: Int64) {
+        if let lesson = policy.verdictLesson(probability: probability) {
+            senders.learn(keys, spam: lesson.spam, weight: lesson.weight, at: time)
+        }
+        guard let entry, logsFeatures else { return }
+        let queued = pending.withLock { queue -> Bool in
+            guard queue.count < configuration.featureLogQueue else { return false }
+            queue.append(entry)
+            return true
+        }
+        if !queued { metrics.featureLog(dropped: 1) }
+    }
+
+    // MARK: - Feedback
+
+    /// Stores reports durably (idempotent per message, user and time). A new report teaches the
+    /// reputations of the message's senders, found in the feature log, at feedback weight. Returns how
+    /// many were new and how many already stored.
+    public func record(_ reports: [Feedback]) async throws(FeedbackError) -> (stored: Int, duplicates: Int) {
+        guard let store else { throw .noStore }
+        for f in reports {
+            do { try f.validate() } catch {
+                metrics.feedback(.invalid)
+                throw .invalid(error)
+            }
+        }
+        var stored = 0
+        for f in reports {
+            let isNew: Bool
+            do {
+                isNew = try await store.record(f)
+            } catch {
+                metrics.storeError(.feedback)
+                throw .storeFailed("\(error)")
+            }
+            metrics.feedback(isNew ? .stored : .duplicate)
+            guard isNew else { continue }
+            stored += 1
+            // The entry may still be queued: write the queue first so the lookup sees it.
+            await flushFeatureLog()
+            if let entry = try? await store.entry(messageID: f.messageID) {
+                senders.learn(entry.keys, spam: f.label == .spam, weight: policy.feedbackWeight, at: f.time)
+            }
+        }
+        return (stored, reports.count - stored)
+    }
+
+    // MARK: - Persistence
+
+    /// Writes queued feature-log entries and changed reputations; a failed write is logged and counted
+    /// (reputations stay marked changed and are tried again).
+    public func flush() async {
+        await flushFeatureLog()
+        metrics.senderKeys(senders.velocityKeyCount)
+        guard let store else { return }
+        let changed = senders.takeChangedReputations()
+        do {
+            try await store.saveReputations(changed)
+        } catch {
+            senders.markChanged(changed.keys)
+            metrics.storeError(.reputation)
+            logger.error("saving reputations failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func flushFeatureLog() async {
+        guard let store else { return }
+        let batch = pending.withLock { queue in
+            defer { queue.removeAll(keepingCapacity: true) }
+            return queue
+        }
+        guard !batch.isEmpty else { return }
+        do {
+            try await store.append(batch)
+            metrics.featureLog(written: batch.count)
+        } catch {
+            metrics.featureLog(dropped: batch.count)
+            metrics.storeError(.featureLog)
+            logger.error("writing the feature log failed", metadata: ["error": "\(error)", "entries": "\(batch.count)"])
+        }
+    }
+
+    /// Flushes every ``ServerConfiguration/flushSeconds``, prunes feature-log entries past their retention
+    /// once an hour, and flushes a last time on shutdown.
+    public func run() async throws {
+        var lastPrune = ContinuousClock.now - .seconds(3_600)
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int(self.configuration.flushSeconds * 1_000))) }
+            await flush()
+            if let store, ContinuousClock.now - lastPrune >= .seconds(3_600) {
+                lastPrune = .now
+                let cutoff = Int64(Date().timeIntervalSince1970) - Int64(configuration.featureLogDays) * 86_400
+                if let removed = try? await store.prune(before: cutoff), removed > 0 {
+                    logger.info("feature log pruned", metadata: ["entries": "\(removed)", "retention_days": "\(configuration.featureLogDays)"])
+                }
+            }
+        }
+        await flush()
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import MailsiftCore
+import MailsiftSQLite
+import NIOCore
+import Testing
+
+@testable import MailsiftServer
+
+/// Sender state, the feature log and feedback through the server, on a real SQLite store in a temporary
+/// data directory.
+@Suite struct LearningTests {
+    static let token = "feedback-token-0123456789"
+
+    static func dataDirectory() -> String {
+        (NSTemporaryDirectory() as NSString).appendingPathComponent("mailsift-learning-\(UUID().uuidString)")
+    }
+
+    /// A server on the shipped model with `directory` as its data directory.
+    static func server(_ directory: String?) async throws -> Server {
+        var c = ServerConfiguration()
+        c.port = 0
+        c.watchSeconds = 0
+        c.latencyBudgetMilliseconds = 10_000
+        c.dataDirectory = directory
+        c.feedbackToken = token
+        let metrics = ServerMetrics()
+        let learning = try await OnlineLearning.open(configuration: c, metrics: LearningMetrics(registry: metrics.registry), logger: Fixture.logger)
+        return Server(configuration: c, model: Fixture.model, learning: learning, logger: Fixture.logger, metrics: metrics)
+    }
+
+    static func feedback(_ json: String, token: String? = LearningTests.token) -> (HTTPFields, ByteBuffer) {
+        var h: HTTPFields = [.contentType: "application/json"]
+        if let token { h[.authorization] = "Bearer \(token)" }
+        return (h, ByteBuffer(string: json))
+    }
+
+    @Test func classificationsFeedVelocityIntoTheTreeColumnsAndAreLogged() async throws {
+        let dir = Self.dataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let server = try await Self.server(dir)
+        try await server.application().test(.router) { client in
+            for _ in 0..<3 {
+                try await client.execute(uri: "/v1/classify", method: .post, headers: [.init("X-Client-IP")!: "203.0.113.50"], body: ByteBuffer(string: Fixture.ham)) {
+                    #expect($0.status == .ok)
+                }
+            }
+        }
+        await server.service.learning.flush()
+        let store = try #require(server.service.learning.store)
+        let entries = try await store.entries(from: 0, through: .max)
+        #expect(entries.count == 3)
+        #expect(entries.map { $0.treeRow[MetadataFeature.clientIPRateMinute.rawValue] } == [1, 2, 3])
+        #expect(entries.map { $0.treeRow[MetadataFeature.fromDomainRateHour.rawValue] } == [1, 2, 3])
+        let first = try #require(entries.first)
+        #expect(first.messageID == "<m-1@example.org>")
+        #expect(first.keys.clientIP == "203.0.113.50" && first.keys.fromDomain == "example.org")
+        #expect(!first.textRows.isEmpty)  // logged although the trees decided alone
+        #expect(first.modelVersion == Fixture.model.version)
+    }
+
+    @Test func feedbackIsAuthenticatedIdempotentAndTeachesReputation() async throws {
+        let dir = Self.dataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let server = try await Self.server(dir)
+        let domain = ReputationKey(.domain, "example.org")
+        try await server.application().test(.router) { client in
+            try await client.execute(uri: "/v1/classify", method: .post, body: ByteBuffer(string: Fixture.ham)) { #expect($0.status == .ok) }
+            let before = server.service.learning.senders.reputation(domain, at: .max)?.spam ?? 0
+            let report = #"{"message_id": "<m-1@example.org>", "user": "bob@example.com", "label": "spam", "time": 1900000000}"#
+            var (h, body) = Self.feedback(report, token: nil)
+            try await client.execute(uri: "/v1/feedback", method: .post, headers: h, body: body) { #expect($0.status == .unauthorized) }
+            (h, body) = Self.feedback(report, token: "wrong-token-0123456789")
+            try await client.execute(uri: "/v1/feedback", method: .post, headers: h, body: body) { #expect($0.status == .unauthorized) }
+            (h, body) = Self.feedback(report)
+            try await client.execute(uri: "/v1/feedback", method: .post, headers: h, body: body) { r in
+                #expect(r.status == .ok)
+                #expect(Fixture.json(r.body)["stored"] as? Int == 1)
+            }
+            // A retry stores nothing and teaches nothing more.
+            let after = try #require(server.service.learning.senders.reputation(domain, at: 1_900_000_000)).spam
+            #expect(after - before > 1.9)
+            try await client.execute(uri: "/v1/feedback", method: .post, headers: h, body: body) { r in
+                #expect(Fixture.json(r.body)["duplicates"] as? Int == 1)
+            }
+            #expect(try #require(server.service.learning.senders.reputation(domain, at: 1_900_000_000)).spam == after)
+            (h, body) = Self.feedback(#"[{"message_id": "x", "user": "", "label": "ham"}]"#)
+            try await client.execute(uri: "/v1/feedback", method: .post, headers: h, body: body) { #expect($0.status == .badRequest) }
+            (h, body) = Self.feedback(#"{"message_id": "x", "user": "u", "label": "maybe"}"#)
+            try await client.execute(uri: "/v1/feedback", method: .post, headers: h, body: body) { #expect($0.status == .badRequest) }
+        }
+        #expect(try await server.service.learning.store?.feedbackCount() == 1)
+    }
+
+    @Test func withoutADataDirectoryFeedbackIsRefusedAndWithoutATokenDisabled() async throws {
+        let server = try await Self.server(nil)
+        try await server.application().test(.router) { client in
+            let (h, body) = Self.feedback(#"{"message_id": "x", "user": "u", "label": "ham"}"#)
+            try await client.execute(uri: "/v1/feedback", method: .post, headers: h, body: body) { r in
+                #expect(r.status == .serviceUnavailable)
+                #expect((Fixture.json(r.body)["error"] as? String)?.contains("data_dir") == true)
+            }
+        }
+        try await Fixture.server().application().test(.router) { client in
+            let (h, body) = Self.feedback(#"{"message_id": "x", "user": "u", "label": "ham"}"#)
+            try await client.execute(uri: "/v1/feedback", method: .post, headers: h, body: body) { #expect($0.status == .forbidden) }
+        }
+    }
+
+    /// Feedback and reputations survive a restart: a second server on the same data directory has them.
+    @Test func stateSurvivesARestart() async throws {
+        let dir = Self.dataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let domain = ReputationKey(.domain, "example.org")
+        do {
+            let server = try await Self.server(dir)
+            try await server.application().test(.router) { client in
+                try await client.execute(uri: "/v1/classify", method: .post, body: ByteBuffer(string: Fixture.ham)) { #expect($0.status == .ok) }
+                let (h, body) = Self.feedback(#"{"message_id": "<m-1@example.org>", "user": "bob", "label": "spam", "time": 1900000000}"#)
+                try await client.execute(uri: "/v1/feedback", method: .post, headers: h, body: body) { #expect($0.status == .ok) }
+            }
+            await server.service.learning.flush()  // what the service does every second and at shutdown
+        }
+        let restarted = try await Self.server(dir)
+        let r = try #require(restarted.service.learning.senders.reputation(domain, at: 1_900_000_000))
+        #expect(r.spam >= 2)
+        #expect(try await restarted.service.learning.store?.feedbackCount() == 1)
+        #expect(try await restarted.service.learning.store?.entry(messageID: "<m-1@example.org>") != nil)
+    }
+}
