@@ -43,12 +43,19 @@ let package = Package(
         .target(
             name: "MailsiftSQLite", dependencies: ["MailsiftCore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strictSettings
         ),
+        // The shared sender state for many servers: Redis over a small RESP client on SwiftNIO (no Redis
+        // client package is among the local packages; hiredis would need its own event loop beside NIO's).
+        .target(
+            name: "MailsiftRedis",
+            dependencies: ["MailsiftCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: strictSettings
+        ),
         // The server adapter: `mailsift serve` (HTTP API, Rspamd /checkv2, spamd and milter listeners, metrics,
         // hot reload). The only target with server dependencies, so the core's tests build without them.
         .target(
             name: "MailsiftServer",
             dependencies: [
-                "MailsiftCore", "MailsiftTrees", "MailsiftApp", "MailsiftSQLite",
+                "MailsiftCore", "MailsiftTrees", "MailsiftApp", "MailsiftSQLite", "MailsiftRedis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -64,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "mailsift",
             dependencies: [
-                "MailsiftApp", "MailsiftServer",
+                "MailsiftApp", "MailsiftServer", "MailsiftRedis", "MailsiftCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -77,7 +84,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MailsiftStoreTests",
-            dependencies: ["MailsiftSQLite", "MailsiftCore"],
+            dependencies: ["MailsiftSQLite", "MailsiftRedis", "MailsiftCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strictSettings
         ),
         .testTarget(

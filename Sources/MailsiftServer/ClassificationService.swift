@@ -109,7 +109,7 @@ public final class ClassificationService: Sendable {
     /// `reasons` caps the reasons given (0: only the rules that hit, which saves wording the model's reasons).
     public func classify(
         _ bytes: [UInt8], envelope: Envelope = Envelope(), arrival: ContinuousClock.Instant = .now, reasons: Int? = nil
-    ) throws(ServiceError) -> Result {
+    ) async throws(ServiceError) -> Result {
         guard let model = models.model else {
             metrics.rejected(.notReady)
             throw .notReady
@@ -126,7 +126,7 @@ public final class ClassificationService: Sendable {
         let analysed = clock.now
         metrics.stage("analyse", analysed - start)
         let now = Int64(Date().timeIntervalSince1970)
-        let (keys, sender) = learning.observe(a, envelope: envelope, at: now)
+        let (keys, sender) = await learning.observe(a, envelope: envelope, at: now)
 
         var fallback: ServerMetrics.Fallback?
         if analysed - arrival > budget {
@@ -137,7 +137,7 @@ public final class ClassificationService: Sendable {
             let verdict = model.withScratch { model.cascade.classify(a, envelope: envelope, sender: sender, scratch: &$0) }
             let done = clock.now
             metrics.stage("cascade", done - analysed)
-            if verdict.probability.isFinite { learned(verdict, model: model, a: a, keys: keys, sender: sender, at: now, teaches: true) }
+            if verdict.probability.isFinite { await learned(verdict, model: model, a: a, keys: keys, sender: sender, at: now, teaches: true) }
             let failed = verdict.treeError != nil || !verdict.probability.isFinite
             if let change = breaker.record(success: !failed && done - analysed <= budget, now: done) {
                 metrics.breakerState(change)
@@ -158,14 +158,14 @@ public final class ClassificationService: Sendable {
         let t = clock.now
         let verdict = model.cascade.rulesVerdict(a, envelope: envelope)
         metrics.stage("rules", clock.now - t)
-        learned(verdict, model: model, a: a, keys: keys, sender: sender, at: now, teaches: false)
+        await learned(verdict, model: model, a: a, keys: keys, sender: sender, at: now, teaches: false)
         metrics.fellBack(fallback!)  // every path that reaches here set it
         return result(verdict, model: model, a: a, fallback: fallback, start: start, analysed: analysed, reasons: reasons)
     }
 
     /// After a verdict: the feature-log entry (when logging), and the reputation lesson of a model verdict
     /// (`teaches`; a degraded, rules-only verdict teaches nothing).
-    private func learned(_ v: Cascade.Verdict, model: ServingModel, a: AnalyzedMessage, keys: SenderKeys, sender: SenderState, at now: Int64, teaches: Bool) {
+    private func learned(_ v: Cascade.Verdict, model: ServingModel, a: AnalyzedMessage, keys: SenderKeys, sender: SenderState, at now: Int64, teaches: Bool) async {
         var entry: FeatureLogEntry?
         if learning.logsFeatures {
             let text = model.withScratch { model.cascade.textFeatures(a, verdict: v, compute: configuration.featureLogText, scratch: &$0) }
@@ -174,7 +174,7 @@ public final class ClassificationService: Sendable {
                 treeRow: v.treeRow ?? MetadataFeatureExtractor().values(of: a, sender: sender), textRows: text.rows, textViewEnds: text.viewEnds,
                 probability: v.probability, action: v.action)
         }
-        learning.learn(from: teaches ? v.probability : .nan, keys: keys, entry: entry, at: now)
+        await learning.learn(from: teaches ? v.probability : .nan, keys: keys, entry: entry, at: now)
     }
 
     private func result(

@@ -67,7 +67,7 @@ public struct HTTPAPI: Sendable {
         reply: @Sendable (Request, ClassificationService.Result) throws -> Response
     ) async throws -> Response {
         try await admitted(request, endpoint: endpoint, limit: configuration.maxMessageBytes, what: "message") { request, body in
-            try classify(request, body, endpoint: endpoint, reply: reply)
+            try await classify(request, body, endpoint: endpoint, reply: reply)
         }
     }
 
@@ -95,13 +95,13 @@ public struct HTTPAPI: Sendable {
     private func classify(
         _ request: Request, _ body: ByteBuffer, endpoint: ServerMetrics.Endpoint,
         reply: @Sendable (Request, ClassificationService.Result) throws -> Response
-    ) throws -> Response {
+    ) async throws -> Response {
         let envelope = endpoint == .checkv2 ? Self.rspamdEnvelope(request.headers) : Self.envelope(request.headers)
         let reasons = request.uri.queryParameters.get("reasons", as: Int.self).map { min(max($0, 0), 64) }
         let result: ClassificationService.Result
         do {
             // The budget counts from the whole body read (a slow client sets that pace).
-            result = try service.classify(Array(body.readableBytesView), envelope: envelope, reasons: reasons)
+            result = try await service.classify(Array(body.readableBytesView), envelope: envelope, reasons: reasons)
         } catch {
             return Self.serviceError(error)
         }
@@ -154,11 +154,11 @@ public struct HTTPAPI: Sendable {
 
     private func batch(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         try await admitted(request, endpoint: .batch, limit: configuration.maxBatchBytes, what: "batch") { request, body in
-            try classifyBatch(request, body)
+            try await classifyBatch(request, body)
         }
     }
 
-    private func classifyBatch(_ request: Request, _ body: ByteBuffer) throws -> Response {
+    private func classifyBatch(_ request: Request, _ body: ByteBuffer) async throws -> Response {
         let items: [BatchRequest.Item]
         do {
             let decoder = JSONDecoder()
@@ -186,7 +186,7 @@ public struct HTTPAPI: Sendable {
                 continue
             }
             do {
-                let result = try service.classify([UInt8](bytes), envelope: item.envelope?.envelope ?? Envelope(), reasons: reasons)
+                let result = try await service.classify([UInt8](bytes), envelope: item.envelope?.envelope ?? Envelope(), reasons: reasons)
                 replies.append(BatchItemReply(id: item.id, result: result))
             } catch {
                 replies.append(BatchItemReply(id: item.id, error: error.description))

@@ -16,6 +16,9 @@ public final class LearningMetrics: Sendable {
     private let dropped: Counter
     private let storeErrors: [StoreOperation: Counter]
     private let senderKeys: Gauge
+    private let sharedDegraded: Gauge
+    private let sharedWaiting: Gauge
+    private let sharedDropped: Gauge
 
     public init(registry: PrometheusCollectorRegistry) {
         func d(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor { ServerMetrics.descriptor(name, unit, help) }
@@ -33,6 +36,9 @@ public final class LearningMetrics: Sendable {
         }
         self.storeErrors = storeErrors
         senderKeys = registry.makeGauge(descriptor: d("sender_state", "keys", "Velocity keys held in process"))
+        sharedDegraded = registry.makeGauge(descriptor: d("shared_state_degraded", "messages", "Messages answered from local sender state because Redis was unreachable, since start"))
+        sharedWaiting = registry.makeGauge(descriptor: d("shared_state_backlog", "updates", "Sender-state updates waiting for Redis to come back"))
+        sharedDropped = registry.makeGauge(descriptor: d("shared_state_dropped", "updates", "Sender-state updates dropped from a full backlog, since start"))
     }
 
     public func feedback(_ result: FeedbackResult, count: Int = 1) { feedback[result]?.increment(by: Int64(count)) }
@@ -40,4 +46,9 @@ public final class LearningMetrics: Sendable {
     public func featureLog(dropped count: Int) { dropped.increment(by: Int64(count)) }
     public func storeError(_ operation: StoreOperation) { storeErrors[operation]?.increment() }
     public func senderKeys(_ n: Int) { senderKeys.set(to: Double(n)) }
+    public func sharedState(degraded d: Int, waiting w: Int, dropped x: Int) {
+        sharedDegraded.set(to: Double(d))
+        sharedWaiting.set(to: Double(w))
+        sharedDropped.set(to: Double(x))
+    }
 }

@@ -40,7 +40,7 @@ public struct MilterServer: Service {
                         return
                     case .classify(let message, let envelope):
                         let start = ContinuousClock.now
-                        let packets = classify(message, envelope, session: &session)
+                        let packets = await classify(message, envelope, session: &session)
                         try await outbound.write(ByteBuffer(bytes: packets.joined()))
                         service.metrics.request(.milter, .now - start)
                     }
@@ -49,13 +49,13 @@ public struct MilterServer: Service {
         }
     }
 
-    private func classify(_ message: [UInt8], _ envelope: Envelope, session: inout MilterSession) -> [[UInt8]] {
+    private func classify(_ message: [UInt8], _ envelope: Envelope, session: inout MilterSession) async -> [[UInt8]] {
         guard service.admit() else { return session.finish(.unavailable) }
         defer { service.release() }
         let result: ClassificationService.Result
         do {
             // The budget counts from the end of the message, not from MAIL FROM (the client sets that pace).
-            result = try service.classify(message, envelope: envelope)
+            result = try await service.classify(message, envelope: envelope)
         } catch {
             switch error {
             case .notReady: return session.finish(.unavailable)

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MailsiftCore
+import MailsiftRedis
 import MailsiftSQLite
 import ServiceLifecycle
 import Synchronization
@@ -13,7 +14,11 @@ import Synchronization
 /// ``ServerConfiguration/flushSeconds`` and at shutdown. Without one the state lives in memory only and
 /// feedback is refused.
 public final class OnlineLearning: Service, Sendable {
-    public let senders: InMemorySenderStateStore
+    /// The in-process sender state (velocity and reputation). Alone in the embedded default; beside Redis
+    /// (``shared``) when one is configured, as the fallback while Redis is unreachable.
+    public let local: InMemorySenderStateStore
+    /// Redis with the local state as its fallback, when `redis_url` is set.
+    public let shared: FallbackSenderStateStore?
     public let store: SQLiteStore?
     public let policy: ReputationPolicy
     public let priors: ReputationPrior.Model
@@ -44,8 +49,16 @@ public final class OnlineLearning: Service, Sendable {
         self.logger = logger
         policy = ReputationPolicy()
         priors = ReputationPrior.Model()
-        senders = InMemorySenderStateStore(policy: policy, capacity: configuration.senderStateKeys, reputations: reputations)
+        let local = InMemorySenderStateStore(policy: policy, capacity: configuration.senderStateKeys, reputations: reputations)
+        self.local = local
+        shared = configuration.redisURL.flatMap { url in
+            guard let client = try? RedisClient(url: url) else { return nil }
+            return FallbackSenderStateStore(shared: RedisSenderStateStore(client: client, policy: ReputationPolicy()), local: local)
+        }
     }
+
+    /// Where sender state is read and taught: Redis (with the local fallback) or the local state alone.
+    var senders: any SenderStateStore { shared ?? local }
 
     /// Opens the data directory's store (when configured) and loads the saved reputations.
     public static func open(configuration: ServerConfiguration, metrics: LearningMetrics, logger: Logger) async throws -> OnlineLearning {
@@ -64,17 +77,27 @@ public final class OnlineLearning: Service, Sendable {
     // MARK: - Classification
 
     /// Counts the message's senders at `time` and returns their keys and state (this message included).
-    public func observe(_ a: AnalyzedMessage, envelope: Envelope, at time: Int64) -> (SenderKeys, SenderState) {
+    public func observe(_ a: AnalyzedMessage, envelope: Envelope, at time: Int64) async -> (SenderKeys, SenderState) {
         let keys = SenderKeys(a, envelope: envelope, prior: priors)
-        return (keys, senders.observe(keys, at: time))
+        guard let shared else { return (keys, local.observe(keys, at: time)) }
+        return (keys, await shared.observe(keys, at: time))
+    }
+
+    /// Teaches the senders' reputations (in Redis too, when configured).
+    func teach(_ keys: SenderKeys, spam: Bool, weight: Double, at time: Int64) async {
+        if let shared {
+            await shared.learn(keys, spam: spam, weight: weight, at: time)
+        } else {
+            local.learn(keys, spam: spam, weight: weight, at: time)
+        }
     }
 
     /// After a model verdict: teaches the reputations (a confident verdict, at a verdict's weight) and
     /// queues the feature-log entry. A full queue drops the entry and counts it: classification never waits
     /// on the store.
-    public func learn(from probability: Double, keys: SenderKeys, entry: FeatureLogEntry?, at time: Int64) {
+    public func learn(from probability: Double, keys: SenderKeys, entry: FeatureLogEntry?, at time: Int64) async {
         if let lesson = policy.verdictLesson(probability: probability) {
-            senders.learn(keys, spam: lesson.spam, weight: lesson.weight, at: time)
+            await teach(keys, spam: lesson.spam, weight: lesson.weight, at: time)
         }
         guard let entry, logsFeatures else { return }
         let queued = pending.withLock { queue -> Bool in
@@ -113,7 +136,7 @@ public final class OnlineLearning: Service, Sendable {
             // The entry may still be queued: write the queue first so the lookup sees it.
             await flushFeatureLog()
             if let entry = try? await store.entry(messageID: f.messageID) {
-                senders.learn(entry.keys, spam: f.label == .spam, weight: policy.feedbackWeight, at: f.time)
+                await teach(entry.keys, spam: f.label == .spam, weight: policy.feedbackWeight, at: f.time)
             }
         }
         return (stored, reports.count - stored)
@@ -125,13 +148,15 @@ public final class OnlineLearning: Service, Sendable {
     /// (reputations stay marked changed and are tried again).
     public func flush() async {
         await flushFeatureLog()
-        metrics.senderKeys(senders.velocityKeyCount)
-        guard let store else { return }
-        let changed = senders.takeChangedReputations()
+        metrics.senderKeys(local.velocityKeyCount)
+        if let shared { metrics.sharedState(degraded: shared.degraded, waiting: shared.waiting, dropped: shared.dropped) }
+        // With Redis, reputations are shared there; the local copy is only the fallback's.
+        guard let store, shared == nil else { return }
+        let changed = local.takeChangedReputations()
         do {
             try await store.saveReputations(changed)
         } catch {
-            senders.markChanged(changed.keys)
+            local.markChanged(changed.keys)
             metrics.storeError(.reputation)
             logger.error("saving reputations failed", metadata: ["error": "\(error)"])
         }

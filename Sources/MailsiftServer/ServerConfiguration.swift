@@ -1,4 +1,5 @@
 import Foundation
+import MailsiftRedis
 import Yams
 
 /// Everything `mailsift serve` can be told, with the defaults a single host wants. Read from a YAML file
@@ -59,6 +60,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     public var flushSeconds = 1.0
     /// Most velocity keys held in process (the oldest are dropped past it).
     public var senderStateKeys = 1_000_000
+    /// Redis (`redis://host:port`) for sender state shared by many servers; nil: in process only.
+    public var redisURL: String?
     /// Seconds between checks of the model file for changes (hot reload); 0: no watching.
     public var watchSeconds = 2.0
     /// Reasons given per verdict.
@@ -77,7 +80,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case reasons, logLevel = "log_level"
         case feedbackToken = "feedback_token", dataDirectory = "data_dir", featureLog = "feature_log", featureLogText = "feature_log_text"
         case featureLogDays = "feature_log_days", featureLogQueue = "feature_log_queue", flushSeconds = "flush_seconds"
-        case senderStateKeys = "sender_state_keys"
+        case senderStateKeys = "sender_state_keys", redisURL = "redis_url"
     }
 
     /// Missing keys keep their defaults; an unknown key is refused (a typo must not pass silently).
@@ -111,6 +114,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         featureLogQueue = try c.decodeIfPresent(Int.self, forKey: .featureLogQueue) ?? d.featureLogQueue
         flushSeconds = try c.decodeIfPresent(Double.self, forKey: .flushSeconds) ?? d.flushSeconds
         senderStateKeys = try c.decodeIfPresent(Int.self, forKey: .senderStateKeys) ?? d.senderStateKeys
+        redisURL = try c.decodeIfPresent(String.self, forKey: .redisURL)
         let known = Set(CodingKeys.allCases.map(\.rawValue))
         let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).filter { !known.contains($0) }
         if let key = unknown.sorted().first {
@@ -190,6 +194,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         if let n = try int(.featureLogQueue) { featureLogQueue = n }
         if let x = try double(.flushSeconds) { flushSeconds = x }
         if let n = try int(.senderStateKeys) { senderStateKeys = n }
+        if let s = value(.redisURL) { redisURL = s }
     }
 
     /// Refuses values that cannot work, with the reason.
@@ -207,6 +212,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         try check(feedbackToken.map { $0.utf8.count >= 16 } ?? true, "feedback_token must have at least 16 characters")
         try check(featureLogDays > 0 && featureLogQueue > 0 && senderStateKeys >= 16, "feature log and sender state limits must be positive")
         try check(flushSeconds > 0, "flush_seconds must be positive")
+        try check(redisURL.map { (try? RedisClient(url: $0)) != nil } ?? true, "redis_url must be redis://host:port")
         try check(["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel), "log_level \(logLevel) is unknown")
     }
 }

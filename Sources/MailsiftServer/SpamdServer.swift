@@ -76,7 +76,7 @@ public struct SpamdServer: Service {
         defer { service.release() }
         do {
             // The budget counts from the whole request read (a slow client sets that pace).
-            let result = try service.classify(request.body, envelope: Envelope(user: request.user))
+            let result = try await service.classify(request.body, envelope: Envelope(user: request.user))
             let scale = ScoreScale(service.models.model?.cascade.bundle.manifest.operatingPoints)
             return SpamdReply.reply(to: request, result: result, scale: scale)
         } catch .notReady {

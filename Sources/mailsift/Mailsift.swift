@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MailsiftApp
 import MailsiftCore
+import MailsiftRedis
 import MailsiftServer
 
 @main
@@ -31,7 +32,7 @@ extension Mailsift {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Benchmarks (run a release build: swift run -c release mailsift bench ...).",
-            subcommands: [ParseBench.self, ClassifyBench.self]
+            subcommands: [ParseBench.self, ClassifyBench.self, VelocityBench.self]
         )
     }
 
@@ -237,6 +238,32 @@ extension Mailsift {
 }
 
 extension Mailsift {
+    struct VelocityBench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "velocity",
+            abstract: "Sender-state updates per second against Redis (each one atomic script, one round trip)."
+        )
+
+        @Option(help: "Redis server (redis://host:port).")
+        var redis: String
+        @Option(help: "Observations to make.")
+        var messages = 10_000
+        @Option(help: "Observations in flight at once.")
+        var concurrency = 16
+        @Option(help: "The time they are made at (Unix seconds; default now).")
+        var time: Int64?
+        @Option(help: "The client IP observed.")
+        var ip = "192.0.2.1"
+
+        func run() async throws {
+            let keys = SenderKeys(clientIP: ip, envelopeSender: "bench@example.com", fromDomain: "example.com", recipients: ["user@example.org"])
+            let load = VelocityLoad(
+                client: try RedisClient(url: redis), messages: messages, concurrency: concurrency,
+                time: time ?? Int64(Date().timeIntervalSince1970), keys: keys)
+            print(try await load.run())
+        }
+    }
+
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Serve classifications: HTTP API, Rspamd /checkv2, spamd and milter protocols, metrics, hot reload (docs/serving.md).",

@@ -258,17 +258,17 @@ final class FailingTrees: TreeScorer, @unchecked Sendable {
         let model = try ServingModel(cascade: Cascade(bundle: Fixture.model.cascade.bundle, rules: Fixture.model.cascade.rules, trees: trees), path: nil)
         let server = Fixture.server({ $0.breakerFailures = 3; $0.breakerOpenSeconds = 3_600 }, model: model)
         let service = server.service
-        #expect(try !service.classify(Array(Fixture.ham.utf8)).degraded)
+        #expect(try await !service.classify(Array(Fixture.ham.utf8)).degraded)
         trees.failing.store(true, ordering: .relaxed)
         for _ in 0..<3 {
             // The text model still decides without the trees, flagged.
-            let r = try service.classify(Array(Fixture.ham.utf8))
+            let r = try await service.classify(Array(Fixture.ham.utf8))
             #expect(r.degraded && r.fallback == "model_error" && r.stage != .rules)
         }
         #expect(service.breaker.state == .open)
-        let r = try service.classify(Array(Fixture.ham.utf8))
+        let r = try await service.classify(Array(Fixture.ham.utf8))
         #expect(r.degraded && r.fallback == "breaker_open" && r.stage == .rules && r.action == .inbox)
-        let spam = try service.classify(Array(Fixture.gtube.utf8))
+        let spam = try await service.classify(Array(Fixture.gtube.utf8))
         #expect(spam.stage == .rules && spam.action == .reject)
         let text = String(decoding: server.metrics.render(), as: UTF8.self)
         #expect(text.contains("mailsift_fallbacks_total{reason=\"breaker_open\"} 2"))
@@ -276,11 +276,11 @@ final class FailingTrees: TreeScorer, @unchecked Sendable {
         #expect(text.contains("mailsift_circuit_breaker_state 1"))
     }
 
-    @Test func aRequestPastItsBudgetIsAnsweredByTheRules() throws {
+    @Test func aRequestPastItsBudgetIsAnsweredByTheRules() async throws {
         let server = Fixture.server { $0.latencyBudgetMilliseconds = 50 }
-        let r = try server.service.classify(Array(Fixture.ham.utf8), arrival: .now - .milliseconds(100))
+        let r = try await server.service.classify(Array(Fixture.ham.utf8), arrival: .now - .milliseconds(100))
         #expect(r.degraded && r.fallback == "over_budget" && r.stage == .rules)
-        #expect(try !server.service.classify(Array(Fixture.ham.utf8)).degraded)
+        #expect(try await !server.service.classify(Array(Fixture.ham.utf8)).degraded)
     }
 
     @Test func aModelThatFailsItsChecksIsRefusedOnLoad() throws {

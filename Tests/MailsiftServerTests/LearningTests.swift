@@ -19,8 +19,9 @@ import Testing
     }
 
     /// A server on the shipped model with `directory` as its data directory.
-    static func server(_ directory: String?) async throws -> Server {
+    static func server(_ directory: String?, redis: String? = nil) async throws -> Server {
         var c = ServerConfiguration()
+        c.redisURL = redis
         c.port = 0
         c.watchSeconds = 0
         c.latencyBudgetMilliseconds = 10_000
@@ -68,7 +69,7 @@ import Testing
         let domain = ReputationKey(.domain, "example.org")
         try await server.application().test(.router) { client in
             try await client.execute(uri: "/v1/classify", method: .post, body: ByteBuffer(string: Fixture.ham)) { #expect($0.status == .ok) }
-            let before = server.service.learning.senders.reputation(domain, at: .max)?.spam ?? 0
+            let before = server.service.learning.local.reputation(domain, at: .max)?.spam ?? 0
             let report = #"{"message_id": "<m-1@example.org>", "user": "bob@example.com", "label": "spam", "time": 1900000000}"#
             var (h, body) = Self.feedback(report, token: nil)
             try await client.execute(uri: "/v1/feedback", method: .post, headers: h, body: body) { #expect($0.status == .unauthorized) }
@@ -80,12 +81,12 @@ import Testing
                 #expect(Fixture.json(r.body)["stored"] as? Int == 1)
             }
             // A retry stores nothing and teaches nothing more.
-            let after = try #require(server.service.learning.senders.reputation(domain, at: 1_900_000_000)).spam
+            let after = try #require(server.service.learning.local.reputation(domain, at: 1_900_000_000)).spam
             #expect(after - before > 1.9)
             try await client.execute(uri: "/v1/feedback", method: .post, headers: h, body: body) { r in
                 #expect(Fixture.json(r.body)["duplicates"] as? Int == 1)
             }
-            #expect(try #require(server.service.learning.senders.reputation(domain, at: 1_900_000_000)).spam == after)
+            #expect(try #require(server.service.learning.local.reputation(domain, at: 1_900_000_000)).spam == after)
             (h, body) = Self.feedback(#"[{"message_id": "x", "user": "", "label": "ham"}]"#)
             try await client.execute(uri: "/v1/feedback", method: .post, headers: h, body: body) { #expect($0.status == .badRequest) }
             (h, body) = Self.feedback(#"{"message_id": "x", "user": "u", "label": "maybe"}"#)
@@ -124,9 +125,28 @@ import Testing
             await server.service.learning.flush()  // what the service does every second and at shutdown
         }
         let restarted = try await Self.server(dir)
-        let r = try #require(restarted.service.learning.senders.reputation(domain, at: 1_900_000_000))
+        let r = try #require(restarted.service.learning.local.reputation(domain, at: 1_900_000_000))
         #expect(r.spam >= 2)
         #expect(try await restarted.service.learning.store?.feedbackCount() == 1)
         #expect(try await restarted.service.learning.store?.entry(messageID: "<m-1@example.org>") != nil)
+    }
+
+    /// Redis unreachable: every message is still classified, on local sender state, and counted degraded.
+    @Test func anUnreachableRedisLeavesClassificationOnLocalState() async throws {
+        let server = try await Self.server(nil, redis: "redis://127.0.0.1:1")
+        try await server.application().test(.router) { client in
+            for _ in 0..<3 {
+                try await client.execute(uri: "/v1/classify", method: .post, headers: [.init("X-Client-IP")!: "203.0.113.50"], body: ByteBuffer(string: Fixture.ham)) {
+                    #expect($0.status == .ok)
+                    #expect(Fixture.json($0.body)["label"] as? String == "ham")
+                }
+            }
+        }
+        let shared = try #require(server.service.learning.shared)
+        #expect(shared.degraded == 3)
+        #expect(shared.waiting >= 3)
+        #expect(shared.local.observe(SenderKeys(clientIP: "203.0.113.50"), at: Int64(Date().timeIntervalSince1970)).count(.clientIP, .minute) == 4)
+        await server.service.learning.flush()
+        #expect(String(decoding: server.metrics.render(), as: UTF8.self).contains("mailsift_shared_state_degraded_messages 3"))
     }
 }

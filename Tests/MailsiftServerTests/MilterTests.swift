@@ -14,7 +14,7 @@ import Testing
     static func z(_ s: String) -> [UInt8] { Array(s.utf8) + [0] }
 
     /// A conversation as Postfix holds it, fed to the reader in 5-byte pieces.
-    @Test func aConversationRebuildsTheMessageAndEnvelope() throws {
+    @Test func aConversationRebuildsTheMessageAndEnvelope() async throws {
         var stream: [UInt8] = []
         stream += Self.packet("O", MilterSession.be32(6) + MilterSession.be32(0x1FF) + MilterSession.be32(0x1FFFFF))
         stream += Self.packet("D", [UInt8(ascii: "C")] + Self.z("j") + Self.z("mx.example.com"))
@@ -54,7 +54,7 @@ import Testing
         #expect(String(decoding: c.message, as: UTF8.self) == "From: Alice <alice@example.org>\r\nX-Spam-Flag: NO\r\nSubject: folded\r\n\tsubject\r\n\r\nhello\r\nworld\r\n")
 
         // The end: the forged X-Spam-Flag (first of its name) is deleted, the verdict headers added, then the decision.
-        let spam = try Fixture.server().service.classify(Array(Fixture.gtube.utf8))
+        let spam = try await Fixture.server().service.classify(Array(Fixture.gtube.utf8))
         let end = session.finish(.verdict(spam, headers: [("X-Spam-Flag", "YES")]))
         #expect(end == [
             Self.packet("m", MilterSession.be32(1) + Self.z("X-Spam-Flag") + [0]),
@@ -137,11 +137,11 @@ import Testing
 
 @Suite struct MilterNegotiationTests {
     /// An MTA that agrees to add headers only: no header deletion, no quarantine is asked of it.
-    @Test func actionsTheMTARefusedAreLeftOut() throws {
+    @Test func actionsTheMTARefusedAreLeftOut() async throws {
         var session = MilterSession(maxMessageBytes: 1 << 20)
         _ = try session.handle(command: UInt8(ascii: "O"), data: ArraySlice(MilterSession.be32(6) + MilterSession.be32(0x01) + MilterSession.be32(0)))
         _ = try session.handle(command: UInt8(ascii: "L"), data: ArraySlice(MilterSessionTests.z("X-Spam-Flag") + MilterSessionTests.z("NO")))
-        var result = try Fixture.server().service.classify(Array(Fixture.gtube.utf8))
+        var result = try await Fixture.server().service.classify(Array(Fixture.gtube.utf8))
         result.action = .quarantine
         let end = session.finish(.verdict(result, headers: [("X-Spam-Flag", "YES")]))
         #expect(end == [MilterSessionTests.packet("h", MilterSessionTests.z("X-Spam-Flag") + MilterSessionTests.z("YES")), MilterSessionTests.packet("a")])

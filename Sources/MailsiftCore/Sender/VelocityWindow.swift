@@ -24,6 +24,9 @@ public enum VelocityWindow: Int, CaseIterable, Sendable, Codable {
     /// One bucket's width: 5 s, 5 min and 1 h.
     public var bucketSeconds: Int64 { seconds / Int64(buckets) }
 
+    /// The index of the bucket holding `time` (Unix seconds): `floor(time / bucketSeconds)`.
+    public func bucket(at time: Int64) -> Int64 { SlidingWindowCounter.floorDiv(time, bucketSeconds) }
+
     public var name: String {
         switch self {
         case .minute: "minute"

@@ -1,0 +1,112 @@
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// A Redis client for one server: one pipelined connection, opened on first use and again after a failure,
+/// with a command timeout. After a failed connection attempt it answers ``RedisError/unavailable`` at once
+/// for ``retryAfter``, so a dead server costs callers nothing while they fall back.
+public final class RedisClient: Sendable {
+    public let host: String
+    public let port: Int
+    public let timeout: TimeAmount
+    public let retryAfter: Duration
+    private let group: any EventLoopGroup
+    private let state = Mutex<State>(State())
+
+    private struct State {
+        var channel: (any Channel)?
+        var connecting: EventLoopFuture<any Channel>?
+        var failedAt: ContinuousClock.Instant?
+    }
+
+    public init(host: String, port: Int, timeout: TimeAmount = .milliseconds(250), retryAfter: Duration = .seconds(1),
+                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.host = host
+        self.port = port
+        self.timeout = timeout
+        self.retryAfter = retryAfter
+        self.group = group
+    }
+
+    /// `redis://host:port` (the default port is 6379).
+    public convenience init(url: String) throws(RedisError) {
+        var rest = Substring(url)
+        if rest.hasPrefix("redis://") { rest = rest.dropFirst(8) }
+        if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
+        let parts = rest.split(separator: ":", maxSplits: 1)
+        guard let host = parts.first, !host.isEmpty else { throw .unavailable("no host in \(url)") }
+        guard let port = parts.count == 2 ? Int(parts[1]) : 6379, (1...65_535).contains(port) else { throw .unavailable("bad port in \(url)") }
+        self.init(host: String(host), port: port)
+    }
+
+    /// Sends one command and waits for its reply; a server error reply is thrown as ``RedisError/server(_:)``.
+    @discardableResult
+    public func send(_ arguments: [String]) async throws(RedisError) -> RESPValue {
+        let channel = try await connection()
+        let reply = channel.eventLoop.makePromise(of: RESPValue.self)
+        var bytes = channel.allocator.buffer(capacity: 64 + arguments.reduce(0) { $0 + $1.utf8.count + 16 })
+        RESPValue.encodeCommand(arguments, into: &bytes)
+        let deadline = channel.eventLoop.scheduleTask(in: timeout) { reply.fail(RedisError.timeout) }
+        channel.writeAndFlush((bytes, reply), promise: nil)
+        do {
+            let value = try await reply.futureResult.get()
+            deadline.cancel()
+            if case .error(let message) = value { throw RedisError.server(message) }
+            return value
+        } catch let error as RedisError {
+            if error == .timeout || { if case .unavailable = error { return true } else { return false } }() { drop(channel) }
+            throw error
+        } catch {
+            drop(channel)
+            throw .unavailable("\(error)")
+        }
+    }
+
+    /// Closes the connection (a later command opens a new one).
+    public func close() {
+        let channel = state.withLock { s -> (any Channel)? in
+            defer { s.channel = nil }
+            return s.channel
+        }
+        channel?.close(promise: nil)
+    }
+
+    private func drop(_ channel: any Channel) {
+        state.withLock { s in if s.channel === channel { s.channel = nil } }
+        channel.close(promise: nil)
+    }
+
+    private func connection() async throws(RedisError) -> any Channel {
+        let future: EventLoopFuture<any Channel> = try state.withLock { s throws(RedisError) in
+            if let c = s.channel, c.isActive { return group.next().makeSucceededFuture(c) }
+            if let f = s.connecting { return f }
+            if let failed = s.failedAt, ContinuousClock.now - failed < retryAfter {
+                throw .unavailable("reconnecting to \(host):\(port) after a failure")
+            }
+            let f = ClientBootstrap(group: group)
+                .connectTimeout(timeout)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(RESPHandler()) }
+                }
+                .connect(host: host, port: port)
+            s.connecting = f
+            return f
+        }
+        do {
+            let channel = try await future.get()
+            state.withLock { s in
+                s.connecting = nil
+                s.channel = channel
+                s.failedAt = nil
+            }
+            return channel
+        } catch {
+            state.withLock { s in
+                s.connecting = nil
+                s.failedAt = .now
+            }
+            throw .unavailable("cannot connect to \(host):\(port): \(error)")
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import MailsiftCore
+@testable import MailsiftRedis
+import NIOCore
+import Testing
+
+@Suite("RESP parsing")
+struct RESPTests {
+    @Test func partialRepliesWaitAndWholeOnesParse() throws {
+        var b = ByteBuffer(string: "*3\r\n:1\r\n$5\r\nhel")
+        #expect(try RESPValue.parse(&b) == nil)
+        #expect(b.readableBytes == 15)  // untouched
+        b.writeString("lo\r\n$-1\r\n+OK\r\n")
+        #expect(try RESPValue.parse(&b) == .array([.integer(1), .bulk(Array("hello".utf8)), .bulk(nil)]))
+        #expect(try RESPValue.parse(&b) == .simple("OK"))
+        #expect(try RESPValue.parse(&b) == nil)
+        var e = ByteBuffer(string: "-NOSCRIPT No matching script\r\n")
+        #expect(try RESPValue.parse(&e) == .error("NOSCRIPT No matching script"))
+    }
+
+    @Test func garbageIsAProtocolError() {
+        for bad in ["?x\r\n", ":12a\r\n", "$-7\r\n", "*99999999\r\n"] {
+            var b = ByteBuffer(string: bad)
+            #expect(throws: RedisError.self) { try RESPValue.parse(&b) }
+        }
+        var deep = ByteBuffer(string: String(repeating: "*1\r\n", count: 40) + ":1\r\n")
+        #expect(throws: RedisError.self) { try RESPValue.parse(&deep) }
+    }
+}
+
+/// Against a real redis-server on 127.0.0.1, started and stopped by each test.
+@Suite("Redis sender state", .serialized, .enabled(if: RedisServer.executable != nil, "redis-server is not installed"))
+struct RedisSenderStateTests {
+    static let keys = SenderKeys(clientIP: "198.51.100.7", envelopeSender: "a@shop.example", fromDomain: "shop.example", recipients: ["u@example.org", "v@example.org"])
+
+    /// The same stream of messages gives the same counts in Redis as in process (the same buckets).
+    @Test func redisCountsEqualTheInProcessCounts() async throws {
+        let redis = try RedisServer()
+        let store = RedisSenderStateStore(client: try RedisClient(url: redis.url))
+        let local = InMemorySenderStateStore()
+        var rng = SplitMix64(seed: 11)
+        var t: Int64 = 1_800_000_000
+        for _ in 0..<400 {
+            t += Int64(rng.next() % 900)
+            let shared = try await store.observe(Self.keys, at: t)
+            let here = local.observe(Self.keys, at: t)
+            #expect(shared.counts == here.counts, "t=\(t)")
+        }
+    }
+
+    /// Two processes (`mailsift bench velocity`) update the same keys at once: no update is lost.
+    @Test func countsAddUpAcrossTwoProcesses() async throws {
+        let redis = try RedisServer()
+        let binary = Self.mailsiftBinary
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the mailsift executable first (swift build)")
+        let time: Int64 = 1_800_000_000
+        let processes = (0..<2).map { _ -> Process in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: binary)
+            p.arguments = ["bench", "velocity", "--redis", redis.url, "--messages", "3000", "--concurrency", "8", "--time", String(time), "--ip", "203.0.113.9"]
+            p.standardOutput = FileHandle.nullDevice
+            return p
+        }
+        for p in processes { try p.run() }
+        let statuses = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                for p in processes { p.waitUntilExit() }
+                continuation.resume(returning: processes.map(\.terminationStatus))
+            }
+        }
+        #expect(statuses == [0, 0])
+        let store = RedisSenderStateStore(client: try RedisClient(url: redis.url))
+        let state = try await store.observe(SenderKeys(clientIP: "203.0.113.9"), at: time)
+        // 3,000 per process, plus each process's final read, plus this one.
+        #expect(state.count(.clientIP, .minute) == 6_003)
+        #expect(state.count(.clientNetwork, .day) == 6_003)
+    }
+
+    /// Redis stops mid-run: classification-side state comes from the local store, marked degraded; when
+    /// Redis is back the waiting updates are replayed and its counts catch up. Reputation lessons too.
+    @Test func aStoppedRedisDegradesToLocalStateAndCatchesUp() async throws {
+        let redis = try RedisServer()
+        let client = RedisClient(host: "127.0.0.1", port: redis.port, timeout: .milliseconds(200), retryAfter: .milliseconds(100))
+        let store = FallbackSenderStateStore(shared: RedisSenderStateStore(client: client), local: InMemorySenderStateStore())
+        let t: Int64 = 1_800_000_000
+        for _ in 0..<5 { #expect(await !store.observe(Self.keys, at: t).degraded) }
+        redis.stop()
+        for _ in 0..<7 {
+            let s = await store.observe(Self.keys, at: t + 1)
+            #expect(s.degraded)
+            #expect(s.count(.clientIP, .minute) != nil)
+        }
+        await store.learn(Self.keys, spam: true, weight: 2, at: t + 1)
+        #expect(store.degraded == 7)
+        #expect(store.waiting == 8)
+        try redis.start()
+        try await Task.sleep(for: .milliseconds(150))  // past the client's back-off
+        let back = await store.observe(Self.keys, at: t + 2)
+        #expect(!back.degraded)
+        await store.catchUp()
+        #expect(store.waiting == 0)
+        // The restarted server had nothing; it now holds the 7 replayed and the 2 since.
+        let check = RedisSenderStateStore(client: try RedisClient(url: redis.url))
+        let after = try await check.observe(Self.keys, at: t + 2)
+        #expect(after.count(.clientIP, .minute) == 9)
+        let reputation = try #require(try await check.reputation(ReputationKey(.domain, "shop.example"), at: t + 2))
+        #expect(abs(reputation.spam - 2) < 1e-3)
+    }
+
+    /// Reputation lives in Redis: a new client (a restarted Mailsift) reads what the first one taught.
+    @Test func reputationIsSharedAndDecays() async throws {
+        let redis = try RedisServer()
+        let policy = ReputationPolicy()
+        let first = RedisSenderStateStore(client: try RedisClient(url: redis.url), policy: policy)
+        for i in 0..<3 { try await first.learn(Self.keys, spam: true, weight: 2, at: 100 + Int64(i)) }
+        try await first.learn(Self.keys, spam: false, weight: 0.2, at: 103)
+        let second = RedisSenderStateStore(client: try RedisClient(url: redis.url), policy: policy)
+        let r = try #require(try await second.reputation(ReputationKey(.ip, "198.51.100.7"), at: 103))
+        #expect(abs(r.spam - 6) < 1e-4 && abs(r.ham - 0.2) < 1e-9)
+        let state = try await second.observe(Self.keys, at: 103 + Int64(policy.halfLifeSeconds))
+        #expect(abs(state.reputations[.domain]!.evidence - 3.1) < 1e-3)
+        #expect(state.reputations[.domain]!.spamRate > 0.7)
+    }
+
+    static var mailsiftBinary: String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/mailsift").path
+    }
+}
