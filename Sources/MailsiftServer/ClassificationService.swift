@@ -172,7 +172,7 @@ public final class ClassificationService: Sendable {
             entry = FeatureLogEntry(
                 messageID: MessageKey.of(a.message), time: now, modelVersion: model.version, keys: keys,
                 treeRow: v.treeRow ?? MetadataFeatureExtractor().values(of: a, sender: sender), textRows: text.rows, textViewEnds: text.viewEnds,
-                probability: v.probability, action: v.action)
+                rulesScore: v.rules.score, probability: v.probability, action: v.action)
         }
         await learning.learn(from: teaches ? v.probability : .nan, keys: keys, entry: entry, at: now)
     }

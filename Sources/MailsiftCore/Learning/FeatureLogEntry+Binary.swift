@@ -34,6 +34,7 @@ extension FeatureLogEntry {
         for r in textRows { withUnsafeBytes(of: r.littleEndian) { out.append(contentsOf: $0) } }
         count(textViewEnds.count)
         for e in textViewEnds { count(e) }
+        withUnsafeBytes(of: rulesScore.bitPattern.littleEndian) { out.append(contentsOf: $0) }
         withUnsafeBytes(of: probability.bitPattern.littleEndian) { out.append(contentsOf: $0) }
         bytes(action.rawValue.utf8)
         return out
@@ -83,6 +84,7 @@ extension FeatureLogEntry {
         var ends: [Int] = []
         for _ in 0..<(try length(max: b.count / 4)) { ends.append(Int(try u32())) }
         textViewEnds = ends
+        rulesScore = Double(bitPattern: try u64())
         probability = Double(bitPattern: try u64())
         guard let action = Action(rawValue: try string()) else { throw .malformed("unknown action") }
         self.action = action

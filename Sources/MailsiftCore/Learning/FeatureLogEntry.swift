@@ -14,12 +14,14 @@ public struct FeatureLogEntry: Sendable, Hashable, Codable {
     /// model, ``SparseFeatures/weigh(by:normalize:)``); empty when not computed.
     public var textRows: [UInt32]
     public var textViewEnds: [Int]
+    /// The scoring rules' summed score (log-odds), which every model stage adds to its own.
+    public var rulesScore: Double
     public var probability: Double
     public var action: Action
 
     public init(
         messageID: String, time: Int64, modelVersion: String, keys: SenderKeys, treeRow: [Float], textRows: [UInt32] = [],
-        textViewEnds: [Int] = [], probability: Double, action: Action
+        textViewEnds: [Int] = [], rulesScore: Double = 0, probability: Double, action: Action
     ) {
         self.messageID = messageID
         self.time = time
@@ -28,6 +30,7 @@ public struct FeatureLogEntry: Sendable, Hashable, Codable {
         self.treeRow = treeRow
         self.textRows = textRows
         self.textViewEnds = textViewEnds
+        self.rulesScore = rulesScore
         self.probability = probability
         self.action = action
     }
