@@ -71,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "mailsift",
             dependencies: [
-                "MailsiftApp", "MailsiftServer", "MailsiftRedis", "MailsiftCore",
+                "MailsiftApp", "MailsiftServer", "MailsiftRedis", "MailsiftSQLite", "MailsiftCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

@@ -7,6 +7,13 @@ public struct CorpusMessage: Sendable {
     public var id: String
     public var label: String
     public var bytes: [UInt8]
+
+    public init(corpus: String, id: String, label: String, bytes: [UInt8]) {
+        self.corpus = corpus
+        self.id = id
+        self.label = label
+        self.bytes = bytes
+    }
 }
 
 /// Reads corpus folders laid out as in `../shared/corpus`: `index.tsv` (id, label, date, source_path) and

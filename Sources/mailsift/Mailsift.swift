@@ -3,6 +3,7 @@ import Foundation
 import MailsiftApp
 import MailsiftCore
 import MailsiftRedis
+import MailsiftSQLite
 import MailsiftServer
 
 @main
@@ -10,7 +11,7 @@ struct Mailsift: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mailsift",
         abstract: "Real-time email classification: spam, phishing and categories.",
-        subcommands: [Classify.self, Parse.self, Train.self, Eval.self, Serve.self, Bench.self]
+        subcommands: [Classify.self, Parse.self, Train.self, Eval.self, Serve.self, Retrain.self, Replay.self, Bench.self]
     )
 }
 
@@ -233,6 +234,126 @@ extension Mailsift {
             let messages = try Mailsift.loadCorpora(corpus)
             let (bundle, rules) = try modelOption.load()
             print(try ClassifyBenchmark(messages: messages, bundle: bundle, rules: rules, minimumSeconds: seconds).run())
+        }
+    }
+}
+
+extension Mailsift {
+    struct Retrain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Retrain from feedback behind the validation gate (docs/learning.md); exit 0 when the candidate is promoted, 3 when not.",
+            discussion: """
+            Reads the feature log and feedback of --data-dir, joins the labels known at the cut-off, updates the text \
+            model from the current one, and scores current and candidate on a time-ordered holdout. Every candidate is \
+            registered in DIR/models; a promoted one becomes DIR/models/active.msmodel (serve --model that file to \
+            hot-reload each promotion).
+            """
+        )
+
+        @Option(help: "Data directory of `mailsift serve`.")
+        var dataDir: String
+        @Option(help: "The current model (default: the registry's active one, else the shipped model).")
+        var model: String?
+        @Option(help: "Rules file (default: the shipped rules).")
+        var rules: String?
+        @Option(help: "Cut-off, Unix seconds (default: now). Nothing logged or labelled after it is read.")
+        var cutoff: Int64?
+        @Option(help: "Days after classification that feedback is still joined.")
+        var windowDays = 7
+        @Option(help: "Share of the new labelled examples (the latest) held out for the gate.")
+        var holdout = 0.3
+        @Option(help: "Largest drop of holdout recall the gate accepts.")
+        var recallTolerance = 0.0
+        @Option(help: "Largest rise of holdout false-positive rate the gate accepts.")
+        var fprTolerance = 0.0
+        @Option(help: "Largest rise of holdout mean log loss the gate accepts.")
+        var logLossTolerance = 0.0
+
+        func run() async throws {
+            let store = try SQLiteStore(directory: dataDir)
+            let registry = try DirectoryModelRegistry(directory: (dataDir as NSString).appendingPathComponent("models"))
+            let active = try await registry.active()
+            let bundle: ModelBundle
+            if let model {
+                bundle = try ModelStore.load(model)
+            } else if let active {
+                bundle = try ModelBundle(decoding: try await registry.bundle(active.version))
+            } else {
+                bundle = try ModelStore.load(nil)
+            }
+            let cut = cutoff ?? Int64(Date().timeIntervalSince1970)
+            var retrainer = Retrainer()
+            retrainer.joiner = DelayedLabelJoiner(window: Int64(windowDays) * 86_400)
+            retrainer.holdoutFraction = holdout
+            retrainer.recallTolerance = recallTolerance
+            retrainer.fprTolerance = fprTolerance
+            retrainer.logLossTolerance = logLossTolerance
+            // Labels up to the active version's cut-off are already in it.
+            let since = active.map(\.createdAt) ?? .min
+            let (candidate, report) = try retrainer.retrain(
+                bundle, rules: try RulesFile.load(rules), entries: try await store.entries(from: .min, through: cut),
+                feedback: try await store.feedback(from: .min, through: cut), cutoff: cut, since: since)
+            print(report.json())
+            guard let candidate else { throw ExitCode(3) }
+            if active == nil, report.promoted {
+                // The first promotion: keep the model it was trained from as the retired predecessor.
+                try await registry.register(try bundle.encoded(), record: ModelRecord(
+                    version: bundle.manifest.version, parent: nil, createdAt: cut, status: .retired, report: nil))
+            }
+            try await registry.register(try candidate.encoded(), record: ModelRecord(
+                version: candidate.manifest.version, parent: bundle.manifest.version, createdAt: cut,
+                status: report.promoted ? .active : .rejected, report: report.json()))
+            if !report.promoted { throw ExitCode(3) }
+        }
+    }
+
+    struct Replay: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replay the feedback loop on the test rows of a split in time order, against a model frozen at the start (docs/learning.md)."
+        )
+
+        @OptionGroup var modelOption: ModelOption
+        @Option(help: "A corpus folder. Repeatable.")
+        var corpus: [String]
+        @Option(help: "Split file: corpus, id, label, split.")
+        var split: String
+        @Option(help: "Share of all messages that get a label.")
+        var labelRate = 0.1
+        @Option(help: "Chance that an error of the live model is reported.")
+        var errorReportRate = 0.5
+        @Option(help: "Largest delay of a label, in days.")
+        var lagDays = 2.0
+        @Option(help: "Share of the new labels held out for the gate.")
+        var holdout = 0.3
+        @Option(help: "Random seed of the simulated users.")
+        var seed: UInt64 = 1
+        @Flag(help: "Replay every row of the split, not only the test rows (for corpora the model was not trained on).")
+        var allRows = false
+        @Option(help: "Weight of each new labelled example in the text model's update.")
+        var exampleWeight = 1.0
+
+        func run() throws {
+            let (bundle, rules) = try modelOption.load()
+            let file = try SplitFile(path: split)
+            let messages = try file.messages(split: "test", corpora: corpus) + (allRows ? try file.messages(split: "train", corpora: corpus) : [])
+            var replay = ReplayExperiment(messages: messages, bundle: bundle, rules: rules)
+            replay.labelRate = labelRate
+            replay.errorReportRate = errorReportRate
+            replay.lagDays = lagDays
+            replay.seed = seed
+            replay.retrainer.holdoutFraction = holdout
+            replay.retrainer.exampleWeight = exampleWeight
+            let o = try replay.run { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+            func line(_ name: String, _ m: SpamMetrics?) -> String {
+                guard let m else { return "\(name): no figures (one class only)" }
+                return String(format: "%@: AUC %.6f, recall at 1%% FPR %.2f%%, at 0.1%% FPR %.2f%%", name, m.auc, m.recallAt1 * 100, m.recallAt01 * 100)
+            }
+            let promoted = o.reports.filter(\.promoted).count
+            print("replay: \(o.messages) messages over \(o.days) days, \(o.labels) labels; \(o.reports.count) retrainings, \(promoted) promoted")
+            print(line("frozen, whole replay", o.frozen))
+            print(line("live,   whole replay", o.live))
+            print(line("frozen, later half ", o.frozenLater))
+            print(line("live,   later half ", o.liveLater))
         }
     }
 }

@@ -1,0 +1,106 @@
+import Foundation
+import MailsiftCore
+import MailsiftTrees
+
+/// The feedback loop replayed on a corpus in time order (by each message's Date). Every message is
+/// classified twice: by the model frozen at the start, and by the live model, which logs its features. Users
+/// are simulated:
+/// - a share of all messages gets a label (`labelRate`);
+/// - an error of the live model is reported with probability `errorReportRate`.
+/// Each label arrives after a random lag of up to `lagDays`. At the end of every day the live model is
+/// retrained (``Retrainer``) on the labels joined so far and replaced when the gate promotes the candidate.
+/// Both models' scores over the whole replay (each message scored before any label of it could be known)
+/// are compared with the metrics of ../shared/eval/README.md.
+public struct ReplayExperiment {
+    public var messages: [CorpusMessage]
+    public var bundle: ModelBundle
+    public var rules: RuleSet
+    public var retrainer = Retrainer()
+    public var labelRate = 0.1
+    public var errorReportRate = 0.5
+    public var lagDays = 2.0
+    public var seed: UInt64 = 1
+
+    public init(messages: [CorpusMessage], bundle: ModelBundle, rules: RuleSet) {
+        self.messages = messages
+        self.bundle = bundle
+        self.rules = rules
+    }
+
+    public struct Outcome {
+        public var frozen: SpamMetrics?
+        public var live: SpamMetrics?
+        /// The same two over the later half of the replay (after the loop had time to learn).
+        public var frozenLater: SpamMetrics?
+        public var liveLater: SpamMetrics?
+        public var reports: [Retrainer.Report]
+        public var messages: Int
+        public var labels: Int
+        public var days: Int
+    }
+
+    public func run(log: (String) -> Void = { _ in }) throws -> Outcome {
+        let analyzer = MessageAnalyzer()
+        // Time order by Date (messages without a readable one are left out).
+        var timed: [(time: Int64, message: CorpusMessage, a: AnalyzedMessage)] = []
+        for m in messages {
+            guard let a = try? analyzer.analyze(m.bytes), let date = a.message.headers["date"].flatMap(MessageDate.init(parsing:)) else { continue }
+            timed.append((date.timestamp, m, a))
+        }
+        timed.sort { ($0.time, $0.message.id) < ($1.time, $1.message.id) }
+        let frozen = try Cascade.load(bundle, rules: rules)
+        var live = frozen
+        var liveSince = Int64.min
+        var frozenScratch = frozen.makeScratch()
+        var liveScratch = live.makeScratch()
+        let senders = InMemorySenderStateStore()
+        let priors = ReputationPrior.Model()
+        var entries: [FeatureLogEntry] = []
+        var feedback: [Feedback] = []
+        var rng = SplitMix64(seed: seed)
+        func chance(_ p: Double) -> Bool { Double(rng.next() >> 11) / Double(1 << 53) < p }
+        var scores: [(frozen: Double, live: Double, spam: Bool)] = []
+        var reports: [Retrainer.Report] = []
+        var day = timed.first.map { $0.time / 86_400 } ?? 0
+        var days = 1
+        for (time, message, a) in timed {
+            if time / 86_400 > day {
+                // End of the day: retrain on what is known by then.
+                let cutoff = (day + 1) * 86_400 - 1
+                let (candidate, report) = try retrainer.retrain(live.bundle, rules: rules, entries: entries, feedback: feedback, cutoff: cutoff, since: liveSince)
+                if report.labelled > 0 { reports.append(report) }
+                if report.promoted, let candidate {
+                    live = try Cascade.load(candidate, rules: rules)
+                    liveScratch = live.makeScratch()
+                    liveSince = cutoff
+                    log("day \(Retrainer.day(cutoff)): promoted \(candidate.manifest.version): \(report.reason)")
+                }
+                day = time / 86_400
+                days += 1
+            }
+            let spam = message.label == "spam"
+            let keys = SenderKeys(a, prior: priors)
+            let sender = senders.observe(keys, at: time)
+            let f = frozen.classify(a, sender: sender, scratch: &frozenScratch)
+            let v = live.classify(a, sender: sender, scratch: &liveScratch)
+            scores.append((f.probability, v.probability, spam))
+            let text = live.textFeatures(a, verdict: v, compute: true, scratch: &liveScratch)
+            let id = message.corpus + "/" + message.id
+            entries.append(FeatureLogEntry(
+                messageID: id, time: time, modelVersion: live.bundle.manifest.version, keys: keys, treeRow: v.treeRow ?? MetadataFeatureExtractor().values(of: a, sender: sender),
+                textRows: text.rows, textViewEnds: text.viewEnds, rulesScore: v.rules.score, probability: v.probability, action: v.action))
+            let wrong = (v.action >= .quarantine) != spam
+            if chance(labelRate) || (wrong && chance(errorReportRate)) {
+                let lag = Int64(Double(rng.next() % 1_000_000) / 1_000_000 * lagDays * 86_400)
+                feedback.append(Feedback(messageID: id, user: "replay", label: spam ? .spam : .ham, time: time + lag))
+            }
+        }
+        func metrics(_ part: ArraySlice<(frozen: Double, live: Double, spam: Bool)>, _ live: Bool) -> SpamMetrics? {
+            SpamMetrics(scores: part.map { (live ? $0.live : $0.frozen, $0.spam) })
+        }
+        let later = scores[(scores.count / 2)...]
+        return Outcome(
+            frozen: metrics(scores[...], false), live: metrics(scores[...], true), frozenLater: metrics(later, false), liveLater: metrics(later, true),
+            reports: reports, messages: timed.count, labels: feedback.count, days: days)
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import MailsiftCore
+import MailsiftTrees
+
+/// Daily retraining from feedback, behind a validation gate. For a cut-off (the end of a day) it joins the
+/// feedback to the logged features (``DelayedLabelJoiner``: nothing from after the cut-off), splits the
+/// labelled examples by time (the latest ``holdoutFraction`` are the holdout), continues the text model's
+/// FTRL training from the bundle's saved state on the older ones, and scores the holdout with the current
+/// and the candidate model from the logged features (``Cascade/probability(of:)``). The candidate passes
+/// the gate only if, at each model's own spam threshold, its recall is not lower by more than
+/// ``recallTolerance`` and its false-positive rate not higher by more than ``fprTolerance``, on a holdout
+/// with at least ``minimumPerClass`` messages of each class, and its mean log loss there is not higher by more
+/// than ``logLossTolerance``. The
+/// tree model and the calibration are kept.
+public struct Retrainer: Sendable {
+    public var joiner = DelayedLabelJoiner()
+    public var holdoutFraction = 0.3
+    public var recallTolerance = 0.0
+    public var fprTolerance = 0.0
+    /// Largest rise of the holdout's mean log loss accepted.
+    public var logLossTolerance = 0.0
+    public var minimumPerClass = 20
+    /// Passes over the new examples (one: an online update, not a refit).
+    public var epochs = 1
+    /// Weight of each new example in the update.
+    public var exampleWeight = 1.0
+
+    public init() {}
+
+    /// What the gate saw and decided.
+    public struct Report: Codable, Sendable {
+        public struct Figures: Codable, Sendable {
+            public var version: String
+            public var recall: Double
+            public var fpr: Double
+            public var auc: Double?
+            /// Mean log loss of the probabilities (a proper score: it sees every example, not only those
+            /// near the threshold).
+            public var logLoss: Double
+        }
+
+        public var cutoff: Int64
+        public var labelled: Int
+        public var trained: Int
+        public var holdoutSpam: Int
+        public var holdoutHam: Int
+        public var current: Figures?
+        public var candidate: Figures?
+        public var promoted: Bool
+        public var reason: String
+
+        public func json() -> String {
+            let e = JSONEncoder()
+            e.keyEncodingStrategy = .convertToSnakeCase
+            e.outputFormatting = [.sortedKeys]
+            return (try? e.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        }
+    }
+
+    /// The candidate (nil when there was nothing to train on) and the gate's report. Only examples labelled
+    /// after `since` (the cut-off the bundle was last trained to) are new: older ones are already in it.
+    public func retrain(
+        _ bundle: ModelBundle, rules: RuleSet = .empty, entries: [FeatureLogEntry], feedback: [Feedback], cutoff: Int64, since: Int64 = .min
+    ) throws -> (candidate: ModelBundle?, report: Report) {
+        let examples = joiner.join(entries: entries, feedback: feedback, cutoff: cutoff).filter { $0.labelTime > since }
+        let holdoutCount = Int((Double(examples.count) * holdoutFraction).rounded(.up))
+        let train = Array(examples.dropLast(holdoutCount))
+        let holdout = Array(examples.suffix(holdoutCount))
+        let spam = holdout.count(where: \.spam)
+        var report = Report(
+            cutoff: cutoff, labelled: examples.count, trained: train.count, holdoutSpam: spam, holdoutHam: holdout.count - spam,
+            promoted: false, reason: "")
+        guard !train.isEmpty, var trainer = bundle.trainer else {
+            report.reason = bundle.trainer == nil ? "the bundle has no training state to continue from" : "no labelled examples before the holdout"
+            return (nil, report)
+        }
+        let current = try Cascade.load(bundle, rules: rules)
+        for _ in 0..<max(epochs, 1) {
+            for e in train {
+                let x = current.textFeatures(rows: e.entry.textRows, viewEnds: e.entry.textViewEnds)
+                _ = trainer.update(x, label: e.spam ? 1 : 0, weight: exampleWeight)
+            }
+        }
+        var manifest = bundle.manifest
+        let lineage = ([bundle.manifest.version] + train.map { "\($0.entry.messageID)/\($0.spam)" }).joined(separator: "\n")
+        let fingerprint = String(FeatureHash.xxh64(lineage), radix: 16)
+        manifest.version = "\(manifest.kind.rawValue)-\(Self.day(cutoff))-\(fingerprint.prefix(8))"
+        manifest.training.fingerprint = fingerprint
+        manifest.training.messages += train.count
+        manifest.training.createdAt = ISO8601DateFormatter().string(from: Date())
+        let candidate = ModelBundle(manifest: manifest, model: trainer.model(), trainer: trainer, sections: bundle.sections)
+        let next = try Cascade.load(candidate, rules: rules)
+        report.current = Self.figures(current, holdout)
+        report.candidate = Self.figures(next, holdout)
+        guard spam >= minimumPerClass, holdout.count - spam >= minimumPerClass, let old = report.current, let new = report.candidate else {
+            report.reason = "holdout too small: \(spam) spam and \(holdout.count - spam) ham, at least \(minimumPerClass) of each needed"
+            return (candidate, report)
+        }
+        if new.recall < old.recall - recallTolerance {
+            report.reason = "recall on the holdout would fall from \(f4(old.recall)) to \(f4(new.recall))"
+        } else if new.fpr > old.fpr + fprTolerance {
+            report.reason = "false-positive rate on the holdout would rise from \(f4(old.fpr)) to \(f4(new.fpr))"
+        } else if new.logLoss > old.logLoss + logLossTolerance {
+            report.reason = "log loss on the holdout would rise from \(f4(old.logLoss)) to \(f4(new.logLoss))"
+        } else {
+            report.promoted = true
+            report.reason = "recall \(f4(old.recall)) -> \(f4(new.recall)), false-positive rate \(f4(old.fpr)) -> \(f4(new.fpr)), log loss \(f4(old.logLoss)) -> \(f4(new.logLoss))"
+        }
+        return (candidate, report)
+    }
+
+    /// Recall and false-positive rate at the model's spam threshold, and AUC, on logged examples.
+    static func figures(_ cascade: Cascade, _ examples: [DelayedLabelJoiner.Example]) -> Report.Figures {
+        let points = cascade.bundle.manifest.operatingPoints
+        var scores: [(Double, Bool)] = []
+        var flagged = (spam: 0, ham: 0), totals = (spam: 0, ham: 0)
+        var loss = 0.0
+        for e in examples {
+            let p = cascade.probability(of: e.entry).probability
+            scores.append((p, e.spam))
+            let q = min(max(e.spam ? p : 1 - p, 1e-15), 1)
+            loss -= log(q)
+            let isSpam = points?.isSpam(probability: p) ?? (p >= 0.5)
+            if e.spam { totals.spam += 1; if isSpam { flagged.spam += 1 } } else { totals.ham += 1; if isSpam { flagged.ham += 1 } }
+        }
+        return Report.Figures(
+            version: cascade.bundle.manifest.version,
+            recall: totals.spam == 0 ? 0 : Double(flagged.spam) / Double(totals.spam),
+            fpr: totals.ham == 0 ? 0 : Double(flagged.ham) / Double(totals.ham),
+            auc: SpamMetrics(scores: scores, verdicts: nil)?.auc, logLoss: examples.isEmpty ? 0 : loss / Double(examples.count))
+    }
+
+    private func f4(_ x: Double) -> String { String(format: "%.4f", x) }
+
+    static func day(_ time: Int64) -> String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyyMMdd"
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: Date(timeIntervalSince1970: TimeInterval(time)))
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import MailsiftApp
+import MailsiftTrees
+import Testing
+@testable import MailsiftCore
+
+@Suite("Retraining: logged features, the validation gate, the registry", .serialized)
+struct RetrainTests {
+    static let cascade = try! Cascade.load(ModelStore.load(nil), rules: RulesFile.load(nil))
+
+    /// Every 8th message of the SpamAssassin corpus (about 750), or the two examples without the corpus.
+    static func messages() throws -> [CorpusMessage] {
+        if let root = TestSupport.corpusRoot {
+            let all = try CorpusReader.load(root.appendingPathComponent("spamassassin").path)
+            return all.enumerated().filter { $0.offset % 8 == 0 }.map(\.element)
+        }
+        return try ["phishing.eml", "ham.eml"].map { name in
+            let bytes = [UInt8](try Data(contentsOf: TestSupport.repositoryRoot.appendingPathComponent("examples/" + name)))
+            return CorpusMessage(corpus: "examples", id: name, label: name == "ham.eml" ? "ham" : "spam", bytes: bytes)
+        }
+    }
+
+    /// The entry a server would log for `m` at `time`.
+    static func entry(_ m: CorpusMessage, at time: Int64, scratch: inout Cascade.Scratch) throws -> (FeatureLogEntry, Cascade.Verdict) {
+        let a = try cascade.extractor.analyze(m.bytes)
+        let v = cascade.classify(a, scratch: &scratch)
+        let text = cascade.textFeatures(a, verdict: v, compute: true, scratch: &scratch)
+        let entry = FeatureLogEntry(
+            messageID: m.id, time: time, modelVersion: cascade.bundle.manifest.version, keys: SenderKeys(a),
+            treeRow: v.treeRow ?? MetadataFeatureExtractor().values(of: a), textRows: text.rows, textViewEnds: text.viewEnds,
+            rulesScore: v.rules.score, probability: v.probability, action: v.action)
+        return (entry, v)
+    }
+
+    /// Scoring from the logged features gives what classifying the message gave, stage and probability.
+    @Test func loggedFeaturesScoreAsTheMessageDid() throws {
+        var scratch = Self.cascade.makeScratch()
+        var compared = 0
+        for (i, m) in try Self.messages().enumerated() {
+            let (entry, v) = try Self.entry(m, at: Int64(i), scratch: &scratch)
+            guard v.rules.action == nil else { continue }  // a rule's direct action is not replayed
+            let replayed = Self.cascade.probability(of: entry)
+            #expect(abs(replayed.probability - v.probability) <= 1e-9 * max(1, v.probability), "\(m.id)")
+            #expect(replayed.stage == v.stage, "\(m.id)")
+            compared += 1
+        }
+        #expect(compared >= 2)
+    }
+
+    /// True labels make a candidate the gate lets through; the same examples with the training labels
+    /// flipped (and weighed heavily), the holdout's kept true, make one whose recall collapses, and the
+    /// gate refuses it.
+    @Test(.enabled(if: TestSupport.corpusRoot != nil, "../shared/corpus is not present"))
+    func theGatePassesHonestLabelsAndRefusesPoisonedOnes() throws {
+        var scratch = Self.cascade.makeScratch()
+        var entries: [FeatureLogEntry] = []
+        var truth: [Feedback] = []
+        for (i, m) in try Self.messages().enumerated() {
+            let time = Int64(i) * 60
+            entries.append(try Self.entry(m, at: time, scratch: &scratch).0)
+            truth.append(Feedback(messageID: m.id, user: "u", label: m.label == "spam" ? .spam : .ham, time: time + 30))
+        }
+        let cutoff = Int64(entries.count) * 60 + 3_600
+        var retrainer = Retrainer()
+        retrainer.recallTolerance = 0.01
+        retrainer.fprTolerance = 0.005
+        retrainer.logLossTolerance = 0.001  // these messages are already in the model: a second pass barely moves it
+        let honest = try retrainer.retrain(Self.cascade.bundle, entries: entries, feedback: truth, cutoff: cutoff)
+        #expect(honest.report.promoted, "\(honest.report.reason)")
+        #expect(honest.report.holdoutSpam >= 5 && honest.report.holdoutHam >= 5)
+        #expect(honest.candidate?.manifest.version != Self.cascade.bundle.manifest.version)
+
+        let trainCount = truth.count - Int((Double(truth.count) * retrainer.holdoutFraction).rounded(.up))
+        let poisoned = truth.enumerated().map { i, f in
+            i < trainCount ? Feedback(messageID: f.messageID, user: f.user, label: f.label == .spam ? .ham : .spam, time: f.time) : f
+        }
+        retrainer.exampleWeight = 20
+        retrainer.epochs = 3
+        let bad = try retrainer.retrain(Self.cascade.bundle, entries: entries, feedback: poisoned, cutoff: cutoff)
+        #expect(!bad.report.promoted)
+        #expect(bad.report.reason.contains("recall") || bad.report.reason.contains("false-positive"), "\(bad.report.reason)")
+        // A cut-off before any label arrived leaves nothing to train on.
+        let early = try retrainer.retrain(Self.cascade.bundle, entries: entries, feedback: truth, cutoff: 10)
+        #expect(early.candidate == nil && !early.report.promoted)
+    }
+
+    @Test func directoryRegistryVersionsAndPromotesAtomically() async throws {
+        let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("mailsift-registry-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let registry = try DirectoryModelRegistry(directory: dir)
+        let bytes = try Self.cascade.bundle.encoded()
+        try await registry.register(bytes, record: ModelRecord(version: "v1", parent: nil, createdAt: 1, status: .active, report: nil))
+        try await registry.register(bytes + [], record: ModelRecord(version: "v2", parent: "v1", createdAt: 2, status: .rejected, report: "{}"))
+        await #expect(throws: ModelRegistryError.duplicateVersion("v1")) {
+            try await registry.register(bytes, record: ModelRecord(version: "v1", parent: nil, createdAt: 3, status: .candidate, report: nil))
+        }
+        #expect(try await registry.active()?.version == "v1")
+        try await registry.promote("v2")
+        let statuses = try await registry.records().map { "\($0.version)=\($0.status.rawValue)" }
+        #expect(statuses == ["v1=retired", "v2=active"])
+        #expect(FileManager.default.contents(atPath: registry.activePath).map { [UInt8]($0) } == bytes)
+        #expect(try ModelBundle(decoding: try await registry.bundle("v2")).manifest.version == Self.cascade.bundle.manifest.version)
+        await #expect(throws: ModelRegistryError.unknownVersion("v9")) { try await registry.promote("v9") }
+        // Reopened, the registry has the same records.
+        #expect(try await DirectoryModelRegistry(directory: dir).records().count == 2)
+    }
+}
