@@ -11,7 +11,7 @@ struct Mailsift: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mailsift",
         abstract: "Real-time email classification: spam, phishing and categories.",
-        subcommands: [Classify.self, Parse.self, Train.self, Eval.self, Serve.self, Retrain.self, Replay.self, Bench.self]
+        subcommands: [Classify.self, Parse.self, Train.self, Eval.self, Serve.self, FeedbackCommand.self, Retrain.self, Replay.self, Bench.self]
     )
 }
 
@@ -354,6 +354,61 @@ extension Mailsift {
             print(line("live,   whole replay", o.live))
             print(line("frozen, later half ", o.frozenLater))
             print(line("live,   later half ", o.liveLater))
+        }
+    }
+}
+
+extension Mailsift {
+    struct FeedbackCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "feedback",
+            abstract: "Store users' reports (spam / ham) in a data directory: one from the options, or many from a TSV file.",
+            discussion: """
+            The same store as POST /v1/feedback (docs/learning.md): durable and idempotent (a report already stored, \
+            same message, user and time, is counted as a duplicate). Reports stored this way are used by \
+            `mailsift retrain`; a running server learns reputations only from reports sent to its API.
+            """
+        )
+
+        @Option(help: "Data directory (the one `mailsift serve --data-dir` uses).")
+        var dataDir: String
+        @Option(help: "The message's id, as its verdict gave it.")
+        var messageId: String?
+        @Option(help: "Who reports it.")
+        var user: String?
+        @Option(help: "spam or ham.")
+        var label: String?
+        @Option(help: "When it was reported (Unix seconds; default now).")
+        var time: Int64?
+        @Option(help: "A TSV file of reports: message_id, user, label, time (a header line is skipped).")
+        var file: String?
+
+        func run() async throws {
+            let now = Int64(Date().timeIntervalSince1970)
+            var reports: [Feedback] = []
+            if let file {
+                guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw ValidationError("cannot read \(file)") }
+                for (n, line) in text.split(separator: "\n").enumerated() where !line.isEmpty && !line.hasPrefix("message_id\t") {
+                    let cols = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+                    guard cols.count >= 3, let label = Feedback.Label(rawValue: cols[2]) else {
+                        throw ValidationError("\(file):\(n + 1): expected message_id, user, spam or ham, [time]")
+                    }
+                    let time = cols.count > 3 && !cols[3].isEmpty ? Int64(cols[3]) : now
+                    guard let time else { throw ValidationError("\(file):\(n + 1): the time is not a number") }
+                    reports.append(Feedback(messageID: cols[0], user: cols[1], label: label, time: time))
+                }
+            }
+            if let messageId {
+                guard let user, let label = label.flatMap(Feedback.Label.init(rawValue:)) else {
+                    throw ValidationError("--message-id needs --user and --label spam or ham")
+                }
+                reports.append(Feedback(messageID: messageId, user: user, label: label, time: time ?? now))
+            }
+            guard !reports.isEmpty else { throw ValidationError("give --message-id, --user and --label, or --file") }
+            let store = try SQLiteStore(directory: dataDir)
+            var stored = 0
+            for r in reports where try await store.record(r) { stored += 1 }
+            print("{\"stored\": \(stored), \"duplicates\": \(reports.count - stored)}")
         }
     }
 }
