@@ -134,10 +134,16 @@ public final class ClassificationService: Sendable {
         } else if !breaker.allows(now: analysed) {
             fallback = .breakerOpen
         } else {
-            let verdict = model.withScratch { model.cascade.classify(a, envelope: envelope, sender: sender, scratch: &$0) }
+            // The text features for the log come from the scratch the verdict was reached with.
+            let (verdict, text) = model.withScratch { scratch in
+                let v = model.cascade.classify(a, envelope: envelope, sender: sender, scratch: &scratch)
+                return (v, learning.logsFeatures ? model.cascade.textFeatures(a, verdict: v, compute: configuration.featureLogText, scratch: &scratch) : nil)
+            }
             let done = clock.now
             metrics.stage("cascade", done - analysed)
-            if verdict.probability.isFinite { await learned(verdict, model: model, a: a, keys: keys, sender: sender, at: now, teaches: true) }
+            if verdict.probability.isFinite {
+                await learned(verdict, text: text, model: model, a: a, keys: keys, sender: sender, at: now, teaches: true)
+            }
             let failed = verdict.treeError != nil || !verdict.probability.isFinite
             if let change = breaker.record(success: !failed && done - analysed <= budget, now: done) {
                 metrics.breakerState(change)
@@ -158,17 +164,21 @@ public final class ClassificationService: Sendable {
         let t = clock.now
         let verdict = model.cascade.rulesVerdict(a, envelope: envelope)
         metrics.stage("rules", clock.now - t)
-        await learned(verdict, model: model, a: a, keys: keys, sender: sender, at: now, teaches: false)
+        let text = learning.logsFeatures
+            ? model.withScratch { model.cascade.textFeatures(a, verdict: verdict, compute: configuration.featureLogText, scratch: &$0) } : nil
+        await learned(verdict, text: text, model: model, a: a, keys: keys, sender: sender, at: now, teaches: false)
         metrics.fellBack(fallback!)  // every path that reaches here set it
         return result(verdict, model: model, a: a, fallback: fallback, start: start, analysed: analysed, reasons: reasons)
     }
 
-    /// After a verdict: the feature-log entry (when logging), and the reputation lesson of a model verdict
-    /// (`teaches`; a degraded, rules-only verdict teaches nothing).
-    private func learned(_ v: Cascade.Verdict, model: ServingModel, a: AnalyzedMessage, keys: SenderKeys, sender: SenderState, at now: Int64, teaches: Bool) async {
+    /// After a verdict: the feature-log entry (when logging: `text` holds its text features), and the
+    /// reputation lesson of a model verdict (`teaches`; a degraded, rules-only verdict teaches nothing).
+    private func learned(
+        _ v: Cascade.Verdict, text: (rows: [UInt32], viewEnds: [Int])?, model: ServingModel, a: AnalyzedMessage, keys: SenderKeys,
+        sender: SenderState, at now: Int64, teaches: Bool
+    ) async {
         var entry: FeatureLogEntry?
-        if learning.logsFeatures {
-            let text = model.withScratch { model.cascade.textFeatures(a, verdict: v, compute: configuration.featureLogText, scratch: &$0) }
+        if let text {
             entry = FeatureLogEntry(
                 messageID: MessageKey.of(a.message), time: now, modelVersion: model.version, keys: keys,
                 treeRow: v.treeRow ?? MetadataFeatureExtractor().values(of: a, sender: sender), textRows: text.rows, textViewEnds: text.viewEnds,

@@ -149,4 +149,45 @@ import Testing
         await server.service.learning.flush()
         #expect(String(decoding: server.metrics.render(), as: UTF8.self).contains("mailsift_shared_state_degraded_messages 3"))
     }
+
+    /// A message the text stage scored logs the text rows that stage computed for it, not another
+    /// request's, with requests classified concurrently (scratch buffers are pooled between requests).
+    @Test func theLoggedTextFeaturesAreTheMessagesOwn() async throws {
+        let dir = Self.dataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let server = try await Self.server(dir)
+        let phishing = [UInt8](try Data(contentsOf: TestSupportPaths.repositoryRoot.appendingPathComponent("examples/phishing.eml")))
+        let messages = [Array(Fixture.ham.utf8), phishing]
+        let service = server.service
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<60 {
+                group.addTask { _ = try await service.classify(messages[i % 2]) }
+            }
+            try await group.waitForAll()
+        }
+        await service.learning.flush()
+        let entries = try await #require(service.learning.store).entries(from: 0, through: .max)
+        #expect(entries.count == 60)
+        let cascade = Fixture.model.cascade
+        var expected: [String: SparseFeatures] = [:]
+        for body in messages {
+            let a = try cascade.extractor.analyze(body)
+            var features = SparseFeatures()
+            var extraction = cascade.extractor.makeScratch()
+            cascade.extractor.features(of: a, scratch: &extraction, into: &features)
+            expected[MessageKey.of(a.message)] = features
+        }
+        for entry in entries {
+            let features = try #require(expected[entry.messageID])
+            #expect(entry.textRows == features.rows && entry.textViewEnds == features.viewEnds)
+        }
+        #expect(entries.contains { $0.probability > 0.99 })  // the phishing message, which reaches the text stage
+    }
+}
+
+/// The repository's folders, for tests that read its files.
+enum TestSupportPaths {
+    static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
 }

@@ -93,6 +93,7 @@ public struct Cascade: Sendable {
 
     /// The text model's features of `a` (hashed rows and view ends) for the feature log: those the text
     /// stage computed for `verdict`, or, when it did not run, computed now (only when `compute`; else none).
+    /// `scratch` must be the one `verdict` was reached with: the text stage left its features there.
     public func textFeatures(_ a: AnalyzedMessage, verdict: Verdict, compute: Bool, scratch: inout Scratch) -> (rows: [UInt32], viewEnds: [Int]) {
         if verdict.textMargin == nil {
             guard compute else { return ([], []) }
