@@ -75,12 +75,24 @@ public final class FallbackSenderStateStore: SenderStateStore {
     /// Starts one replay of the backlog in the background, if there is a backlog and none is running.
     private func catchUpIfNeeded() {
         guard backlog.withLock({ !$0.isEmpty }), replaying.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return }
-        Task { await catchUp() }
+        Task {
+            await drain()
+            replaying.store(false, ordering: .releasing)
+        }
+    }
+
+    /// Replays the backlog now, after any replay already running has finished (for shutdown and tests).
+    public func catchUp() async {
+        while !replaying.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        await drain()
+        replaying.store(false, ordering: .releasing)
     }
 
     /// Replays the backlog oldest first; at the first failure puts the rest back (ahead of newer updates).
-    public func catchUp() async {
-        defer { replaying.store(false, ordering: .releasing) }
+    /// Runs only while holding `replaying`.
+    private func drain() async {
         while true {
             let batch = backlog.withLock { b in
                 defer { b.removeAll(keepingCapacity: true) }
