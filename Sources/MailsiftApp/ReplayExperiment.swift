@@ -84,11 +84,8 @@ public struct ReplayExperiment {
             let f = frozen.classify(a, sender: sender, scratch: &frozenScratch)
             let v = live.classify(a, sender: sender, scratch: &liveScratch)
             scores.append((f.probability, v.probability, spam))
-            let text = live.textFeatures(a, verdict: v, compute: true, scratch: &liveScratch)
             let id = message.corpus + "/" + message.id
-            entries.append(FeatureLogEntry(
-                messageID: id, time: time, modelVersion: live.bundle.manifest.version, keys: keys, treeRow: v.treeRow ?? MetadataFeatureExtractor().values(of: a, sender: sender),
-                textRows: text.rows, textViewEnds: text.viewEnds, rulesScore: v.rules.score, probability: v.probability, action: v.action))
+            entries.append(live.logEntry(a, verdict: v, messageID: id, time: time, keys: keys, sender: sender, computeText: true, scratch: &liveScratch))
             let wrong = (v.action >= .quarantine) != spam
             if chance(labelRate) || (wrong && chance(errorReportRate)) {
                 let lag = Int64(Double(rng.next() % 1_000_000) / 1_000_000 * lagDays * 86_400)

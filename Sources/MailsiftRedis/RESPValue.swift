@@ -89,6 +89,14 @@ public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The bytes were not RESP.
     case protocolError(String)
 
+    /// Whether the connection should be dropped (a later command opens a new one).
+    var meansConnectionLost: Bool {
+        switch self {
+        case .unavailable, .timeout: true
+        case .server, .protocolError: false
+        }
+    }
+
     public var description: String {
         switch self {
         case .unavailable(let why): "Redis is unavailable: \(why)"

@@ -54,7 +54,7 @@ public final class RedisClient: Sendable {
             if case .error(let message) = value { throw RedisError.server(message) }
             return value
         } catch let error as RedisError {
-            if error == .timeout || { if case .unavailable = error { return true } else { return false } }() { drop(channel) }
+            if error.meansConnectionLost { drop(channel) }
             throw error
         } catch {
             drop(channel)

@@ -134,15 +134,15 @@ public final class ClassificationService: Sendable {
         } else if !breaker.allows(now: analysed) {
             fallback = .breakerOpen
         } else {
-            // The text features for the log come from the scratch the verdict was reached with.
-            let (verdict, text) = model.withScratch { scratch in
+            // The log entry is made with the scratch the verdict was reached with (its text features are there).
+            let (verdict, entry) = model.withScratch { scratch in
                 let v = model.cascade.classify(a, envelope: envelope, sender: sender, scratch: &scratch)
-                return (v, learning.logsFeatures ? model.cascade.textFeatures(a, verdict: v, compute: configuration.featureLogText, scratch: &scratch) : nil)
+                return (v, logEntry(v, model: model, a: a, keys: keys, sender: sender, at: now, scratch: &scratch))
             }
             let done = clock.now
             metrics.stage("cascade", done - analysed)
             if verdict.probability.isFinite {
-                await learned(verdict, text: text, model: model, a: a, keys: keys, sender: sender, at: now, teaches: true)
+                await learning.learn(from: verdict.probability, keys: keys, entry: entry, at: now)
             }
             let failed = verdict.treeError != nil || !verdict.probability.isFinite
             if let change = breaker.record(success: !failed && done - analysed <= budget, now: done) {
@@ -164,27 +164,22 @@ public final class ClassificationService: Sendable {
         let t = clock.now
         let verdict = model.cascade.rulesVerdict(a, envelope: envelope)
         metrics.stage("rules", clock.now - t)
-        let text = learning.logsFeatures
-            ? model.withScratch { model.cascade.textFeatures(a, verdict: verdict, compute: configuration.featureLogText, scratch: &$0) } : nil
-        await learned(verdict, text: text, model: model, a: a, keys: keys, sender: sender, at: now, teaches: false)
+        // A degraded, rules-only verdict is logged but teaches the reputations nothing.
+        let entry = model.withScratch { logEntry(verdict, model: model, a: a, keys: keys, sender: sender, at: now, scratch: &$0) }
+        await learning.learn(from: .nan, keys: keys, entry: entry, at: now)
         metrics.fellBack(fallback!)  // every path that reaches here set it
         return result(verdict, model: model, a: a, fallback: fallback, start: start, analysed: analysed, reasons: reasons)
     }
 
-    /// After a verdict: the feature-log entry (when logging: `text` holds its text features), and the
-    /// reputation lesson of a model verdict (`teaches`; a degraded, rules-only verdict teaches nothing).
-    private func learned(
-        _ v: Cascade.Verdict, text: (rows: [UInt32], viewEnds: [Int])?, model: ServingModel, a: AnalyzedMessage, keys: SenderKeys,
-        sender: SenderState, at now: Int64, teaches: Bool
-    ) async {
-        var entry: FeatureLogEntry?
-        if let text {
-            entry = FeatureLogEntry(
-                messageID: MessageKey.of(a.message), time: now, modelVersion: model.version, keys: keys,
-                treeRow: v.treeRow ?? MetadataFeatureExtractor().values(of: a, sender: sender), textRows: text.rows, textViewEnds: text.viewEnds,
-                rulesScore: v.rules.score, probability: v.probability, action: v.action)
-        }
-        await learning.learn(from: teaches ? v.probability : .nan, keys: keys, entry: entry, at: now)
+    /// The feature-log entry of a verdict, when features are logged.
+    private func logEntry(
+        _ v: Cascade.Verdict, model: ServingModel, a: AnalyzedMessage, keys: SenderKeys, sender: SenderState, at now: Int64,
+        scratch: inout Cascade.Scratch
+    ) -> FeatureLogEntry? {
+        guard learning.logsFeatures else { return nil }
+        return model.cascade.logEntry(
+            a, verdict: v, messageID: MessageKey.of(a.message), time: now, keys: keys, sender: sender,
+            computeText: configuration.featureLogText, scratch: &scratch)
     }
 
     private func result(

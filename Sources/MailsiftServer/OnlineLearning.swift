@@ -47,13 +47,14 @@ public final class OnlineLearning: Service, Sendable {
         self.store = store
         self.metrics = metrics
         self.logger = logger
-        policy = ReputationPolicy()
+        let policy = ReputationPolicy()
+        self.policy = policy
         priors = ReputationPrior.Model()
         let local = InMemorySenderStateStore(policy: policy, capacity: configuration.senderStateKeys, reputations: reputations)
         self.local = local
         shared = configuration.redisURL.flatMap { url in
             guard let client = try? RedisClient(url: url) else { return nil }
-            return FallbackSenderStateStore(shared: RedisSenderStateStore(client: client, policy: ReputationPolicy()), local: local)
+            return FallbackSenderStateStore(shared: RedisSenderStateStore(client: client, policy: policy), local: local)
         }
     }
 

@@ -24,11 +24,7 @@ struct RetrainTests {
     static func entry(_ m: CorpusMessage, at time: Int64, scratch: inout Cascade.Scratch) throws -> (FeatureLogEntry, Cascade.Verdict) {
         let a = try cascade.extractor.analyze(m.bytes)
         let v = cascade.classify(a, scratch: &scratch)
-        let text = cascade.textFeatures(a, verdict: v, compute: true, scratch: &scratch)
-        let entry = FeatureLogEntry(
-            messageID: m.id, time: time, modelVersion: cascade.bundle.manifest.version, keys: SenderKeys(a),
-            treeRow: v.treeRow ?? MetadataFeatureExtractor().values(of: a), textRows: text.rows, textViewEnds: text.viewEnds,
-            rulesScore: v.rules.score, probability: v.probability, action: v.action)
+        let entry = cascade.logEntry(a, verdict: v, messageID: m.id, time: time, keys: SenderKeys(a), sender: nil, computeText: true, scratch: &scratch)
         return (entry, v)
     }
 

@@ -91,15 +91,24 @@ public struct Cascade: Sendable {
         preconditionFailure("no stage decided")
     }
 
-    /// The text model's features of `a` (hashed rows and view ends) for the feature log: those the text
-    /// stage computed for `verdict`, or, when it did not run, computed now (only when `compute`; else none).
-    /// `scratch` must be the one `verdict` was reached with: the text stage left its features there.
-    public func textFeatures(_ a: AnalyzedMessage, verdict: Verdict, compute: Bool, scratch: inout Scratch) -> (rows: [UInt32], viewEnds: [Int]) {
-        if verdict.textMargin == nil {
-            guard compute else { return ([], []) }
-            text.extractor.features(of: a, scratch: &scratch.text.extraction, into: &scratch.text.features)
+    /// The feature-log entry of `verdict` for `a`: the tree row it was scored with (computed when the tree
+    /// stage did not run), and the text features the text stage computed, or, when it did not run, computed
+    /// now (only with `computeText`; else none). `scratch` must be the one `verdict` was reached with: the
+    /// text stage left its features there.
+    public func logEntry(
+        _ a: AnalyzedMessage, verdict v: Verdict, messageID: String, time: Int64, keys: SenderKeys, sender: SenderState?,
+        computeText: Bool, scratch: inout Scratch
+    ) -> FeatureLogEntry {
+        var rows: [UInt32] = [], ends: [Int] = []
+        if v.textMargin != nil || computeText {
+            if v.textMargin == nil { text.extractor.features(of: a, scratch: &scratch.text.extraction, into: &scratch.text.features) }
+            rows = scratch.text.features.rows
+            ends = scratch.text.features.viewEnds
         }
-        return (scratch.text.features.rows, scratch.text.features.viewEnds)
+        return FeatureLogEntry(
+            messageID: messageID, time: time, modelVersion: bundle.manifest.version, keys: keys,
+            treeRow: v.treeRow ?? MetadataFeatureExtractor().values(of: a, sender: sender), textRows: rows, textViewEnds: ends,
+            rulesScore: v.rules.score, probability: v.probability, action: v.action)
     }
 
     /// The verdict of stage 0 alone, for a server whose model stages cannot answer in time (its circuit

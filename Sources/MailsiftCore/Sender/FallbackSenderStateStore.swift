@@ -62,9 +62,13 @@ public final class FallbackSenderStateStore: SenderStateStore {
         return local.reputation(key, at: time)
     }
 
-    private func enqueue(_ update: Update) {
+    private func enqueue(_ update: Update) { push([update], first: false) }
+
+    /// Adds updates at the end of the backlog (or, for a replay's unsent rest, at its front), then drops the
+    /// oldest past ``maxBacklog`` and counts them.
+    private func push(_ updates: some Collection<Update>, first: Bool) {
         let overflow = backlog.withLock { b -> Int in
-            b.append(update)
+            if first { b.insert(contentsOf: updates, at: 0) } else { b.append(contentsOf: updates) }
             let over = b.count - maxBacklog
             if over > 0 { b.removeFirst(over) }
             return max(over, 0)
@@ -106,14 +110,7 @@ public final class FallbackSenderStateStore: SenderStateStore {
                     case .learn(let keys, let spam, let weight, let time): try await shared.learn(keys, spam: spam, weight: weight, at: time)
                     }
                 } catch {
-                    let rest = batch[i...]
-                    let overflow = backlog.withLock { b -> Int in
-                        b.insert(contentsOf: rest, at: 0)
-                        let over = b.count - maxBacklog
-                        if over > 0 { b.removeFirst(over) }
-                        return max(over, 0)
-                    }
-                    if overflow > 0 { droppedCount.wrappingAdd(overflow, ordering: .relaxed) }
+                    push(batch[i...], first: true)
                     return
                 }
             }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Who a message comes from and goes to, as the sender state is keyed: the connecting client (and its /24
 /// or /64), the envelope sender, the From domain, and the recipients. Worked out from the envelope where
 /// the MTA gave it, else from the headers (a message read from a file).
@@ -18,6 +20,7 @@ public struct SenderKeys: Sendable, Hashable, Codable {
     public var prior: ReputationPrior
 
     public static let maxRecipients = 16
+    static let angleBrackets = CharacterSet(charactersIn: "<> ")
 
     public init(
         clientIP: String? = nil, clientNetwork: String? = nil, envelopeSender: String? = nil, fromDomain: String? = nil,
@@ -37,8 +40,8 @@ public struct SenderKeys: Sendable, Hashable, Codable {
         let m = a.message
         let ip = envelope.clientIP ?? SenderKeys.deliveringIP(m)
         let from = m.from.first
-        let sender = envelope.mailFrom.map { $0.trimmingCharacters(in: "<> ") } ?? m.returnPath.first?.address
-        var recipients = envelope.recipients.map { $0.trimmingCharacters(in: "<> ") }
+        let sender = envelope.mailFrom.map { $0.trimmingCharacters(in: SenderKeys.angleBrackets) } ?? m.returnPath.first?.address
+        var recipients = envelope.recipients.map { $0.trimmingCharacters(in: SenderKeys.angleBrackets) }
         if recipients.isEmpty { recipients = (m.to + m.cc).map(\.address) }
         self.init(
             clientIP: ip,
@@ -87,15 +90,5 @@ public struct SenderKeys: Sendable, Hashable, Codable {
         if a.isV4 { return "\(b[12]).\(b[13]).\(b[14]).0/24" }
         func group(_ i: Int) -> String { String(UInt16(b[i]) << 8 | UInt16(b[i + 1]), radix: 16) }
         return "\(group(0)):\(group(2)):\(group(4)):\(group(6))::/64"
-    }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        let drop = Set(set.utf8)
-        let u = utf8
-        guard let first = u.firstIndex(where: { !drop.contains($0) }) else { return "" }
-        let last = u.lastIndex { !drop.contains($0) }!
-        return String(self[first...last])
     }
 }

@@ -36,7 +36,7 @@ public struct SlidingWindowCounter: Sendable, Hashable, Codable {
         let oldest = k - Int64(window.buckets) + 1
         guard newest >= oldest else { return 0 }
         var total: UInt64 = 0
-        var i = max(oldest, newest - Int64(window.buckets) + 1)
+        var i = oldest  // k >= newest, so every bucket from oldest on is still in the ring
         while i <= newest {
             total += UInt64(buckets[Int(Self.floorMod(i, Int64(window.buckets)))])
             i += 1
