@@ -30,6 +30,16 @@ public enum RESPValue: Sendable, Hashable {
         }
     }
 
+    /// Writes a command whose arguments are bytes.
+    static func encodeCommand(bytes arguments: [[UInt8]], into buffer: inout ByteBuffer) {
+        buffer.writeString("*\(arguments.count)\r\n")
+        for a in arguments {
+            buffer.writeString("$\(a.count)\r\n")
+            buffer.writeBytes(a)
+            buffer.writeString("\r\n")
+        }
+    }
+
     /// Reads one value from the front of `buffer`; nil (and `buffer` untouched) when it is not all there yet.
     static func parse(_ buffer: inout ByteBuffer) throws(RedisError) -> RESPValue? {
         var copy = buffer

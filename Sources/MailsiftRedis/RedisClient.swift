@@ -12,6 +12,8 @@ public final class RedisClient: Sendable {
     public let retryAfter: Duration
     private let group: any EventLoopGroup
     private let state = Mutex<State>(State())
+    /// Lua scripts' SHAs, by script text.
+    private let scripts = Mutex<[String: String]>([:])
 
     private struct State {
         var channel: (any Channel)?
@@ -29,24 +31,39 @@ public final class RedisClient: Sendable {
     }
 
     /// `redis://host:port` (the default port is 6379).
-    public convenience init(url: String) throws(RedisError) {
+    public convenience init(url: String, timeout: TimeAmount = .milliseconds(250)) throws(RedisError) {
         var rest = Substring(url)
         if rest.hasPrefix("redis://") { rest = rest.dropFirst(8) }
         if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
         let parts = rest.split(separator: ":", maxSplits: 1)
         guard let host = parts.first, !host.isEmpty else { throw .unavailable("no host in \(url)") }
         guard let port = parts.count == 2 ? Int(parts[1]) : 6379, (1...65_535).contains(port) else { throw .unavailable("bad port in \(url)") }
-        self.init(host: String(host), port: port)
+        self.init(host: String(host), port: port, timeout: timeout)
     }
 
     /// Sends one command and waits for its reply; a server error reply is thrown as ``RedisError/server(_:)``.
+    /// `timeout` replaces the client's for this command (a blocking read waits longer than its block time).
     @discardableResult
-    public func send(_ arguments: [String]) async throws(RedisError) -> RESPValue {
+    public func send(_ arguments: [String], timeout: TimeAmount? = nil) async throws(RedisError) -> RESPValue {
+        try await send(capacity: 64 + arguments.reduce(0) { $0 + $1.utf8.count + 16 }, timeout: timeout) {
+            RESPValue.encodeCommand(arguments, into: &$0)
+        }
+    }
+
+    /// Sends one command whose arguments are bytes (a raw message need not be UTF-8).
+    @discardableResult
+    public func send(bytes arguments: [[UInt8]], timeout: TimeAmount? = nil) async throws(RedisError) -> RESPValue {
+        try await send(capacity: 64 + arguments.reduce(0) { $0 + $1.count + 16 }, timeout: timeout) {
+            RESPValue.encodeCommand(bytes: arguments, into: &$0)
+        }
+    }
+
+    private func send(capacity: Int, timeout: TimeAmount?, encode: (inout ByteBuffer) -> Void) async throws(RedisError) -> RESPValue {
         let channel = try await connection()
         let reply = channel.eventLoop.makePromise(of: RESPValue.self)
-        var bytes = channel.allocator.buffer(capacity: 64 + arguments.reduce(0) { $0 + $1.utf8.count + 16 })
-        RESPValue.encodeCommand(arguments, into: &bytes)
-        let deadline = channel.eventLoop.scheduleTask(in: timeout) { reply.fail(RedisError.timeout) }
+        var bytes = channel.allocator.buffer(capacity: capacity)
+        encode(&bytes)
+        let deadline = channel.eventLoop.scheduleTask(in: timeout ?? self.timeout) { reply.fail(RedisError.timeout) }
         channel.writeAndFlush((bytes, reply), promise: nil)
         do {
             let value = try await reply.futureResult.get()
@@ -60,6 +77,29 @@ public final class RedisClient: Sendable {
             drop(channel)
             throw .unavailable("\(error)")
         }
+    }
+
+    /// Runs a Lua script by its SHA (loading it first, and again after a server restart forgot it).
+    @discardableResult
+    public func evaluate(_ script: String, keys: [String], arguments: [String]) async throws(RedisError) -> RESPValue {
+        for attempt in 0..<2 {
+            let sha: String
+            if let known = scripts.withLock({ $0[script] }) {
+                sha = known
+            } else {
+                guard let loaded = try await send(["SCRIPT", "LOAD", script]).string else {
+                    throw .protocolError("SCRIPT LOAD gave no SHA")
+                }
+                scripts.withLock { $0[script] = loaded }
+                sha = loaded
+            }
+            do {
+                return try await send(["EVALSHA", sha, String(keys.count)] + keys + arguments)
+            } catch .server(let message) where message.hasPrefix("NOSCRIPT") && attempt == 0 {
+                scripts.withLock { $0[script] = nil }
+            }
+        }
+        throw .server("NOSCRIPT")
     }
 
     /// Closes the connection (a later command opens a new one).

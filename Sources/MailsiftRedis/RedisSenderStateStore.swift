@@ -1,5 +1,4 @@
 import MailsiftCore
-import Synchronization
 
 /// The shared ``SenderStateStore`` for many servers: velocity buckets and reputations in Redis, each update
 /// one atomic Lua script (so counts from any number of processes add up exactly), one round trip per
@@ -10,7 +9,6 @@ public final class RedisSenderStateStore: SenderStateStore {
     public let policy: ReputationPolicy
     /// Prefix of every Redis key.
     public let namespace: String
-    private let scripts = Mutex<[String: String]>([:])
 
     public init(client: RedisClient, policy: ReputationPolicy = ReputationPolicy(), namespace: String = "mailsift") {
         self.client = client
@@ -79,27 +77,9 @@ public final class RedisSenderStateStore: SenderStateStore {
         return Reputation(spam: spam, ham: ham, updated: Int64(updated))
     }
 
-    /// Runs a script by its SHA (loading it first, and again after a server restart forgot it).
     @discardableResult
     private func run(_ script: String, keys: [String], arguments: [String]) async throws(RedisError) -> RESPValue {
-        for attempt in 0..<2 {
-            let sha: String
-            if let known = scripts.withLock({ $0[script] }) {
-                sha = known
-            } else {
-                guard let loaded = try await client.send(["SCRIPT", "LOAD", script]).string else {
-                    throw .protocolError("SCRIPT LOAD gave no SHA")
-                }
-                scripts.withLock { $0[script] = loaded }
-                sha = loaded
-            }
-            do {
-                return try await client.send(["EVALSHA", sha, String(keys.count)] + keys + arguments)
-            } catch .server(let message) where message.hasPrefix("NOSCRIPT") && attempt == 0 {
-                scripts.withLock { $0[script] = nil }
-            }
-        }
-        throw .server("NOSCRIPT")
+        try await client.evaluate(script, keys: keys, arguments: arguments)
     }
 
     /// KEYS: the velocity hashes, then the reputation hashes. ARGV[1]: how many velocity hashes; then per

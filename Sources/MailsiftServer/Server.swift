@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import MailsiftRedis
 import Metrics
 import NIOCore
 import Prometheus
@@ -62,6 +63,24 @@ public struct Server: Sendable {
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0, successTerminationBehavior: .ignore) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// `mailsift worker`: loads the model, then classifies from the Redis streams (``StreamWorker``) until
+    /// SIGTERM or SIGINT, with the learning loop and the reload triggers of the server but no listener.
+    public func runStreamWorker(_ settings: StreamWorker.Settings) async throws {
+        guard let url = configuration.redisURL else { throw StartError(reason: "the worker needs Redis: set redis_url (--redis)") }
+        let client = try RedisClient(url: url, timeout: .seconds(5))
+        if service.models.model == nil {
+            let outcome = await reloader.reload(trigger: "start")
+            guard outcome.loaded else { throw StartError(reason: outcome.error ?? "the model did not load") }
+        }
+        let worker = StreamWorker(service: service, client: client, settings: settings, logger: logger)
+        let services: [any Service] = [service.learning, ReloadTriggers(reloader: reloader, configuration: configuration), worker]
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        client.close()
     }
 
     /// Loads the model once at start; fails (stopping the server) when it cannot.

@@ -11,7 +11,7 @@ struct Mailsift: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mailsift",
         abstract: "Real-time email classification: spam, phishing and categories.",
-        subcommands: [Classify.self, Parse.self, Train.self, Eval.self, Serve.self, FeedbackCommand.self, Retrain.self, Replay.self, Bench.self]
+        subcommands: [Classify.self, Parse.self, Train.self, Eval.self, Serve.self, Worker.self, FeedbackCommand.self, Retrain.self, Replay.self, Bench.self]
     )
 }
 
@@ -75,6 +75,36 @@ struct ModelOption: ParsableArguments {
 
     func load() throws -> (ModelBundle, RuleSet) {
         (try ModelStore.load(model), noRules ? .empty : try RulesFile.load(rules))
+    }
+}
+
+/// The settings `serve` and `worker` share: configuration file, model, rules and data directory.
+struct ServiceOptions: ParsableArguments {
+    @Option(help: "Configuration file (YAML; keys in docs/serving.md).")
+    var config: String?
+    @OptionGroup var models: ModelOption
+    @Option(help: "Data directory: feedback, feature log and sender reputations (SQLite). Without it, sender state is kept in memory only and feedback is refused.")
+    var dataDir: String?
+
+    /// The file, then MAILSIFT_* variables, then these options, then the command's own (`adjust`); validated.
+    func resolve(_ adjust: (inout ServerConfiguration) -> Void) throws -> ServerConfiguration {
+        var c = try config.map(ServerConfiguration.load(file:)) ?? ServerConfiguration()
+        try c.apply(environment: ProcessInfo.processInfo.environment)
+        if let model = models.model { c.model = model }
+        if let rules = models.rules { c.rules = rules }
+        if models.noRules { c.noRules = true }
+        if let dataDir { c.dataDirectory = dataDir }
+        adjust(&c)
+        try c.validate()
+        return c
+    }
+
+    /// The server assembled on `c`: process logging and metrics, and the data directory opened.
+    func server(_ c: ServerConfiguration) async throws -> Server {
+        let metrics = ServerMetrics()
+        let logger = Server.bootstrapProcess(configuration: c, registry: metrics.registry)
+        let learning = try await OnlineLearning.open(configuration: c, metrics: LearningMetrics(registry: metrics.registry), logger: logger)
+        return Server(configuration: c, learning: learning, logger: logger, metrics: metrics)
     }
 }
 
@@ -450,9 +480,7 @@ extension Mailsift {
             """
         )
 
-        @Option(help: "Configuration file (YAML; keys in docs/serving.md).")
-        var config: String?
-        @OptionGroup var models: ModelOption
+        @OptionGroup var settings: ServiceOptions
         @Option(help: "Address to listen on (default 127.0.0.1).")
         var host: String?
         @Option(help: "HTTP port (default 11380).")
@@ -461,25 +489,57 @@ extension Mailsift {
         var spamdPort: Int?
         @Option(help: "Milter protocol port (default: none).")
         var milterPort: Int?
-        @Option(help: "Data directory: feedback, feature log and sender reputations (SQLite). Without it, sender state is kept in memory only and feedback is refused.")
-        var dataDir: String?
 
         func run() async throws {
-            var c = try config.map(ServerConfiguration.load(file:)) ?? ServerConfiguration()
-            try c.apply(environment: ProcessInfo.processInfo.environment)
-            if let model = models.model { c.model = model }
-            if let rules = models.rules { c.rules = rules }
-            if models.noRules { c.noRules = true }
-            if let host { c.host = host }
-            if let port { c.port = port }
-            if let spamdPort { c.spamdPort = spamdPort }
-            if let milterPort { c.milterPort = milterPort }
-            if let dataDir { c.dataDirectory = dataDir }
-            try c.validate()
-            let metrics = ServerMetrics()
-            let logger = Server.bootstrapProcess(configuration: c, registry: metrics.registry)
-            let learning = try await OnlineLearning.open(configuration: c, metrics: LearningMetrics(registry: metrics.registry), logger: logger)
-            try await Server(configuration: c, learning: learning, logger: logger, metrics: metrics).run()
+            let c = try settings.resolve { c in
+                if let host { c.host = host }
+                if let port { c.port = port }
+                if let spamdPort { c.spamdPort = spamdPort }
+                if let milterPort { c.milterPort = milterPort }
+            }
+            try await settings.server(c).run()
+        }
+    }
+
+    struct Worker: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Classify messages from a Redis stream, in a consumer group with other workers (docs/learning.md, \"Streams\").",
+            discussion: """
+            Reads PREFIX:messages and PREFIX:feedback, writes PREFIX:verdicts and PREFIX:dead. Delivery is at least \
+            once; each verdict is written exactly once, and entries a killed worker left pending are claimed by \
+            the others. Settings as for `serve` (--config, MAILSIFT_* variables); sender state is shared in the \
+            same Redis.
+            """
+        )
+
+        @OptionGroup var settings: ServiceOptions
+        @Option(help: "Redis server (redis://host:port); default: redis_url from the configuration.")
+        var redis: String?
+        @Option(help: "Prefix of the stream names.")
+        var prefix = "mailsift"
+        @Option(help: "Consumer group.")
+        var group = "mailsift"
+        @Option(help: "This worker's name in the group (default: host name and process id).")
+        var consumer: String?
+        @Option(help: "Entries read at a time.")
+        var batch = 32
+        @Option(help: "Milliseconds an entry stays pending before another worker claims it.")
+        var claimIdleMs = 30_000
+        @Option(help: "Deliveries after which an entry goes to the dead-letter stream.")
+        var maxDeliveries = 5
+
+        func run() async throws {
+            let c = try settings.resolve { c in
+                if let redis { c.redisURL = redis }
+            }
+            guard batch > 0, claimIdleMs > 0, maxDeliveries > 0 else { throw ValidationError("--batch, --claim-idle-ms and --max-deliveries must be positive") }
+            var worker = StreamWorker.Settings(consumer: consumer ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)")
+            worker.prefix = prefix
+            worker.group = group
+            worker.batch = batch
+            worker.claimIdleMilliseconds = claimIdleMs
+            worker.maxDeliveries = maxDeliveries
+            try await settings.server(c).runStreamWorker(worker)
         }
     }
 }
