@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // The pure core: parsing, decoding, normalisation, tokenisation. No I/O, no dependencies.
@@ -43,6 +44,13 @@ let package = Package(
         .target(
             name: "MailsiftSQLite", dependencies: ["MailsiftCore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strictSettings
         ),
+        // The shared store for many servers and workers (PostgreSQL through postgres-nio): feedback, the
+        // feature log, reputations and the model registry. The only target that imports PostgresNIO.
+        .target(
+            name: "MailsiftPostgres",
+            dependencies: ["MailsiftCore", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strictSettings
+        ),
         // The shared sender state for many servers: Redis over a small RESP client on SwiftNIO (no Redis
         // client package is among the local packages; hiredis would need its own event loop beside NIO's).
         .target(
@@ -55,7 +63,7 @@ let package = Package(
         .target(
             name: "MailsiftServer",
             dependencies: [
-                "MailsiftCore", "MailsiftTrees", "MailsiftApp", "MailsiftSQLite", "MailsiftRedis",
+                "MailsiftCore", "MailsiftTrees", "MailsiftApp", "MailsiftSQLite", "MailsiftRedis", "MailsiftPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -71,8 +79,8 @@ let package = Package(
         .executableTarget(
             name: "mailsift",
             dependencies: [
-                "MailsiftApp", "MailsiftServer", "MailsiftRedis", "MailsiftSQLite", "MailsiftCore",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "MailsiftApp", "MailsiftServer", "MailsiftRedis", "MailsiftSQLite", "MailsiftPostgres", "MailsiftCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -84,7 +92,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MailsiftStoreTests",
-            dependencies: ["MailsiftSQLite", "MailsiftRedis", "MailsiftCore", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["MailsiftSQLite", "MailsiftRedis", "MailsiftPostgres", "MailsiftCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(

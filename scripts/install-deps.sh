@@ -3,7 +3,9 @@
 # - libc6 carries the iconv (gconv) modules the charset decoder uses for CJK and other legacy charsets;
 # - python3 runs scripts/differential.py (Python's `email` package is the independent reference parser);
 # - libxgboost-dev is the tree stage's library; libsqlite3-dev the embedded store's (through GRDB);
-# - redis-server backs the shared sender-state tests (each test starts and kills its own on 127.0.0.1);
+# - redis-server backs the shared sender-state and stream tests (each test starts and kills its own on 127.0.0.1);
+# - postgresql (its server binaries; each PostgreSQL test runs initdb into a temporary directory and starts its
+#   own server on 127.0.0.1 as the postgres user) backs the shared store's tests; util-linux gives setpriv;
 # - spamc (SpamAssassin's client) and rspamd (for its client rspamc; the daemon is not started) are the real
 #   clients the server's protocol tests talk to; postfix (installed unconfigured; the milter test runs its
 #   own private instance on 127.0.0.1) and swaks test the milter end to end; wrk drives scripts/bench-serve.sh.
@@ -13,5 +15,5 @@ if command -v apt-get >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
-  $SUDO apt-get install -y -qq --no-install-recommends libc6 python3 libxgboost-dev libsqlite3-dev redis-server spamc rspamd postfix swaks wrk >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends libc6 python3 libxgboost-dev libsqlite3-dev redis-server postgresql util-linux spamc rspamd postfix swaks wrk >/dev/null
 fi

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MailsiftCore
+import MailsiftPostgres
 import MailsiftRedis
 import MailsiftSQLite
 import ServiceLifecycle
@@ -19,7 +20,10 @@ public final class OnlineLearning: Service, Sendable {
     public let local: InMemorySenderStateStore
     /// Redis with the local state as its fallback, when `redis_url` is set.
     public let shared: FallbackSenderStateStore?
-    public let store: SQLiteStore?
+    /// The data directory's SQLite store, or PostgreSQL (``ServerConfiguration/postgresURL``); nil: none.
+    public let store: (any LearningStore)?
+    /// The PostgreSQL connection pool's task, ended after the last flush.
+    private let pool: Task<Void, Never>?
     public let policy: ReputationPolicy
     public let priors: ReputationPrior.Model
     public let metrics: LearningMetrics
@@ -35,16 +39,20 @@ public final class OnlineLearning: Service, Sendable {
 
         public var description: String {
             switch self {
-            case .noStore: "feedback needs a data directory: set data_dir (MAILSIFT_DATA_DIR, --data-dir)"
+            case .noStore: "feedback needs a store: set data_dir (MAILSIFT_DATA_DIR, --data-dir) or postgres_url (MAILSIFT_POSTGRES_URL)"
             case .invalid(let why): "invalid feedback: \(why)"
             case .storeFailed(let why): "the store could not save the feedback: \(why)"
             }
         }
     }
 
-    public init(configuration: ServerConfiguration, store: SQLiteStore?, reputations: [ReputationKey: Reputation] = [:], metrics: LearningMetrics, logger: Logger) {
+    public init(
+        configuration: ServerConfiguration, store: (any LearningStore)?, pool: Task<Void, Never>? = nil, reputations: [ReputationKey: Reputation] = [:],
+        metrics: LearningMetrics, logger: Logger
+    ) {
         self.configuration = configuration
         self.store = store
+        self.pool = pool
         self.metrics = metrics
         self.logger = logger
         let policy = ReputationPolicy()
@@ -61,8 +69,22 @@ public final class OnlineLearning: Service, Sendable {
     /// Where sender state is read and taught: Redis (with the local fallback) or the local state alone.
     var senders: any SenderStateStore { shared ?? local }
 
-    /// Opens the data directory's store (when configured) and loads the saved reputations.
+    /// Opens the store (the data directory's, or PostgreSQL's with its tables created when missing) and loads
+    /// the saved reputations.
     public static func open(configuration: ServerConfiguration, metrics: LearningMetrics, logger: Logger) async throws -> OnlineLearning {
+        if let url = configuration.postgresURL {
+            let store = try PostgresStore(url: url, logger: logger)
+            let pool = Task { await store.run() }
+            do {
+                try await store.migrate()
+                let reputations = try await store.loadReputations()
+                logger.info("PostgreSQL store opened", metadata: ["reputations": "\(reputations.count)"])
+                return OnlineLearning(configuration: configuration, store: store, pool: pool, reputations: reputations, metrics: metrics, logger: logger)
+            } catch {
+                pool.cancel()
+                throw error
+            }
+        }
         guard let directory = configuration.dataDirectory else {
             return OnlineLearning(configuration: configuration, store: nil, metrics: metrics, logger: logger)
         }
@@ -196,5 +218,6 @@ public final class OnlineLearning: Service, Sendable {
             }
         }
         await flush()
+        pool?.cancel()
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MailsiftPostgres
 import MailsiftRedis
 import Yams
 
@@ -62,6 +63,10 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     public var senderStateKeys = 1_000_000
     /// Redis (`redis://host:port`) for sender state shared by many servers; nil: in process only.
     public var redisURL: String?
+    /// PostgreSQL (`postgres://user[:password]@host[:port]/database`) for feedback, the feature log and
+    /// reputations shared by many servers and workers, in place of the data directory; nil: not used. Read
+    /// from the file or `MAILSIFT_POSTGRES_URL` only (it may hold a password).
+    public var postgresURL: String?
     /// Seconds between checks of the model file for changes (hot reload); 0: no watching.
     public var watchSeconds = 2.0
     /// Reasons given per verdict.
@@ -80,7 +85,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case reasons, logLevel = "log_level"
         case feedbackToken = "feedback_token", dataDirectory = "data_dir", featureLog = "feature_log", featureLogText = "feature_log_text"
         case featureLogDays = "feature_log_days", featureLogQueue = "feature_log_queue", flushSeconds = "flush_seconds"
-        case senderStateKeys = "sender_state_keys", redisURL = "redis_url"
+        case senderStateKeys = "sender_state_keys", redisURL = "redis_url", postgresURL = "postgres_url"
     }
 
     /// Missing keys keep their defaults; an unknown key is refused (a typo must not pass silently).
@@ -115,6 +120,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         flushSeconds = try c.decodeIfPresent(Double.self, forKey: .flushSeconds) ?? d.flushSeconds
         senderStateKeys = try c.decodeIfPresent(Int.self, forKey: .senderStateKeys) ?? d.senderStateKeys
         redisURL = try c.decodeIfPresent(String.self, forKey: .redisURL)
+        postgresURL = try c.decodeIfPresent(String.self, forKey: .postgresURL)
         let known = Set(CodingKeys.allCases.map(\.rawValue))
         let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).filter { !known.contains($0) }
         if let key = unknown.sorted().first {
@@ -195,6 +201,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         if let x = try double(.flushSeconds) { flushSeconds = x }
         if let n = try int(.senderStateKeys) { senderStateKeys = n }
         if let s = value(.redisURL) { redisURL = s }
+        if let s = value(.postgresURL) { postgresURL = s }
     }
 
     /// Refuses values that cannot work, with the reason.
@@ -213,6 +220,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         try check(featureLogDays > 0 && featureLogQueue > 0 && senderStateKeys >= 16, "feature log and sender state limits must be positive")
         try check(flushSeconds > 0, "flush_seconds must be positive")
         try check(redisURL.map { (try? RedisClient(url: $0)) != nil } ?? true, "redis_url must be redis://host:port")
+        try check(postgresURL.map { (try? PostgresStore.configuration(url: $0)) != nil } ?? true, "postgres_url must be postgres://user[:password]@host[:port]/database")
+        try check(postgresURL == nil || dataDirectory == nil, "set data_dir (one process) or postgres_url (shared), not both")
         try check(["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel), "log_level \(logLevel) is unknown")
     }
 }

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import MailsiftApp
+import Logging
 import MailsiftCore
+import MailsiftPostgres
 import MailsiftRedis
 import MailsiftSQLite
 import MailsiftServer
@@ -75,6 +77,29 @@ struct ModelOption: ParsableArguments {
 
     func load() throws -> (ModelBundle, RuleSet) {
         (try ModelStore.load(model), noRules ? .empty : try RulesFile.load(rules))
+    }
+}
+
+/// Where `feedback` and `retrain` find feedback, the feature log and the model registry: a data directory
+/// (SQLite, registry in DIR/models), else PostgreSQL from `MAILSIFT_POSTGRES_URL` (a URL may hold a password,
+/// so it is not an option).
+struct StoreOption: ParsableArguments {
+    @Option(help: "Data directory of `mailsift serve`; without it, the PostgreSQL store of MAILSIFT_POSTGRES_URL.")
+    var dataDir: String?
+
+    func withStore<T: Sendable>(_ body: (any LearningStore, any ModelRegistry) async throws -> T) async throws -> T {
+        if let dataDir {
+            let registry = try DirectoryModelRegistry(directory: (dataDir as NSString).appendingPathComponent("models"))
+            return try await body(try SQLiteStore(directory: dataDir), registry)
+        }
+        guard let url = ProcessInfo.processInfo.environment["MAILSIFT_POSTGRES_URL"] else {
+            throw ValidationError("give --data-dir, or set MAILSIFT_POSTGRES_URL")
+        }
+        let store = try PostgresStore(url: url, logger: Logger(label: "mailsift"))
+        let pool = Task { await store.run() }
+        defer { pool.cancel() }
+        try await store.migrate()
+        return try await body(store, store)
     }
 }
 
@@ -280,8 +305,9 @@ extension Mailsift {
             """
         )
 
-        @Option(help: "Data directory of `mailsift serve`.")
-        var dataDir: String
+        @OptionGroup var stores: StoreOption
+        @Option(help: "With PostgreSQL: also write a promoted model to this file, atomically (servers started with --model FILE reload it).")
+        var publish: String?
         @Option(help: "The current model (default: the registry's active one, else the shipped model).")
         var model: String?
         @Option(help: "Rules file (default: the shipped rules).")
@@ -300,8 +326,12 @@ extension Mailsift {
         var logLossTolerance = 0.0
 
         func run() async throws {
-            let store = try SQLiteStore(directory: dataDir)
-            let registry = try DirectoryModelRegistry(directory: (dataDir as NSString).appendingPathComponent("models"))
+            let promoted = try await stores.withStore { store, registry in try await retrain(store: store, registry: registry) }
+            if !promoted { throw ExitCode(3) }
+        }
+
+        /// Whether the candidate was promoted.
+        func retrain(store: any LearningStore, registry: any ModelRegistry) async throws -> Bool {
             let active = try await registry.active()
             let bundle: ModelBundle
             if let model {
@@ -324,7 +354,7 @@ extension Mailsift {
                 bundle, rules: try RulesFile.load(rules), entries: try await store.entries(from: .min, through: cut),
                 feedback: try await store.feedback(from: .min, through: cut), cutoff: cut, since: since)
             print(report.json())
-            guard let candidate else { throw ExitCode(3) }
+            guard let candidate else { return false }
             if active == nil, report.promoted {
                 // The first promotion: keep the model it was trained from as the retired predecessor.
                 try await registry.register(try bundle.encoded(), record: ModelRecord(
@@ -333,7 +363,10 @@ extension Mailsift {
             try await registry.register(try candidate.encoded(), record: ModelRecord(
                 version: candidate.manifest.version, parent: bundle.manifest.version, createdAt: cut,
                 status: report.promoted ? .active : .rejected, report: report.json()))
-            if !report.promoted { throw ExitCode(3) }
+            if report.promoted, let publish {
+                try Data(try candidate.encoded()).write(to: URL(fileURLWithPath: publish), options: .atomic)
+            }
+            return report.promoted
         }
     }
 
@@ -400,8 +433,7 @@ extension Mailsift {
             """
         )
 
-        @Option(help: "Data directory (the one `mailsift serve --data-dir` uses).")
-        var dataDir: String
+        @OptionGroup var stores: StoreOption
         @Option(help: "The message's id, as its verdict gave it.")
         var messageId: String?
         @Option(help: "Who reports it.")
@@ -435,9 +467,11 @@ extension Mailsift {
                 reports.append(Feedback(messageID: messageId, user: user, label: label, time: time ?? now))
             }
             guard !reports.isEmpty else { throw ValidationError("give --message-id, --user and --label, or --file") }
-            let store = try SQLiteStore(directory: dataDir)
-            var stored = 0
-            for r in reports where try await store.record(r) { stored += 1 }
+            let stored = try await stores.withStore { store, _ in
+                var stored = 0
+                for r in reports where try await store.record(r) { stored += 1 }
+                return stored
+            }
             print("{\"stored\": \(stored), \"duplicates\": \(reports.count - stored)}")
         }
     }

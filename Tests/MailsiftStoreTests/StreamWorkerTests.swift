@@ -1,5 +1,6 @@
 import Foundation
 import MailsiftCore
+import MailsiftPostgres
 import MailsiftRedis
 import MailsiftSQLite
 import NIOCore
@@ -11,11 +12,12 @@ import Testing
     final class Worker {
         let process = Process()
 
-        init(redis: String, consumer: String, extra: [String] = []) throws {
+        init(redis: String, consumer: String, extra: [String] = [], environment: [String: String] = [:]) throws {
             let binary = RedisSenderStateTests.mailsiftBinary
             try #require(FileManager.default.isExecutableFile(atPath: binary), "build the mailsift executable first (swift build)")
             process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = ["worker", "--redis", redis, "--consumer", consumer, "--batch", "16", "--claim-idle-ms", "1000", "--max-deliveries", "3"] + extra
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -161,5 +163,34 @@ import Testing
         #expect(try await Self.length(client, "mailsift:verdicts") == 0)
         let stored = try await SQLiteStore(directory: dir).feedback(from: 0, through: 2_000)
         #expect(stored.map { "\($0.messageID) \($0.user) \($0.label.rawValue)" }.sorted() == ["<a@x> ann spam", "<b@x> bob ham"])
+    }
+
+    /// Two workers share one PostgreSQL store: every message's features are logged once, and feedback
+    /// delivered twice is stored once, whichever worker took it.
+    @Test func workersShareThePostgresStore() async throws {
+        let redis = try RedisServer()
+        let postgres = try PostgresServer()
+        let client = try RedisClient(url: redis.url, timeout: .seconds(5))
+        for i in 0..<40 {
+            try await client.send(["XADD", "mailsift:messages", "*", "message", "From: a@shop\(i % 4).example\r\nMessage-ID: <p\(i)@x>\r\nSubject: s\(i)\r\n\r\nbody \(i)\r\n"])
+        }
+        for _ in 0..<2 {
+            try await client.send(["XADD", "mailsift:feedback", "*", "message_id", "<p3@x>", "user", "ann", "label", "spam", "time", "1000"])
+        }
+        let environment = ["MAILSIFT_POSTGRES_URL": postgres.url, "MAILSIFT_FLUSH_SECONDS": "0.2"]
+        let workers = try [Worker(redis: redis.url, consumer: "a", environment: environment), Worker(redis: redis.url, consumer: "b", environment: environment)]
+        let feedback = RedisStreamConsumer(client: client, stream: "mailsift:feedback", group: "mailsift", consumer: "test", deadLetterStream: "mailsift:dead")
+        #expect(try await Self.eventually(60) {
+            let verdicts = try await Self.length(client, "mailsift:verdicts"), pending = try await feedback.pendingCount()
+            return verdicts == 40 && pending == 0
+        })
+        try await PostgresStoreTests.withStore(postgres.url) { store in
+            #expect(try await Self.eventually(10) { try await store.entries(from: 0, through: .max).count == 40 })
+            let logged = try await store.entries(from: 0, through: .max).map(\.messageID)
+            #expect(Set(logged) == Set((0..<40).map { "<p\($0)@x>" }) && logged.count == 40)
+            #expect(try await store.feedback(from: 0, through: 2_000).map(\.messageID) == ["<p3@x>"])
+        }
+        for w in workers { w.kill() }
+        #expect(try await Self.length(client, "mailsift:dead") == 0)
     }
 }

@@ -24,3 +24,6 @@ public protocol ReputationArchive: Sendable {
     /// Saves (inserts or replaces) these reputations.
     func saveReputations(_ reputations: [ReputationKey: Reputation]) async throws
 }
+
+/// What the learning loop of a server writes to: the embedded SQLite store (one process) or PostgreSQL (many).
+public typealias LearningStore = FeedbackStore & FeatureLog & ReputationArchive
