@@ -14,6 +14,8 @@ public final class ClassificationService: Sendable {
     public let logger: Logger
     /// Sender state (velocity, reputation), the feature log and feedback.
     public let learning: OnlineLearning
+    /// The candidate scoring in shadow, when ``ServerConfiguration/shadowModel`` is set.
+    public let shadow: ShadowScoring?
     private let inFlight = Atomic<Int>(0)
 
     public init(
@@ -26,6 +28,7 @@ public final class ClassificationService: Sendable {
         self.logger = logger
         self.learning = learning ?? OnlineLearning(
             configuration: configuration, store: nil, metrics: LearningMetrics(registry: metrics.registry), logger: logger)
+        shadow = configuration.shadowModel == nil ? nil : ShadowScoring(sample: configuration.shadowSample, registry: metrics.registry, logger: logger)
         breaker = CircuitBreaker(failureThreshold: configuration.breakerFailures, openDuration: .seconds(configuration.breakerOpenSeconds))
         metrics.breakerState(.closed)
         if let model = models.model { metrics.modelServing(model) }
@@ -142,6 +145,7 @@ public final class ClassificationService: Sendable {
             let done = clock.now
             metrics.stage("cascade", done - analysed)
             if verdict.probability.isFinite {
+                shadow?.score(a, envelope: envelope, sender: sender, active: verdict, activeVersion: model.version, messageID: entry?.messageID ?? MessageKey.of(a.message))
                 await learning.learn(from: verdict.probability, keys: keys, entry: entry, at: now)
             }
             let failed = verdict.treeError != nil || !verdict.probability.isFinite

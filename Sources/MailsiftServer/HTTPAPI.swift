@@ -55,6 +55,13 @@ public struct HTTPAPI: Sendable {
             let outcome = await reloader.reload(trigger: "POST /admin/reload")
             return Self.json(outcome, status: outcome.loaded ? .ok : .unprocessableContent)
         }
+        router.get("admin/shadow") { request, _ in
+            let start = ContinuousClock.now
+            defer { service.metrics.request(.admin, .now - start) }
+            if let refusal = authorize(request, token: configuration.adminToken, name: "admin_token (MAILSIFT_ADMIN_TOKEN)") { return refusal }
+            guard let shadow = service.shadow else { return Self.error("no shadow model: set shadow_model", status: .notFound) }
+            return Self.json(shadow.summary)
+        }
         return router
     }
 

@@ -11,9 +11,12 @@ public actor ModelReloader {
     public let configuration: ServerConfiguration
     let metrics: ServerMetrics
     let logger: Logger
+    /// Reloaded beside the serving model, when configured.
+    let shadow: ShadowScoring?
 
-    public init(models: ModelSwitch, configuration: ServerConfiguration, metrics: ServerMetrics, logger: Logger) {
+    public init(models: ModelSwitch, configuration: ServerConfiguration, metrics: ServerMetrics, shadow: ShadowScoring? = nil, logger: Logger) {
         self.models = models
+        self.shadow = shadow
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
@@ -27,8 +30,18 @@ public actor ModelReloader {
         public var milliseconds: Int
     }
 
-    /// Loads the configured model and rules again and swaps them in when they pass.
+    /// Loads the configured model and rules again and swaps them in when they pass (and the shadow model
+    /// too, when one is configured: a shadow that does not load is logged and leaves the previous one).
     public func reload(trigger: String) -> Outcome {
+        if let shadow, let path = configuration.shadowModel {
+            do {
+                let model = try ServingModel.load(model: path, rules: configuration.rules, noRules: configuration.noRules)
+                shadow.install(model)
+                logger.notice("shadow model loaded", metadata: ["trigger": "\(trigger)", "model": "\(model.version)"])
+            } catch {
+                logger.error("shadow model refused", metadata: ["trigger": "\(trigger)", "error": "\(error)"])
+            }
+        }
         let clock = ContinuousClock()
         let start = clock.now
         let previous = models.model?.version

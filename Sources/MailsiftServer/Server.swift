@@ -29,7 +29,7 @@ public struct Server: Sendable {
         self.metrics = metrics
         let models = ModelSwitch(model)
         service = ClassificationService(models: models, configuration: configuration, metrics: metrics, learning: learning, logger: logger)
-        reloader = ModelReloader(models: models, configuration: configuration, metrics: metrics, logger: logger)
+        reloader = ModelReloader(models: models, configuration: configuration, metrics: metrics, shadow: service.shadow, logger: logger)
         api = HTTPAPI(service: service, reloader: reloader)
     }
 

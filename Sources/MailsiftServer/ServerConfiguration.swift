@@ -67,6 +67,11 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     /// reputations shared by many servers and workers, in place of the data directory; nil: not used. Read
     /// from the file or `MAILSIFT_POSTGRES_URL` only (it may hold a password).
     public var postgresURL: String?
+    /// A candidate model scored in shadow beside the serving one (its verdicts are counted and logged, never
+    /// returned); nil: no shadow.
+    public var shadowModel: String?
+    /// Share of messages the shadow model scores (each costs a second cascade run).
+    public var shadowSample = 1.0
     /// Seconds between checks of the model file for changes (hot reload); 0: no watching.
     public var watchSeconds = 2.0
     /// Reasons given per verdict.
@@ -86,6 +91,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case feedbackToken = "feedback_token", dataDirectory = "data_dir", featureLog = "feature_log", featureLogText = "feature_log_text"
         case featureLogDays = "feature_log_days", featureLogQueue = "feature_log_queue", flushSeconds = "flush_seconds"
         case senderStateKeys = "sender_state_keys", redisURL = "redis_url", postgresURL = "postgres_url"
+        case shadowModel = "shadow_model", shadowSample = "shadow_sample"
     }
 
     /// Missing keys keep their defaults; an unknown key is refused (a typo must not pass silently).
@@ -121,6 +127,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         senderStateKeys = try c.decodeIfPresent(Int.self, forKey: .senderStateKeys) ?? d.senderStateKeys
         redisURL = try c.decodeIfPresent(String.self, forKey: .redisURL)
         postgresURL = try c.decodeIfPresent(String.self, forKey: .postgresURL)
+        shadowModel = try c.decodeIfPresent(String.self, forKey: .shadowModel)
+        shadowSample = try c.decodeIfPresent(Double.self, forKey: .shadowSample) ?? d.shadowSample
         let known = Set(CodingKeys.allCases.map(\.rawValue))
         let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).filter { !known.contains($0) }
         if let key = unknown.sorted().first {
@@ -202,6 +210,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         if let n = try int(.senderStateKeys) { senderStateKeys = n }
         if let s = value(.redisURL) { redisURL = s }
         if let s = value(.postgresURL) { postgresURL = s }
+        if let s = value(.shadowModel) { shadowModel = s }
+        if let x = try double(.shadowSample) { shadowSample = x }
     }
 
     /// Refuses values that cannot work, with the reason.
@@ -222,6 +232,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         try check(redisURL.map { (try? RedisClient(url: $0)) != nil } ?? true, "redis_url must be redis://host:port")
         try check(postgresURL.map { (try? PostgresStore.configuration(url: $0)) != nil } ?? true, "postgres_url must be postgres://user[:password]@host[:port]/database")
         try check(postgresURL == nil || dataDirectory == nil, "set data_dir (one process) or postgres_url (shared), not both")
+        try check((0...1).contains(shadowSample), "shadow_sample must be between 0 and 1")
         try check(["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel), "log_level \(logLevel) is unknown")
     }
 }

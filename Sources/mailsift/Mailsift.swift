@@ -523,6 +523,8 @@ extension Mailsift {
         var spamdPort: Int?
         @Option(help: "Milter protocol port (default: none).")
         var milterPort: Int?
+        @Option(help: "A candidate model to score in shadow beside the serving one (disagreements counted and logged; GET /admin/shadow).")
+        var shadowModel: String?
 
         func run() async throws {
             let c = try settings.resolve { c in
@@ -530,6 +532,7 @@ extension Mailsift {
                 if let port { c.port = port }
                 if let spamdPort { c.spamdPort = spamdPort }
                 if let milterPort { c.milterPort = milterPort }
+                if let shadowModel { c.shadowModel = shadowModel }
             }
             try await settings.server(c).run()
         }
