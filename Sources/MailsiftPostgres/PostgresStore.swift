@@ -13,7 +13,7 @@ import PostgresNIO
 ///
 /// The pool runs while ``run()`` runs (add the store to a service group, or run it in a task); ``open(url:logger:)``
 /// creates the tables when they are missing.
-public final class PostgresStore: FeedbackStore, FeatureLog, ReputationArchive, ModelRegistry, Sendable {
+public final class PostgresStore: FeedbackStore, FeatureLog, ReputationArchive, CommunicationGraphArchive, ModelRegistry, Sendable {
     public let client: PostgresClient
     let logger: Logger
 
@@ -109,6 +109,11 @@ public final class PostgresStore: FeedbackStore, FeatureLog, ReputationArchive, 
             status TEXT NOT NULL CHECK (status IN ('candidate', 'active', 'retired', 'rejected')), report TEXT,
             bundle BYTEA NOT NULL)
         """,
+        """
+        CREATE TABLE IF NOT EXISTS mailsift_graph_edge (
+            source TEXT NOT NULL, target TEXT NOT NULL, messages DOUBLE PRECISION NOT NULL, updated BIGINT NOT NULL,
+            outbound BOOLEAN NOT NULL, PRIMARY KEY (source, target))
+        """,
         "CREATE UNIQUE INDEX IF NOT EXISTS mailsift_models_one_active ON mailsift_models ((status)) WHERE status = 'active'",
     ]
 
@@ -201,6 +206,30 @@ public final class PostgresStore: FeedbackStore, FeatureLog, ReputationArchive, 
             INSERT INTO mailsift_reputation (key, spam, ham, updated)
             SELECT * FROM UNNEST(\(keys)::text[], \(spam)::float8[], \(ham)::float8[], \(updated)::bigint[])
             ON CONFLICT (key) DO UPDATE SET spam = EXCLUDED.spam, ham = EXCLUDED.ham, updated = EXCLUDED.updated
+            """, logger: logger)
+    }
+
+    // MARK: - Communication graph
+
+    public func loadEdges() async throws -> [CommunicationGraph.Edge: CommunicationGraph.Weight] {
+        let rows = try await client.query("SELECT source, target, messages, updated, outbound FROM mailsift_graph_edge", logger: logger)
+        var out: [CommunicationGraph.Edge: CommunicationGraph.Weight] = [:]
+        for try await (source, target, messages, updated, outbound) in rows.decode((String, String, Double, Int64, Bool).self) {
+            out[.init(source, target)] = .init(messages: messages, updated: updated, outbound: outbound)
+        }
+        return out
+    }
+
+    public func saveEdges(_ edges: [CommunicationGraph.Edge: CommunicationGraph.Weight]) async throws {
+        guard !edges.isEmpty else { return }
+        let pairs = Array(edges)
+        let sources = pairs.map(\.key.source), targets = pairs.map(\.key.target), messages = pairs.map(\.value.messages)
+        let updated = pairs.map(\.value.updated), outbound = pairs.map(\.value.outbound)
+        try await client.query("""
+            INSERT INTO mailsift_graph_edge (source, target, messages, updated, outbound)
+            SELECT * FROM UNNEST(\(sources)::text[], \(targets)::text[], \(messages)::float8[], \(updated)::bigint[], \(outbound)::boolean[])
+            ON CONFLICT (source, target) DO UPDATE SET messages = GREATEST(mailsift_graph_edge.messages, EXCLUDED.messages),
+                updated = GREATEST(mailsift_graph_edge.updated, EXCLUDED.updated), outbound = mailsift_graph_edge.outbound OR EXCLUDED.outbound
             """, logger: logger)
     }
 

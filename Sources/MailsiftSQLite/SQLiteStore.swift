@@ -6,7 +6,7 @@ import MailsiftCore
 /// holding user feedback, the feature log and the sender reputations. Feedback is committed before
 /// ``record(_:)`` returns; several processes may open the same file (SQLite locks it, and a writer waits
 /// up to five seconds for another).
-public final class SQLiteStore: FeedbackStore, FeatureLog, ReputationArchive {
+public final class SQLiteStore: FeedbackStore, FeatureLog, ReputationArchive, CommunicationGraphArchive {
     public let path: String
     private let pool: DatabasePool
 
@@ -64,6 +64,13 @@ public final class SQLiteStore: FeedbackStore, FeatureLog, ReputationArchive {
                 CREATE INDEX feature_log_message ON feature_log (message_id, time);
                 CREATE TABLE reputation (
                     key TEXT PRIMARY KEY, spam REAL NOT NULL, ham REAL NOT NULL, updated INTEGER NOT NULL);
+                """)
+        }
+        m.registerMigration("v2: communication graph") { db in
+            try db.execute(sql: """
+                CREATE TABLE graph_edge (
+                    source TEXT NOT NULL, target TEXT NOT NULL, messages REAL NOT NULL, updated INTEGER NOT NULL,
+                    outbound INTEGER NOT NULL, PRIMARY KEY (source, target));
                 """)
         }
         return m
@@ -160,6 +167,31 @@ public final class SQLiteStore: FeedbackStore, FeatureLog, ReputationArchive {
         try await pool.write { db in
             let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO reputation (key, spam, ham, updated) VALUES (?, ?, ?, ?)")
             for (key, r) in rows { try statement.execute(arguments: [key, r.spam, r.ham, r.updated]) }
+        }
+    }
+
+    // MARK: - Communication graph
+
+    public func loadEdges() async throws -> [CommunicationGraph.Edge: CommunicationGraph.Weight] {
+        try await pool.read { db in
+            var out: [CommunicationGraph.Edge: CommunicationGraph.Weight] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT source, target, messages, updated, outbound FROM graph_edge") {
+                out[.init(row["source"], row["target"])] = .init(messages: row["messages"], updated: row["updated"], outbound: row["outbound"])
+            }
+            return out
+        }
+    }
+
+    public func saveEdges(_ edges: [CommunicationGraph.Edge: CommunicationGraph.Weight]) async throws {
+        guard !edges.isEmpty else { return }
+        let rows = Array(edges)
+        try await pool.write { db in
+            let statement = try db.cachedStatement(sql: """
+                INSERT INTO graph_edge (source, target, messages, updated, outbound) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (source, target) DO UPDATE SET messages = max(messages, excluded.messages),
+                    updated = max(updated, excluded.updated), outbound = max(outbound, excluded.outbound)
+                """)
+            for (e, w) in rows { try statement.execute(arguments: [e.source, e.target, w.messages, w.updated, w.outbound]) }
         }
     }
 }

@@ -48,6 +48,7 @@ public struct HTTPAPI: Sendable {
         }
         router.post("v1/classify/batch") { request, context in try await batch(request, context) }
         router.post("v1/feedback") { request, _ in try await feedback(request) }
+        router.post("v1/sent") { request, _ in try await sent(request) }
         router.post("admin/reload") { request, _ in
             let start = ContinuousClock.now
             defer { service.metrics.request(.admin, .now - start) }
@@ -216,6 +217,16 @@ public struct HTTPAPI: Sendable {
     /// durably before the reply; a report already stored (same message, user and time) is counted as a
     /// duplicate, so a client may retry.
     private func feedback(_ request: Request) async throws -> Response {
+        try await withFeedbackBody(request, limit: 1 << 20, tooLarge: "feedback larger than 1 MiB; send fewer reports per request") {
+            try await feedback(body: $0)
+        }
+    }
+
+    /// Times a request of the feedback family, checks its bearer token (the feedback token, else the admin
+    /// token) and reads its body up to `limit` bytes (413 past it), then runs `handle` with it.
+    private func withFeedbackBody(
+        _ request: Request, limit: Int, tooLarge: String, _ handle: (ByteBuffer) async throws -> Response
+    ) async throws -> Response {
         let start = ContinuousClock.now
         defer { service.metrics.request(.feedback, .now - start) }
         let token = configuration.feedbackToken ?? configuration.adminToken
@@ -223,11 +234,15 @@ public struct HTTPAPI: Sendable {
         var request = request
         let body: ByteBuffer
         do {
-            body = try await request.collectBody(upTo: 1 << 20)
+            body = try await request.collectBody(upTo: limit)
         } catch is NIOTooManyBytesError {
             service.metrics.rejected(.tooLarge)
-            return Self.error("feedback larger than 1 MiB; send fewer reports per request", status: .contentTooLarge)
+            return Self.error(tooLarge, status: .contentTooLarge)
         }
+        return try await handle(body)
+    }
+
+    private func feedback(body: ByteBuffer) async throws -> Response {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         let data = Data(body.readableBytesView)
@@ -253,6 +268,30 @@ public struct HTTPAPI: Sendable {
             case .invalid: return Self.error(error.description, status: .badRequest)
             }
         }
+    }
+
+    /// `POST /v1/sent`: a message a local user sent (the raw message, envelope headers as for classify),
+    /// with the feedback bearer token: its recipients become the sender's contacts in the communication graph.
+    private func sent(_ request: Request) async throws -> Response {
+        try await withFeedbackBody(request, limit: configuration.maxMessageBytes, tooLarge: "message larger than max_message_bytes") {
+            recordSent($0, headers: request.headers)
+        }
+    }
+
+    private func recordSent(_ body: ByteBuffer, headers: HTTPFields) -> Response {
+        let message: Message
+        do {
+            message = try MessageParser().parse(Array(body.readableBytesView))
+        } catch {
+            service.metrics.rejected(.badRequest)
+            return Self.error("the message cannot be parsed: \(error)", status: .badRequest)
+        }
+        let recorded = service.learning.recordSent(message, envelope: Self.envelope(headers), at: Int64(Date().timeIntervalSince1970))
+        guard recorded > 0 else {
+            service.metrics.rejected(.badRequest)
+            return Self.error("no sender or no recipients: give From and To (or X-Envelope-From and X-Envelope-To)", status: .badRequest)
+        }
+        return Self.json(["recorded": recorded])
     }
 
     // MARK: - Envelope

@@ -8,7 +8,7 @@ public final class LearningMetrics: Sendable {
     }
 
     public enum StoreOperation: String, CaseIterable, Sendable {
-        case featureLog = "feature_log", reputation, feedback
+        case featureLog = "feature_log", reputation, feedback, graph
     }
 
     private let feedback: [FeedbackResult: Counter]
@@ -19,6 +19,8 @@ public final class LearningMetrics: Sendable {
     private let sharedDegraded: Gauge
     private let sharedWaiting: Gauge
     private let sharedDropped: Gauge
+    private let graphEdges: Gauge
+    private let graphLocalUsers: Gauge
 
     public init(registry: PrometheusCollectorRegistry) {
         func d(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor { ServerMetrics.descriptor(name, unit, help) }
@@ -39,6 +41,13 @@ public final class LearningMetrics: Sendable {
         sharedDegraded = registry.makeGauge(descriptor: d("shared_state_degraded", "messages", "Messages answered from local sender state because Redis was unreachable, since start"))
         sharedWaiting = registry.makeGauge(descriptor: d("shared_state_backlog", "updates", "Sender-state updates waiting for Redis to come back"))
         sharedDropped = registry.makeGauge(descriptor: d("shared_state_dropped", "updates", "Sender-state updates dropped from a full backlog, since start"))
+        graphEdges = registry.makeGauge(descriptor: d("graph", "edges", "Communication-graph edges held in process, at the last trust computation"))
+        graphLocalUsers = registry.makeGauge(descriptor: d("graph_local", "users", "Local users (senders of recorded sent mail) seeding the trust computation"))
+    }
+
+    public func graph(edges: Int, localUsers: Int) {
+        graphEdges.set(to: Double(edges))
+        graphLocalUsers.set(to: Double(localUsers))
     }
 
     public func feedback(_ result: FeedbackResult, count: Int = 1) { feedback[result]?.increment(by: Int64(count)) }

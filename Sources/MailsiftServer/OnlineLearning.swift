@@ -30,6 +30,9 @@ public final class OnlineLearning: Service, Sendable {
     let configuration: ServerConfiguration
     let logger: Logger
     private let pending = Mutex<[FeatureLogEntry]>([])
+    /// Who writes to whom (``CommunicationGraph``), and the trust scores last computed from it.
+    private let graph: Mutex<CommunicationGraph>
+    private let trust = Mutex(TrustScores.empty)
 
     /// Why feedback was not taken.
     public enum FeedbackError: Error, CustomStringConvertible, Sendable {
@@ -48,11 +51,12 @@ public final class OnlineLearning: Service, Sendable {
 
     public init(
         configuration: ServerConfiguration, store: (any LearningStore)?, pool: Task<Void, Never>? = nil, reputations: [ReputationKey: Reputation] = [:],
-        metrics: LearningMetrics, logger: Logger
+        edges: [CommunicationGraph.Edge: CommunicationGraph.Weight] = [:], metrics: LearningMetrics, logger: Logger
     ) {
         self.configuration = configuration
         self.store = store
         self.pool = pool
+        graph = Mutex(CommunicationGraph(capacity: configuration.graphEdges, edges: edges))
         self.metrics = metrics
         self.logger = logger
         let policy = ReputationPolicy()
@@ -78,8 +82,12 @@ public final class OnlineLearning: Service, Sendable {
             do {
                 try await store.migrate()
                 let reputations = try await store.loadReputations()
-                logger.info("PostgreSQL store opened", metadata: ["reputations": "\(reputations.count)"])
-                return OnlineLearning(configuration: configuration, store: store, pool: pool, reputations: reputations, metrics: metrics, logger: logger)
+                let edges = try await store.loadEdges()
+                logger.info("PostgreSQL store opened", metadata: ["reputations": "\(reputations.count)", "graph_edges": "\(edges.count)"])
+                let learning = OnlineLearning(
+                    configuration: configuration, store: store, pool: pool, reputations: reputations, edges: edges, metrics: metrics, logger: logger)
+                learning.recomputeTrust()
+                return learning
             } catch {
                 pool.cancel()
                 throw error
@@ -90,8 +98,11 @@ public final class OnlineLearning: Service, Sendable {
         }
         let store = try SQLiteStore(directory: directory)
         let reputations = try await store.loadReputations()
-        logger.info("data directory opened", metadata: ["path": "\(store.path)", "reputations": "\(reputations.count)"])
-        return OnlineLearning(configuration: configuration, store: store, reputations: reputations, metrics: metrics, logger: logger)
+        let edges = try await store.loadEdges()
+        logger.info("data directory opened", metadata: ["path": "\(store.path)", "reputations": "\(reputations.count)", "graph_edges": "\(edges.count)"])
+        let learning = OnlineLearning(configuration: configuration, store: store, reputations: reputations, edges: edges, metrics: metrics, logger: logger)
+        learning.recomputeTrust()
+        return learning
     }
 
     /// Whether each classification's features are logged (a store is open and logging is on).
@@ -100,11 +111,38 @@ public final class OnlineLearning: Service, Sendable {
     // MARK: - Classification
 
     /// Counts the message's senders at `time` and returns their keys and state (this message included).
+    /// Counts the message's senders at `time` and returns their keys and state (this message included):
+    /// velocity and reputation, and the From address's trust and whether it is a recipient's contact. The
+    /// message is recorded in the communication graph (sender to recipients).
     public func observe(_ a: AnalyzedMessage, envelope: Envelope, at time: Int64) async -> (SenderKeys, SenderState) {
         let keys = SenderKeys(a, envelope: envelope, prior: priors)
-        guard let shared else { return (keys, local.observe(keys, at: time)) }
-        return (keys, await shared.observe(keys, at: time))
+        var state = if let shared { await shared.observe(keys, at: time) } else { local.observe(keys, at: time) }
+        trust.withLock { $0 }.fill(&state, keys: keys)
+        if let from = keys.fromAddress {
+            graph.withLock { $0.record(from: from, to: keys.recipients, at: time, outbound: false) }
+        }
+        return (keys, state)
     }
+
+    // MARK: - Communication graph
+
+    /// Records a message a local user sent (`POST /v1/sent`): its sender becomes a local user, and its
+    /// recipients that user's contacts. The sender is the envelope's, else From; the recipients the
+    /// envelope's, else To, Cc and Bcc. Returns how many recipients were recorded.
+    public func recordSent(_ message: Message, envelope: Envelope, at time: Int64) -> Int {
+        graph.withLock { $0.recordSent(message, envelope: envelope, at: time) }
+    }
+
+    /// Computes the trust scores from the graph as it is now (outside the lock: on a copy) and swaps them in.
+    public func recomputeTrust() {
+        let snapshot = graph.withLock { $0 }
+        let scores = snapshot.trust()
+        trust.withLock { $0 = scores }
+        metrics.graph(edges: snapshot.edges.count, localUsers: scores.localUsers)
+    }
+
+    /// The trust scores now in use.
+    public var trustScores: TrustScores { trust.withLock { $0 } }
 
     /// Teaches the senders' reputations (in Redis too, when configured).
     func teach(_ keys: SenderKeys, spam: Bool, weight: Double, at time: Int64) async {
@@ -173,8 +211,17 @@ public final class OnlineLearning: Service, Sendable {
         await flushFeatureLog()
         metrics.senderKeys(local.velocityKeyCount)
         if let shared { metrics.sharedState(degraded: shared.degraded, waiting: shared.waiting, dropped: shared.dropped) }
+        guard let store else { return }
+        let edges = graph.withLock { $0.takeChanged() }
+        do {
+            try await store.saveEdges(edges)
+        } catch {
+            graph.withLock { $0.markChanged(edges.keys) }
+            metrics.storeError(.graph)
+            logger.error("saving the communication graph failed", metadata: ["error": "\(error)"])
+        }
         // With Redis, reputations are shared there; the local copy is only the fallback's.
-        guard let store, shared == nil else { return }
+        guard shared == nil else { return }
         let changed = local.takeChangedReputations()
         do {
             try await store.saveReputations(changed)
@@ -206,9 +253,14 @@ public final class OnlineLearning: Service, Sendable {
     /// once an hour, and flushes a last time on shutdown.
     public func run() async throws {
         var lastPrune = ContinuousClock.now - .seconds(3_600)
+        var lastTrust = ContinuousClock.now
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int(self.configuration.flushSeconds * 1_000))) }
             await flush()
+            if ContinuousClock.now - lastTrust >= .milliseconds(Int(configuration.trustSeconds * 1_000)) {
+                lastTrust = .now
+                recomputeTrust()
+            }
             if let store, ContinuousClock.now - lastPrune >= .seconds(3_600) {
                 lastPrune = .now
                 let cutoff = Int64(Date().timeIntervalSince1970) - Int64(configuration.featureLogDays) * 86_400

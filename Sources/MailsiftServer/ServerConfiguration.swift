@@ -61,6 +61,10 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     public var flushSeconds = 1.0
     /// Most velocity keys held in process (the oldest are dropped past it).
     public var senderStateKeys = 1_000_000
+    /// Seconds between recomputations of the communication graph's trust scores (PageRank).
+    public var trustSeconds = 300.0
+    /// Most communication-graph edges held in process (the least recently seen received ones go first).
+    public var graphEdges = 2_000_000
     /// Redis (`redis://host:port`) for sender state shared by many servers; nil: in process only.
     public var redisURL: String?
     /// PostgreSQL (`postgres://user[:password]@host[:port]/database`) for feedback, the feature log and
@@ -91,7 +95,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case feedbackToken = "feedback_token", dataDirectory = "data_dir", featureLog = "feature_log", featureLogText = "feature_log_text"
         case featureLogDays = "feature_log_days", featureLogQueue = "feature_log_queue", flushSeconds = "flush_seconds"
         case senderStateKeys = "sender_state_keys", redisURL = "redis_url", postgresURL = "postgres_url"
-        case shadowModel = "shadow_model", shadowSample = "shadow_sample"
+        case shadowModel = "shadow_model", shadowSample = "shadow_sample", trustSeconds = "trust_seconds", graphEdges = "graph_edges"
     }
 
     /// Missing keys keep their defaults; an unknown key is refused (a typo must not pass silently).
@@ -128,6 +132,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         redisURL = try c.decodeIfPresent(String.self, forKey: .redisURL)
         postgresURL = try c.decodeIfPresent(String.self, forKey: .postgresURL)
         shadowModel = try c.decodeIfPresent(String.self, forKey: .shadowModel)
+        trustSeconds = try c.decodeIfPresent(Double.self, forKey: .trustSeconds) ?? d.trustSeconds
+        graphEdges = try c.decodeIfPresent(Int.self, forKey: .graphEdges) ?? d.graphEdges
         shadowSample = try c.decodeIfPresent(Double.self, forKey: .shadowSample) ?? d.shadowSample
         let known = Set(CodingKeys.allCases.map(\.rawValue))
         let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).filter { !known.contains($0) }
@@ -211,6 +217,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         if let s = value(.redisURL) { redisURL = s }
         if let s = value(.postgresURL) { postgresURL = s }
         if let s = value(.shadowModel) { shadowModel = s }
+        if let x = try double(.trustSeconds) { trustSeconds = x }
+        if let n = try int(.graphEdges) { graphEdges = n }
         if let x = try double(.shadowSample) { shadowSample = x }
     }
 
@@ -232,6 +240,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         try check(redisURL.map { (try? RedisClient(url: $0)) != nil } ?? true, "redis_url must be redis://host:port")
         try check(postgresURL.map { (try? PostgresStore.configuration(url: $0)) != nil } ?? true, "postgres_url must be postgres://user[:password]@host[:port]/database")
         try check(postgresURL == nil || dataDirectory == nil, "set data_dir (one process) or postgres_url (shared), not both")
+        try check(trustSeconds > 0 && graphEdges >= 16, "trust_seconds and graph_edges must be positive")
         try check((0...1).contains(shadowSample), "shadow_sample must be between 0 and 1")
         try check(["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel), "log_level \(logLevel) is unknown")
     }

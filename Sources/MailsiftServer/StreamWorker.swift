@@ -12,6 +12,8 @@ import ServiceLifecycle
 /// - `PREFIX:verdicts`: one entry per message, `source_id` (the message entry's id), `message_id`, `label`,
 ///   `probability`, `action`, `stage`, `model`, `degraded`.
 /// - `PREFIX:feedback`: reports, `message_id`, `user`, `label` (spam or ham), `time` (Unix seconds; default now).
+/// - `PREFIX:sent`: messages local users sent, `message` and optionally `from` and `rcpt`: the communication
+///   graph's contacts (``OnlineLearning/recordSent(_:envelope:at:)``).
 /// - `PREFIX:dead`: entries that could not be processed (no message, unparsable, invalid feedback, or
 ///   delivered ``RedisStreamConsumer/maxDeliveries`` times without a result), with the reason.
 ///
@@ -22,6 +24,7 @@ public struct StreamWorker: Service {
     public let service: ClassificationService
     public let messages: RedisStreamConsumer
     public let feedback: RedisStreamConsumer
+    public let sent: RedisStreamConsumer
     public let verdictStream: String
     public let batch: Int
     let logger: Logger
@@ -47,6 +50,7 @@ public struct StreamWorker: Service {
         }
         messages = consumer("messages")
         feedback = consumer("feedback")
+        sent = consumer("sent")
         verdictStream = "\(settings.prefix):verdicts"
         batch = settings.batch
         self.logger = logger
@@ -61,6 +65,7 @@ public struct StreamWorker: Service {
                 if !groupsReady {
                     try await messages.createGroup()
                     try await feedback.createGroup()
+                    try await sent.createGroup()
                     groupsReady = true
                     logger.info("stream worker started", metadata: ["stream": "\(messages.stream)", "consumer": "\(messages.consumer)"])
                 }
@@ -69,8 +74,10 @@ public struct StreamWorker: Service {
                     lastClaim = .now
                     for e in try await messages.claim(count: batch) { try await process(message: e) }
                     for e in try await feedback.claim(count: batch) { try await process(feedback: e) }
+                    for e in try await sent.claim(count: batch) { try await process(sent: e) }
                 }
                 for e in try await feedback.read(count: batch) { try await process(feedback: e) }
+                for e in try await sent.read(count: batch) { try await process(sent: e) }
                 let block = min(1_000, max(10, messages.claimIdleMilliseconds / 2))
                 for e in try await messages.read(count: batch, blockMilliseconds: block) { try await process(message: e) }
             } catch {
@@ -92,10 +99,7 @@ public struct StreamWorker: Service {
             try await deadLetter(messages, e, reason: "no message field")
             return
         }
-        let envelope = Envelope(
-            clientIP: e.string("ip"), helo: e.string("helo"), mailFrom: e.string("from"),
-            recipients: e.string("rcpt").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? [],
-            user: e.string("user"))
+        let envelope = Self.envelope(e)
         let result: ClassificationService.Result
         do {
             result = try await service.classify(bytes, envelope: envelope, reasons: 0)
@@ -112,6 +116,24 @@ public struct StreamWorker: Service {
             ("action", result.action.rawValue), ("stage", result.stage.rawValue), ("model", result.modelVersion),
             ("degraded", result.degraded ? "1" : "0"),
         ])
+    }
+
+    /// The envelope fields of an entry: `ip`, `helo`, `from`, `rcpt` (comma-separated), `user`.
+    static func envelope(_ e: RedisStreamConsumer.Entry) -> Envelope {
+        Envelope(
+            clientIP: e.string("ip"), helo: e.string("helo"), mailFrom: e.string("from"),
+            recipients: e.string("rcpt").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? [],
+            user: e.string("user"))
+    }
+
+    /// Records one sent message in the communication graph, then acknowledges it.
+    func process(sent e: RedisStreamConsumer.Entry) async throws(RedisError) {
+        guard let bytes = e.fields["message"], let message = try? MessageParser().parse(bytes),
+              service.learning.recordSent(message, envelope: Self.envelope(e), at: Int64(Date().timeIntervalSince1970)) > 0 else {
+            try await deadLetter(sent, e, reason: "a sent message needs parsable bytes with a sender and recipients")
+            return
+        }
+        try await sent.acknowledge(e)
     }
 
     /// Records one feedback entry (idempotent in the store), then acknowledges it.

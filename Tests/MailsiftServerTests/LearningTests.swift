@@ -131,6 +131,43 @@ import Testing
         #expect(try await restarted.service.learning.store?.entry(messageID: "<m-1@example.org>") != nil)
     }
 
+    /// Sent mail (`POST /v1/sent`) makes contacts and trust: a message from a user's correspondent gets the
+    /// contact and trust columns, a stranger's gets zeros; the graph survives a restart.
+    @Test func sentMailMakesContactsAndTrust() async throws {
+        let dir = Self.dataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let sent = "From: Alice <alice@corp.example>\r\nTo: Bob <bob@partner.example>\r\nSubject: hi\r\n\r\nhello\r\n"
+        @Sendable func inbound(_ from: String, _ id: String) -> String {
+            "From: \(from)\r\nTo: alice@corp.example\r\nMessage-ID: <\(id)@x>\r\nSubject: re: hi\r\n\r\nhello back\r\n"
+        }
+        let columns = [MetadataFeature.senderIsContact, .senderTrust, .fromDomainTrust].map(\.rawValue)
+        do {
+            let server = try await Self.server(dir)
+            try await server.application().test(.router) { client in
+                try await client.execute(uri: "/v1/sent", method: .post, body: ByteBuffer(string: sent)) { #expect($0.status == .unauthorized) }
+                let (h, _) = Self.feedback("")
+                try await client.execute(uri: "/v1/sent", method: .post, headers: h, body: ByteBuffer(string: sent)) { r in
+                    #expect(r.status == .ok && Fixture.json(r.body)["recorded"] as? Int == 1)
+                }
+                try await client.execute(uri: "/v1/sent", method: .post, headers: h, body: ByteBuffer(string: "Subject: x\r\n\r\nx\r\n")) { #expect($0.status == .badRequest) }
+                server.service.learning.recomputeTrust()  // what the service does every trust_seconds
+                for (from, id) in [("bob@partner.example", "b1"), ("mallory@stranger.example", "m1")] {
+                    try await client.execute(uri: "/v1/classify", method: .post, body: ByteBuffer(string: inbound(from, id))) { #expect($0.status == .ok) }
+                }
+            }
+            await server.service.learning.flush()
+            let store = try #require(server.service.learning.store)
+            let bob = try #require(try await store.entry(messageID: "<b1@x>")).treeRow
+            let mallory = try #require(try await store.entry(messageID: "<m1@x>")).treeRow
+            #expect(bob[columns[0]] == 1 && bob[columns[1]] > 0.3 && bob[columns[2]] == bob[columns[1]])
+            #expect(mallory[columns[0]] == 0 && mallory[columns[1]] == 0 && mallory[columns[2]] == 0)
+        }
+        let restarted = try await Self.server(dir)
+        let scores = restarted.service.learning.trustScores
+        #expect(scores.localUsers == 1 && scores.contacts["alice@corp.example"] == ["bob@partner.example"])
+        #expect((scores.addresses["bob@partner.example"] ?? 0) > 0.3)
+    }
+
     /// Redis unreachable: every message is still classified, on local sender state, and counted degraded.
     @Test func anUnreachableRedisLeavesClassificationOnLocalState() async throws {
         let server = try await Self.server(nil, redis: "redis://127.0.0.1:1")

@@ -39,6 +39,10 @@ struct PostgresStoreTests {
             try await store.saveReputations(state.takeChangedReputations())
             try await store.register(bundle, record: Self.record("v1", .active))
             try await store.register([1, 2, 3], record: Self.record("v2", .candidate))
+            let edge = CommunicationGraph.Edge("alice@corp.example", "bob@partner.example")
+            try await store.saveEdges([edge: .init(messages: 8, updated: 50, outbound: true)])
+            // Another server's smaller count does not lower it; a later time moves the time.
+            try await store.saveEdges([edge: .init(messages: 3, updated: 60, outbound: false)])
         }
         server.crash()
         try server.start()
@@ -57,6 +61,8 @@ struct PostgresStoreTests {
             #expect(abs(r.spam - 10) < 1e-3)
             #expect(try await store.records().map { "\($0.version) \($0.status.rawValue)" } == ["v1 active", "v2 candidate"])
             #expect(try await store.bundle("v1") == bundle)
+            let edges = try await store.loadEdges()
+            #expect(edges == [CommunicationGraph.Edge("alice@corp.example", "bob@partner.example"): .init(messages: 8, updated: 60, outbound: true)])
         }
     }
 

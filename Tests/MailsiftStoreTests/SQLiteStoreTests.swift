@@ -72,6 +72,18 @@ struct SQLiteStoreTests {
         #expect(restarted.observe(keys, at: 4).reputations[.domain]!.spamRate > 0.9)
     }
 
+    @Test func graphEdgesMergeAndSurviveReopening() async throws {
+        let dir = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let edge = CommunicationGraph.Edge("alice@corp.example", "bob@partner.example")
+        do {
+            let store = try SQLiteStore(directory: dir)
+            try await store.saveEdges([edge: .init(messages: 8, updated: 50, outbound: true)])
+            try await store.saveEdges([edge: .init(messages: 3, updated: 60, outbound: false)])
+        }
+        #expect(try await SQLiteStore(directory: dir).loadEdges() == [edge: .init(messages: 8, updated: 60, outbound: true)])
+    }
+
     @Test func aFileThatIsNotADatabaseIsRefused() throws {
         let dir = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -143,6 +143,10 @@ import Testing
         for (id, user, label) in [("<a@x>", "ann", "spam"), ("<a@x>", "ann", "spam"), ("<b@x>", "bob", "ham"), ("<c@x>", "cy", "maybe")] {
             try await client.send(["XADD", "mailsift:feedback", "*", "message_id", id, "user", user, "label", label, "time", "1000"])
         }
+        // A sent message is recorded in the graph (nothing to check from outside but its acknowledgement); one
+        // without recipients is dead-lettered.
+        try await client.send(["XADD", "mailsift:sent", "*", "message", "From: ann@corp.example\r\nTo: bob@partner.example\r\n\r\nhi\r\n"])
+        try await client.send(["XADD", "mailsift:sent", "*", "message", "From: ann@corp.example\r\n\r\nhi\r\n"])
         // A message entry delivered three times already to consumers that died: the fourth goes to dead letters.
         let worn = try #require(try await client.send(["XADD", "mailsift:messages", "*", "message", "Subject: x\r\n\r\nx\r\n"]).string)
         try await client.send(["XGROUP", "CREATE", "mailsift:messages", "mailsift", "0", "MKSTREAM"])
@@ -151,12 +155,14 @@ import Testing
 
         let worker = try Worker(redis: redis.url, consumer: "one", extra: ["--data-dir", dir])
         let feedback = RedisStreamConsumer(client: client, stream: "mailsift:feedback", group: "mailsift", consumer: "test", deadLetterStream: "mailsift:dead")
+        let sent = RedisStreamConsumer(client: client, stream: "mailsift:sent", group: "mailsift", consumer: "test", deadLetterStream: "mailsift:dead")
         let done = try await Self.eventually(60) {
-            let dead = try await Self.length(client, "mailsift:dead"), pending = try await feedback.pendingCount()
-            return dead == 2 && pending == 0
+            let dead = try await Self.length(client, "mailsift:dead"), pending = try await feedback.pendingCount() + sent.pendingCount()
+            return dead == 3 && pending == 0
         }
         worker.kill()
         #expect(done)
+        #expect(try await Self.values(client, "mailsift:dead", "source_stream").filter { $0 == "mailsift:sent" }.count == 1)
         let reasons = try await Self.values(client, "mailsift:dead", "reason")
         #expect(reasons.contains { $0.hasPrefix("delivered 4 times") })
         #expect(reasons.contains { $0.contains("label") })

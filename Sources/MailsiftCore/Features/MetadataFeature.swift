@@ -42,11 +42,13 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
     // columns are appended: a model trained on a prefix of this list still loads (it ignores the rest).
     case clientIPRateMinute, clientIPRateHour, clientIPRateDay, fromDomainRateHour, senderReputation, domainReputation
     case fromDomainRateDay, clientNetworkRateHour, envelopeSenderRateHour, recipientRateHour, senderEvidence, domainEvidence
+    // The communication graph (``CommunicationGraph``): trust and per-user contacts; missing until sent mail is known.
+    case senderTrust, fromDomainTrust, senderIsContact
 
     /// The column's name in model files and reports (the case name).
     public var name: String { MetadataFeature.names[rawValue] }
 
-    /// The sender state columns (velocity and reputation), which a ``SenderState`` fills.
+    /// The sender state columns (velocity, reputation, trust and contacts), which a ``SenderState`` fills.
     public static let senderColumns: [MetadataFeature] = Array(allCases[clientIPRateMinute.rawValue...])
 
     /// Every column's name, in order.
@@ -182,6 +184,9 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
         case .recipientRateHour: return "messages to this recipient in the last hour"
         case .senderEvidence: return "messages known from this client IP"
         case .domainEvidence: return "messages known from this From domain"
+        case .senderTrust: return "trust of the From address in the communication graph"
+        case .fromDomainTrust: return "trust of the From domain in the communication graph"
+        case .senderIsContact: return "the From address is a recipient's contact (they wrote to it)"
         }
     }
 }

@@ -25,5 +25,13 @@ public protocol ReputationArchive: Sendable {
     func saveReputations(_ reputations: [ReputationKey: Reputation]) async throws
 }
 
+/// Port: where the communication graph's edges are kept between runs.
+public protocol CommunicationGraphArchive: Sendable {
+    func loadEdges() async throws -> [CommunicationGraph.Edge: CommunicationGraph.Weight]
+    /// Saves (inserts or replaces) these edges. A shared store keeps, per edge, the larger message count of
+    /// the one stored and the one saved (several servers see the same mail).
+    func saveEdges(_ edges: [CommunicationGraph.Edge: CommunicationGraph.Weight]) async throws
+}
+
 /// What the learning loop of a server writes to: the embedded SQLite store (one process) or PostgreSQL (many).
-public typealias LearningStore = FeedbackStore & FeatureLog & ReputationArchive
+public typealias LearningStore = FeedbackStore & FeatureLog & ReputationArchive & CommunicationGraphArchive

@@ -7,6 +7,12 @@ public struct SenderState: Sendable, Hashable, Codable {
     public var reputations: [ReputationKind: Estimate]
     /// Whether the state came from a degraded path (the shared store was unreachable; local state only).
     public var degraded: Bool
+    /// Trust of the From address and of its domain in the communication graph (``TrustScores``); nil when
+    /// no graph is known.
+    public var senderTrust: Double?
+    public var domainTrust: Double?
+    /// Whether a recipient has written to the From address; nil when no graph is known.
+    public var isContact: Bool?
 
     public struct Estimate: Sendable, Hashable, Codable {
         public var spamRate: Double
@@ -56,5 +62,8 @@ public struct SenderState: Sendable, Hashable, Codable {
         set(.domainReputation, reputations[.domain].map { Float($0.spamRate) })
         set(.senderEvidence, reputations[.ip].map { Float($0.evidence) })
         set(.domainEvidence, reputations[.domain].map { Float($0.evidence) })
+        set(.senderTrust, senderTrust.map { Float($0) })
+        set(.fromDomainTrust, domainTrust.map { Float($0) })
+        set(.senderIsContact, isContact.map { $0 ? 1 : 0 })
     }
 }
