@@ -20,6 +20,8 @@ public struct ReplayExperiment {
     public var errorReportRate = 0.5
     public var lagDays = 2.0
     public var seed: UInt64 = 1
+    /// Days between retrainings.
+    public var retrainEveryDays = 1
 
     public init(messages: [CorpusMessage], bundle: ModelBundle, rules: RuleSet) {
         self.messages = messages
@@ -64,9 +66,9 @@ public struct ReplayExperiment {
         var day = timed.first.map { $0.time / 86_400 } ?? 0
         var days = 1
         for (time, message, a) in timed {
-            if time / 86_400 > day {
-                // End of the day: retrain on what is known by then.
-                let cutoff = (day + 1) * 86_400 - 1
+            if time / 86_400 >= day + Int64(max(retrainEveryDays, 1)) {
+                // End of the period: retrain on what is known by then.
+                let cutoff = (day + Int64(max(retrainEveryDays, 1))) * 86_400 - 1
                 let (candidate, report) = try retrainer.retrain(live.bundle, rules: rules, entries: entries, feedback: feedback, cutoff: cutoff, since: liveSince)
                 if report.labelled > 0 { reports.append(report) }
                 if report.promoted, let candidate {
@@ -75,8 +77,8 @@ public struct ReplayExperiment {
                     liveSince = cutoff
                     log("day \(Retrainer.day(cutoff)): promoted \(candidate.manifest.version): \(report.reason)")
                 }
-                day = time / 86_400
                 days += 1
+                day = time / 86_400
             }
             let spam = message.label == "spam"
             let keys = SenderKeys(a, prior: priors)

@@ -10,8 +10,14 @@ import MailsiftTrees
 /// the gate only if, at each model's own spam threshold, its recall is not lower by more than
 /// ``recallTolerance`` and its false-positive rate not higher by more than ``fprTolerance``, on a holdout
 /// with at least ``minimumPerClass`` messages of each class, and its mean log loss there is not higher by more
-/// than ``logLossTolerance``. The
-/// tree model and the calibration are kept.
+/// than ``logLossTolerance``.
+///
+/// With ``updateTrees``, the tree stage is retrained too, by continued boosting: correction trees are fitted
+/// on top of the trained model's own trees to every labelled example known at the cut-off (not only the new
+/// ones: each retraining starts again from the trained trees, so corrections do not pile up), on the logged
+/// tree rows, with early stopping on the latest quarter of them. Hams may be downsampled (``hamSampleRate``)
+/// and the kept ones weighed up by its inverse, so the trees' margins stay calibrated. The combiner, the
+/// calibrations and the exit bands are kept.
 public struct Retrainer: Sendable {
     public var joiner = DelayedLabelJoiner()
     public var holdoutFraction = 0.3
@@ -24,6 +30,25 @@ public struct Retrainer: Sendable {
     public var epochs = 1
     /// Weight of each new example in the update.
     public var exampleWeight = 1.0
+    /// Update the text model (FTRL, from the saved state).
+    public var updateText = true
+    /// Retrain the tree stage by continued boosting (correction trees).
+    public var updateTrees = false
+    /// The correction trees' parameters: shallow, slow and few, since the labelled examples are few.
+    public var correctionParameters: TreeParameters = {
+        var p = TreeParameters()
+        p.eta = 0.05
+        p.maxDepth = 3
+        // A trained model is confident: hessians are tiny, so splits need a low minimum weight and leaf
+        // steps a bound, or one tree overshoots.
+        p.minChildWeight = 0.05
+        p.maxDeltaStep = 1
+        p.maxRounds = 100
+        p.earlyStoppingRounds = 10
+        return p
+    }()
+    /// Share of labelled hams the tree retraining keeps (negative downsampling; kept ones weigh its inverse).
+    public var hamSampleRate = 1.0
 
     public init() {}
 
@@ -42,6 +67,8 @@ public struct Retrainer: Sendable {
         public var cutoff: Int64
         public var labelled: Int
         public var trained: Int
+        /// Correction trees added (nil: the trees were not retrained).
+        public var correctionTrees: Int?
         public var holdoutSpam: Int
         public var holdoutHam: Int
         public var current: Figures?
@@ -62,7 +89,8 @@ public struct Retrainer: Sendable {
     public func retrain(
         _ bundle: ModelBundle, rules: RuleSet = .empty, entries: [FeatureLogEntry], feedback: [Feedback], cutoff: Int64, since: Int64 = .min
     ) throws -> (candidate: ModelBundle?, report: Report) {
-        let examples = joiner.join(entries: entries, feedback: feedback, cutoff: cutoff).filter { $0.labelTime > since }
+        let known = joiner.join(entries: entries, feedback: feedback, cutoff: cutoff)
+        let examples = known.filter { $0.labelTime > since }
         let holdoutCount = Int((Double(examples.count) * holdoutFraction).rounded(.up))
         let train = Array(examples.dropLast(holdoutCount))
         let holdout = Array(examples.suffix(holdoutCount))
@@ -75,20 +103,33 @@ public struct Retrainer: Sendable {
             return (nil, report)
         }
         let current = try Cascade.load(bundle, rules: rules)
-        for _ in 0..<max(epochs, 1) {
-            for e in train {
-                let x = current.textFeatures(rows: e.entry.textRows, viewEnds: e.entry.textViewEnds)
-                _ = trainer.update(x, label: e.spam ? 1 : 0, weight: exampleWeight)
+        if updateText {
+            for _ in 0..<max(epochs, 1) {
+                for e in train {
+                    let x = current.textFeatures(rows: e.entry.textRows, viewEnds: e.entry.textViewEnds)
+                    _ = trainer.update(x, label: e.spam ? 1 : 0, weight: exampleWeight)
+                }
             }
         }
         var manifest = bundle.manifest
+        var sections = bundle.sections
+        if updateTrees, var cascade = manifest.cascade, let trees = sections["trees"] {
+            // Every example known at the cut-off, but the gate's holdout.
+            let held = Set(holdout.map(\.entry.messageID))
+            let (bytes, added) = try correctTrees(trees, cascade: cascade, examples: known.filter { !held.contains($0.entry.messageID) })
+            sections["trees"] = bytes
+            cascade.baseTreeRounds = cascade.baseTreeRounds ?? cascade.treeRounds
+            cascade.treeRounds = cascade.baseTreeRounds! + added
+            manifest.cascade = cascade
+            report.correctionTrees = added
+        }
         let lineage = ([bundle.manifest.version] + train.map { "\($0.entry.messageID)/\($0.spam)" }).joined(separator: "\n")
         let fingerprint = String(FeatureHash.xxh64(lineage), radix: 16)
         manifest.version = "\(manifest.kind.rawValue)-\(Self.day(cutoff))-\(fingerprint.prefix(8))"
         manifest.training.fingerprint = fingerprint
         manifest.training.messages += train.count
         manifest.training.createdAt = ISO8601DateFormatter().string(from: Date())
-        let candidate = ModelBundle(manifest: manifest, model: trainer.model(), trainer: trainer, sections: bundle.sections)
+        let candidate = ModelBundle(manifest: manifest, model: trainer.model(), trainer: trainer, sections: sections)
         let next = try Cascade.load(candidate, rules: rules)
         report.current = Self.figures(current, holdout)
         report.candidate = Self.figures(next, holdout)
@@ -107,6 +148,33 @@ public struct Retrainer: Sendable {
             report.reason = "recall \(f4(old.recall)) -> \(f4(new.recall)), false-positive rate \(f4(old.fpr)) -> \(f4(new.fpr)), log loss \(f4(old.logLoss)) -> \(f4(new.logLoss))"
         }
         return (candidate, report)
+    }
+
+    /// Continued boosting from the trained trees (the first ``CascadeManifest/baseTreeRounds`` rounds, or all
+    /// of them before any correction) on `examples`' logged rows, time-ordered: the latest quarter stops it
+    /// early. Returns the booster's bytes and how many trees were added (0: none helped; the trained trees).
+    func correctTrees(_ trees: [UInt8], cascade: CascadeManifest, examples: [DelayedLabelJoiner.Example]) throws -> ([UInt8], Int) {
+        let width = cascade.treeFeatures.count
+        let booster = try Booster(loading: trees, featureCount: width)
+        let base = try booster.prefix(rounds: cascade.baseTreeRounds ?? cascade.treeRounds)
+        // Negative downsampling, deterministic per message; kept hams weigh 1 / rate.
+        let kept = examples.filter { $0.spam || hamSampleRate >= 1 || Double(FeatureHash.xxh64($0.entry.messageID) >> 11) / Double(1 << 53) < hamSampleRate }
+        let split = kept.count - kept.count / 4
+        guard split > 0, split < kept.count, Set(kept.map(\.spam)).count == 2 else { return (base, 0) }
+        func matrix(_ part: ArraySlice<DelayedLabelJoiner.Example>) -> (rows: [Float], labels: [Float], weights: [Float]) {
+            var rows: [Float] = []
+            rows.reserveCapacity(part.count * width)
+            for e in part {
+                let row = e.entry.treeRow
+                rows += row.count >= width ? Array(row[..<width]) : row + [Float](repeating: .nan, count: width - row.count)
+            }
+            return (rows, part.map { $0.spam ? 1 : 0 }, part.map { $0.spam ? 1 : Float(1 / hamSampleRate) })
+        }
+        let fit = matrix(kept[..<split]), stop = matrix(kept[split...])
+        let trained = try Booster.train(
+            rows: fit.rows, labels: fit.labels, weights: fit.weights, featureCount: width, validation: (stop.rows, stop.labels),
+            parameters: correctionParameters, continuing: base)
+        return (try trained.booster.serialized(), trained.bestRounds)
     }
 
     /// Recall and false-positive rate at the model's spam threshold, and AUC, on logged examples.

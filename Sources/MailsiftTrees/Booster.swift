@@ -122,9 +122,13 @@ public final class Booster: @unchecked Sendable {
     /// Trains a booster on `rows` (row-major, ``featureCount`` columns, NaN missing) with binary logistic
     /// loss. With a validation set, stops when its log loss has not improved for
     /// ``TreeParameters/earlyStoppingRounds`` rounds and keeps the best round.
+    ///
+    /// With `continuing`, boosting goes on from that saved model (its trees are kept, new ones are added and
+    /// fitted to what it gets wrong on these rows), and the validation set may find that no new tree helps:
+    /// then the result is the saved model itself (`bestRounds` counts only the new trees).
     public static func train(
         rows: [Float], labels: [Float], weights: [Float]? = nil, featureCount: Int,
-        validation: (rows: [Float], labels: [Float])?, parameters: TreeParameters
+        validation: (rows: [Float], labels: [Float])?, parameters: TreeParameters, continuing base: [UInt8]? = nil
     ) throws(BoosterError) -> (booster: Booster, bestRounds: Int, validationLogLoss: Double?) {
         let train = try Matrix(rows: rows, labels: labels, weights: weights, featureCount: featureCount)
         let valid = try validation.map { v throws(BoosterError) in try Matrix(rows: v.rows, labels: v.labels, weights: nil, featureCount: featureCount) }
@@ -134,27 +138,47 @@ public final class Booster: @unchecked Sendable {
         try check(matrices.withUnsafeBufferPointer { XGBoosterCreate($0.baseAddress, bst_ulong($0.count), &h) })
         guard let h else { throw .xgboost("XGBoosterCreate returned no handle") }
         defer { XGBoosterFree(h) }
+        var baseRounds = 0
+        if let base {
+            try check(base.withUnsafeBytes { XGBoosterLoadModelFromBuffer(h, $0.baseAddress, bst_ulong($0.count)) })
+            var n: Int32 = 0
+            try check(XGBoosterBoostedRounds(h, &n))
+            baseRounds = Int(n)
+        }
         for (name, value) in parameters.xgboostParameters() { try check(XGBoosterSetParam(h, name, value)) }
 
-        var best = (round: 0, loss: Double.infinity)
+        // best.round: how many new trees are kept (with a base model, none may be best).
+        var best = (round: base == nil ? 1 : 0, loss: Double.infinity)
+        if base != nil, let valid { best.loss = try evaluate(h, round: baseRounds, valid.handle) }
         for round in 0..<parameters.maxRounds {
-            try check(XGBoosterUpdateOneIter(h, Int32(round), train.handle))
-            guard let valid else { best.round = round; continue }
-            let loss = try evaluate(h, round: round, valid.handle)
+            try check(XGBoosterUpdateOneIter(h, Int32(baseRounds + round), train.handle))
+            guard let valid else { best.round = round + 1; continue }
+            let loss = try evaluate(h, round: baseRounds + round, valid.handle)
             if loss < best.loss - 1e-7 {
-                best = (round, loss)
-            } else if round - best.round >= parameters.earlyStoppingRounds {
+                best = (round + 1, loss)
+            } else if round + 1 - best.round >= parameters.earlyStoppingRounds {
                 break
             }
         }
-        let rounds = best.round + 1
+        let rounds = baseRounds + best.round
+        if rounds == baseRounds, let base {
+            return (try Booster(loading: base, featureCount: featureCount), 0, best.loss)
+        }
         var sliced: BoosterHandle?
         try check(XGBoosterSlice(h, 0, Int32(rounds), 1, &sliced))
         guard let sliced else { throw .xgboost("XGBoosterSlice returned no handle") }
         // Round-trip through the saved form, so the model is exactly what a bundle will load.
         let slicedBooster = try Booster(handle: sliced, featureCount: featureCount)
         let bytes = try slicedBooster.serialized()
-        return (try Booster(loading: bytes, featureCount: featureCount), rounds, valid == nil ? nil : best.loss)
+        return (try Booster(loading: bytes, featureCount: featureCount), best.round, valid == nil ? nil : best.loss)
+    }
+
+    /// The first `rounds` boosting rounds of this model, saved (the base a correction continues from).
+    public func prefix(rounds: Int) throws(BoosterError) -> [UInt8] {
+        var sliced: BoosterHandle?
+        try check(XGBoosterSlice(handle, 0, Int32(rounds), 1, &sliced))
+        guard let sliced else { throw .xgboost("XGBoosterSlice returned no handle") }
+        return try Booster(handle: sliced, featureCount: featureCount).serialized()
     }
 
     /// The validation log loss after `round`, as XGBoost reports it (`[3]\tvalid-logloss:0.123`).

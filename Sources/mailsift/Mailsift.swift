@@ -324,6 +324,10 @@ extension Mailsift {
         var fprTolerance = 0.0
         @Option(help: "Largest rise of holdout mean log loss the gate accepts.")
         var logLossTolerance = 0.0
+        @Option(help: "What retraining updates: text (the text model, online), trees (correction trees on the tree stage), or text,trees.")
+        var update = "text"
+        @Option(help: "Share of labelled hams the tree retraining keeps (negative downsampling; the kept ones weigh its inverse).")
+        var hamSampleRate = 1.0
 
         func run() async throws {
             let promoted = try await stores.withStore { store, registry in try await retrain(store: store, registry: registry) }
@@ -348,6 +352,12 @@ extension Mailsift {
             retrainer.recallTolerance = recallTolerance
             retrainer.fprTolerance = fprTolerance
             retrainer.logLossTolerance = logLossTolerance
+            let parts = Set(update.split(separator: ",").map(String.init))
+            guard !parts.isEmpty, parts.isSubset(of: ["text", "trees"]) else { throw ValidationError("--update takes text, trees or text,trees") }
+            guard hamSampleRate > 0, hamSampleRate <= 1 else { throw ValidationError("--ham-sample-rate must be in (0, 1]") }
+            retrainer.updateText = parts.contains("text")
+            retrainer.updateTrees = parts.contains("trees")
+            retrainer.hamSampleRate = hamSampleRate
             // Labels up to the active version's cut-off are already in it.
             let since = active.map(\.createdAt) ?? .min
             let (candidate, report) = try retrainer.retrain(
@@ -394,6 +404,12 @@ extension Mailsift {
         var allRows = false
         @Option(help: "Weight of each new labelled example in the text model's update.")
         var exampleWeight = 1.0
+        @Option(help: "What retraining updates: text, trees, or text,trees.")
+        var update = "text"
+        @Option(help: "Share of labelled hams the tree retraining keeps (the kept ones weigh its inverse).")
+        var hamSampleRate = 1.0
+        @Option(help: "Days between retrainings.")
+        var retrainEveryDays = 1
 
         func run() throws {
             let (bundle, rules) = try modelOption.load()
@@ -406,6 +422,12 @@ extension Mailsift {
             replay.seed = seed
             replay.retrainer.holdoutFraction = holdout
             replay.retrainer.exampleWeight = exampleWeight
+            let parts = Set(update.split(separator: ",").map(String.init))
+            guard !parts.isEmpty, parts.isSubset(of: ["text", "trees"]) else { throw ValidationError("--update takes text, trees or text,trees") }
+            replay.retrainer.updateText = parts.contains("text")
+            replay.retrainer.updateTrees = parts.contains("trees")
+            replay.retrainer.hamSampleRate = hamSampleRate
+            replay.retrainEveryDays = retrainEveryDays
             let o = try replay.run { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
             func line(_ name: String, _ m: SpamMetrics?) -> String {
                 guard let m else { return "\(name): no figures (one class only)" }

@@ -80,6 +80,47 @@ struct RetrainTests {
         #expect(early.candidate == nil && !early.report.promoted)
     }
 
+    /// Tree retraining by continued boosting: labels that call every ham spam make correction trees that raise
+    /// the hams' probabilities; a later retraining starts again from the trained trees (corrections do not
+    /// pile up), and honest labels on messages the model was trained on add few or no trees.
+    @Test(.enabled(if: TestSupport.corpusRoot != nil, "../shared/corpus is not present"))
+    func correctionTreesLearnFromLabelsAndStartFromTheTrainedTrees() throws {
+        var scratch = Self.cascade.makeScratch()
+        var entries: [FeatureLogEntry] = []
+        var truth: [Feedback] = [], allSpam: [Feedback] = []
+        for (i, m) in try Self.messages().enumerated() {
+            let time = Int64(i) * 60
+            entries.append(try Self.entry(m, at: time, scratch: &scratch).0)
+            truth.append(Feedback(messageID: m.id, user: "u", label: m.label == "spam" ? .spam : .ham, time: time + 30))
+            allSpam.append(Feedback(messageID: m.id, user: "u", label: i % 3 == 0 ? .ham : .spam, time: time + 30))
+        }
+        let cutoff = Int64(entries.count) * 60 + 3_600
+        var retrainer = Retrainer()
+        retrainer.updateText = false
+        retrainer.updateTrees = true
+        let original = try #require(Self.cascade.bundle.manifest.cascade)
+        let skewed = try retrainer.retrain(Self.cascade.bundle, entries: entries, feedback: allSpam, cutoff: cutoff)
+        let added = try #require(skewed.report.correctionTrees)
+        #expect(added > 0)
+        let candidate = try #require(skewed.candidate)
+        #expect(candidate.manifest.cascade?.baseTreeRounds == original.treeRounds)
+        #expect(candidate.manifest.cascade?.treeRounds == original.treeRounds + added)
+        let next = try Cascade.load(candidate)
+        // The hams labelled spam: their tree margins rise.
+        let hams = entries.indices.filter { truth[$0].label == .ham && $0 % 3 != 0 }.map { entries[$0] }
+        func meanMargin(_ c: Cascade) -> Double {
+            hams.map { Double((try? c.trees?.treeMargin(of: $0.treeRow)) ?? 0) }.reduce(0, +) / Double(hams.count)
+        }
+        #expect(hams.count > 50)
+        #expect(meanMargin(next) > meanMargin(Self.cascade) + 0.1)
+
+        // From the candidate, honest labels: the base is the trained trees again.
+        let honest = try retrainer.retrain(candidate, entries: entries, feedback: truth, cutoff: cutoff)
+        let again = try #require(honest.candidate?.manifest.cascade)
+        #expect(again.baseTreeRounds == original.treeRounds)
+        #expect(again.treeRounds == original.treeRounds + (honest.report.correctionTrees ?? -1))
+    }
+
     @Test func directoryRegistryVersionsAndPromotesAtomically() async throws {
         let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("mailsift-registry-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -13,6 +13,9 @@ public struct CascadeManifest: Codable, Sendable, Hashable {
     public var treeFeatures: [String]
     public var treeParameters: TreeParameters
     public var treeRounds: Int
+    /// When retraining added correction trees (``treeRounds`` counts them too): how many rounds the trained
+    /// model had. The next retraining starts again from those, so corrections do not pile up. Nil: none.
+    public var baseTreeRounds: Int?
     /// Maps the tree margin to a probability (fitted on out-of-fold margins).
     public var treeCalibration: Calibration
     /// Inputs: `[text margin, tree margin]`.

@@ -9,6 +9,10 @@ public struct TreeParameters: Sendable, Hashable, Codable {
     public var columnSample = 0.8
     /// L2 regularisation of leaf weights.
     public var lambda = 1.0
+    /// Largest step of a leaf value (nil: none). Bounds the Newton steps where predictions are confident and
+    /// their hessians tiny (continued boosting on top of a trained model). Optional, so manifests written
+    /// before it existed still decode.
+    public var maxDeltaStep: Double?
     public var maxRounds = 600
     /// Stop when validation log loss has not improved for this many rounds.
     public var earlyStoppingRounds = 40
@@ -24,7 +28,7 @@ public struct TreeParameters: Sendable, Hashable, Codable {
             ("objective", "binary:logistic"), ("eval_metric", "logloss"), ("tree_method", "hist"),
             ("eta", "\(eta)"), ("max_depth", "\(maxDepth)"), ("min_child_weight", "\(minChildWeight)"),
             ("subsample", "\(subsample)"), ("colsample_bytree", "\(columnSample)"), ("lambda", "\(lambda)"),
-            ("seed", "\(seed % (1 << 31))"), ("nthread", "\(threads)"), ("verbosity", "1"),
+            ("max_delta_step", "\(maxDeltaStep ?? 0)"), ("seed", "\(seed % (1 << 31))"), ("nthread", "\(threads)"), ("verbosity", "1"),
         ]
     }
 }
