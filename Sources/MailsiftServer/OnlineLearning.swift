@@ -110,7 +110,6 @@ public final class OnlineLearning: Service, Sendable {
 
     // MARK: - Classification
 
-    /// Counts the message's senders at `time` and returns their keys and state (this message included).
     /// Counts the message's senders at `time` and returns their keys and state (this message included):
     /// velocity and reputation, and the From address's trust and whether it is a recipient's contact. The
     /// message is recorded in the communication graph (sender to recipients).
@@ -134,6 +133,8 @@ public final class OnlineLearning: Service, Sendable {
     }
 
     /// Computes the trust scores from the graph as it is now (outside the lock: on a copy) and swaps them in.
+    /// The copy shares the graph's storage until the next message is recorded, which then copies the edges
+    /// once under the lock (a pause of milliseconds per million edges, every `trust_seconds`).
     public func recomputeTrust() {
         let snapshot = graph.withLock { $0 }
         let scores = snapshot.trust()
