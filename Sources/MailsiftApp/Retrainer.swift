@@ -4,8 +4,9 @@ import MailsiftTrees
 
 /// Daily retraining from feedback, behind a validation gate. For a cut-off (the end of a day) it joins the
 /// feedback to the logged features (``DelayedLabelJoiner``: nothing from after the cut-off), splits the
-/// labelled examples by time (the latest ``holdoutFraction`` are the holdout), continues the text model's
-/// FTRL training from the bundle's saved state on the older ones, and scores the holdout with the current
+/// labelled examples by time (the latest ``holdoutFraction`` are the holdout), retrains the tree stage and,
+/// with ``updateText``, continues the text model's FTRL training from the bundle's saved state on the older
+/// ones, and scores the holdout with the current
 /// and the candidate model from the logged features (``Cascade/probability(of:)``). The candidate passes
 /// the gate only if, at each model's own spam threshold, its recall is not lower by more than
 /// ``recallTolerance`` and its false-positive rate not higher by more than ``fprTolerance``, on a holdout
@@ -30,10 +31,11 @@ public struct Retrainer: Sendable {
     public var epochs = 1
     /// Weight of each new example in the update.
     public var exampleWeight = 1.0
-    /// Update the text model (FTRL, from the saved state).
-    public var updateText = true
+    /// Update the text model (FTRL, from the saved state). Off by default: in the replays it made the live
+    /// model worse every time (docs/learning.md).
+    public var updateText = false
     /// Retrain the tree stage by continued boosting (correction trees).
-    public var updateTrees = false
+    public var updateTrees = true
     /// The correction trees' parameters: shallow, slow and few, since the labelled examples are few.
     public var correctionParameters: TreeParameters = {
         var p = TreeParameters()
@@ -122,6 +124,10 @@ public struct Retrainer: Sendable {
             cascade.treeRounds = cascade.baseTreeRounds! + added
             manifest.cascade = cascade
             report.correctionTrees = added
+        }
+        if !updateText && (report.correctionTrees ?? 0) == 0 {
+            report.reason = "nothing learned: no correction tree improved on the latest labels"
+            return (nil, report)
         }
         let lineage = ([bundle.manifest.version] + train.map { "\($0.entry.messageID)/\($0.spam)" }).joined(separator: "\n")
         let fingerprint = String(FeatureHash.xxh64(lineage), radix: 16)

@@ -325,7 +325,7 @@ extension Mailsift {
         @Option(help: "Largest rise of holdout mean log loss the gate accepts.")
         var logLossTolerance = 0.0
         @Option(help: "What retraining updates: text (the text model, online), trees (correction trees on the tree stage), or text,trees.")
-        var update = "text"
+        var update = "trees"
         @Option(help: "Share of labelled hams the tree retraining keeps (negative downsampling; the kept ones weigh its inverse).")
         var hamSampleRate = 1.0
 
@@ -405,7 +405,7 @@ extension Mailsift {
         @Option(help: "Weight of each new labelled example in the text model's update.")
         var exampleWeight = 1.0
         @Option(help: "What retraining updates: text, trees, or text,trees.")
-        var update = "text"
+        var update = "trees"
         @Option(help: "Share of labelled hams the tree retraining keeps (the kept ones weigh its inverse).")
         var hamSampleRate = 1.0
         @Option(help: "Days between retrainings.")
