@@ -72,20 +72,35 @@ public struct StreamWorker: Service {
                 // Entries a dead or stuck worker left pending, first.
                 if ContinuousClock.now - lastClaim >= claimEvery {
                     lastClaim = .now
-                    for e in try await messages.claim(count: batch) { try await process(message: e) }
+                    try await process(messages: try await messages.claim(count: batch))
                     for e in try await feedback.claim(count: batch) { try await process(feedback: e) }
                     for e in try await sent.claim(count: batch) { try await process(sent: e) }
                 }
                 for e in try await feedback.read(count: batch) { try await process(feedback: e) }
                 for e in try await sent.read(count: batch) { try await process(sent: e) }
                 let block = min(1_000, max(10, messages.claimIdleMilliseconds / 2))
-                for e in try await messages.read(count: batch, blockMilliseconds: block) { try await process(message: e) }
+                try await process(messages: try await messages.read(count: batch, blockMilliseconds: block))
             } catch {
                 // Redis down or restarting: what was read and not committed stays pending and is claimed later.
                 logger.warning("stream worker: Redis failed, retrying in 1 s", metadata: ["error": "\(error)"])
                 groupsReady = false
                 try? await Task.sleep(for: .seconds(1))
             }
+        }
+    }
+
+    /// Classifies a batch's entries concurrently (the service is thread-safe, and the commits share one
+    /// pipelined connection), each committed on its own.
+    func process(messages entries: [RedisStreamConsumer.Entry]) async throws(RedisError) {
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for e in entries { group.addTask { try await process(message: e) } }
+                try await group.waitForAll()
+            }
+        } catch let error as RedisError {
+            throw error
+        } catch {
+            throw .unavailable("\(error)")
         }
     }
 
