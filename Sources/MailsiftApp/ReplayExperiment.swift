@@ -38,6 +38,7 @@ public struct ReplayExperiment {
         public var reports: [Retrainer.Report]
         public var messages: Int
         public var labels: Int
+        /// Days with at least one message.
         public var days: Int
     }
 
@@ -64,11 +65,11 @@ public struct ReplayExperiment {
         var scores: [(frozen: Double, live: Double, spam: Bool)] = []
         var reports: [Retrainer.Report] = []
         var day = timed.first.map { $0.time / 86_400 } ?? 0
-        var days = 1
+        let period = Int64(max(retrainEveryDays, 1))
         for (time, message, a) in timed {
-            if time / 86_400 >= day + Int64(max(retrainEveryDays, 1)) {
+            if time / 86_400 >= day + period {
                 // End of the period: retrain on what is known by then.
-                let cutoff = (day + Int64(max(retrainEveryDays, 1))) * 86_400 - 1
+                let cutoff = (day + period) * 86_400 - 1
                 let (candidate, report) = try retrainer.retrain(live.bundle, rules: rules, entries: entries, feedback: feedback, cutoff: cutoff, since: liveSince)
                 if report.labelled > 0 { reports.append(report) }
                 if report.promoted, let candidate {
@@ -77,7 +78,6 @@ public struct ReplayExperiment {
                     liveSince = cutoff
                     log("day \(Retrainer.day(cutoff)): promoted \(candidate.manifest.version): \(report.reason)")
                 }
-                days += 1
                 day = time / 86_400
             }
             let spam = message.label == "spam"
@@ -100,6 +100,6 @@ public struct ReplayExperiment {
         let later = scores[(scores.count / 2)...]
         return Outcome(
             frozen: metrics(scores[...], false), live: metrics(scores[...], true), frozenLater: metrics(later, false), liveLater: metrics(later, true),
-            reports: reports, messages: timed.count, labels: feedback.count, days: days)
+            reports: reports, messages: timed.count, labels: feedback.count, days: Set(timed.map { $0.time / 86_400 }).count)
     }
 }

@@ -20,18 +20,9 @@ public enum RESPValue: Sendable, Hashable {
         }
     }
 
-    /// Writes a command (an array of bulk strings) into `buffer`.
-    static func encodeCommand(_ arguments: [String], into buffer: inout ByteBuffer) {
-        buffer.writeString("*\(arguments.count)\r\n")
-        for a in arguments {
-            buffer.writeString("$\(a.utf8.count)\r\n")
-            buffer.writeString(a)
-            buffer.writeString("\r\n")
-        }
-    }
-
-    /// Writes a command whose arguments are bytes.
-    static func encodeCommand(bytes arguments: [[UInt8]], into buffer: inout ByteBuffer) {
+    /// Writes a command (an array of bulk strings) into `buffer`; arguments are text (`String.UTF8View`) or
+    /// bytes (a raw message need not be UTF-8).
+    static func encodeCommand<Argument: Collection<UInt8>>(_ arguments: [Argument], into buffer: inout ByteBuffer) {
         buffer.writeString("*\(arguments.count)\r\n")
         for a in arguments {
             buffer.writeString("$\(a.count)\r\n")

@@ -46,7 +46,7 @@ public final class RedisClient: Sendable {
     @discardableResult
     public func send(_ arguments: [String], timeout: TimeAmount? = nil) async throws(RedisError) -> RESPValue {
         try await send(capacity: 64 + arguments.reduce(0) { $0 + $1.utf8.count + 16 }, timeout: timeout) {
-            RESPValue.encodeCommand(arguments, into: &$0)
+            RESPValue.encodeCommand(arguments.map(\.utf8), into: &$0)
         }
     }
 
@@ -54,7 +54,7 @@ public final class RedisClient: Sendable {
     @discardableResult
     public func send(bytes arguments: [[UInt8]], timeout: TimeAmount? = nil) async throws(RedisError) -> RESPValue {
         try await send(capacity: 64 + arguments.reduce(0) { $0 + $1.count + 16 }, timeout: timeout) {
-            RESPValue.encodeCommand(bytes: arguments, into: &$0)
+            RESPValue.encodeCommand(arguments, into: &$0)
         }
     }
 

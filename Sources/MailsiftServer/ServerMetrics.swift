@@ -34,7 +34,7 @@ public final class ServerMetrics: Sendable {
     private let breaker: Gauge
     private let inFlight: Gauge
     private let modelLoaded: Gauge
-    private let modelInfo: Mutex<Gauge?>
+    private let modelInfo: VersionInfoGauge
 
     static let latencyBuckets: [Duration] = [
         .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
@@ -79,7 +79,7 @@ public final class ServerMetrics: Sendable {
         breaker = registry.makeGauge(descriptor: Self.descriptor("circuit_breaker", "state", "Model-stage circuit breaker: 0 closed, 1 open, 2 half open"))
         inFlight = registry.makeGauge(descriptor: Self.descriptor("requests", "in_flight", "Classification requests being served"))
         modelLoaded = registry.makeGauge(descriptor: Self.descriptor("model_loaded_timestamp", "seconds", "When the serving model was loaded (Unix time)"))
-        modelInfo = Mutex(nil)
+        modelInfo = VersionInfoGauge(registry: registry, name: "model", help: "The model being served")
     }
 
     static func descriptor(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
@@ -106,14 +106,7 @@ public final class ServerMetrics: Sendable {
 
     /// `mailsift_model_info{version="..."} 1` for the model now serving (the previous version's series is removed).
     public func modelServing(_ model: ServingModel) {
-        let gauge = registry.makeGauge(descriptor: Self.descriptor("model", "info", "The model being served"), labels: [("version", model.version)])
-        gauge.set(to: 1)
-        let old = modelInfo.withLock { current in
-            let previous = current
-            current = gauge
-            return previous
-        }
-        if let old, old !== gauge { registry.unregisterGauge(old) }
+        modelInfo.set(version: model.version)
         modelLoaded.set(to: model.loadedAt.timeIntervalSince1970)
     }
 

@@ -19,8 +19,7 @@ public final class ShadowScoring: Sendable {
     private let disagreements: [String: Counter]
     private let actionChanges: [String: Counter]
     private let difference: ValueHistogram
-    private let info: Mutex<Gauge?>
-    private let registry: PrometheusCollectorRegistry
+    private let info: VersionInfoGauge
 
     /// What the shadow has seen since it was loaded (`GET /admin/shadow`).
     public struct Summary: Sendable, Encodable, Equatable {
@@ -41,7 +40,6 @@ public final class ShadowScoring: Sendable {
     public init(sample: Double, registry: PrometheusCollectorRegistry, logger: Logger) {
         self.sample = sample
         self.logger = logger
-        self.registry = registry
         func d(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor { ServerMetrics.descriptor(name, unit, help) }
         messages = registry.makeCounter(descriptor: d("shadow_messages", "total", "Messages scored by the shadow model beside the active one"))
         var disagreements: [String: Counter] = [:]
@@ -63,20 +61,14 @@ public final class ShadowScoring: Sendable {
         difference = registry.makeValueHistogram(
             descriptor: d("shadow_probability_difference", "ratio", "Absolute difference of the active and shadow probabilities"),
             buckets: [0.001, 0.01, 0.05, 0.1, 0.2, 0.5, 0.9])
-        info = Mutex(nil)
+        info = VersionInfoGauge(registry: registry, name: "shadow_model", help: "The model scoring in shadow")
     }
 
     /// Installs a newly loaded candidate; the summary starts again.
     public func install(_ model: ServingModel) {
         models.install(model)
         counts.withLock { $0 = Summary(shadowVersion: model.version) }
-        let gauge = registry.makeGauge(descriptor: ServerMetrics.descriptor("shadow_model", "info", "The model scoring in shadow"), labels: [("version", model.version)])
-        gauge.set(to: 1)
-        let old = info.withLock { current in
-            defer { current = gauge }
-            return current
-        }
-        if let old, old !== gauge { registry.unregisterGauge(old) }
+        info.set(version: model.version)
     }
 
     public var summary: Summary { counts.withLock { $0 } }

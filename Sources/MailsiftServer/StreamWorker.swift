@@ -60,6 +60,7 @@ public struct StreamWorker: Service {
         var groupsReady = false
         var lastClaim = ContinuousClock.now - .seconds(3_600)
         let claimEvery = Duration.milliseconds(max(100, messages.claimIdleMilliseconds / 2))
+        let block = min(1_000, max(10, messages.claimIdleMilliseconds / 2))
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 if !groupsReady {
@@ -72,13 +73,12 @@ public struct StreamWorker: Service {
                 // Entries a dead or stuck worker left pending, first.
                 if ContinuousClock.now - lastClaim >= claimEvery {
                     lastClaim = .now
-                    try await process(messages: try await messages.claim(count: batch))
-                    for e in try await feedback.claim(count: batch) { try await process(feedback: e) }
-                    for e in try await sent.claim(count: batch) { try await process(sent: e) }
+                    try await process(messages: try await claim(messages))
+                    for e in try await claim(feedback) { try await process(feedback: e) }
+                    for e in try await claim(sent) { try await process(sent: e) }
                 }
                 for e in try await feedback.read(count: batch) { try await process(feedback: e) }
                 for e in try await sent.read(count: batch) { try await process(sent: e) }
-                let block = min(1_000, max(10, messages.claimIdleMilliseconds / 2))
                 try await process(messages: try await messages.read(count: batch, blockMilliseconds: block))
             } catch {
                 // Redis down or restarting: what was read and not committed stays pending and is claimed later.
@@ -87,6 +87,21 @@ public struct StreamWorker: Service {
                 try? await Task.sleep(for: .seconds(1))
             }
         }
+    }
+
+    /// Takes over what dead or stuck workers left pending on `consumer`'s stream; an entry delivered more than
+    /// ``RedisStreamConsumer/maxDeliveries`` times (one that kills or hangs its workers) goes to the dead
+    /// letters instead of being processed again.
+    private func claim(_ consumer: RedisStreamConsumer) async throws(RedisError) -> [RedisStreamConsumer.Entry] {
+        var entries: [RedisStreamConsumer.Entry] = []
+        for e in try await consumer.claim(count: batch) {
+            if e.deliveries > consumer.maxDeliveries {
+                try await deadLetter(consumer, e, reason: "delivered \(e.deliveries) times without a result")
+            } else {
+                entries.append(e)
+            }
+        }
+        return entries
     }
 
     /// Classifies a batch's entries concurrently (the service is thread-safe, and the commits share one
@@ -106,10 +121,6 @@ public struct StreamWorker: Service {
 
     /// Classifies one message entry and commits its verdict.
     func process(message e: RedisStreamConsumer.Entry) async throws(RedisError) {
-        if e.deliveries > messages.maxDeliveries {
-            try await deadLetter(messages, e, reason: "delivered \(e.deliveries) times without a verdict")
-            return
-        }
         guard let bytes = e.fields["message"] else {
             try await deadLetter(messages, e, reason: "no message field")
             return
@@ -153,10 +164,6 @@ public struct StreamWorker: Service {
 
     /// Records one feedback entry (idempotent in the store), then acknowledges it.
     func process(feedback e: RedisStreamConsumer.Entry) async throws(RedisError) {
-        if e.deliveries > feedback.maxDeliveries {
-            try await deadLetter(feedback, e, reason: "delivered \(e.deliveries) times without being stored")
-            return
-        }
         guard let id = e.string("message_id"), let user = e.string("user"), let label = e.string("label").flatMap(Feedback.Label.init(rawValue:)) else {
             try await deadLetter(feedback, e, reason: "feedback needs message_id, user and label (spam or ham)")
             return

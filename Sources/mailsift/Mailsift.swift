@@ -103,6 +103,27 @@ struct StoreOption: ParsableArguments {
     }
 }
 
+/// What `retrain` and `replay` update, checked before anything is read.
+struct UpdateOptions: ParsableArguments {
+    @Option(help: "What retraining updates: trees (correction trees on the tree stage), text (the text model, online), or text,trees.")
+    var update = "trees"
+    @Option(help: "Share of labelled hams the tree retraining keeps (negative downsampling; the kept ones weigh its inverse).")
+    var hamSampleRate = 1.0
+
+    var parts: Set<String> { Set(update.split(separator: ",").map(String.init)) }
+
+    func validate() throws {
+        guard !parts.isEmpty, parts.isSubset(of: ["text", "trees"]) else { throw ValidationError("--update takes text, trees or text,trees") }
+        guard hamSampleRate > 0, hamSampleRate <= 1 else { throw ValidationError("--ham-sample-rate must be in (0, 1]") }
+    }
+
+    func apply(to retrainer: inout Retrainer) {
+        retrainer.updateText = parts.contains("text")
+        retrainer.updateTrees = parts.contains("trees")
+        retrainer.hamSampleRate = hamSampleRate
+    }
+}
+
 /// The settings `serve` and `worker` share: configuration file, model, rules and data directory.
 struct ServiceOptions: ParsableArguments {
     @Option(help: "Configuration file (YAML; keys in docs/serving.md).")
@@ -306,7 +327,7 @@ extension Mailsift {
         )
 
         @OptionGroup var stores: StoreOption
-        @Option(help: "With PostgreSQL: also write a promoted model to this file, atomically (servers started with --model FILE reload it).")
+        @Option(help: "Also write a promoted model to this file, atomically (servers started with --model FILE reload it).")
         var publish: String?
         @Option(help: "The current model (default: the registry's active one, else the shipped model).")
         var model: String?
@@ -324,10 +345,7 @@ extension Mailsift {
         var fprTolerance = 0.0
         @Option(help: "Largest rise of holdout mean log loss the gate accepts.")
         var logLossTolerance = 0.0
-        @Option(help: "What retraining updates: text (the text model, online), trees (correction trees on the tree stage), or text,trees.")
-        var update = "trees"
-        @Option(help: "Share of labelled hams the tree retraining keeps (negative downsampling; the kept ones weigh its inverse).")
-        var hamSampleRate = 1.0
+        @OptionGroup var updates: UpdateOptions
 
         func run() async throws {
             let promoted = try await stores.withStore { store, registry in try await retrain(store: store, registry: registry) }
@@ -352,12 +370,7 @@ extension Mailsift {
             retrainer.recallTolerance = recallTolerance
             retrainer.fprTolerance = fprTolerance
             retrainer.logLossTolerance = logLossTolerance
-            let parts = Set(update.split(separator: ",").map(String.init))
-            guard !parts.isEmpty, parts.isSubset(of: ["text", "trees"]) else { throw ValidationError("--update takes text, trees or text,trees") }
-            guard hamSampleRate > 0, hamSampleRate <= 1 else { throw ValidationError("--ham-sample-rate must be in (0, 1]") }
-            retrainer.updateText = parts.contains("text")
-            retrainer.updateTrees = parts.contains("trees")
-            retrainer.hamSampleRate = hamSampleRate
+            updates.apply(to: &retrainer)
             // Labels up to the active version's cut-off are already in it.
             let since = active.map(\.createdAt) ?? .min
             let (candidate, report) = try retrainer.retrain(
@@ -404,10 +417,7 @@ extension Mailsift {
         var allRows = false
         @Option(help: "Weight of each new labelled example in the text model's update.")
         var exampleWeight = 1.0
-        @Option(help: "What retraining updates: text, trees, or text,trees.")
-        var update = "trees"
-        @Option(help: "Share of labelled hams the tree retraining keeps (the kept ones weigh its inverse).")
-        var hamSampleRate = 1.0
+        @OptionGroup var updates: UpdateOptions
         @Option(help: "Days between retrainings.")
         var retrainEveryDays = 1
 
@@ -422,11 +432,7 @@ extension Mailsift {
             replay.seed = seed
             replay.retrainer.holdoutFraction = holdout
             replay.retrainer.exampleWeight = exampleWeight
-            let parts = Set(update.split(separator: ",").map(String.init))
-            guard !parts.isEmpty, parts.isSubset(of: ["text", "trees"]) else { throw ValidationError("--update takes text, trees or text,trees") }
-            replay.retrainer.updateText = parts.contains("text")
-            replay.retrainer.updateTrees = parts.contains("trees")
-            replay.retrainer.hamSampleRate = hamSampleRate
+            updates.apply(to: &replay.retrainer)
             replay.retrainEveryDays = retrainEveryDays
             let o = try replay.run { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
             func line(_ name: String, _ m: SpamMetrics?) -> String {
@@ -447,7 +453,7 @@ extension Mailsift {
     struct FeedbackCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "feedback",
-            abstract: "Store users' reports (spam / ham) in a data directory: one from the options, or many from a TSV file.",
+            abstract: "Store users' reports (spam / ham) in a data directory or PostgreSQL: one from the options, or many from a TSV file.",
             discussion: """
             The same store as POST /v1/feedback (docs/learning.md): durable and idempotent (a report already stored, \
             same message, user and time, is counted as a duplicate). Reports stored this way are used by \
@@ -564,7 +570,7 @@ extension Mailsift {
         static let configuration = CommandConfiguration(
             abstract: "Classify messages from a Redis stream, in a consumer group with other workers (docs/learning.md, \"Streams\").",
             discussion: """
-            Reads PREFIX:messages and PREFIX:feedback, writes PREFIX:verdicts and PREFIX:dead. Delivery is at least \
+            Reads PREFIX:messages, PREFIX:feedback and PREFIX:sent, writes PREFIX:verdicts and PREFIX:dead. Delivery is at least \
             once; each verdict is written exactly once, and entries a killed worker left pending are claimed by \
             the others. Settings as for `serve` (--config, MAILSIFT_* variables); sender state is shared in the \
             same Redis.
