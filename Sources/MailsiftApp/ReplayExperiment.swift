@@ -36,10 +36,22 @@ public struct ReplayExperiment {
         public var frozenLater: SpamMetrics?
         public var liveLater: SpamMetrics?
         public var reports: [Retrainer.Report]
+        /// Every replayed message in time order, with both models' probabilities.
+        public var scored: [Scored]
         public var messages: Int
         public var labels: Int
         /// Days with at least one message.
         public var days: Int
+    }
+
+    public struct Scored: Sendable {
+        public var time: Int64
+        public var id: String
+        public var spam: Bool
+        public var frozen: Double
+        public var live: Double
+        /// The live model's version when it scored the message.
+        public var liveVersion: String
     }
 
     public func run(log: (String) -> Void = { _ in }) throws -> Outcome {
@@ -62,7 +74,7 @@ public struct ReplayExperiment {
         var feedback: [Feedback] = []
         var rng = SplitMix64(seed: seed)
         func chance(_ p: Double) -> Bool { Double(rng.next() >> 11) / Double(1 << 53) < p }
-        var scores: [(frozen: Double, live: Double, spam: Bool)] = []
+        var scored: [Scored] = []
         var reports: [Retrainer.Report] = []
         var day = timed.first.map { $0.time / 86_400 } ?? 0
         let period = Int64(max(retrainEveryDays, 1))
@@ -85,8 +97,8 @@ public struct ReplayExperiment {
             let sender = senders.observe(keys, at: time)
             let f = frozen.classify(a, sender: sender, scratch: &frozenScratch)
             let v = live.classify(a, sender: sender, scratch: &liveScratch)
-            scores.append((f.probability, v.probability, spam))
             let id = message.corpus + "/" + message.id
+            scored.append(Scored(time: time, id: id, spam: spam, frozen: f.probability, live: v.probability, liveVersion: live.bundle.manifest.version))
             entries.append(live.logEntry(a, verdict: v, messageID: id, time: time, keys: keys, sender: sender, computeText: true, scratch: &liveScratch))
             let wrong = (v.action >= .quarantine) != spam
             if chance(labelRate) || (wrong && chance(errorReportRate)) {
@@ -94,12 +106,12 @@ public struct ReplayExperiment {
                 feedback.append(Feedback(messageID: id, user: "replay", label: spam ? .spam : .ham, time: time + lag))
             }
         }
-        func metrics(_ part: ArraySlice<(frozen: Double, live: Double, spam: Bool)>, _ live: Bool) -> SpamMetrics? {
+        func metrics(_ part: ArraySlice<Scored>, _ live: Bool) -> SpamMetrics? {
             SpamMetrics(scores: part.map { (live ? $0.live : $0.frozen, $0.spam) })
         }
-        let later = scores[(scores.count / 2)...]
+        let later = scored[(scored.count / 2)...]
         return Outcome(
-            frozen: metrics(scores[...], false), live: metrics(scores[...], true), frozenLater: metrics(later, false), liveLater: metrics(later, true),
-            reports: reports, messages: timed.count, labels: feedback.count, days: Set(timed.map { $0.time / 86_400 }).count)
+            frozen: metrics(scored[...], false), live: metrics(scored[...], true), frozenLater: metrics(later, false), liveLater: metrics(later, true),
+            reports: reports, scored: scored, messages: timed.count, labels: feedback.count, days: Set(timed.map { $0.time / 86_400 }).count)
     }
 }

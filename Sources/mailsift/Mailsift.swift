@@ -106,7 +106,7 @@ struct StoreOption: ParsableArguments {
 /// What `retrain` and `replay` update, checked before anything is read.
 struct UpdateOptions: ParsableArguments {
     @Option(help: "What retraining updates: trees (correction trees on the tree stage), text (the text model, online), or text,trees.")
-    var update = "trees"
+    var update = "text"
     @Option(help: "Share of labelled hams the tree retraining keeps (negative downsampling; the kept ones weigh its inverse).")
     var hamSampleRate = 1.0
 
@@ -121,6 +121,35 @@ struct UpdateOptions: ParsableArguments {
         retrainer.updateText = parts.contains("text")
         retrainer.updateTrees = parts.contains("trees")
         retrainer.hamSampleRate = hamSampleRate
+    }
+}
+
+/// The validation gate's settings, shared by `retrain` and `replay`.
+struct GateOptions: ParsableArguments {
+    @Option(help: "Share of all labelled messages (chosen by a hash of the message id) never trained on: the gate's holdout.")
+    var holdout = Retrainer().holdoutFraction
+    @Option(help: "Largest drop of recall at the target false-positive rate on the holdout the gate accepts.")
+    var recallTolerance = Retrainer().recallTolerance
+    @Option(help: "Largest rise of the holdout's false-positive rate (at each model's own threshold) the gate accepts.")
+    var fprTolerance = Retrainer().fprTolerance
+    @Option(help: "Largest rise of the holdout's mean log loss the gate accepts.")
+    var logLossTolerance = Retrainer().logLossTolerance
+    @Option(help: "Fewest holdout messages of each class the gate decides on (fewer: the candidate is not promoted).")
+    var minPerClass = Retrainer().minimumPerClass
+
+    func validate() throws {
+        guard holdout > 0, holdout < 1 else { throw ValidationError("--holdout must be in (0, 1)") }
+        guard recallTolerance >= 0, fprTolerance >= 0, logLossTolerance >= 0, minPerClass >= 0 else {
+            throw ValidationError("gate tolerances and --min-per-class must not be negative")
+        }
+    }
+
+    func apply(to retrainer: inout Retrainer) {
+        retrainer.holdoutFraction = holdout
+        retrainer.recallTolerance = recallTolerance
+        retrainer.fprTolerance = fprTolerance
+        retrainer.logLossTolerance = logLossTolerance
+        retrainer.minimumPerClass = minPerClass
     }
 }
 
@@ -337,14 +366,7 @@ extension Mailsift {
         var cutoff: Int64?
         @Option(help: "Days after classification that feedback is still joined.")
         var windowDays = 7
-        @Option(help: "Share of the new labelled examples (the latest) held out for the gate.")
-        var holdout = 0.3
-        @Option(help: "Largest drop of holdout recall the gate accepts.")
-        var recallTolerance = 0.0
-        @Option(help: "Largest rise of holdout false-positive rate the gate accepts.")
-        var fprTolerance = 0.0
-        @Option(help: "Largest rise of holdout mean log loss the gate accepts.")
-        var logLossTolerance = 0.0
+        @OptionGroup var gate: GateOptions
         @OptionGroup var updates: UpdateOptions
 
         func run() async throws {
@@ -366,10 +388,7 @@ extension Mailsift {
             let cut = cutoff ?? Int64(Date().timeIntervalSince1970)
             var retrainer = Retrainer()
             retrainer.joiner = DelayedLabelJoiner(window: Int64(windowDays) * 86_400)
-            retrainer.holdoutFraction = holdout
-            retrainer.recallTolerance = recallTolerance
-            retrainer.fprTolerance = fprTolerance
-            retrainer.logLossTolerance = logLossTolerance
+            gate.apply(to: &retrainer)
             updates.apply(to: &retrainer)
             // Labels up to the active version's cut-off are already in it.
             let since = active.map(\.createdAt) ?? .min
@@ -409,17 +428,20 @@ extension Mailsift {
         var errorReportRate = 0.5
         @Option(help: "Largest delay of a label, in days.")
         var lagDays = 2.0
-        @Option(help: "Share of the new labels held out for the gate.")
-        var holdout = 0.3
         @Option(help: "Random seed of the simulated users.")
         var seed: UInt64 = 1
         @Flag(help: "Replay every row of the split, not only the test rows (for corpora the model was not trained on).")
         var allRows = false
         @Option(help: "Weight of each new labelled example in the text model's update.")
         var exampleWeight = 1.0
+        @OptionGroup var gate: GateOptions
         @OptionGroup var updates: UpdateOptions
         @Option(help: "Days between retrainings.")
         var retrainEveryDays = 1
+        @Option(help: "Write each retraining's report (the gate's figures and decision) to this file, one JSON object per line.")
+        var reports: String?
+        @Option(help: "Write every replayed message's time, id, label and both models' probabilities to this file (TSV).")
+        var scores: String?
 
         func run() throws {
             let (bundle, rules) = try modelOption.load()
@@ -430,14 +452,21 @@ extension Mailsift {
             replay.errorReportRate = errorReportRate
             replay.lagDays = lagDays
             replay.seed = seed
-            replay.retrainer.holdoutFraction = holdout
             replay.retrainer.exampleWeight = exampleWeight
+            gate.apply(to: &replay.retrainer)
             updates.apply(to: &replay.retrainer)
             replay.retrainEveryDays = retrainEveryDays
             let o = try replay.run { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
             func line(_ name: String, _ m: SpamMetrics?) -> String {
                 guard let m else { return "\(name): no figures (one class only)" }
                 return String(format: "%@: AUC %.6f, recall at 1%% FPR %.2f%%, at 0.1%% FPR %.2f%%", name, m.auc, m.recallAt1 * 100, m.recallAt01 * 100)
+            }
+            if let scores {
+                let rows = o.scored.map { "\($0.time)\t\($0.id)\t\($0.spam ? "spam" : "ham")\t\($0.frozen)\t\($0.live)\t\($0.liveVersion)\n" }
+                try Data(("time\tid\tlabel\tfrozen\tlive\tlive_version\n" + rows.joined()).utf8).write(to: URL(fileURLWithPath: scores))
+            }
+            if let reports {
+                try Data(o.reports.map { $0.json() + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: reports))
             }
             let promoted = o.reports.filter(\.promoted).count
             print("replay: \(o.messages) messages over \(o.days) days, \(o.labels) labels; \(o.reports.count) retrainings, \(promoted) promoted")

@@ -66,11 +66,14 @@ struct RetrainTests {
         let honest = try retrainer.retrain(Self.cascade.bundle, entries: entries, feedback: truth, cutoff: cutoff)
         #expect(honest.report.promoted, "\(honest.report.reason)")
         #expect(honest.report.holdoutSpam >= 5 && honest.report.holdoutHam >= 5)
+        // Held-out messages are never trained on.
+        let held = truth.count(where: { retrainer.isHeldOut($0.messageID) })
+        #expect(honest.report.trained == truth.count - held)
+        #expect(honest.report.holdoutSpam + honest.report.holdoutHam == held)
         #expect(honest.candidate?.manifest.version != Self.cascade.bundle.manifest.version)
 
-        let trainCount = truth.count - Int((Double(truth.count) * retrainer.holdoutFraction).rounded(.up))
-        let poisoned = truth.enumerated().map { i, f in
-            i < trainCount ? Feedback(messageID: f.messageID, user: f.user, label: f.label == .spam ? .ham : .spam, time: f.time) : f
+        let poisoned = truth.map { f in
+            retrainer.isHeldOut(f.messageID) ? f : Feedback(messageID: f.messageID, user: f.user, label: f.label == .spam ? .ham : .spam, time: f.time)
         }
         retrainer.exampleWeight = 20
         retrainer.epochs = 3
@@ -124,9 +127,37 @@ struct RetrainTests {
         #expect(again.treeRounds == original.treeRounds + (twice.report.correctionTrees ?? -1))
         // Labels the trained trees already get right teach nothing: no candidate.
         var quiet = Retrainer()
+        quiet.updateText = false
+        quiet.updateTrees = true
         quiet.correctionParameters.maxRounds = 0
         let none = try quiet.retrain(Self.cascade.bundle, entries: entries, feedback: truth, cutoff: cutoff)
         #expect(none.candidate == nil && none.report.reason.hasPrefix("nothing learned"))
+    }
+
+    /// The gate's holdout is a fixed share of messages chosen by their id: the same at every cut-off and in
+    /// every order, about `holdoutFraction` of them, and a smaller share holds out a subset of a larger one.
+    @Test func theHoldoutIsAFixedShareChosenByMessageID() {
+        let retrainer = Retrainer()
+        let ids = (0..<20_000).map { "<m\($0)@example.org>" }
+        let held = Set(ids.filter(retrainer.isHeldOut))
+        #expect(abs(Double(held.count) / Double(ids.count) - retrainer.holdoutFraction) < 0.015)
+        #expect(Set(ids.reversed().filter(retrainer.isHeldOut)) == held)
+        var smaller = retrainer
+        smaller.holdoutFraction = 0.1
+        let few = ids.filter(smaller.isHeldOut)
+        #expect(!few.isEmpty && few.allSatisfy(held.contains))
+    }
+
+    /// Recall at a target false-positive rate depends on the ranking only: scores moved as a whole (as an update
+    /// on a stream richer in ham moves them) give the same figure, while recall at a fixed threshold falls.
+    @Test func recallAtTheTargetRateIgnoresAShiftOfAllScores() throws {
+        let scores: [(Double, Bool)] = (0..<200).map { i in (Double(i) / 200, i >= 120 || i == 90) }
+        let shifted = scores.map { ($0.0 * 0.5, $0.1) }
+        let before = try #require(SpamMetrics.recall(scores: scores, atFPR: 0.01))
+        #expect(before == 80.0 / 81.0)  // one ham of 119 may score above (0.84%): every spam but the one at 0.45
+        #expect(SpamMetrics.recall(scores: shifted, atFPR: 0.01) == before)
+        #expect(shifted.filter { $0.1 && $0.0 >= 0.6 }.count < scores.filter { $0.1 && $0.0 >= 0.6 }.count)
+        #expect(SpamMetrics.recall(scores: scores.filter(\.1), atFPR: 0.01) == nil)
     }
 
     @Test func directoryRegistryVersionsAndPromotesAtomically() async throws {

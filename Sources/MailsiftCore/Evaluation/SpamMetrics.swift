@@ -71,6 +71,13 @@ public struct SpamMetrics: Sendable, Hashable, Codable {
         return points
     }
 
+    /// The largest share of spam caught by a threshold at which at most `fpr` of the hams score (ties never
+    /// split); nil without both classes.
+    public static func recall(scores: [(Double, Bool)], atFPR fpr: Double) -> Double? {
+        guard scores.contains(where: \.1), scores.contains(where: { !$0.1 }) else { return nil }
+        return recall(rocPoints(scores), at: fpr)
+    }
+
     static func recall(_ points: [(Double, Double)], at target: Double) -> Double {
         points.filter { $0.0 <= target + 1e-12 }.map(\.1).max() ?? 0
     }
