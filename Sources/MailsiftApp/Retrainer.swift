@@ -214,10 +214,15 @@ public struct Retrainer: Sendable {
         return Report.Figures(
             version: cascade.bundle.manifest.version,
             recall: totals.spam == 0 ? 0 : Double(flagged.spam) / Double(totals.spam),
-            recallAtTarget: SpamMetrics.recall(scores: scores, atFPR: points?.targetFPR ?? 0.001),
+            recallAtTarget: SpamMetrics.recall(scores: scores, atFPR: max(points?.targetFPR ?? 0.001, measurableHams / Double(max(totals.ham, 1)))),
             fpr: totals.ham == 0 ? 0 : Double(flagged.ham) / Double(totals.ham),
             auc: SpamMetrics(scores: scores, verdicts: nil)?.auc, logLoss: examples.isEmpty ? 0 : loss / Double(examples.count))
     }
+
+    /// Hams above the threshold at which the gate's recall is read, at least: below that, one ham decides
+    /// the figure (with 100 holdout hams, 0.1% means above the highest ham), and in the replays the gate then
+    /// refused candidate after candidate on one ham.
+    static let measurableHams = 5.0
 
     private func f4(_ x: Double) -> String { String(format: "%.4f", x) }
 
