@@ -349,7 +349,7 @@ extension Mailsift {
             abstract: "Retrain from feedback behind the validation gate (docs/learning.md); exit 0 when the candidate is promoted, 3 when not.",
             discussion: """
             Reads the feature log and feedback of --data-dir, joins the labels known at the cut-off, updates the text \
-            model from the current one, and scores current and candidate on a time-ordered holdout. Every candidate is \
+            model from the current one, and scores current and candidate on the holdout (a fixed share of all labelled messages, never trained on). Every candidate is \
             registered in DIR/models; a promoted one becomes DIR/models/active.msmodel (serve --model that file to \
             hot-reload each promotion).
             """
