@@ -160,6 +160,33 @@ struct RetrainTests {
         #expect(SpamMetrics.recall(scores: scores.filter(\.1), atFPR: 0.01) == nil)
     }
 
+    /// A text update on new labels of one class only (a period of phishing reports) learns older labelled
+    /// examples of the other class again, the latest first, until the batch has the training data's share of
+    /// spam; in decision order. Balanced new labels are left alone.
+    @Test func aOneClassUpdateRehearsesOlderExamplesOfTheOtherClass() {
+        func example(_ i: Int, spam: Bool) -> DelayedLabelJoiner.Example {
+            let entry = FeatureLogEntry(
+                messageID: "m\(i)", time: Int64(i), modelVersion: "v", keys: SenderKeys(), treeRow: [], probability: 0.5, action: .inbox)
+            return DelayedLabelJoiner.Example(entry: entry, spam: spam, labelTime: Int64(i) + 10, votes: 1, dissent: 0)
+        }
+        let older = (0..<50).map { example($0, spam: $0 % 2 == 0) }
+        let phishing = (100..<130).map { example($0, spam: true) }
+        let counts = ["spam": 400, "ham": 600]  // 40% spam: 30 spam want 45 hams
+        let retrainer = Retrainer()
+        let batch = retrainer.rehearsed(phishing, older: older, counts: counts)
+        #expect(batch.count == 30 + 25)  // only 25 older hams exist
+        #expect(batch.filter { !$0.spam }.map(\.entry.time) == older.filter { !$0.spam }.map(\.entry.time))
+        #expect(batch.map(\.entry.time) == batch.map(\.entry.time).sorted())
+        let fewer = retrainer.rehearsed(Array(phishing.prefix(6)), older: older, counts: counts)
+        // 6 spam want 9 hams: the latest nine.
+        #expect(fewer.filter { !$0.spam }.map(\.entry.time) == Array(older.filter { !$0.spam }.suffix(9)).map(\.entry.time))
+        let balanced = (200..<210).map { example($0, spam: $0 < 204) }
+        #expect(retrainer.rehearsed(balanced, older: older, counts: counts) == balanced)
+        var off = retrainer
+        off.balanceClasses = false
+        #expect(off.rehearsed(phishing, older: older, counts: counts) == phishing)
+    }
+
     @Test func directoryRegistryVersionsAndPromotesAtomically() async throws {
         let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("mailsift-registry-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(atPath: dir) }
