@@ -19,8 +19,8 @@ import MailsiftTrees
 /// on top of the trained model's own trees to every labelled example known at the cut-off but the holdout
 /// (each retraining starts again from the trained trees, so corrections do not pile up), on the logged
 /// tree rows, with early stopping on the latest quarter of them. Hams may be downsampled (``hamSampleRate``)
-/// and the kept ones weighed up by its inverse, so the trees' margins stay calibrated. The combiner, the
-/// calibrations and the exit bands are kept.
+/// and the kept ones weighed up by its inverse, so the trees' margins stay calibrated. The calibrations and
+/// the exit bands are kept, and the combiner too unless ``recalibrate``.
 public struct Retrainer: Sendable {
     public var joiner = DelayedLabelJoiner()
     public var holdoutFraction = 0.3
@@ -39,6 +39,11 @@ public struct Retrainer: Sendable {
     public var epochs = 1
     /// Weight of each new example in the update.
     public var exampleWeight = 1.0
+    /// Refit the combiner after a text update, on the examples' prequential text margins (each scored before
+    /// the update learned it) and tree margins, pulled toward the current combiner by ``recalibrationPrior``.
+    public var recalibrate = false
+    /// Strength of that pull, in examples' worth of log loss per unit of squared parameter change.
+    public var recalibrationPrior = 10.0
     /// Weigh the text update's examples so their classes have the training data's shares (``classWeights``).
     public var balanceClasses = true
     /// Update the text model (FTRL, from the saved state): the update that helped in the replays.
@@ -86,6 +91,8 @@ public struct Retrainer: Sendable {
         public var trained: Int
         /// Older labelled examples the text update learned again to keep the classes' shares.
         public var rehearsed = 0
+        /// Whether the combiner was refitted (``recalibrate``).
+        public var recalibrated = false
         /// Correction trees added (nil: the trees were not retrained).
         public var correctionTrees: Int?
         public var holdoutSpam: Int
@@ -121,16 +128,20 @@ public struct Retrainer: Sendable {
             return (nil, report)
         }
         let current = try Cascade.load(bundle, rules: rules)
+        var prequential: [Double] = []
+        var recalibrationBatch: ([DelayedLabelJoiner.Example], (spam: Double, ham: Double))?
         if updateText {
             let batch = rehearsed(train, older: learnable.filter { $0.labelTime <= since }, counts: bundle.manifest.training.labelCounts)
             report.rehearsed = batch.count - train.count
             let weights = classWeights(bundle.manifest.training.labelCounts, batch)
-            for _ in 0..<max(epochs, 1) {
+            for epoch in 0..<max(epochs, 1) {
                 for e in batch {
                     let x = current.textFeatures(rows: e.entry.textRows, viewEnds: e.entry.textViewEnds)
+                    if epoch == 0 { prequential.append(trainer.margin(x)) }
                     _ = trainer.update(x, label: e.spam ? 1 : 0, weight: exampleWeight * (e.spam ? weights.spam : weights.ham))
                 }
             }
+            recalibrationBatch = (batch, weights)
         }
         var manifest = bundle.manifest
         var sections = bundle.sections
@@ -153,7 +164,20 @@ public struct Retrainer: Sendable {
         manifest.training.fingerprint = fingerprint
         manifest.training.messages += train.count
         manifest.training.createdAt = ISO8601DateFormatter().string(from: Date())
-        let candidate = ModelBundle(manifest: manifest, model: trainer.model(), trainer: trainer, sections: sections)
+        var candidate = ModelBundle(manifest: manifest, model: trainer.model(), trainer: trainer, sections: sections)
+        if recalibrate, let (batch, weights) = recalibrationBatch, var cascade = manifest.cascade, Set(batch.map(\.spam)).count == 2,
+            let trees = try Cascade.load(candidate, rules: rules).trees
+        {
+            // The combiner refitted on the text margins each example had before it was learned (out of
+            // sample, as the trained combiner's out-of-fold margins were) and the trees' margins, pulled
+            // toward the current combiner.
+            let inputs = try zip(batch, prequential).map { e, text in [text, Double(try trees.treeMargin(of: e.entry.treeRow))] }
+            cascade.combiner = StackedCombiner.fit(
+                inputs: inputs, labels: batch.map(\.spam), exampleWeights: batch.map { $0.spam ? weights.spam : weights.ham },
+                l2: recalibrationPrior, prior: cascade.combiner)
+            candidate.manifest.cascade = cascade
+            report.recalibrated = true
+        }
         let next = try Cascade.load(candidate, rules: rules)
         report.current = Self.figures(current, holdout)
         report.candidate = Self.figures(next, holdout)

@@ -109,6 +109,8 @@ struct UpdateOptions: ParsableArguments {
     var update = "text"
     @Option(help: "Share of labelled hams the tree retraining keeps (negative downsampling; the kept ones weigh its inverse).")
     var hamSampleRate = 1.0
+    @Flag(help: "After a text update, refit the combiner on the examples' prequential text margins and tree margins, pulled toward the current combiner.")
+    var recalibrate = false
 
     var parts: Set<String> { Set(update.split(separator: ",").map(String.init)) }
 
@@ -121,6 +123,7 @@ struct UpdateOptions: ParsableArguments {
         retrainer.updateText = parts.contains("text")
         retrainer.updateTrees = parts.contains("trees")
         retrainer.hamSampleRate = hamSampleRate
+        retrainer.recalibrate = recalibrate
     }
 }
 

@@ -213,6 +213,30 @@ struct CascadeTests {
         #expect(abs(c.bias + 1) < 0.4)
     }
 
+    /// A refit pulled toward a prior: a strong pull keeps the prior, a weak one finds the data's weights, and
+    /// one in between lands between them; example weights count like repeated examples.
+    @Test func stackedCombinerRefitsTowardAPrior() {
+        var rng = SplitMix64(seed: 5)
+        var inputs: [[Double]] = []
+        var labels: [Bool] = []
+        for _ in 0..<2_000 {
+            let a = Double(rng.next() % 2000) / 100 - 10
+            inputs.append([a])
+            labels.append(Double(rng.next() % 10_000) / 10_000 < LinearModel.sigmoid(2 * a - 1))
+        }
+        let prior = StackedCombiner(weights: [0.5], bias: 3)
+        let held = StackedCombiner.fit(inputs: inputs, labels: labels, l2: 1e9, prior: prior)
+        #expect(abs(held.weights[0] - 0.5) < 1e-3 && abs(held.bias - 3) < 1e-3)
+        let free = StackedCombiner.fit(inputs: inputs, labels: labels, l2: 1e-6, prior: prior)
+        #expect(abs(free.weights[0] - 2) < 0.4, "\(free)")
+        #expect(abs(free.bias + 1) < 0.4, "\(free)")
+        let between = StackedCombiner.fit(inputs: inputs, labels: labels, l2: 50, prior: prior)
+        #expect(between.bias > free.bias + 0.1 && between.bias < prior.bias - 0.1)
+        let twice = StackedCombiner.fit(inputs: inputs + inputs, labels: labels + labels, l2: 50, prior: prior)
+        let weighted = StackedCombiner.fit(inputs: inputs, labels: labels, exampleWeights: inputs.map { _ in 2 }, l2: 50, prior: prior)
+        #expect(abs(twice.weights[0] - weighted.weights[0]) < 1e-6 && abs(twice.bias - weighted.bias) < 1e-6)
+    }
+
     @Test func bundleSectionsRoundTrip() throws {
         let bundle = try ModelStore.load(nil)
         var copy = ModelBundle(manifest: bundle.manifest, model: bundle.model, trainer: nil, sections: ["trees": [1, 2, 3, 4], "x": []])

@@ -71,6 +71,14 @@ struct RetrainTests {
         #expect(honest.report.trained == truth.count - held)
         #expect(honest.report.holdoutSpam + honest.report.holdoutHam == held)
         #expect(honest.candidate?.manifest.version != Self.cascade.bundle.manifest.version)
+        #expect(!honest.report.recalibrated)
+        #expect(honest.candidate?.manifest.cascade?.combiner == Self.cascade.bundle.manifest.cascade?.combiner)
+        // With recalibration, the combiner is refitted too.
+        var recalibrating = retrainer
+        recalibrating.recalibrate = true
+        let refit = try recalibrating.retrain(Self.cascade.bundle, entries: entries, feedback: truth, cutoff: cutoff)
+        #expect(refit.report.recalibrated)
+        #expect(refit.candidate?.manifest.cascade?.combiner != Self.cascade.bundle.manifest.cascade?.combiner)
 
         let poisoned = truth.map { f in
             retrainer.isHeldOut(f.messageID) ? f : Feedback(messageID: f.messageID, user: f.user, label: f.label == .spam ? .ham : .spam, time: f.time)

@@ -57,6 +57,14 @@ public struct FTRLTrainer: Sendable {
         return -(zd - (zd < 0 ? -p.l1 : p.l1)) / ((p.beta + Double(n).squareRoot()) / p.alpha + p.l2)
     }
 
+    /// A binary model's margin for `x` with the weights as they are now (what ``update(_:label:weight:)``
+    /// scores before its step: a prequential, out-of-sample margin for an example not yet learned).
+    public func margin(_ x: SparseFeatures) -> Double {
+        var m = weight(biasZ[0], biasN[0])
+        for (r, v) in zip(x.rows, x.values) { m += weight(z[Int(r)], n[Int(r)]) * Double(v) }
+        return m
+    }
+
     /// One online step on one example (`label` is the class index; for a binary model 1 = positive), with
     /// an example weight (for reweighting after downsampling). Returns the log loss before the step.
     @discardableResult

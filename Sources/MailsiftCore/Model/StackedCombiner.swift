@@ -19,28 +19,34 @@ public struct StackedCombiner: Codable, Sendable, Hashable {
     public func probability(_ inputs: [Double]) -> Double { LinearModel.sigmoid(margin(inputs)) }
 
     /// Fits by Newton's method (iteratively reweighted least squares) with a small L2 penalty on the
-    /// weights, which keeps the fit finite when the training side is separable.
-    public static func fit(inputs: [[Double]], labels: [Bool], l2: Double = 1e-2, iterations: Int = 50) -> StackedCombiner {
+    /// weights, which keeps the fit finite when the training side is separable. With a `prior`, the penalty
+    /// pulls weights and bias toward it instead of toward zero (a refit on few examples stays near the
+    /// combiner it updates); `exampleWeights` weigh the examples.
+    public static func fit(
+        inputs: [[Double]], labels: [Bool], exampleWeights: [Double]? = nil, l2: Double = 1e-2, prior: StackedCombiner? = nil, iterations: Int = 50
+    ) -> StackedCombiner {
         let k = inputs.first?.count ?? 0
         let d = k + 1
-        var beta = [Double](repeating: 0, count: d)  // bias last
+        let center = prior.map { $0.weights + [$0.bias] } ?? [Double](repeating: 0, count: d)
+        var beta = [Double](repeating: 0, count: d)  // bias last; Newton from zero, as without a prior (from a far start it can diverge)
         for _ in 0..<iterations {
             var gradient = [Double](repeating: 0, count: d)
             var hessian = [Double](repeating: 0, count: d * d)
-            for (x, y) in zip(inputs, labels) {
+            for (i, (x, y)) in zip(inputs, labels).enumerated() {
+                let w = exampleWeights?[i] ?? 1
                 var z = beta[k]
                 for j in 0..<k { z += beta[j] * x[j] }
                 let p = LinearModel.sigmoid(z)
-                let r = p - (y ? 1 : 0)
-                let s = max(p * (1 - p), 1e-12)
+                let r = (p - (y ? 1 : 0)) * w
+                let s = max(p * (1 - p), 1e-12) * w
                 for a in 0..<d {
                     let xa = a == k ? 1 : x[a]
                     gradient[a] += r * xa
                     for b in 0..<d { hessian[a * d + b] += s * xa * (b == k ? 1 : x[b]) }
                 }
             }
-            for j in 0..<k {
-                gradient[j] += l2 * beta[j]
+            for j in 0..<(prior == nil ? k : d) {
+                gradient[j] += l2 * (beta[j] - center[j])
                 hessian[j * d + j] += l2
             }
             guard let step = solve(hessian, gradient, d) else { break }
