@@ -196,17 +196,22 @@ struct CascadeTests {
         #expect(throws: BoosterError.self) { try Booster(loading: try booster.serialized(), featureCount: 4) }
     }
 
-    @Test func stackedCombinerLearnsWeights() {
-        var rng = SplitMix64(seed: 3)
+    /// 2,000 examples with inputs uniform in [-10, 10) and labels drawn from a logistic model with these
+    /// weights and bias.
+    static func logisticSample(weights: [Double], bias: Double, seed: UInt64) -> (inputs: [[Double]], labels: [Bool]) {
+        var rng = SplitMix64(seed: seed)
         var inputs: [[Double]] = []
         var labels: [Bool] = []
         for _ in 0..<2_000 {
-            let a = Double(rng.next() % 2000) / 100 - 10
-            let b = Double(rng.next() % 2000) / 100 - 10
-            let p = LinearModel.sigmoid(2 * a + 0.5 * b - 1)
-            inputs.append([a, b])
-            labels.append(Double(rng.next() % 10_000) / 10_000 < p)
+            let x = weights.map { _ in Double(rng.next() % 2000) / 100 - 10 }
+            inputs.append(x)
+            labels.append(Double(rng.next() % 10_000) / 10_000 < LinearModel.sigmoid(zip(weights, x).map(*).reduce(bias, +)))
         }
+        return (inputs, labels)
+    }
+
+    @Test func stackedCombinerLearnsWeights() {
+        let (inputs, labels) = Self.logisticSample(weights: [2, 0.5], bias: -1, seed: 3)
         let c = StackedCombiner.fit(inputs: inputs, labels: labels, l2: 1e-6)
         #expect(abs(c.weights[0] - 2) < 0.4)
         #expect(abs(c.weights[1] - 0.5) < 0.15)
@@ -216,14 +221,7 @@ struct CascadeTests {
     /// A refit pulled toward a prior: a strong pull keeps the prior, a weak one finds the data's weights, and
     /// one in between lands between them; example weights count like repeated examples.
     @Test func stackedCombinerRefitsTowardAPrior() {
-        var rng = SplitMix64(seed: 5)
-        var inputs: [[Double]] = []
-        var labels: [Bool] = []
-        for _ in 0..<2_000 {
-            let a = Double(rng.next() % 2000) / 100 - 10
-            inputs.append([a])
-            labels.append(Double(rng.next() % 10_000) / 10_000 < LinearModel.sigmoid(2 * a - 1))
-        }
+        let (inputs, labels) = Self.logisticSample(weights: [2], bias: -1, seed: 5)
         let prior = StackedCombiner(weights: [0.5], bias: 3)
         let held = StackedCombiner.fit(inputs: inputs, labels: labels, l2: 1e9, prior: prior)
         #expect(abs(held.weights[0] - 0.5) < 1e-3 && abs(held.bias - 3) < 1e-3)
