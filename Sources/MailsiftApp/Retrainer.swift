@@ -259,9 +259,7 @@ public struct Retrainer: Sendable {
     /// one class is labelled (years of phishing reports, say) would otherwise move every score toward it.
     /// Unchanged with ``balanceClasses`` off or without the training counts.
     public func rehearsed(_ new: [DelayedLabelJoiner.Example], older: [DelayedLabelJoiner.Example], counts: [String: Int]) -> [DelayedLabelJoiner.Example] {
-        let spam0 = Double(counts["spam"] ?? 0), ham0 = Double(counts["ham"] ?? 0)
-        guard balanceClasses, spam0 > 0, ham0 > 0, !new.isEmpty else { return new }
-        let p0 = spam0 / (spam0 + ham0)
+        guard let p0 = trainingSpamShare(counts), !new.isEmpty else { return new }
         let spam = Double(new.count(where: \.spam)), ham = Double(new.count) - spam
         // The class short of its share, and how many of it would restore the share.
         let (wantSpam, missing) = spam / (spam + ham) > p0 ? (false, spam * (1 - p0) / p0 - ham) : (true, ham * p0 / (1 - p0) - spam)
@@ -275,12 +273,18 @@ public struct Retrainer: Sendable {
     /// update on a stream richer in one class does not move every score with the prior; (1, 1) with
     /// ``balanceClasses`` off or without the training counts.
     func classWeights(_ counts: [String: Int], _ examples: [DelayedLabelJoiner.Example]) -> (spam: Double, ham: Double) {
-        let spam0 = Double(counts["spam"] ?? 0), ham0 = Double(counts["ham"] ?? 0)
-        guard balanceClasses, spam0 > 0, ham0 > 0, !examples.isEmpty else { return (1, 1) }
-        let p0 = spam0 / (spam0 + ham0)
+        guard let p0 = trainingSpamShare(counts), !examples.isEmpty else { return (1, 1) }
         let p = Double(examples.count(where: \.spam)) / Double(examples.count)
         func bounded(_ x: Double) -> Double { x.isFinite ? min(max(x, 0.2), 5) : 5 }
         return (bounded(p0 / p), bounded((1 - p0) / (1 - p)))
+    }
+
+    /// The training data's share of spam, which ``rehearsed(_:older:counts:)`` and ``classWeights(_:_:)`` keep;
+    /// nil with ``balanceClasses`` off or without both classes counted.
+    private func trainingSpamShare(_ counts: [String: Int]) -> Double? {
+        let spam = Double(counts["spam"] ?? 0), ham = Double(counts["ham"] ?? 0)
+        guard balanceClasses, spam > 0, ham > 0 else { return nil }
+        return spam / (spam + ham)
     }
 
     /// Hams above the threshold at which the gate's recall is read, at least: below that, one ham decides
