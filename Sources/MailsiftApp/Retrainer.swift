@@ -30,7 +30,7 @@ public struct Retrainer: Sendable {
     public var recallTolerance = 0.02
     /// Largest rise of the false-positive rate at the model's own threshold accepted; a rise of one holdout
     /// ham is always accepted (with 97 holdout hams, one is 1.03%: a tolerance below that would refuse any
-    /// candidate that moves one ham, and in the cold-start replay none was promoted for six years).
+    /// candidate that moves one ham, and in the cold-start replay none was promoted after November 2004).
     public var fprTolerance = 0.005
     /// Largest rise of the holdout's mean log loss accepted.
     public var logLossTolerance = 0.01
@@ -75,9 +75,10 @@ public struct Retrainer: Sendable {
             public var version: String
             /// Recall at the model's own spam threshold.
             public var recall: Double
-            /// Recall at the target false-positive rate on the holdout: the threshold is chosen on the
-            /// holdout's hams for each model, so a candidate whose scores moved as a whole is not penalised
-            /// for where its old threshold now falls (nil: one class only).
+            /// Recall at the target false-positive rate on the holdout, or at the rate of ``measurableHams``
+            /// holdout hams where that is higher: the threshold is chosen on the holdout's hams for each
+            /// model, so a candidate whose scores moved as a whole is not penalised for where its old
+            /// threshold now falls (nil: one class only).
             public var recallAtTarget: Double?
             public var fpr: Double
             public var auc: Double?
