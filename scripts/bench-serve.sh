@@ -3,8 +3,9 @@
 # POST /v1/classify, first at saturation, then paced at 25%, 50% and 75% of the throughput found, and prints
 # requests/s and latency percentiles for each. Server and wrk share this machine's cores.
 #
-#   scripts/bench-serve.sh [--seconds S] [--connections C] [--query Q] [CORPUS_DIR ...]
+#   scripts/bench-serve.sh [--seconds S] [--connections C] [--query Q] [--binary PATH] [CORPUS_DIR ...]
 #
+# --binary serves with another build (A/B runs of two binaries); the default is .build/release/mailsift.
 # Defaults: 15 s per run, 8 connections, query "reasons=8" (the default reply, with reasons), the three spam
 # corpora of ../shared/corpus. Needs wrk (scripts/install-deps.sh) and a release build (built if missing).
 set -euo pipefail
@@ -12,25 +13,27 @@ cd "$(dirname "$0")/.."
 seconds=15
 connections=8
 query="reasons=8"
+binary=.build/release/mailsift
 corpora=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
     --connections) connections="$2"; shift 2 ;;
     --query) query="$2"; shift 2 ;;
+    --binary) binary="$2"; shift 2 ;;
     *) corpora+=("$1"); shift ;;
   esac
 done
 [ ${#corpora[@]} -eq 0 ] && corpora=(../shared/corpus/spamassassin ../shared/corpus/csdmc2010 ../shared/corpus/nazario_phishing)
 command -v wrk >/dev/null || { echo "wrk is not installed (scripts/install-deps.sh)" >&2; exit 1; }
-[ -x .build/release/mailsift ] || swift build -c release --product mailsift >&2
+[ -x "$binary" ] || swift build -c release --product mailsift >&2
 
 work=$(mktemp -d)
 port=$((20000 + RANDOM % 20000))
 for c in "${corpora[@]}"; do
   if [ -d "$c/messages" ]; then find "$c/messages" -type f; else find "$c" -type f; fi
 done | sort > "$work/list"
-.build/release/mailsift serve --port "$port" 2> "$work/server.log" &
+"$binary" serve --port "$port" 2> "$work/server.log" &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 100); do

@@ -42,7 +42,7 @@ public enum ClassifyCommand {
                 out.action = verdict.action.rawValue
                 out.stage = verdict.stage.rawValue
                 out.microseconds = Int(elapsed.seconds * 1e6)
-                out.reasons = cascade.reasons(a, verdict: verdict, count: reasons)
+                out.reasons = cascade.reasons(a, verdict: verdict, count: reasons, scratch: &scratch)
             } catch {
                 out.error = "\(error)"
             }

@@ -137,12 +137,14 @@ public final class ClassificationService: Sendable {
         } else if !breaker.allows(now: analysed) {
             fallback = .breakerOpen
         } else {
-            // The log entry is made with the scratch the verdict was reached with (its text features are there).
-            let (verdict, entry) = model.withScratch { scratch in
+            // The reasons and the log entry are made with the scratch the verdict was reached with (its text
+            // features are there).
+            let (verdict, done, why, entry) = model.withScratch { scratch in
                 let v = model.cascade.classify(a, envelope: envelope, sender: sender, scratch: &scratch)
-                return (v, logEntry(v, model: model, a: a, keys: keys, sender: sender, at: now, scratch: &scratch))
+                let done = clock.now
+                let why = explain(v, model: model, a: a, reasons: reasons, scratch: &scratch)
+                return (v, done, why, logEntry(v, model: model, a: a, keys: keys, sender: sender, at: now, scratch: &scratch))
             }
-            let done = clock.now
             metrics.stage("cascade", done - analysed)
             if verdict.probability.isFinite {
                 shadow?.score(a, envelope: envelope, sender: sender, active: verdict, activeVersion: model.version, messageID: entry?.messageID ?? MessageKey.of(a.message))
@@ -160,19 +162,22 @@ public final class ClassificationService: Sendable {
                     // The text model decided without the trees: still a model verdict, but flagged.
                     metrics.fellBack(.modelError)
                     logger.error("tree stage failed", metadata: ["model": "\(model.version)", "error": "\(error)"])
-                    return result(verdict, model: model, a: a, fallback: .modelError, start: start, analysed: analysed, reasons: reasons)
+                    return result(verdict, model: model, a: a, fallback: .modelError, start: start, analysed: analysed, reasons: why)
                 }
-                return result(verdict, model: model, a: a, fallback: nil, start: start, analysed: analysed, reasons: reasons)
+                return result(verdict, model: model, a: a, fallback: nil, start: start, analysed: analysed, reasons: why)
             }
         }
         let t = clock.now
         let verdict = model.cascade.rulesVerdict(a, envelope: envelope)
         metrics.stage("rules", clock.now - t)
         // A degraded, rules-only verdict is logged but teaches the reputations nothing.
-        let entry = model.withScratch { logEntry(verdict, model: model, a: a, keys: keys, sender: sender, at: now, scratch: &$0) }
+        let (why, entry) = model.withScratch { scratch in
+            (explain(verdict, model: model, a: a, reasons: reasons, scratch: &scratch),
+             logEntry(verdict, model: model, a: a, keys: keys, sender: sender, at: now, scratch: &scratch))
+        }
         await learning.learn(from: .nan, keys: keys, entry: entry, at: now)
         metrics.fellBack(fallback!)  // every path that reaches here set it
-        return result(verdict, model: model, a: a, fallback: fallback, start: start, analysed: analysed, reasons: reasons)
+        return result(verdict, model: model, a: a, fallback: fallback, start: start, analysed: analysed, reasons: why)
     }
 
     /// The feature-log entry of a verdict, when features are logged.
@@ -186,15 +191,23 @@ public final class ClassificationService: Sendable {
             computeText: configuration.featureLogText, scratch: &scratch)
     }
 
+    /// The reasons of a verdict, at most `reasons` per stage (0: only the rules that hit), from the scratch
+    /// the verdict was reached with.
+    private func explain(
+        _ v: Cascade.Verdict, model: ServingModel, a: AnalyzedMessage, reasons: Int?, scratch: inout Cascade.Scratch
+    ) -> [Cascade.Reason] {
+        let count = reasons ?? configuration.reasons
+        guard count > 0 else {
+            return v.rules.hits.map { Cascade.Reason(stage: .rules, feature: $0.name, weight: $0.score, text: $0.description) }
+        }
+        return model.cascade.reasons(a, verdict: v, count: count, scratch: &scratch)
+    }
+
     private func result(
         _ v: Cascade.Verdict, model: ServingModel, a: AnalyzedMessage, fallback: ServerMetrics.Fallback?,
-        start: ContinuousClock.Instant, analysed: ContinuousClock.Instant, reasons: Int?
+        start: ContinuousClock.Instant, analysed: ContinuousClock.Instant, reasons why: [Cascade.Reason]
     ) -> Result {
         metrics.verdict(v)
-        let count = reasons ?? configuration.reasons
-        let why = count > 0 ? model.cascade.reasons(a, verdict: v, count: count) : v.rules.hits.map {
-            Cascade.Reason(stage: .rules, feature: $0.name, weight: $0.score, text: $0.description)
-        }
         let end = ContinuousClock.now
         func us(_ d: Duration) -> Int { Int(d.microseconds) }
         return Result(

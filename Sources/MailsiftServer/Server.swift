@@ -3,6 +3,7 @@ import Logging
 import MailsiftRedis
 import Metrics
 import NIOCore
+import NIOPosix
 import Prometheus
 import ServiceLifecycle
 import UnixSignals
@@ -101,12 +102,18 @@ public struct Server: Sendable {
 
     /// The process-wide parts: JSON logs at the configured level, and swift-metrics reporting into the same
     /// Prometheus registry as the server's own metrics (Hummingbird's per-route request metrics).
+    /// With ``ServerConfiguration/nioExecutor``, Swift concurrency's tasks run on SwiftNIO's event loops from
+    /// here on. Call once per process, before the server starts.
     public static func bootstrapProcess(configuration: ServerConfiguration, registry: PrometheusCollectorRegistry) -> Logger {
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         var logger = Logger(label: "mailsift")
         logger.logLevel = level
+        if configuration.nioExecutor {
+            let installed = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+            logger.info("executor", metadata: ["tasks_on": .string(installed ? "nio event loops" : "swift concurrency pool")])
+        }
         return logger
     }
 }

@@ -82,6 +82,10 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     public var reasons = 8
     /// `debug`, `info`, `notice`, `warning`, `error`.
     public var logLevel = "info"
+    /// Run Swift concurrency's tasks on SwiftNIO's event loops (one thread per core) instead of a pool of
+    /// its own, so a request is parsed, classified and answered on one thread without hand-offs between
+    /// the two pools (docs/benchmarks.md measures the difference). Process-wide; set once at start.
+    public var nioExecutor = true
 
     public init() {}
 
@@ -91,7 +95,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case maxConcurrentRequests = "max_concurrent_requests", latencyBudgetMilliseconds = "latency_budget_ms"
         case requestTimeoutSeconds = "request_timeout_seconds", breakerFailures = "breaker_failures"
         case breakerOpenSeconds = "breaker_open_seconds", adminToken = "admin_token", watchSeconds = "watch_seconds"
-        case reasons, logLevel = "log_level"
+        case reasons, logLevel = "log_level", nioExecutor = "nio_executor"
         case feedbackToken = "feedback_token", dataDirectory = "data_dir", featureLog = "feature_log", featureLogText = "feature_log_text"
         case featureLogDays = "feature_log_days", featureLogQueue = "feature_log_queue", flushSeconds = "flush_seconds"
         case senderStateKeys = "sender_state_keys", redisURL = "redis_url", postgresURL = "postgres_url"
@@ -121,6 +125,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         watchSeconds = try c.decodeIfPresent(Double.self, forKey: .watchSeconds) ?? d.watchSeconds
         reasons = try c.decodeIfPresent(Int.self, forKey: .reasons) ?? d.reasons
         logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? d.logLevel
+        nioExecutor = try c.decodeIfPresent(Bool.self, forKey: .nioExecutor) ?? d.nioExecutor
         feedbackToken = try c.decodeIfPresent(String.self, forKey: .feedbackToken)
         dataDirectory = try c.decodeIfPresent(String.self, forKey: .dataDirectory)
         featureLog = try c.decodeIfPresent(Bool.self, forKey: .featureLog) ?? d.featureLog
@@ -206,6 +211,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         if let x = try double(.watchSeconds) { watchSeconds = x }
         if let n = try int(.reasons) { reasons = n }
         if let s = value(.logLevel) { logLevel = s }
+        if let b = bool(.nioExecutor) { nioExecutor = b }
         if let s = value(.feedbackToken) { feedbackToken = s }
         if let s = value(.dataDirectory) { dataDirectory = s }
         if let b = bool(.featureLog) { featureLog = b }

@@ -73,12 +73,24 @@ struct CascadeTests {
         var textOnly = bundle
         textOnly.manifest.cascade = nil
         #expect(Cascade(bundle: textOnly, trees: try Cascade.load(bundle).trees).stages.map(\.kind) == [.rules, .text])
-        // A reply decided by the trees never reaches the text model.
+        // A message decided by the trees never reaches the text model; one the trees pass on has both margins.
+        guard let corpus = TestSupport.corpusRoot else { return }
         let cascade = try Cascade.load(bundle)
         var scratch = cascade.makeScratch()
-        let ham = try Data(contentsOf: TestSupport.repositoryRoot.appendingPathComponent("examples/ham.eml"))
-        let v = cascade.classify(try Self.analyze([UInt8](ham)), scratch: &scratch)
-        #expect(v.stage == .trees && v.textMargin == nil && v.treeMargin != nil && v.label == "ham")
+        let dir = corpus.appendingPathComponent("spamassassin/messages")
+        var stages: [Cascade.Stage: Int] = [:]
+        for file in try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted().prefix(300) {
+            let bytes = [UInt8](try Data(contentsOf: dir.appendingPathComponent(file)))
+            guard let a = try? Self.analyze(bytes) else { continue }
+            let v = cascade.classify(a, scratch: &scratch)
+            stages[v.stage, default: 0] += 1
+            switch v.stage {
+            case .trees: #expect(v.textMargin == nil && v.treeMargin != nil, "\(file)")
+            case .combined: #expect(v.textMargin != nil && v.treeMargin != nil, "\(file)")
+            case .rules, .text: Issue.record("\(file): decided by \(v.stage) with no rule hit and the trees loaded")
+            }
+        }
+        #expect(stages[.trees, default: 0] > 100 && stages[.combined, default: 0] > 10, "\(stages)")
     }
 
     @Test func badRulesFilesAreRefusedWithTheLine() {

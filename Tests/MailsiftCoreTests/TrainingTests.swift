@@ -70,4 +70,41 @@ struct TrainingTests {
         #expect(!reasons.isEmpty)
         #expect(reasons.allSatisfy { $0.weight > 0 })
     }
+
+    /// The reasons name only the strongest features; they must be the ones the full list of named features
+    /// gives (each view's rows, first view wins a row, valued 1/sqrt(the view's row count), strongest first).
+    @Test func reasonsAgreeWithTheFullListOfNamedFeatures() throws {
+        guard let corpus = TestSupport.corpusRoot else { return }
+        let classifier = Classifier(bundle: try ModelStore.load(nil))
+        let m = classifier.bundle.manifest
+        var scratch = classifier.makeScratch()
+        let dir = corpus.appendingPathComponent("spamassassin/messages")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted().enumerated().filter { $0.offset % 20 == 0 }.map(\.element)
+        var compared = 0
+        for file in files {
+            guard let a = try? classifier.extractor.analyze([UInt8](try Data(contentsOf: dir.appendingPathComponent(file)))) else { continue }
+            let score = classifier.score(a, scratch: &scratch)
+            let sign: Double = score.label == m.labels[1] ? 1 : -1
+            var seen = Set<UInt32>()
+            var owned: [(FeatureExtractor.Named, UInt32)] = []
+            var perView: [FeatureView: Int] = [:]
+            for f in classifier.extractor.namedFeatures(of: a) {
+                let row = UInt32(truncatingIfNeeded: f.hash >> UInt64(64 - m.features.hashBits))
+                guard seen.insert(row).inserted else { continue }
+                owned.append((f, row))
+                perView[f.view, default: 0] += 1
+            }
+            let expected = owned.compactMap { f, row -> (FeatureView, String, Double)? in
+                let w = Double(classifier.bundle.model.weight(row: row, output: 0)) * sign / Double(perView[f.view]!).squareRoot()
+                return w > 0 ? (f.view, f.name, w) : nil
+            }.sorted { $0.2 > $1.2 }.prefix(8)
+            let got = classifier.reasons(a, score: score, count: 8)
+            #expect(got.map(\.view) == expected.map(\.0), "\(file)")
+            #expect(got.map(\.feature) == expected.map(\.1), "\(file)")
+            // Scoring keeps each view's value as a Float: the weights agree to its precision.
+            #expect(zip(got, expected).allSatisfy { abs($0.weight - $1.2) <= 1e-6 * $1.2 }, "\(file)")
+            compared += 1
+        }
+        #expect(compared > 250)
+    }
 }

@@ -159,8 +159,9 @@ public struct Cascade: Sendable {
     /// Why: each stage that ran says what in its output pushed hardest toward the verdict: the rules that
     /// hit, then the tree columns, then the text features, strongest first within each stage. A stage's
     /// weights are scaled by what its output counted for in the verdict (the combiner's weight for it when
-    /// the combination decided).
-    public func reasons(_ a: AnalyzedMessage, verdict: Verdict, count: Int = 8) -> [Reason] {
+    /// the combination decided). `scratch` must be the one `verdict` was reached with (the text stage's
+    /// features are read from it).
+    public func reasons(_ a: AnalyzedMessage, verdict: Verdict, count: Int = 8, scratch: inout Scratch) -> [Reason] {
         let weights = bundle.manifest.cascade?.combiner.weights
         var out: [Reason] = []
         for stage in stages {
@@ -169,8 +170,15 @@ public struct Cascade: Sendable {
                 if stage.kind == .trees { scale = weights[1] }
                 if stage.kind == .text { scale = weights[0] }
             }
-            out += stage.reasons(a, verdict: verdict, scale: scale, count: count)
+            out += stage.reasons(a, verdict: verdict, scale: scale, count: count, scratch: &scratch)
         }
         return out
+    }
+
+    /// The same, for a caller without the verdict's scratch: the text features are computed again.
+    public func reasons(_ a: AnalyzedMessage, verdict: Verdict, count: Int = 8) -> [Reason] {
+        var scratch = makeScratch()
+        if verdict.textMargin != nil { text.extractor.features(of: a, scratch: &scratch.text.extraction, into: &scratch.text.features) }
+        return reasons(a, verdict: verdict, count: count, scratch: &scratch)
     }
 }

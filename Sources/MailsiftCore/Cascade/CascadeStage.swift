@@ -8,12 +8,13 @@ public protocol CascadeStage: Sendable {
     /// Runs on `a`: records its output in `context`, and returns a decision or nil to pass the message on.
     func run(_ a: AnalyzedMessage, context: inout CascadeContext, scratch: inout Cascade.Scratch) -> CascadeDecision?
     /// Why, in words: at most `count` of what in this stage's output pushed toward `verdict` (nothing when
-    /// the stage did not run on the message), weights in log-odds times `scale`.
-    func reasons(_ a: AnalyzedMessage, verdict: Cascade.Verdict, scale: Double, count: Int) -> [Cascade.Reason]
+    /// the stage did not run on the message), weights in log-odds times `scale`. `scratch` is the one the
+    /// verdict was reached with: what the stage computed is still there.
+    func reasons(_ a: AnalyzedMessage, verdict: Cascade.Verdict, scale: Double, count: Int, scratch: inout Cascade.Scratch) -> [Cascade.Reason]
 }
 
 extension CascadeStage {
-    public func reasons(_ a: AnalyzedMessage, verdict: Cascade.Verdict, scale: Double, count: Int) -> [Cascade.Reason] { [] }
+    public func reasons(_ a: AnalyzedMessage, verdict: Cascade.Verdict, scale: Double, count: Int, scratch: inout Cascade.Scratch) -> [Cascade.Reason] { [] }
 }
 
 /// What the stages have found so far about one message.

@@ -11,7 +11,7 @@ public struct RulesStage: CascadeStage {
     }
 
     /// Every rule that hit (whatever `count` is), with its score.
-    public func reasons(_ a: AnalyzedMessage, verdict: Cascade.Verdict, scale: Double, count: Int) -> [Cascade.Reason] {
+    public func reasons(_ a: AnalyzedMessage, verdict: Cascade.Verdict, scale: Double, count: Int, scratch: inout Cascade.Scratch) -> [Cascade.Reason] {
         verdict.rules.hits.map { Cascade.Reason(stage: .rules, feature: $0.name, weight: $0.score, text: $0.description) }
     }
 }

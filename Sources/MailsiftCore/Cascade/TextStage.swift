@@ -14,10 +14,11 @@ public struct TextStage: CascadeStage {
     }
 
     /// The text features with the largest weights toward the verdict.
-    public func reasons(_ a: AnalyzedMessage, verdict: Cascade.Verdict, scale: Double, count: Int) -> [Cascade.Reason] {
+    public func reasons(_ a: AnalyzedMessage, verdict: Cascade.Verdict, scale: Double, count: Int, scratch: inout Cascade.Scratch) -> [Cascade.Reason] {
         guard let margin = verdict.textMargin else { return [] }
         let score = Classifier.Score(label: verdict.label, probability: verdict.probability, action: verdict.action, margin: margin, distribution: [])
-        return classifier.reasons(a, score: score, count: count).map {
+        // The text stage ran on this message with this scratch: its features are there.
+        return classifier.reasons(a, score: score, features: scratch.text.features, count: count).map {
             Cascade.Reason(stage: .text, feature: $0.feature, weight: $0.weight * scale, text: Classifier.describe($0.view, $0.feature, $0.weight * scale))
         }
     }

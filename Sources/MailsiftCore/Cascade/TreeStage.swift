@@ -36,7 +36,7 @@ public struct TreeStage: CascadeStage {
     }
 
     /// The columns with the largest contributions toward the verdict (the scorer's per-column contributions).
-    public func reasons(_ a: AnalyzedMessage, verdict: Cascade.Verdict, scale: Double, count: Int) -> [Cascade.Reason] {
+    public func reasons(_ a: AnalyzedMessage, verdict: Cascade.Verdict, scale: Double, count: Int, scratch: inout Cascade.Scratch) -> [Cascade.Reason] {
         guard count > 0, verdict.treeMargin != nil else { return [] }
         let row = verdict.treeRow ?? columns.values(of: a)
         guard let contributions = try? scorer.treeContributions(of: row) else { return [] }

@@ -11,6 +11,8 @@ public struct FeatureConfiguration: Codable, Sendable, Hashable {
     public var maxNGramBytes: Int
     /// How much of the normalised body the word view reads, in bytes.
     public var maxWordBytes: Int
+    /// How much of the header block ``FeatureView/headerNGrams`` reads, in bytes.
+    public var maxHeaderBytes: Int
     /// Scale each view's features by 1/sqrt(its feature count) (see ``SparseFeatures``).
     public var normalizeViews: Bool
     /// Weigh each row by its inverse document frequency in the training messages (``DocumentFrequency``;
@@ -19,8 +21,9 @@ public struct FeatureConfiguration: Codable, Sendable, Hashable {
 
     public init(
         views: Set<FeatureView> = Set(FeatureView.allCases), hashBits: Int = 20, charNGram: Int = 4,
-        maxNGramBytes: Int = 4_096, maxWordBytes: Int = 32_768, normalizeViews: Bool = true, idf: Bool = false
+        maxNGramBytes: Int = 4_096, maxWordBytes: Int = 32_768, maxHeaderBytes: Int = 1_536, normalizeViews: Bool = true, idf: Bool = false
     ) {
+        self.maxHeaderBytes = maxHeaderBytes
         self.normalizeViews = normalizeViews
         self.idf = idf
         self.views = views
@@ -38,7 +41,7 @@ public struct FeatureConfiguration: Codable, Sendable, Hashable {
     )
 
     private enum CodingKeys: String, CodingKey {
-        case views, hashBits, charNGram, maxNGramBytes, maxWordBytes, normalizeViews, idf
+        case views, hashBits, charNGram, maxNGramBytes, maxWordBytes, maxHeaderBytes, normalizeViews, idf
     }
 
     public init(from decoder: any Decoder) throws {
@@ -48,6 +51,7 @@ public struct FeatureConfiguration: Codable, Sendable, Hashable {
         charNGram = try c.decode(Int.self, forKey: .charNGram)
         maxNGramBytes = try c.decode(Int.self, forKey: .maxNGramBytes)
         maxWordBytes = try c.decode(Int.self, forKey: .maxWordBytes)
+        maxHeaderBytes = try c.decodeIfPresent(Int.self, forKey: .maxHeaderBytes) ?? 1_536
         normalizeViews = try c.decode(Bool.self, forKey: .normalizeViews)
         idf = try c.decodeIfPresent(Bool.self, forKey: .idf) ?? false
     }

@@ -42,6 +42,12 @@ public struct FeatureExtractor: Sendable {
             withPrefix(a.normalizedBody.text, configuration.maxNGramBytes) { grams.hash($0, seed: FeatureView.charNGrams.seed &+ 1, into: &out) }
             viewEnds.append(out.count)
         }
+        if views.contains(.headerNGrams) {
+            Self.headerBlock(a.message, limit: configuration.maxHeaderBytes).withUnsafeBytes {
+                grams.hash($0, seed: FeatureView.headerNGrams.seed, into: &out)
+            }
+            viewEnds.append(out.count)
+        }
         for view in FeatureExtractor.tokenViews where views.contains(view) {
             var sink = TokenHasher(seed: view.seed, hashes: [])
             swap(&sink.hashes, &out)
@@ -77,28 +83,67 @@ public struct FeatureExtractor: Sendable {
         public var hash: UInt64
     }
 
-    /// The same features as ``features(of:into:)``, named.
-    public func namedFeatures(of a: AnalyzedMessage) -> [Named] {
+    /// The views in the order ``features(of:into:viewEnds:)`` appends them (one `viewEnds` entry each),
+    /// the enabled ones only.
+    public var viewOrder: [FeatureView] {
+        let order: [FeatureView] = [.subjectWords, .bodyWords, .charNGrams, .headerNGrams] + FeatureExtractor.tokenViews
+        return order.filter(configuration.views.contains)
+    }
+
+    /// The weight-table row of a feature hash (its top ``FeatureConfiguration/hashBits`` bits).
+    @inline(__always)
+    public func row(of hash: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: hash >> UInt64(64 - configuration.hashBits)) }
+
+    /// The same features as ``features(of:into:)``, named. With `onlyRows`, just the features of those
+    /// views that fall on the rows listed are named (explanations name a few of thousands).
+    public func namedFeatures(of a: AnalyzedMessage, onlyRows only: [FeatureView: Set<UInt32>]? = nil) -> [Named] {
         var out: [Named] = []
-        let views = configuration.views
-        func add(_ view: FeatureView, _ pairs: [(hash: UInt64, name: String)]) {
-            out += pairs.map { Named(view: view, name: $0.name, hash: $0.hash) }
+        let views = configuration.views.filter { only == nil || only![$0] != nil }
+        func add(_ view: FeatureView, _ tokenizer: Tokenizer, _ text: String, seed: UInt64) {
+            let rows = only?[view]
+            for (hash, name) in tokenizer.namedFeatures(text, seed: seed, only: rows.map { rows in { rows.contains(row(of: $0)) } }) {
+                out.append(Named(view: view, name: name, hash: hash))
+            }
         }
-        let body = String(decoding: a.normalizedBody.text.utf8.prefix(configuration.maxWordBytes), as: UTF8.self)
-        let bodyStart = String(decoding: a.normalizedBody.text.utf8.prefix(configuration.maxNGramBytes), as: UTF8.self)
-        if views.contains(.subjectWords) { add(.subjectWords, words.namedFeatures(a.normalizedSubject.text, seed: FeatureView.subjectWords.seed)) }
-        if views.contains(.bodyWords) { add(.bodyWords, words.namedFeatures(body, seed: FeatureView.bodyWords.seed)) }
+        if views.contains(.subjectWords) { add(.subjectWords, words, a.normalizedSubject.text, seed: FeatureView.subjectWords.seed) }
+        if views.contains(.bodyWords) {
+            let body = String(decoding: a.normalizedBody.text.utf8.prefix(configuration.maxWordBytes), as: UTF8.self)
+            add(.bodyWords, words, body, seed: FeatureView.bodyWords.seed)
+        }
         if views.contains(.charNGrams) {
-            add(.charNGrams, grams.namedFeatures(a.normalizedSubject.text, seed: FeatureView.charNGrams.seed))
-            add(.charNGrams, grams.namedFeatures(bodyStart, seed: FeatureView.charNGrams.seed &+ 1))
+            let bodyStart = String(decoding: a.normalizedBody.text.utf8.prefix(configuration.maxNGramBytes), as: UTF8.self)
+            add(.charNGrams, grams, a.normalizedSubject.text, seed: FeatureView.charNGrams.seed)
+            add(.charNGrams, grams, bodyStart, seed: FeatureView.charNGrams.seed &+ 1)
+        }
+        if views.contains(.headerNGrams) {
+            let block = String(decoding: Self.headerBlock(a.message, limit: configuration.maxHeaderBytes), as: UTF8.self)
+            add(.headerNGrams, grams, block, seed: FeatureView.headerNGrams.seed)
         }
         for view in FeatureExtractor.tokenViews where views.contains(view) {
             var sink = TokenNamer()
             FeatureExtractor.tokens(view, a, into: &sink)
             for token in sink.names {
-                out.append(Named(view: view, name: token, hash: FeatureHash.xxh64(token, seed: view.seed)))
+                let hash = FeatureHash.xxh64(token, seed: view.seed)
+                if only == nil || only![view]!.contains(row(of: hash)) { out.append(Named(view: view, name: token, hash: hash)) }
             }
         }
+        return out
+    }
+
+    /// The header block as ``FeatureView/headerNGrams`` reads it: each field's name and raw (unfolded) value
+    /// on a line, in order, without the fields a model must not learn from
+    /// (``MetadataTokens/isFilterHeader(_:)``), cut at `limit` bytes.
+    static func headerBlock(_ m: Message, limit: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(limit)
+        for field in m.headers where !MetadataTokens.isFilterHeader(field.lowercasedName) {
+            out += field.name.utf8
+            out += [UInt8(ascii: ":"), UInt8(ascii: " ")]
+            out += field.rawValue.utf8
+            out.append(UInt8(ascii: "\n"))
+            if out.count >= limit { break }
+        }
+        if out.count > limit { out.removeLast(out.count - limit) }
         return out
     }
 
@@ -110,7 +155,7 @@ public struct FeatureExtractor: Sendable {
         case .urls: MetadataTokens.urls(a, into: &sink)
         case .attachments: MetadataTokens.attachments(a, into: &sink)
         case .html: MetadataTokens.html(a, into: &sink)
-        case .subjectWords, .bodyWords, .charNGrams: break
+        case .subjectWords, .bodyWords, .charNGrams, .headerNGrams: break
         }
     }
 

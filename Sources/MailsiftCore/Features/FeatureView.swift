@@ -17,6 +17,9 @@ public enum FeatureView: String, CaseIterable, Codable, Sendable, Hashable {
     /// HTML structure: text-to-HTML ratio, images, forms, scripts, hidden text, tags inside words, and the
     /// normaliser's obfuscation counts.
     case html
+    /// Byte n-grams of the header block as written (field names and raw values, without the fields other
+    /// filters and mailbox files add): the TREC 2007 filters read the raw message's start the same way.
+    case headerNGrams = "header_ngrams"
 
     public var seed: UInt64 {
         switch self {
@@ -27,6 +30,7 @@ public enum FeatureView: String, CaseIterable, Codable, Sendable, Hashable {
         case .urls: return 0x0041_0004
         case .attachments: return 0xA77A_0005
         case .html: return 0x47A1_0006
+        case .headerNGrams: return 0x4E6A_0007
         }
     }
 
@@ -40,6 +44,7 @@ public enum FeatureView: String, CaseIterable, Codable, Sendable, Hashable {
         case .urls: return "URL"
         case .attachments: return "attachment"
         case .html: return "HTML"
+        case .headerNGrams: return "header fragment"
         }
     }
 }

@@ -67,8 +67,16 @@ public struct Classifier: Sendable {
     /// The `count` features that pushed hardest toward the predicted label.
     public func reasons(_ a: AnalyzedMessage, score: Score, count: Int = 8) -> [Reason] {
         guard count > 0 else { return [] }
+        var scratch = makeScratch()
+        extractor.features(of: a, scratch: &scratch.extraction, into: &scratch.features)
+        return reasons(a, score: score, features: scratch.features, count: count)
+    }
+
+    /// The same, from `features`: the message's features as ``score(_:scratch:)`` computed them (a caller
+    /// that scored the message has them in its scratch). Only the strongest features are named.
+    public func reasons(_ a: AnalyzedMessage, score: Score, features x: SparseFeatures, count: Int = 8) -> [Reason] {
+        guard count > 0 else { return [] }
         let m = bundle.manifest
-        let indexer = FeatureIndexer(bits: m.features.hashBits)
         let output: Int
         let sign: Double
         if m.kind == .spam {
@@ -78,29 +86,37 @@ public struct Classifier: Sendable {
             output = m.labels.firstIndex(of: score.label) ?? 0
             sign = 1
         }
-        // The rows each view contributes (first view wins a shared row), for its normalised value.
-        let named = extractor.namedFeatures(of: a)
-        var seen = Set<UInt32>()
-        var owned: [(feature: FeatureExtractor.Named, row: UInt32)] = []
-        var perView: [FeatureView: Int] = [:]
-        for f in named {
-            let row = indexer.row(of: f.hash)
-            guard seen.insert(row).inserted else { continue }
-            owned.append((f, row))
-            perView[f.view, default: 0] += 1
+        let views = extractor.viewOrder
+        guard x.viewEnds.count == views.count else { return [] }
+        // Each row's contribution is its weight times its value (each view's rows carry their normalised
+        // value; a row two views share belongs to the first). The strongest `count`, in order of weight
+        // (ties in feature order, as a stable sort leaves them).
+        var top: [(weight: Double, row: UInt32, view: Int)] = []
+        var start = 0
+        for (v, end) in x.viewEnds.enumerated() {
+            for k in start..<end {
+                let w = Double(bundle.model.weight(row: x.rows[k], output: output)) * Double(x.values[k]) * sign
+                guard w > 0, top.count < count || w > top[top.count - 1].weight else { continue }
+                var i = top.count
+                while i > 0 && top[i - 1].weight < w { i -= 1 }
+                top.insert((w, x.rows[k], v), at: i)
+                if top.count > count { top.removeLast() }
+            }
+            start = end
         }
-        var candidates: [Reason] = []
-        for (f, row) in owned {
-            let value = m.features.normalizeViews ? 1 / Double(perView[f.view, default: 1]).squareRoot() : 1
-            let w = Double(bundle.model.weight(row: row, output: output)) * sign * value
-            guard w > 0 else { continue }
-            candidates.append(Reason(view: f.view, feature: f.name, weight: w, text: ""))
+        guard !top.isEmpty else { return [] }
+        // Words for those rows only (a long message has thousands of features).
+        var wanted: [FeatureView: Set<UInt32>] = [:]
+        for t in top { wanted[views[t.view], default: []].insert(t.row) }
+        var names: [FeatureView: [UInt32: String]] = [:]
+        for f in extractor.namedFeatures(of: a, onlyRows: wanted) {
+            let row = extractor.row(of: f.hash)
+            if names[f.view]?[row] == nil { names[f.view, default: [:]][row] = f.name }
         }
-        // Words only for the reasons shown (a long message has thousands of candidates).
-        return candidates.sorted { $0.weight > $1.weight }.prefix(count).map { r in
-            var r = r
-            r.text = Classifier.describe(r.view, r.feature, r.weight)
-            return r
+        return top.map { t in
+            let view = views[t.view]
+            let name = names[view]?[t.row] ?? "row \(t.row)"
+            return Reason(view: view, feature: name, weight: t.weight, text: Classifier.describe(view, name, t.weight))
         }
     }
 
@@ -108,6 +124,7 @@ public struct Classifier: Sendable {
         let shown = name.count > 60 ? String(name.prefix(57)) + "..." : name
         switch view {
         case .charNGrams: return "text contains \"\(shown)\" (+\(Decimals.two(weight)))"
+        case .headerNGrams: return "header contains \"\(shown)\" (+\(Decimals.two(weight)))"
         case .subjectWords, .bodyWords: return "\(view.label) \"\(shown)\" (+\(Decimals.two(weight)))"
         case .headers, .urls, .attachments, .html: return "\(view.label): \(shown) (+\(Decimals.two(weight)))"
         }

@@ -224,26 +224,38 @@ public struct Tokenizer: Sendable {
     }
 
     /// The features of ``hash(_:seed:into:)`` with the text each one stands for (`viagra`, `free money`,
-    /// `agra`), for explanations. Slower; never on the scoring path.
-    public func namedFeatures(_ text: String, seed: UInt64) -> [(hash: UInt64, name: String)] {
+    /// `agra`), for explanations. Slower; never on the scoring path. With `only`, just the features whose
+    /// hash it accepts are named and returned (a string is made for those alone).
+    public func namedFeatures(_ text: String, seed: UInt64, only: ((UInt64) -> Bool)? = nil) -> [(hash: UInt64, name: String)] {
         var hashes: [UInt64] = []
         hash(text, seed: seed, into: &hashes)
+        if let only, !hashes.contains(where: only) { return [] }
         let u = Array(text.utf8)
         let n = u.count
-        var names: [String] = []
-        names.reserveCapacity(hashes.count)
-        var previous: String? = nil
+        var out: [(hash: UInt64, name: String)] = []
+        if only == nil { out.reserveCapacity(hashes.count) }
+        // The index of the next feature in `hashes`: names come in the order the single pass emits them.
+        var next = 0
+        @inline(__always) func emit(_ name: () -> String) {
+            guard next < hashes.count else { return }
+            let h = hashes[next]
+            next += 1
+            if only?(h) ?? true { out.append((h, name())) }
+        }
+        var previous: Range<Int>? = nil
         var collapsed: [UInt8] = []
         var lastWasSpace = true
         var i = 0
         let k = options.charNGram
         let gramsOn = k > 0 && k <= 8 && n >= k
-        // Names in the order the single pass emits them: a word's features when it ends, an n-gram per byte.
+        // A word's features when it ends, an n-gram per byte.
         var wordStart = -1
         func endWord(_ end: Int) {
-            let word = String(decoding: u[wordStart..<min(end, wordStart + options.maxWordBytes)], as: UTF8.self)
-            if options.wordNGrams.contains(1) { names.append(word) }
-            if options.wordNGrams.contains(2), let p = previous { names.append(p + " " + word) }
+            let word = wordStart..<min(end, wordStart + options.maxWordBytes)
+            if options.wordNGrams.contains(1) { emit { String(decoding: u[word], as: UTF8.self) } }
+            if options.wordNGrams.contains(2), let p = previous {
+                emit { String(decoding: u[p], as: UTF8.self) + " " + String(decoding: u[word], as: UTF8.self) }
+            }
             previous = word
             wordStart = -1
         }
@@ -260,12 +272,12 @@ public struct Tokenizer: Sendable {
             }
             if gramsOn {
                 collapsed.append(b)
-                if collapsed.count >= k { names.append(String(decoding: collapsed.suffix(k), as: UTF8.self)) }
+                if collapsed.count >= k { emit { String(decoding: collapsed.suffix(k), as: UTF8.self) } }
             }
             i += 1
         }
         if wordStart >= 0 { endWord(n) }
-        return zip(hashes, names).map { ($0, $1) }
+        return out
     }
 
 }
