@@ -244,6 +244,8 @@ extension Mailsift {
         var alpha: Double?
         @Option(help: "FTRL L2 regularisation.")
         var l2: Double?
+        @Option(help: "Spam models: weight of a ham example in the text model's training against a spam one's 1 (a false positive costs more).")
+        var hamWeight = TrainCommand.defaultHamWeight
         @Flag(inversion: .prefixedNo, help: "Scale each feature view by 1/sqrt(its feature count).")
         var normalizeViews = true
         @Option(help: "Feature views, comma-separated (default: all for spam; subject_words,body_words,char_ngrams,headers,urls for topics).")
@@ -253,6 +255,7 @@ extension Mailsift {
 
         func validate() throws {
             if topics == (labels != nil) { throw ValidationError("give either --labels spam,ham or --topics") }
+            if !(hamWeight > 0) { throw ValidationError("--ham-weight must be positive") }
             _ = try parsedViews()
         }
 
@@ -270,11 +273,12 @@ extension Mailsift {
         }
 
         func run() throws {
-            let request = TrainCommand.Request(
+            var request = TrainCommand.Request(
                 corpora: corpus, split: split, out: out, labels: labels.map { $0.split(separator: ",").map(String.init) },
                 epochs: epochs ?? (topics ? 20 : 3), folds: folds ?? (topics ? 0 : 5), calibration: calibration, targetFPR: targetFpr, hashBits: hashBits, seed: seed,
                 views: try parsedViews(), alpha: alpha, l2: l2, normalizeViews: normalizeViews, idf: idf
             )
+            request.hamWeight = hamWeight
             let (bundle, evaluation) = try TrainCommand.train(request) { line in
                 FileHandle.standardError.write(Data("mailsift: \(line)\n".utf8))
             }

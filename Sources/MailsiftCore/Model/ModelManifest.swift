@@ -21,6 +21,8 @@ public struct ModelManifest: Codable, Sendable, Hashable {
     public var training: TrainingRecord
     /// Spam models with a tree stage: how the stages combine (nil: the text model alone).
     public var cascade: CascadeManifest?
+    /// Spam models: the weight ham examples trained with (``TrainingOptions/hamWeight``); nil: 1 (older models).
+    public var hamWeight: Double?
 
     public init(
         version: String, kind: Kind, labels: [String], features: FeatureConfiguration, optimizer: FTRLTrainer.Parameters,

@@ -25,7 +25,10 @@ public enum ModelTrainer {
         var rng = SplitMix64(seed: seed)
         for _ in 0..<max(options.epochs, 1) {
             order.shuffle(using: &rng)
-            for i in order { trainer.update(examples[i].features, label: examples[i].label) }
+            for i in order {
+                let label = examples[i].label
+                trainer.update(examples[i].features, label: label, weight: options.kind == .spam && label == 0 ? options.hamWeight : 1)
+            }
         }
         return trainer
     }

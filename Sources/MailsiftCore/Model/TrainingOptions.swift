@@ -14,11 +14,17 @@ public struct TrainingOptions: Sendable, Hashable {
     /// The false-positive rate the spam verdict (`quarantine`) is chosen for.
     public var targetFPR: Double
     public var seed: UInt64
+    /// Spam models: the weight of a ham example against a spam one's 1. Above 1, a ham scored as spam
+    /// costs more than the reverse, as it does to the user: the model gives up a little spam to push the
+    /// hams that look like spam further down, where the threshold for a low false-positive rate lies.
+    public var hamWeight: Double
 
     public init(
         kind: ModelManifest.Kind, labels: [String], features: FeatureConfiguration, optimizer: FTRLTrainer.Parameters = .init(),
-        epochs: Int = 3, folds: Int = 5, calibration: Calibration.Method = .platt, targetFPR: Double = 0.001, seed: UInt64 = 1
+        epochs: Int = 3, folds: Int = 5, calibration: Calibration.Method = .platt, targetFPR: Double = 0.001, seed: UInt64 = 1, hamWeight: Double = 1
     ) {
+        precondition(hamWeight > 0, "the ham weight must be positive")
+        self.hamWeight = hamWeight
         self.kind = kind
         self.labels = labels
         self.features = features
