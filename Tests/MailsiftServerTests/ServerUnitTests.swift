@@ -120,8 +120,12 @@ import Testing
         try "port: 9000\nspamd_port: 9001\nlatency_budget_ms: 50\nadmin_token: abcdefghijklmnopqrstuvwxyz\n".write(toFile: path, atomically: true, encoding: .utf8)
         var c = try ServerConfiguration.load(file: path)
         #expect(c.port == 9000 && c.spamdPort == 9001 && c.latencyBudgetMilliseconds == 50 && c.host == "127.0.0.1")
-        try c.apply(environment: ["MAILSIFT_PORT": "9100", "MAILSIFT_MAX_CONCURRENT_REQUESTS": "8", "OTHER": "x"])
-        #expect(c.port == 9100 && c.maxConcurrentRequests == 8)
+        #expect(c.nioExecutor)
+        try c.apply(environment: ["MAILSIFT_PORT": "9100", "MAILSIFT_MAX_CONCURRENT_REQUESTS": "8", "MAILSIFT_NIO_EXECUTOR": "false", "OTHER": "x"])
+        #expect(c.port == 9100 && c.maxConcurrentRequests == 8 && !c.nioExecutor)
+        try "nio_executor: false\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try !ServerConfiguration.load(file: path).nioExecutor)
+        try "port: 9000\nspamd_port: 9001\nlatency_budget_ms: 50\nadmin_token: abcdefghijklmnopqrstuvwxyz\n".write(toFile: path, atomically: true, encoding: .utf8)
         try c.validate()
         #expect(throws: ServerConfiguration.ConfigurationError.self) { try c.apply(environment: ["MAILSIFT_PORT": "eighty"]) }
 
