@@ -25,8 +25,8 @@ public struct FeatureExtractor: Sendable {
         try analyzer.analyze(bytes)
     }
 
-    /// Appends the 64-bit feature hashes of every enabled view, view after view, and the end offset of
-    /// each view's hashes to `viewEnds`.
+    /// Appends the 64-bit feature hashes of every enabled view, view after view in ``viewOrder`` (the
+    /// explanations rely on it), and the end offset of each view's hashes to `viewEnds`.
     public func features(of a: AnalyzedMessage, into out: inout [UInt64], viewEnds: inout [Int]) {
         let views = configuration.views
         if views.contains(.subjectWords) {
