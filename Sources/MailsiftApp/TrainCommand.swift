@@ -82,7 +82,7 @@ public enum TrainCommand {
         let options = TrainingOptions(
             kind: kind, labels: labels, features: features, optimizer: optimizer, epochs: r.epochs, folds: r.folds,
             calibration: r.calibration, targetFPR: r.targetFPR, seed: r.seed,
-            hamWeight: kind == .spam ? r.hamWeight : 1
+            hamWeight: r.hamWeight
         )
         log("training on \(messages.count) messages from \(r.corpora.count) corpora (\(kind.rawValue): \(labels.joined(separator: ", ")))")
         let bar = ProgressBar(title: "features", total: messages.count)

@@ -138,7 +138,8 @@ public struct FeatureExtractor: Sendable {
         out.reserveCapacity(limit)
         for field in m.headers where !MetadataTokens.isFilterHeader(field.lowercasedName) {
             out += field.name.utf8
-            out += [UInt8(ascii: ":"), UInt8(ascii: " ")]
+            out.append(UInt8(ascii: ":"))
+            out.append(UInt8(ascii: " "))
             out += field.rawValue.utf8
             out.append(UInt8(ascii: "\n"))
             if out.count >= limit { break }
