@@ -11,6 +11,9 @@ enum CascadeTraining {
         var operatingPoints: OperatingPoints
         /// The booster, serialised (the bundle's `trees` section).
         var trees: [UInt8]
+        /// Out-of-fold probabilities per training row, by stage and combination (`text`, `trees`, `stacked`,
+        /// `cascade`), for `train --oof-scores`.
+        var outOfFoldScores: [String: [Double]]
     }
 
     static func train(
@@ -37,10 +40,11 @@ enum CascadeTraining {
         func metrics(_ scores: [Double]) -> [String: Double] {
             SpamMetrics(scores: Array(zip(scores, labels)), verdicts: scores.map(points.isSpam))?.dictionary ?? [:]
         }
-        var outOfFold = [
-            "text": metrics(textMargins.map { textCalibration.probability(margin: $0) }), "trees": metrics(treeProbabilities),
-            "stacked": metrics(stacked), "cascade": metrics(cascaded),
+        let scores = [
+            "text": textMargins.map { textCalibration.probability(margin: $0) }, "trees": treeProbabilities,
+            "stacked": stacked, "cascade": cascaded,
         ]
+        var outOfFold = scores.mapValues(metrics)
         outOfFold["cascade"]?["exit_share"] = Double(exits.count { $0 }) / Double(max(exits.count, 1))
         // The cascade when it loses no recall at the target FPR out of fold (it is faster); else stacked.
         let chosen = mode ?? ((outOfFold["cascade"]?["recall_at_0.1pct_fpr"] ?? 0) >= (outOfFold["stacked"]?["recall_at_0.1pct_fpr"] ?? 0) ? .cascade : .stacked)
@@ -55,6 +59,6 @@ enum CascadeTraining {
             treeFeatures: MetadataFeature.names, treeParameters: parameters, treeRounds: trees.rounds, treeCalibration: treeCalibration,
             combiner: combiner, mode: chosen, exitBands: bands, outOfFold: outOfFold
         )
-        return Result(manifest: manifest, operatingPoints: points, trees: try trees.booster.serialized())
+        return Result(manifest: manifest, operatingPoints: points, trees: try trees.booster.serialized(), outOfFoldScores: scores)
     }
 }

@@ -29,6 +29,9 @@ public enum TrainCommand {
         public var mode: CascadeManifest.Mode? = nil
         /// Spam models: the weight of a ham example in the text model's training (``TrainingOptions/hamWeight``).
         public var hamWeight: Double = TrainCommand.defaultHamWeight
+        /// Spam models with trees: write each training row's out-of-fold scores here (TSV: id, label, score of
+        /// the chosen combination, then each stage's and combination's own).
+        public var outOfFoldScores: String? = nil
 
         public init(
             corpora: [String], split: String, out: String, labels: [String]?, epochs: Int = 3, folds: Int = 5,
@@ -123,6 +126,10 @@ public enum TrainCommand {
             bundle.manifest.operatingPoints = stages.operatingPoints
             bundle.manifest.training.outOfFold = stages.manifest.outOfFold[stages.manifest.mode.rawValue] ?? result.outOfFold
             bundle.sections[ModelBundle.treesSection] = stages.trees
+            if let path = r.outOfFoldScores {
+                try outOfFoldFile(messages: messages, scores: stages.outOfFoldScores, chosen: stages.manifest.mode.rawValue)
+                    .write(toFile: path, atomically: true, encoding: .utf8)
+            }
         }
         // Held-out figures for the summary (and the record): the choices above never saw these rows.
         var evaluation: Evaluation? = nil
@@ -136,5 +143,18 @@ public enum TrainCommand {
         }
         try Data(bundle.encoded()).write(to: URL(fileURLWithPath: r.out), options: .atomic)
         return (bundle, evaluation)
+    }
+
+    /// The out-of-fold scores as a TSV that `../shared/eval/metrics.py` reads (`score` is the chosen
+    /// combination's; the other columns let an engineer study each stage on the train side).
+    static func outOfFoldFile(messages: [CorpusMessage], scores: [String: [Double]], chosen: String) -> String {
+        let names = ["text", "trees", "stacked", "cascade"]
+        var out = "id\tlabel\tscore\t" + names.joined(separator: "\t") + "\n"
+        for (i, m) in messages.enumerated() {
+            out += "\(m.id)\t\(m.label)\t\(scores[chosen]?[i] ?? .nan)"
+            for name in names { out += "\t\(scores[name]?[i] ?? .nan)" }
+            out += "\n"
+        }
+        return out
     }
 }

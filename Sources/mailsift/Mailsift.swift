@@ -252,6 +252,8 @@ extension Mailsift {
         var views: String?
         @Flag(inversion: .prefixedNo, help: "Weigh features by inverse document frequency (default: on for topics, off for spam).")
         var idf: Bool?
+        @Option(help: "Spam models: write each training row's out-of-fold scores to this TSV (id, label, score, then text, trees, stacked, cascade).")
+        var oofScores: String?
 
         func validate() throws {
             if topics == (labels != nil) { throw ValidationError("give either --labels spam,ham or --topics") }
@@ -279,6 +281,7 @@ extension Mailsift {
                 views: try parsedViews(), alpha: alpha, l2: l2, normalizeViews: normalizeViews, idf: idf
             )
             request.hamWeight = hamWeight
+            request.outOfFoldScores = oofScores
             let (bundle, evaluation) = try TrainCommand.train(request) { line in
                 FileHandle.standardError.write(Data("mailsift: \(line)\n".utf8))
             }

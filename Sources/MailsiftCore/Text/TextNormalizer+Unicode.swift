@@ -7,10 +7,15 @@ extension TextNormalizer {
     /// byte before each run, which a combining mark may compose with). ASCII is stable under NFKC and never
     /// composes with what precedes it, so normalising run by run equals normalising the whole text.
     /// No-break spaces become spaces directly (common in legitimate mail, so not counted as obfuscation).
+    /// Only letters and digits in compatibility forms count as obfuscation (``isLookAlikeLetter(_:)``):
+    /// NFKC also rewrites ellipses, `™` and fullwidth punctuation, which legitimate mail uses freely; and
+    /// in text that holds CJK, fullwidth letters and digits and halfwidth katakana are ordinary typography.
     func compatibilityFold(_ bytes: inout [UInt8], _ signals: inout ObfuscationSignals) {
         var out: [UInt8] = []
         var copied = 0
-        var changed = false
+        var lookAlikes = 0
+        var widthForms = 0
+        var cjk = false
         bytes.withUnsafeBufferPointer { u in
             let n = u.count
             var i = 0
@@ -21,7 +26,20 @@ extension TextNormalizer {
                 var spaces = false
                 while i < n, u[i] >= 0x80 {
                     let (v, l) = UTF8Bytes.decode(u, at: i)
-                    if v == 0xA0 { spaces = true } else if !TextNormalizer.isStableUnderNFKC(v) { full = true }
+                    if v == 0xA0 {
+                        spaces = true
+                    } else if !TextNormalizer.isStableUnderNFKC(v) {
+                        full = true
+                        if TextNormalizer.isCJK(v) {
+                            cjk = true
+                        } else if TextNormalizer.isWidthForm(v) {
+                            widthForms += 1
+                        } else if TextNormalizer.isLookAlikeLetter(v) {
+                            lookAlikes += 1
+                        }
+                    } else if !cjk, v >= 0x3000, TextNormalizer.isCJK(v) {
+                        cjk = true
+                    }
                     i += l
                 }
                 guard full || spaces else { continue }
@@ -31,9 +49,7 @@ extension TextNormalizer {
                 copied = i
                 if full {
                     let segment = String(decoding: u[segmentStart..<i], as: UTF8.self)
-                    let folded = segment.precomposedStringWithCompatibilityMapping
-                    if folded != segment { changed = true }
-                    out.append(contentsOf: folded.utf8)
+                    out.append(contentsOf: segment.precomposedStringWithCompatibilityMapping.utf8)
                 } else {
                     var k = segmentStart
                     while k < i {
@@ -50,7 +66,26 @@ extension TextNormalizer {
             if copied > 0 { out.append(contentsOf: u[copied..<n]) }
         }
         if copied > 0 { bytes = out }
-        if changed { signals.compatibilityChanged = true }
+        if lookAlikes > 0 || (widthForms > 0 && !cjk) { signals.compatibilityChanged = true }
+    }
+
+    /// Han, kana and Hangul (with the CJK punctuation block): text in which fullwidth forms are typography.
+    static func isCJK(_ v: UInt32) -> Bool {
+        (0x3000...0x30FF).contains(v) || (0x3400...0x4DBF).contains(v) || (0x4E00...0x9FFF).contains(v)
+            || (0xAC00...0xD7A3).contains(v) || (0x1100...0x11FF).contains(v) || (0x3130...0x318F).contains(v)
+    }
+
+    /// Fullwidth Latin letters and digits, and halfwidth katakana and Hangul.
+    static func isWidthForm(_ v: UInt32) -> Bool {
+        (0xFF10...0xFF19).contains(v) || (0xFF21...0xFF3A).contains(v) || (0xFF41...0xFF5A).contains(v) || (0xFF66...0xFFDC).contains(v)
+    }
+
+    /// A letter or digit that NFKC rewrites: mathematical alphanumerics (`𝐕`), circled and parenthesised
+    /// letters (`Ⓥ`), ligatures (`ﬁ`), superscript letters. Symbols and punctuation (`…`, `™`, `！`) are not.
+    /// Hebrew and Arabic presentation forms are shaping, not disguise.
+    static func isLookAlikeLetter(_ v: UInt32) -> Bool {
+        guard !(0xFB1D...0xFDFF).contains(v), !(0xFE70...0xFEFF).contains(v), let s = Unicode.Scalar(v) else { return false }
+        return s.properties.isAlphabetic || s.properties.generalCategory == .decimalNumber
     }
 
     /// Format-character removal, then per word: confusables and diacritics, and full case folding. Words

@@ -81,12 +81,14 @@ extension TextNormalizer {
                 var leet = 0
                 var otherDigits = 0
                 var hasAt = false
+                var otherScript = false
                 while e < n {
                     let l = TextNormalizer.leetWordLength(m, at: e)
                     guard l > 0 else { break }
                     let c = m[e]
                     if c >= 0x80 || ASCII.isAlpha(c) {
                         letters += 1
+                        if c >= 0x80, !TextNormalizer.isLatinLetter(UTF8Bytes.decode(UnsafeBufferPointer(m), at: e).value) { otherScript = true }
                     } else if TextNormalizer.leet(c) != nil {
                         leet += 1
                         if c == UInt8(ascii: "@") { hasAt = true }
@@ -96,7 +98,8 @@ extension TextNormalizer {
                     e += l
                 }
                 defer { i = e }
-                guard leet > 0, letters >= 2, otherDigits == 0 else { continue }
+                // Digits among CJK, Cyrillic or other letters are ordinary writing (`2007年1月`), not leetspeak.
+                guard leet > 0, letters >= 2, otherDigits == 0, !otherScript else { continue }
                 // Trailing punctuation-like symbols ('!', '|') are not part of the word.
                 var wordEnd = e
                 while wordEnd > i, m[wordEnd - 1] == UInt8(ascii: "!") || m[wordEnd - 1] == UInt8(ascii: "|") { wordEnd -= 1 }
@@ -248,6 +251,12 @@ extension TextNormalizer {
             return ASCII.isAlpha(b) || ASCII.isDigit(b) || b == 0x40 || b == 0x24 || b == 0x21 || b == 0x7C ? 1 : 0
         }
         return wordLength(UnsafeBufferPointer(m), at: i)
+    }
+
+    /// Latin-1 Supplement and Latin Extended-A/B letters, and Latin Extended Additional (`é`, `ł`, `ạ`).
+    @inline(__always)
+    static func isLatinLetter(_ v: UInt32) -> Bool {
+        (0xC0...0x24F).contains(v) || (0x1E00...0x1EFF).contains(v)
     }
 
     @inline(__always)
