@@ -18,7 +18,7 @@ enum CascadeTraining {
 
     static func train(
         rows: [[Float]], labels: [Bool], folds: [Int], foldCount: Int, textMargins: [Double], textCalibration: Calibration,
-        options: TrainingOptions,
+        viewModels: [(spec: ViewModel.Spec, margins: [Double])] = [], options: TrainingOptions,
         mode: CascadeManifest.Mode?, log: @escaping @Sendable (String) -> Void
     ) throws -> Result {
         var parameters = TreeParameters()
@@ -27,8 +27,10 @@ enum CascadeTraining {
         let trees = try TreeTrainer.train(rows: rows, labels: labels, folds: folds, foldCount: foldCount, parameters: parameters) { log($0) }
         let treeMargins = trees.outOfFoldMargins ?? []
         let treeCalibration = Calibration.fit(.platt, margins: treeMargins, labels: labels)
-        let combiner = StackedCombiner.fit(inputs: zip(textMargins, treeMargins).map { [$0, $1] }, labels: labels)
-        let stacked = zip(textMargins, treeMargins).map { combiner.probability([$0, $1]) }
+        // The combiner's inputs: text margin, tree margin, then each view model's margin.
+        let inputs = textMargins.indices.map { i in [textMargins[i], treeMargins[i]] + viewModels.map { $0.margins[i] } }
+        let combiner = StackedCombiner.fit(inputs: inputs, labels: labels)
+        let stacked = inputs.map(combiner.probability)
         let points = OperatingPoints.choose(probabilities: stacked, labels: labels, targetFPR: options.targetFPR)
         let treeProbabilities = treeMargins.map { treeCalibration.probability(margin: $0) }
         let bands = ExitBands.choose(
@@ -45,6 +47,12 @@ enum CascadeTraining {
             "stacked": stacked, "cascade": cascaded,
         ]
         var outOfFold = scores.mapValues(metrics)
+        for v in viewModels {
+            let m = SpamMetrics(scores: Array(zip(v.margins, labels)), verdicts: nil)?.dictionary ?? [:]
+            outOfFold["view.\(v.spec.name)"] = m
+            log(String(format: "out of fold, view model %@: AUC %.6f, recall %.2f%% at 1%% FPR, %.2f%% at 0.1%% FPR", v.spec.name, m["auc"] ?? 0,
+                       100 * (m["recall_at_1pct_fpr"] ?? 0), 100 * (m["recall_at_0.1pct_fpr"] ?? 0)))
+        }
         outOfFold["cascade"]?["exit_share"] = Double(exits.count { $0 }) / Double(max(exits.count, 1))
         // The cascade when it loses no recall at the target FPR out of fold (it is faster); else stacked.
         let chosen = mode ?? ((outOfFold["cascade"]?["recall_at_0.1pct_fpr"] ?? 0) >= (outOfFold["stacked"]?["recall_at_0.1pct_fpr"] ?? 0) ? .cascade : .stacked)
@@ -55,10 +63,11 @@ enum CascadeTraining {
         }
         log(String(format: "cascade: %.1f%% of messages exit at the trees (ham below %.4f, spam from %.4f); mode %@",
                    100 * (outOfFold["cascade"]?["exit_share"] ?? 0), bands.hamBelow, bands.spamAbove, chosen.rawValue))
-        let manifest = CascadeManifest(
+        var manifest = CascadeManifest(
             treeFeatures: MetadataFeature.names, treeParameters: parameters, treeRounds: trees.rounds, treeCalibration: treeCalibration,
             combiner: combiner, mode: chosen, exitBands: bands, outOfFold: outOfFold
         )
+        manifest.viewModels = viewModels.isEmpty ? nil : viewModels.map(\.spec)
         return Result(manifest: manifest, operatingPoints: points, trees: try trees.booster.serialized(), outOfFoldScores: scores)
     }
 }

@@ -38,7 +38,7 @@ public enum EvalCommand {
         let analyzer = Classifier(bundle: bundle).extractor
         let analysed = test.compactMap { m in (try? analyzer.analyze(m.bytes)).map { (m, $0) } }
         var rows: [[(String, String)]] = []
-        var stackedRows: [(text: Double, tree: Double, spam: Bool)] = []
+        var stackedRows: [(text: Double, tree: Double, views: [Double], spam: Bool)] = []
         for mode in CascadeManifest.Mode.allCases {
             guard let cascade = try? Cascade.load(bundle, rules: rules, mode: mode) else { continue }
             var scratch = cascade.makeScratch()
@@ -48,7 +48,9 @@ public enum EvalCommand {
             for (m, a) in analysed {
                 let v = cascade.classify(a, scratch: &scratch)
                 scored.append((v.probability, m.label == bundle.manifest.labels[1], v.stage))
-                if mode == .stacked, let t = v.textMargin, let g = v.treeMargin { stackedRows.append((t, g, m.label == bundle.manifest.labels[1])) }
+                if mode == .stacked, let t = v.textMargin, let g = v.treeMargin {
+                    stackedRows.append((t, g, v.viewMargins, m.label == bundle.manifest.labels[1]))
+                }
             }
             let seconds = (clock.now - start).seconds
             let shares = Cascade.Stage.allCases.map { s in "\(s.rawValue) \(String(format: "%.1f%%", 100 * Double(scored.count { $0.2 == s }) / Double(max(scored.count, 1))))" }
@@ -59,6 +61,11 @@ public enum EvalCommand {
         let trees = stackedRows.map { (c.treeCalibration.probability(margin: $0.tree), $0.spam) }
         rows.insert(row("text model alone", text, decided: "-", rate: nil), at: 0)
         rows.insert(row("trees alone", trees, decided: "-", rate: nil), at: 1)
+        // The view models' margins rank the messages as their probabilities would (recall and AUC use ranks).
+        for (i, spec) in (c.viewModels ?? []).enumerated() {
+            let scores = stackedRows.compactMap { r in i < r.views.count ? (r.views[i], r.spam) : nil }
+            rows.insert(row("view model \(spec.name) alone", scores, decided: "-", rate: nil), at: 2 + i)
+        }
         return "stages and combinations on the test rows (after parsing; throughput on one core, model stages only):\n" + SpamMetrics.table(rows)
     }
 

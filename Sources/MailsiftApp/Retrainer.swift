@@ -167,12 +167,15 @@ public struct Retrainer: Sendable {
         manifest.training.createdAt = ISO8601DateFormatter().string(from: Date())
         var candidate = ModelBundle(manifest: manifest, model: trainer.model(), trainer: trainer, sections: sections)
         if recalibrate, let (batch, weights) = recalibrationBatch, var cascade = manifest.cascade, Set(batch.map(\.spam)).count == 2,
-            let trees = try Cascade.load(candidate, rules: rules).trees
+            case let loaded = try Cascade.load(candidate, rules: rules), let trees = loaded.trees
         {
             // The combiner refitted on the text margins each example had before it was learned (out of
-            // sample, as the trained combiner's out-of-fold margins were) and the trees' margins, pulled
-            // toward the current combiner.
-            let inputs = try zip(batch, prequential).map { e, text in [text, Double(try trees.treeMargin(of: e.entry.treeRow))] }
+            // sample, as the trained combiner's out-of-fold margins were), the trees' margins and the view
+            // models' (which text updates leave as trained), pulled toward the current combiner.
+            let inputs = try zip(batch, prequential).map { e, text in
+                let x = loaded.textFeatures(rows: e.entry.textRows, viewEnds: e.entry.textViewEnds)
+                return [text, Double(try trees.treeMargin(of: e.entry.treeRow))] + loaded.viewMargins(x)
+            }
             cascade.combiner = StackedCombiner.fit(
                 inputs: inputs, labels: batch.map(\.spam), exampleWeights: batch.map { $0.spam ? weights.spam : weights.ham },
                 l2: recalibrationPrior, prior: cascade.combiner)

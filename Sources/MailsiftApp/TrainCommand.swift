@@ -29,6 +29,8 @@ public enum TrainCommand {
         public var mode: CascadeManifest.Mode? = nil
         /// Spam models: the weight of a ham example in the text model's training (``TrainingOptions/hamWeight``).
         public var hamWeight: Double = TrainCommand.defaultHamWeight
+        /// Spam models with trees: train the view models (``ViewModel/defaultSpecs(enabled:)``) too.
+        public var viewModels = true
         /// Spam models with trees: write each training row's out-of-fold scores here (TSV: id, label, score of
         /// the chosen combination, then each stage's and combination's own).
         public var outOfFoldScores: String? = nil
@@ -108,8 +110,15 @@ public enum TrainCommand {
             labelCounts: counts, outOfFold: result.outOfFold, test: nil, seconds: seconds, createdAt: created
         )
         let day = String(created.prefix(10)).replacingOccurrences(of: "-", with: "")
+        // The same data trained the same day with other options is another model: the version says so.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let settings = (try? encoder.encode(features)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let optionsKey = "\(settings) \(options.optimizer) \(options.epochs) \(options.folds) \(options.seed) \(options.hamWeight) "
+            + "\(options.calibration) \(options.targetFPR) \(withTrees) \(r.viewModels) \(r.mode?.rawValue ?? "auto")"
+        let optionsHash = String(FeatureHash.xxh64(optionsKey, seed: 0), radix: 16)
         var manifest = ModelManifest(
-            version: "\(kind.rawValue)-\(day)-\(fingerprint.prefix(8))", kind: kind, labels: labels, features: features,
+            version: "\(kind.rawValue)-\(day)-\(fingerprint.prefix(8))-\(optionsHash.prefix(4))", kind: kind, labels: labels, features: features,
             optimizer: options.optimizer, epochs: options.epochs, seed: options.seed, calibration: result.calibration,
             operatingPoints: result.operatingPoints, training: record
         )
@@ -118,10 +127,26 @@ public enum TrainCommand {
         if let idf = result.idf { bundle.sections[ModelBundle.idfSection] = DocumentFrequency.encoded(idf) }
         if withTrees, let textMargins = result.outOfFoldMargins {
             let folds = examples.map { ModelTrainer.fold(of: $0.foldKey, folds: options.folds) }
+            // The view models: the same training on each example's rows of some views only (without idf
+            // weights, which the main model's rows carry and a view model would have to refit).
+            var viewModels: [(model: ViewModel, margins: [Double])] = []
+            let order = FeatureExtractor(configuration: features).viewOrder
+            for spec in r.viewModels && !features.idf ? ViewModel.defaultSpecs(enabled: features.views) : [] {
+                let reads = order.map(spec.views.contains)
+                let restricted = examples.map { e in
+                    TrainingExample(features: ViewModel.restricted(e.features, reads: reads), label: e.label, foldKey: e.foldKey)
+                }
+                let trained = ModelTrainer.train(restricted, options: options)
+                guard let margins = trained.outOfFoldMargins else { continue }
+                viewModels.append((ViewModel(spec: spec, model: trained.trainer.model()), margins))
+                log("view model \(spec.name) (\(spec.views.map(\.rawValue).joined(separator: ", "))) trained")
+            }
             let stages = try CascadeTraining.train(
                 rows: items.map(\.metadata), labels: examples.map { $0.label == 1 }, folds: folds, foldCount: options.folds,
-                textMargins: textMargins, textCalibration: result.calibration, options: options, mode: r.mode, log: log
+                textMargins: textMargins, textCalibration: result.calibration, viewModels: viewModels.map { ($0.model.spec, $0.margins) },
+                options: options, mode: r.mode, log: log
             )
+            for v in viewModels { bundle.sections[v.model.spec.section] = v.model.encoded }
             bundle.manifest.cascade = stages.manifest
             bundle.manifest.operatingPoints = stages.operatingPoints
             bundle.manifest.training.outOfFold = stages.manifest.outOfFold[stages.manifest.mode.rawValue] ?? result.outOfFold

@@ -20,6 +20,7 @@ extension Cascade {
                 throw BoosterError.xgboost("the model names a tree stage but has no \(ModelBundle.treesSection) section")
             }
             trees = try TreeModel(loading: bytes, featureCount: c.treeFeatures.count)
+            _ = try bundle.viewModels()
         }
         return Cascade(bundle: bundle, rules: rules, trees: trees, mode: mode)
     }

@@ -252,6 +252,8 @@ extension Mailsift {
         var views: String?
         @Flag(inversion: .prefixedNo, help: "Weigh features by inverse document frequency (default: on for topics, off for spam).")
         var idf: Bool?
+        @Flag(inversion: .prefixedNo, help: "Spam models: train the view models (one over the header views, one over the content views) whose margins the combiner reads too.")
+        var viewModels = true
         @Option(help: "Spam models: write each training row's out-of-fold scores to this TSV (id, label, score, then text, trees, stacked, cascade).")
         var oofScores: String?
 
@@ -282,6 +284,7 @@ extension Mailsift {
             )
             request.hamWeight = hamWeight
             request.outOfFoldScores = oofScores
+            request.viewModels = viewModels
             let (bundle, evaluation) = try TrainCommand.train(request) { line in
                 FileHandle.standardError.write(Data("mailsift: \(line)\n".utf8))
             }

@@ -249,11 +249,14 @@ struct CascadeTests {
 
     @Test func bundleSectionsRoundTrip() throws {
         let bundle = try ModelStore.load(nil)
-        var copy = ModelBundle(manifest: bundle.manifest, model: bundle.model, trainer: nil, sections: ["trees": [1, 2, 3, 4], "x": []])
+        // The view models' sections travel too (the manifest names them; loading checks them).
+        var sections: [String: [UInt8]] = ["trees": [1, 2, 3, 4], "x": []]
+        for spec in bundle.manifest.cascade?.viewModels ?? [] { sections[spec.section] = bundle.sections[spec.section] }
+        var copy = ModelBundle(manifest: bundle.manifest, model: bundle.model, trainer: nil, sections: sections)
         copy.manifest.version = "copy"
         let bytes = try copy.encoded()
         let decoded = try ModelBundle(decoding: bytes)
-        #expect(decoded.sections == ["trees": [1, 2, 3, 4], "x": []])
+        #expect(decoded.sections == sections)
         var cut = bytes
         cut.removeLast(20)
         #expect(throws: ModelBundleError.self) { try ModelBundle(decoding: cut) }

@@ -30,6 +30,58 @@ struct ModelBundleTests {
         #expect(decoded.trainer?.n == original.trainer?.n)
     }
 
+    /// The test bundle with a cascade that names one view model over the header views.
+    static func withViewModel() -> (ModelBundle, ViewModel) {
+        var bundle = ModelBundleTests.bundle()
+        let spec = ViewModel.Spec(name: "headers", views: [.headers, .headerNGrams])
+        var trainer = FTRLTrainer(hashBits: 8, outputs: 1)
+        for (x, y) in ModelTests.separable(count: 50, seed: 3) { trainer.update(x, label: y) }
+        let view = ViewModel(spec: spec, model: trainer.model())
+        bundle.manifest.cascade = CascadeManifest(
+            treeFeatures: MetadataFeature.names, treeParameters: TreeParameters(), treeRounds: 1, treeCalibration: .identity,
+            combiner: StackedCombiner(weights: [0.5, 0.2, 0.4], bias: -1), mode: .stacked, exitBands: .none, outOfFold: [:])
+        bundle.manifest.cascade?.viewModels = [spec]
+        bundle.sections[spec.section] = view.encoded
+        return (bundle, view)
+    }
+
+    @Test func viewModelsRoundTripAndBadSectionsAreRefused() throws {
+        let (bundle, view) = ModelBundleTests.withViewModel()
+        let decoded = try ModelBundle(decoding: try bundle.encoded())
+        let models = try decoded.viewModels()
+        #expect(models.count == 1)
+        #expect(models.first?.model.weights == view.model.weights)
+        #expect(models.first?.model.bias == view.model.bias)
+        var cut = bundle
+        cut.sections["view.headers"] = Array(view.encoded.dropLast(4))
+        #expect(throws: ModelBundleError.self) { try ModelBundle(decoding: try cut.encoded()) }
+        var missing = bundle
+        missing.sections["view.headers"] = nil
+        #expect(throws: ModelBundleError.self) { try ModelBundle(decoding: try missing.encoded()) }
+        var inputs = bundle
+        inputs.manifest.cascade?.combiner = StackedCombiner(weights: [0.5, 0.2], bias: -1)
+        #expect(throws: ModelBundleError.self) { try ModelBundle(decoding: try inputs.encoded()) }
+    }
+
+    @Test func viewModelMarginReadsOnlyItsViews() throws {
+        let (_, view) = ModelBundleTests.withViewModel()
+        var features = FeatureConfiguration.spam
+        features.hashBits = 8
+        let extractor = FeatureExtractor(configuration: features)
+        let order = extractor.viewOrder
+        let reads = view.reads(order)
+        #expect(reads.filter { $0 }.count == 2)
+        let message = try extractor.analyze(Array("From: a@example.com\r\nSubject: cheap offer\r\nX-Mailer: bulk\r\n\r\nBuy now, limited offer.\r\n".utf8))
+        var scratch = extractor.makeScratch()
+        var x = SparseFeatures()
+        extractor.features(of: message, scratch: &scratch, into: &x)
+        let restricted = ViewModel.restricted(x, reads: reads)
+        #expect(restricted.viewEnds.count == x.viewEnds.count)
+        #expect(restricted.count > 0 && restricted.count < x.count)
+        // The margin over its views equals the plain linear margin of the restricted features.
+        #expect(abs(view.margin(x, reads: reads) - view.model.margin(restricted)) < 1e-5)
+    }
+
     @Test func corruptionIsRefused() throws {
         let bytes = try ModelBundleTests.bundle().encoded()
         var flipped = bytes

@@ -49,6 +49,25 @@ struct NormalizerTests {
         #expect(off.normalize("ＦＲＥＥ").text == "ｆｒｅｅ")
     }
 
+    @Test func compatibilityFormsAsEvidence() {
+        // Look-alike letters and digits are obfuscation...
+        #expect(all.normalize("ＦＲＥＥ ｍｏｎｅｙ").signals.compatibilityChanged)
+        #expect(all.normalize("𝐕𝐢𝐚𝐠𝐫𝐚").signals.compatibilityChanged)
+        #expect(all.normalize("Ⓥⓘⓐⓖⓡⓐ").signals.compatibilityChanged)
+        // ...punctuation and symbols NFKC rewrites are not, nor fullwidth forms in CJK text (folded all the same).
+        let symbols = all.normalize("Wait\u{2026} Acme\u{2122} \u{FF01}")
+        #expect(symbols.text == "wait... acmetm !")
+        #expect(!symbols.signals.compatibilityChanged)
+        let japanese = all.normalize("\u{FF13}\u{FF17}日の会議です\u{FF01} ＯｐｅｎＴｅｘｔ")
+        #expect(japanese.text == "37日の会議です! opentext")
+        #expect(!japanese.signals.compatibilityChanged)
+        // Digits among CJK letters are dates and counts, not leetspeak.
+        let date = all.normalize("2007年1月3日")
+        #expect(date.text == "2007年1月3日")
+        #expect(date.signals.leetWords == 0)
+        #expect(all.normalize("caf\u{00E9} v1agra").signals.leetWords == 1)
+    }
+
     @Test func confusablesInMixedScriptWords() {
         // "PayPal" with Cyrillic Р and а.
         let r = all.normalize("Your \u{0420}ay\u{0420}\u{0430}l account")

@@ -26,7 +26,12 @@ extension Cascade {
             let p = manifest.treeCalibration.probability(margin: treeMargin + rules)
             if p < manifest.exitBands.hamBelow || p >= manifest.exitBands.spamAbove { return (p, .trees) }
         }
-        return (LinearModel.sigmoid(manifest.combiner.margin([textMargin, treeMargin]) + rules), .combined)
+        return (LinearModel.sigmoid(manifest.combiner.margin([textMargin, treeMargin] + viewMargins(x)) + rules), .combined)
+    }
+
+    /// The view models' margins on a message's text features (``textFeatures(rows:viewEnds:)``).
+    public func viewMargins(_ x: SparseFeatures) -> [Double] {
+        zip(viewModels, viewReads).map { $0.margin(x, reads: $1) }
     }
 }
 

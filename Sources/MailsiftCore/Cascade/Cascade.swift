@@ -21,6 +21,10 @@ public struct Cascade: Sendable {
     public let mode: CascadeManifest.Mode
     /// The stages, in the order they run.
     public let stages: [any CascadeStage]
+    /// The view models whose margins the combiner reads (``CascadeManifest/viewModels``), and which of the
+    /// extractor's views each reads; empty without a tree stage.
+    public let viewModels: [ViewModel]
+    let viewReads: [[Bool]]
 
     public init(bundle: ModelBundle, rules: RuleSet = .empty, trees: (any TreeScorer)?, mode: CascadeManifest.Mode? = nil) {
         self.bundle = bundle
@@ -34,7 +38,13 @@ public struct Cascade: Sendable {
             let exits = self.mode == .cascade ? manifest.exitBands : nil
             stages.append(TreeStage(scorer: scorer, calibration: manifest.treeCalibration, exits: exits, spamLabel: bundle.manifest.labels[1]))
         }
-        stages.append(TextStage(classifier: text))
+        // Checked when the bundle was read (and by `Cascade.load`): a bundle built in memory without its
+        // sections gets none, and its combiner the inputs it was fitted on is then the caller's error.
+        viewModels = self.trees == nil ? [] : (try? bundle.viewModels()) ?? []
+        let order = text.extractor.viewOrder
+        viewReads = viewModels.map { $0.reads(order) }
+        let viewWeights = Array((manifest?.combiner.weights ?? []).dropFirst(2))
+        stages.append(TextStage(classifier: text, viewModels: zip(viewModels, viewReads).map { ($0, $1) }, viewWeights: viewWeights))
         if let manifest, self.trees != nil { stages.append(CombinationStage(combiner: manifest.combiner)) }
         self.stages = stages
     }
@@ -62,6 +72,8 @@ public struct Cascade: Sendable {
         /// The stages' raw scores (log-odds) where they ran.
         public var textMargin: Double?
         public var treeMargin: Double?
+        /// The view models' margins, when the combination ran (``viewModels``' order).
+        public var viewMargins: [Double] = []
         /// The metadata columns the tree stage scored, when it ran.
         public var treeRow: [Float]?
         public var rules: RuleSet.Outcome
@@ -82,6 +94,7 @@ public struct Cascade: Sendable {
                 return Verdict(label: spam ? labels[1] : labels[0], probability: spam ? 1 : 0, action: action, stage: stage.kind, rules: context.rules)
             case .probability(let p):
                 var v = verdict(p, stage: stage.kind, text: context.textMargin, tree: context.treeMargin, context.rules)
+                v.viewMargins = context.viewMargins
                 v.treeError = context.treeError
                 v.treeRow = context.treeRow
                 return v
@@ -159,7 +172,7 @@ public struct Cascade: Sendable {
     /// Why: each stage that ran says what in its output pushed hardest toward the verdict: the rules that
     /// hit, then the tree columns, then the text features, strongest first within each stage. A stage's
     /// weights are scaled by what its output counted for in the verdict (the combiner's weight for it when
-    /// the combination decided). `scratch` must be the one `verdict` was reached with (the text stage's
+    /// the combination decided; the text features' weights then include the view models' weights for them). `scratch` must be the one `verdict` was reached with (the text stage's
     /// features are read from it).
     public func reasons(_ a: AnalyzedMessage, verdict: Verdict, count: Int = 8, scratch: inout Scratch) -> [Reason] {
         let weights = bundle.manifest.cascade?.combiner.weights

@@ -18,8 +18,11 @@ public struct CascadeManifest: Codable, Sendable, Hashable {
     public var baseTreeRounds: Int?
     /// Maps the tree margin to a probability (fitted on out-of-fold margins).
     public var treeCalibration: Calibration
-    /// Inputs: `[text margin, tree margin]`.
+    /// Inputs: `[text margin, tree margin]`, then one margin per view model, in ``viewModels``' order.
     public var combiner: StackedCombiner
+    /// Linear text models over some views only (``ViewModel``), whose margins the combiner reads too; nil
+    /// or empty in a model trained without them.
+    public var viewModels: [ViewModel.Spec]?
     public var mode: Mode
     public var exitBands: ExitBands
     /// Out-of-fold figures per stage and combination (`text`, `trees`, `stacked`, `cascade`).

@@ -32,6 +32,8 @@ public struct CascadeContext: Sendable {
     public var treeError: String?
     /// The text model's raw score (log-odds), when it ran.
     public var textMargin: Double?
+    /// The view models' margins (``Cascade/viewModels``), when the text stage ran before a combination.
+    public var viewMargins: [Double] = []
 
     public init(envelope: Envelope, sender: SenderState? = nil) {
         self.envelope = envelope

@@ -41,6 +41,27 @@ public struct ModelBundle: Sendable {
         return DocumentFrequency.decoded(bytes, bits: manifest.features.hashBits)
     }
 
+    /// The view models the cascade names (``CascadeManifest/viewModels``), decoded from their sections.
+    /// A missing or malformed section, or a combiner without one input per view model, is an error.
+    public func viewModels() throws(ModelBundleError) -> [ViewModel] {
+        try ModelBundle.viewModels(manifest: manifest, sections: sections)
+    }
+
+    static func viewModels(manifest: ModelManifest, sections: [String: [UInt8]]) throws(ModelBundleError) -> [ViewModel] {
+        guard let cascade = manifest.cascade else { return [] }
+        let specs = cascade.viewModels ?? []
+        guard cascade.combiner.weights.count == 2 + specs.count else {
+            throw .invalidManifest("the combiner has \(cascade.combiner.weights.count) inputs; the text model, the trees and \(specs.count) view model(s) need \(2 + specs.count)")
+        }
+        return try specs.map { spec throws(ModelBundleError) in
+            guard let bytes = sections[spec.section],
+                  let model = ViewModel(spec: spec, bytes: bytes, hashBits: manifest.features.hashBits) else {
+                throw .invalidManifest("view model \(spec.name): section \(spec.section) is missing or not 2^\(manifest.features.hashBits) weights and a bias")
+            }
+            return model
+        }
+    }
+
     public func encoded() throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -113,6 +134,7 @@ public struct ModelBundle: Sendable {
             }
         }
         self.manifest = manifest
+        _ = try ModelBundle.viewModels(manifest: manifest, sections: named)
         model = LinearModel(hashBits: bits, outputs: outputs, weights: sections[0], bias: sections[1])
         if sections[2].isEmpty {
             trainer = nil
