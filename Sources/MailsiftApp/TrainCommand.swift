@@ -151,6 +151,8 @@ public enum TrainCommand {
             bundle.manifest.operatingPoints = stages.operatingPoints
             bundle.manifest.training.outOfFold = stages.manifest.outOfFold[stages.manifest.mode.rawValue] ?? result.outOfFold
             bundle.sections[ModelBundle.treesSection] = stages.trees
+            // Featurising and every training: text model, view models, trees (not the test evaluation).
+            bundle.manifest.training.seconds = Date().timeIntervalSince(started)
             if let path = r.outOfFoldScores {
                 try outOfFoldFile(messages: messages, scores: stages.outOfFoldScores, chosen: stages.manifest.mode.rawValue)
                     .write(toFile: path, atomically: true, encoding: .utf8)
