@@ -38,8 +38,8 @@ public struct Cascade: Sendable {
             let exits = self.mode == .cascade ? manifest.exitBands : nil
             stages.append(TreeStage(scorer: scorer, calibration: manifest.treeCalibration, exits: exits, spamLabel: bundle.manifest.labels[1]))
         }
-        // Checked when the bundle was read (and by `Cascade.load`): a bundle built in memory without its
-        // sections gets none, and its combiner the inputs it was fitted on is then the caller's error.
+        // Decoding a bundle and `Cascade.load` refuse one whose view models do not match its manifest; a
+        // bundle built in memory is trusted here (without its sections it gets no view models).
         viewModels = self.trees == nil ? [] : (try? bundle.viewModels()) ?? []
         let order = text.extractor.viewOrder
         viewReads = viewModels.map { $0.reads(order) }
@@ -172,8 +172,8 @@ public struct Cascade: Sendable {
     /// Why: each stage that ran says what in its output pushed hardest toward the verdict: the rules that
     /// hit, then the tree columns, then the text features, strongest first within each stage. A stage's
     /// weights are scaled by what its output counted for in the verdict (the combiner's weight for it when
-    /// the combination decided; the text features' weights then include the view models' weights for them). `scratch` must be the one `verdict` was reached with (the text stage's
-    /// features are read from it).
+    /// the combination decided; the text features' weights then include the view models' weights for them).
+    /// `scratch` must be the one `verdict` was reached with (the text stage's features are read from it).
     public func reasons(_ a: AnalyzedMessage, verdict: Verdict, count: Int = 8, scratch: inout Scratch) -> [Reason] {
         let weights = bundle.manifest.cascade?.combiner.weights
         var out: [Reason] = []
