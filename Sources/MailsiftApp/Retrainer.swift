@@ -129,6 +129,8 @@ public struct Retrainer: Sendable {
             return (nil, report)
         }
         let current = try Cascade.load(bundle, rules: rules)
+        // The view models learn the same examples on their views' rows, where the bundle kept their state.
+        var viewTrainers = current.viewModels.map(\.trainer)
         var prequential: [Double] = []
         var recalibrationBatch: ([DelayedLabelJoiner.Example], (spam: Double, ham: Double))?
         if updateText {
@@ -139,13 +141,23 @@ public struct Retrainer: Sendable {
                 for e in batch {
                     let x = current.textFeatures(rows: e.entry.textRows, viewEnds: e.entry.textViewEnds)
                     if epoch == 0 { prequential.append(trainer.margin(x)) }
-                    _ = trainer.update(x, label: e.spam ? 1 : 0, weight: exampleWeight * (e.spam ? weights.spam : weights.ham))
+                    let weight = exampleWeight * (e.spam ? weights.spam : weights.ham)
+                    _ = trainer.update(x, label: e.spam ? 1 : 0, weight: weight)
+                    for i in viewTrainers.indices where viewTrainers[i] != nil {
+                        _ = viewTrainers[i]!.update(ViewModel.restricted(x, reads: current.viewReads[i]), label: e.spam ? 1 : 0, weight: weight)
+                    }
                 }
             }
             recalibrationBatch = (batch, weights)
         }
         var manifest = bundle.manifest
         var sections = bundle.sections
+        for (view, trainer) in zip(current.viewModels, viewTrainers) {
+            guard let trainer else { continue }
+            let updated = ViewModel(spec: view.spec, trainer: trainer)
+            sections[view.spec.section] = updated.encoded
+            sections[view.spec.stateSection] = updated.encodedState
+        }
         if updateTrees, var cascade = manifest.cascade, let trees = sections["trees"] {
             // Every example known at the cut-off, but the gate's holdout.
             let (bytes, added) = try correctTrees(trees, cascade: cascade, examples: learnable)

@@ -111,9 +111,7 @@ public enum TrainCommand {
         )
         let day = String(created.prefix(10)).replacingOccurrences(of: "-", with: "")
         // The same data trained the same day with other options is another model: the version says so.
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let settings = (try? encoder.encode(features)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let settings = canonicalJSON(features)
         let optionsKey = "\(settings) \(options.optimizer) \(options.epochs) \(options.folds) \(options.seed) \(options.hamWeight) "
             + "\(options.calibration) \(options.targetFPR) \(withTrees) \(r.viewModels) \(r.mode?.rawValue ?? "auto")"
         let optionsHash = String(FeatureHash.xxh64(optionsKey, seed: 0), radix: 16)
@@ -138,7 +136,7 @@ public enum TrainCommand {
                 }
                 let trained = ModelTrainer.train(restricted, options: options)
                 guard let margins = trained.outOfFoldMargins else { continue }
-                viewModels.append((ViewModel(spec: spec, model: trained.trainer.model()), margins))
+                viewModels.append((ViewModel(spec: spec, trainer: trained.trainer), margins))
                 log("view model \(spec.name) (\(spec.views.map(\.rawValue).joined(separator: ", "))) trained")
             }
             let stages = try CascadeTraining.train(
@@ -146,7 +144,10 @@ public enum TrainCommand {
                 textMargins: textMargins, textCalibration: result.calibration, viewModels: viewModels.map { ($0.model.spec, $0.margins) },
                 options: options, mode: r.mode, log: log
             )
-            for v in viewModels { bundle.sections[v.model.spec.section] = v.model.encoded }
+            for v in viewModels {
+                bundle.sections[v.model.spec.section] = v.model.encoded
+                bundle.sections[v.model.spec.stateSection] = v.model.encodedState
+            }
             bundle.manifest.cascade = stages.manifest
             bundle.manifest.operatingPoints = stages.operatingPoints
             bundle.manifest.training.outOfFold = stages.manifest.outOfFold[stages.manifest.mode.rawValue] ?? result.outOfFold
@@ -170,6 +171,19 @@ public enum TrainCommand {
         }
         try Data(bundle.encoded()).write(to: URL(fileURLWithPath: r.out), options: .atomic)
         return (bundle, evaluation)
+    }
+
+    /// `value` as JSON with sorted keys and sorted arrays of strings (a `Set` encodes in hash order, which
+    /// changes from process to process), for a key that is the same for the same settings.
+    static func canonicalJSON(_ value: some Encodable) -> String {
+        guard let data = try? JSONEncoder().encode(value), let object = try? JSONSerialization.jsonObject(with: data) else { return "" }
+        func canonical(_ x: Any) -> Any {
+            if let d = x as? [String: Any] { return d.mapValues(canonical) }
+            if let a = x as? [Any] { return (a as? [String])?.sorted() ?? a.map(canonical) }
+            return x
+        }
+        let sorted = try? JSONSerialization.data(withJSONObject: canonical(object), options: [.sortedKeys])
+        return sorted.map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
     /// The out-of-fold scores as a TSV that `../shared/eval/metrics.py` reads (`score` is the chosen

@@ -36,12 +36,13 @@ struct ModelBundleTests {
         let spec = ViewModel.Spec(name: "headers", views: [.headers, .headerNGrams])
         var trainer = FTRLTrainer(hashBits: 8, outputs: 1)
         for (x, y) in ModelTests.separable(count: 50, seed: 3) { trainer.update(x, label: y) }
-        let view = ViewModel(spec: spec, model: trainer.model())
+        let view = ViewModel(spec: spec, trainer: trainer)
         bundle.manifest.cascade = CascadeManifest(
             treeFeatures: MetadataFeature.names, treeParameters: TreeParameters(), treeRounds: 1, treeCalibration: .identity,
             combiner: StackedCombiner(weights: [0.5, 0.2, 0.4], bias: -1), mode: .stacked, exitBands: .none, outOfFold: [:])
         bundle.manifest.cascade?.viewModels = [spec]
         bundle.sections[spec.section] = view.encoded
+        bundle.sections[spec.stateSection] = view.encodedState
         return (bundle, view)
     }
 
@@ -52,6 +53,14 @@ struct ModelBundleTests {
         #expect(models.count == 1)
         #expect(models.first?.model.weights == view.model.weights)
         #expect(models.first?.model.bias == view.model.bias)
+        #expect(models.first?.trainer?.z == view.trainer?.z && models.first?.trainer?.n == view.trainer?.n)
+        #expect(models.first?.trainer?.biasZ == view.trainer?.biasZ && models.first?.trainer?.biasN == view.trainer?.biasN)
+        var stateless = bundle
+        stateless.sections["view.headers.state"] = nil
+        #expect(try ModelBundle(decoding: try stateless.encoded()).viewModels().first?.trainer == nil)
+        var shortState = bundle
+        shortState.sections["view.headers.state"] = Array(view.encodedState!.dropLast(4))
+        #expect(throws: ModelBundleError.self) { try ModelBundle(decoding: try shortState.encoded()) }
         var cut = bundle
         cut.sections["view.headers"] = Array(view.encoded.dropLast(4))
         #expect(throws: ModelBundleError.self) { try ModelBundle(decoding: try cut.encoded()) }

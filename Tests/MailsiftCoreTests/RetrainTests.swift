@@ -71,6 +71,13 @@ struct RetrainTests {
         #expect(honest.report.trained == truth.count - held)
         #expect(honest.report.holdoutSpam + honest.report.holdoutHam == held)
         #expect(honest.candidate?.manifest.version != Self.cascade.bundle.manifest.version)
+        // The view models learn the same examples from the state the shipped model keeps.
+        let viewsBefore = try Self.cascade.bundle.viewModels()
+        let viewsAfter = try #require(honest.candidate).viewModels()
+        #expect(!viewsBefore.isEmpty && viewsAfter.count == viewsBefore.count)
+        for (b, a) in zip(viewsBefore, viewsAfter) {
+            #expect(b.trainer != nil && a.trainer?.n != b.trainer?.n && a.model.weights != b.model.weights, "\(b.spec.name)")
+        }
         #expect(!honest.report.recalibrated)
         #expect(honest.candidate?.manifest.cascade?.combiner == Self.cascade.bundle.manifest.cascade?.combiner)
         // With recalibration, the combiner is refitted too.

@@ -24,7 +24,7 @@ public struct Cascade: Sendable {
     /// The view models whose margins the combiner reads (``CascadeManifest/viewModels``), and which of the
     /// extractor's views each reads; empty without a tree stage.
     public let viewModels: [ViewModel]
-    let viewReads: [[Bool]]
+    public let viewReads: [[Bool]]
 
     public init(bundle: ModelBundle, rules: RuleSet = .empty, trees: (any TreeScorer)?, mode: CascadeManifest.Mode? = nil) {
         self.bundle = bundle

@@ -55,8 +55,11 @@ public struct ModelBundle: Sendable {
         }
         return try specs.map { spec throws(ModelBundleError) in
             guard let bytes = sections[spec.section],
-                  let model = ViewModel(spec: spec, bytes: bytes, hashBits: manifest.features.hashBits) else {
-                throw .invalidManifest("view model \(spec.name): section \(spec.section) is missing or not 2^\(manifest.features.hashBits) weights and a bias")
+                  let model = ViewModel(
+                    spec: spec, bytes: bytes, state: sections[spec.stateSection], hashBits: manifest.features.hashBits, parameters: manifest.optimizer)
+            else {
+                throw .invalidManifest(
+                    "view model \(spec.name): section \(spec.section) is missing or not 2^\(manifest.features.hashBits) weights and a bias, or \(spec.stateSection) is not a state of that size")
             }
             return model
         }

@@ -7,6 +7,8 @@
 public struct ViewModel: Sendable {
     public let spec: Spec
     public let model: LinearModel
+    /// The optimiser state it was trained to (`retrain` continues from it); nil when the bundle has none.
+    public let trainer: FTRLTrainer?
 
     /// A view model as the manifest names it; its weights are the bundle section ``section``.
     public struct Spec: Codable, Sendable, Hashable {
@@ -20,6 +22,8 @@ public struct ViewModel: Sendable {
 
         /// The bundle section that holds the weights (Float32, little-endian: 2^bits weights, then the bias).
         public var section: String { "view.\(name)" }
+        /// The bundle section that holds the FTRL state (Float32, little-endian: z, n, then the bias's z and n).
+        public var stateSection: String { "view.\(name).state" }
     }
 
     /// The view models a spam model trains by default: the header block and the content, each where all
@@ -36,27 +40,50 @@ public struct ViewModel: Sendable {
         }
     }
 
-    public init(spec: Spec, model: LinearModel) {
+    public init(spec: Spec, model: LinearModel, trainer: FTRLTrainer? = nil) {
         self.spec = spec
         self.model = model
+        self.trainer = trainer
     }
 
-    /// Decodes the section's bytes; nil when they do not hold 2^bits weights and a bias.
-    public init?(spec: Spec, bytes: [UInt8], hashBits bits: Int) {
-        let count = (1 << bits) + 1
-        guard bytes.count == 4 * count else { return nil }
-        let values: [Float] = bytes.withUnsafeBytes { raw in
-            (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+    /// The model trained to `trainer`'s state.
+    public init(spec: Spec, trainer: FTRLTrainer) {
+        self.init(spec: spec, model: trainer.model(), trainer: trainer)
+    }
+
+    /// Decodes the sections' bytes (`state` may be absent); nil when they do not hold 2^bits weights and a
+    /// bias, or a state of that size.
+    public init?(spec: Spec, bytes: [UInt8], state: [UInt8]?, hashBits bits: Int, parameters: FTRLTrainer.Parameters) {
+        let rows = 1 << bits
+        guard let values = ViewModel.floats(bytes, count: rows + 1) else { return nil }
+        var trainer: FTRLTrainer? = nil
+        if let state {
+            guard let s = ViewModel.floats(state, count: 2 * rows + 2) else { return nil }
+            trainer = FTRLTrainer(
+                hashBits: bits, outputs: 1, parameters: parameters, z: Array(s[0..<rows]), n: Array(s[rows..<(2 * rows)]),
+                biasZ: [s[2 * rows]], biasN: [s[2 * rows + 1]])
         }
-        self.init(spec: spec, model: LinearModel(hashBits: bits, outputs: 1, weights: Array(values.dropLast()), bias: [values[count - 1]]))
+        self.init(spec: spec, model: LinearModel(hashBits: bits, outputs: 1, weights: Array(values.dropLast()), bias: [values[rows]]), trainer: trainer)
     }
 
     /// The weights and bias as the bundle stores them.
-    public var encoded: [UInt8] {
+    public var encoded: [UInt8] { ViewModel.bytes(model.weights + model.bias) }
+
+    /// The optimiser state as the bundle stores it, when there is one.
+    public var encodedState: [UInt8]? { trainer.map { ViewModel.bytes($0.z + $0.n + $0.biasZ + $0.biasN) } }
+
+    private static func bytes(_ values: [Float]) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(4 * (model.weights.count + 1))
-        for v in model.weights + model.bias { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+        out.reserveCapacity(4 * values.count)
+        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
         return out
+    }
+
+    private static func floats(_ bytes: [UInt8], count: Int) -> [Float]? {
+        guard bytes.count == 4 * count else { return nil }
+        return bytes.withUnsafeBytes { raw in
+            (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+        }
     }
 
     /// Which of the extractor's views (in ``FeatureExtractor/viewOrder``) this model reads.
