@@ -59,7 +59,7 @@ public enum TrainCommand {
     }
 
     /// Chosen on out-of-fold recall at 0.1% FPR over three seeds (docs/models.md).
-    public static let defaultHamWeight = 2.0
+    public static let defaultHamWeight = 8.0
 
     public static func train(_ r: Request, log: @escaping @Sendable (String) -> Void) throws -> (ModelBundle, Evaluation?) {
         let started = Date()
