@@ -34,6 +34,30 @@ struct CascadeTests {
         #expect(cascade.reasons(a, verdict: v).first?.feature == "GTUBE")
     }
 
+    /// After a combination, the text reasons weigh each row by the text model and the view models together:
+    /// summed over the message's rows, those weights give the text models' share of the combined log-odds.
+    @Test func combinedTextReasonsWeighTheViewModelsToo() throws {
+        let cascade = try Cascade.load(try ModelStore.load(nil), mode: .stacked)
+        let weights = try #require(cascade.bundle.manifest.cascade?.combiner.weights)
+        #expect(cascade.viewModels.count == 2 && weights.count == 4)
+        let text = try #require(cascade.stages.compactMap { $0 as? TextStage }.first)
+        let phishing = try Data(contentsOf: TestSupport.repositoryRoot.appendingPathComponent("examples/phishing.eml"))
+        let a = try Self.analyze([UInt8](phishing))
+        var scratch = cascade.makeScratch()
+        let v = cascade.classify(a, scratch: &scratch)
+        #expect(v.stage == .combined && v.viewMargins.count == 2)
+        let x = scratch.text.features
+        let rows = text.combinedRowWeights(x, scale: weights[0])
+        let sum = zip(rows, x.values).reduce(0) { $0 + $1.0 * Double($1.1) }
+        var expected = weights[0] * (try #require(v.textMargin) - Double(cascade.bundle.model.bias[0]))
+        for (i, view) in cascade.viewModels.enumerated() { expected += weights[2 + i] * (v.viewMargins[i] - Double(view.model.bias[0])) }
+        #expect(abs(sum - expected) < 1e-3 * max(1, abs(expected)), "\(sum) against \(expected)")
+        // The reasons carry those weights: the strongest text reason is the largest row weight times its value.
+        let best = zip(rows, x.values).map { $0 * Double($1) }.max() ?? 0
+        let first = try #require(cascade.reasons(a, verdict: v, scratch: &scratch).first { $0.stage == .text })
+        #expect(abs(first.weight - best) < 1e-9)
+    }
+
     @Test func allowListedSenderIsNotMarkedSpamByLaterStages() throws {
         let bundle = try ModelStore.load(nil)
         let phishing = try Data(contentsOf: TestSupport.repositoryRoot.appendingPathComponent("examples/phishing.eml"))

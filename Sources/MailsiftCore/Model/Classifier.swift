@@ -73,11 +73,11 @@ public struct Classifier: Sendable {
     }
 
     /// The same, from `features`: the message's features as ``score(_:scratch:)`` computed them (a caller
-    /// that scored the message has them in its scratch). Only the strongest features are named. `weight`,
-    /// when given, is a row's weight in the log-odds of the spam output (the view's index in
-    /// ``FeatureExtractor/viewOrder``, the row), in place of this model's own (a spam model's only).
+    /// that scored the message has them in its scratch). Only the strongest features are named.
+    /// `rowWeights`, when given, holds each of `x`'s rows' weight in the log-odds of the spam output, in
+    /// `x.rows`' order, in place of this model's own (a spam model's only).
     public func reasons(
-        _ a: AnalyzedMessage, score: Score, features x: SparseFeatures, count: Int = 8, weight: ((Int, UInt32) -> Double)? = nil
+        _ a: AnalyzedMessage, score: Score, features x: SparseFeatures, count: Int = 8, rowWeights: [Double]? = nil
     ) -> [Reason] {
         guard count > 0 else { return [] }
         let m = bundle.manifest
@@ -99,7 +99,7 @@ public struct Classifier: Sendable {
         var start = 0
         for (v, end) in x.viewEnds.enumerated() {
             for k in start..<end {
-                let w = (weight?(v, x.rows[k]) ?? Double(bundle.model.weight(row: x.rows[k], output: output))) * Double(x.values[k]) * sign
+                let w = (rowWeights?[k] ?? Double(bundle.model.weight(row: x.rows[k], output: output))) * Double(x.values[k]) * sign
                 guard w > 0, top.count < count || w > top[top.count - 1].weight else { continue }
                 var i = top.count
                 while i > 0 && top[i - 1].weight < w { i -= 1 }
