@@ -27,7 +27,8 @@ public enum TrainCommand {
         public var trees: Bool = true
         /// How the stages combine; nil chooses on out-of-fold recall at the target FPR.
         public var mode: CascadeManifest.Mode? = nil
-        /// Spam models: the weight of a ham example in the text model's training (``TrainingOptions/hamWeight``).
+        /// Spam models: the weight of a ham example in the text models' training, the view models' too
+        /// (``TrainingOptions/hamWeight``).
         public var hamWeight: Double = TrainCommand.defaultHamWeight
         /// Spam models with trees: train the view models (``ViewModel/defaultSpecs(enabled:)``) too.
         public var viewModels = true

@@ -244,7 +244,7 @@ extension Mailsift {
         var alpha: Double?
         @Option(help: "FTRL L2 regularisation.")
         var l2: Double?
-        @Option(help: "Spam models: weight of a ham example in the text model's training against a spam one's 1 (a false positive costs more).")
+        @Option(help: "Spam models: weight of a ham example in the text models' training (the main model and the view models) against a spam one's 1 (a false positive costs more).")
         var hamWeight = TrainCommand.defaultHamWeight
         @Flag(inversion: .prefixedNo, help: "Scale each feature view by 1/sqrt(its feature count).")
         var normalizeViews = true
@@ -260,6 +260,9 @@ extension Mailsift {
         func validate() throws {
             if topics == (labels != nil) { throw ValidationError("give either --labels spam,ham or --topics") }
             if !(hamWeight > 0) { throw ValidationError("--ham-weight must be positive") }
+            if oofScores != nil && (topics || (folds ?? 5) < 3) {
+                throw ValidationError("--oof-scores needs a spam model with at least 3 folds (it writes the cascade's out-of-fold scores)")
+            }
             _ = try parsedViews()
         }
 
