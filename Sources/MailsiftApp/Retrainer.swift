@@ -132,6 +132,7 @@ public struct Retrainer: Sendable {
         // The view models learn the same examples on their views' rows, where the bundle kept their state.
         var viewTrainers = current.viewModels.map(\.trainer)
         var prequential: [Double] = []
+        var prequentialViews: [[Double]] = []
         var recalibrationBatch: ([DelayedLabelJoiner.Example], (spam: Double, ham: Double))?
         if updateText {
             let batch = rehearsed(train, older: learnable.filter { $0.labelTime <= since }, counts: bundle.manifest.training.labelCounts)
@@ -140,11 +141,15 @@ public struct Retrainer: Sendable {
             for epoch in 0..<max(epochs, 1) {
                 for e in batch {
                     let x = current.textFeatures(rows: e.entry.textRows, viewEnds: e.entry.textViewEnds)
-                    if epoch == 0 { prequential.append(trainer.margin(x)) }
+                    let views = current.viewReads.map { ViewModel.restricted(x, reads: $0) }
+                    if epoch == 0 {
+                        prequential.append(trainer.margin(x))
+                        prequentialViews.append(views.indices.map { i in viewTrainers[i]?.margin(views[i]) ?? current.viewModels[i].model.margin(views[i]) })
+                    }
                     let weight = exampleWeight * (e.spam ? weights.spam : weights.ham)
                     _ = trainer.update(x, label: e.spam ? 1 : 0, weight: weight)
                     for i in viewTrainers.indices where viewTrainers[i] != nil {
-                        _ = viewTrainers[i]!.update(ViewModel.restricted(x, reads: current.viewReads[i]), label: e.spam ? 1 : 0, weight: weight)
+                        _ = viewTrainers[i]!.update(views[i], label: e.spam ? 1 : 0, weight: weight)
                     }
                 }
             }
@@ -181,12 +186,11 @@ public struct Retrainer: Sendable {
         if recalibrate, let (batch, weights) = recalibrationBatch, var cascade = manifest.cascade, Set(batch.map(\.spam)).count == 2,
             case let loaded = try Cascade.load(candidate, rules: rules), let trees = loaded.trees
         {
-            // The combiner refitted on the text margins each example had before it was learned (out of
-            // sample, as the trained combiner's out-of-fold margins were), the trees' margins and the view
-            // models' (which text updates leave as trained), pulled toward the current combiner.
-            let inputs = try zip(batch, prequential).map { e, text in
-                let x = loaded.textFeatures(rows: e.entry.textRows, viewEnds: e.entry.textViewEnds)
-                return [text, Double(try trees.treeMargin(of: e.entry.treeRow))] + loaded.viewMargins(x)
+            // The combiner refitted on the text and view models' margins each example had before it was
+            // learned (out of sample, as the trained combiner's out-of-fold margins were) and the trees'
+            // margins, pulled toward the current combiner.
+            let inputs = try batch.indices.map { i in
+                [prequential[i], Double(try trees.treeMargin(of: batch[i].entry.treeRow))] + prequentialViews[i]
             }
             cascade.combiner = StackedCombiner.fit(
                 inputs: inputs, labels: batch.map(\.spam), exampleWeights: batch.map { $0.spam ? weights.spam : weights.ham },
