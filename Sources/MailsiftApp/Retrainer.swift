@@ -130,7 +130,7 @@ public struct Retrainer: Sendable {
         }
         let current = try Cascade.load(bundle, rules: rules)
         // The view models learn the same examples on their views' rows, where the bundle kept their state.
-        var viewTrainers = current.viewModels.map(\.trainer)
+        var viewTrainers = current.viewModels.isEmpty ? [] : try bundle.viewModels().map(\.trainer)
         var prequential: [Double] = []
         var prequentialViews: [[Double]] = []
         var recalibrationBatch: ([DelayedLabelJoiner.Example], (spam: Double, ham: Double))?

@@ -10,6 +10,7 @@ extension Cascade {
     /// without one (a text-only model) gives a cascade of rules and the text model.
     public static func load(_ bundle: ModelBundle, rules: RuleSet = .empty, mode: CascadeManifest.Mode? = nil) throws -> Cascade {
         var trees: TreeModel? = nil
+        var views: [ViewModel] = []
         if let c = bundle.manifest.cascade {
             // A model trained before columns were appended reads a prefix of this build's columns.
             guard !c.treeFeatures.isEmpty, c.treeFeatures.count <= MetadataFeature.names.count,
@@ -20,8 +21,8 @@ extension Cascade {
                 throw BoosterError.xgboost("the model names a tree stage but has no \(ModelBundle.treesSection) section")
             }
             trees = try TreeModel(loading: bytes, featureCount: c.treeFeatures.count)
-            _ = try bundle.viewModels()
+            views = try bundle.viewModels(state: false)
         }
-        return Cascade(bundle: bundle, rules: rules, trees: trees, mode: mode)
+        return Cascade(bundle: bundle, rules: rules, trees: trees, mode: mode, viewModels: views)
     }
 }

@@ -26,7 +26,11 @@ public struct Cascade: Sendable {
     public let viewModels: [ViewModel]
     public let viewReads: [[Bool]]
 
-    public init(bundle: ModelBundle, rules: RuleSet = .empty, trees: (any TreeScorer)?, mode: CascadeManifest.Mode? = nil) {
+    /// `viewModels`: the bundle's, already decoded (``Cascade/load(_:rules:mode:)`` checks and decodes them
+    /// once); nil decodes them here, and a bundle whose view sections do not match its manifest gets none.
+    public init(
+        bundle: ModelBundle, rules: RuleSet = .empty, trees: (any TreeScorer)?, mode: CascadeManifest.Mode? = nil, viewModels: [ViewModel]? = nil
+    ) {
         self.bundle = bundle
         self.rules = rules
         text = Classifier(bundle: bundle)
@@ -38,13 +42,12 @@ public struct Cascade: Sendable {
             let exits = self.mode == .cascade ? manifest.exitBands : nil
             stages.append(TreeStage(scorer: scorer, calibration: manifest.treeCalibration, exits: exits, spamLabel: bundle.manifest.labels[1]))
         }
-        // Decoding a bundle and `Cascade.load` refuse one whose view models do not match its manifest; a
-        // bundle built in memory is trusted here (without its sections it gets no view models).
-        viewModels = self.trees == nil ? [] : (try? bundle.viewModels()) ?? []
+        // Serving needs the weights only, not the optimiser state (`retrain` reads that from the bundle).
+        self.viewModels = self.trees == nil ? [] : viewModels ?? (try? bundle.viewModels(state: false)) ?? []
         let order = text.extractor.viewOrder
-        viewReads = viewModels.map { $0.reads(order) }
+        viewReads = self.viewModels.map { $0.reads(order) }
         let viewWeights = Array((manifest?.combiner.weights ?? []).dropFirst(2))
-        stages.append(TextStage(classifier: text, viewModels: zip(viewModels, viewReads).map { ($0, $1) }, viewWeights: viewWeights))
+        stages.append(TextStage(classifier: text, viewModels: zip(self.viewModels, viewReads).map { ($0, $1) }, viewWeights: viewWeights))
         if let manifest, self.trees != nil { stages.append(CombinationStage(combiner: manifest.combiner)) }
         self.stages = stages
     }

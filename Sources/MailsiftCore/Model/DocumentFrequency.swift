@@ -18,17 +18,7 @@ public enum DocumentFrequency {
     }
 
     /// The table as the bundle stores it (Float32, little-endian), and back.
-    public static func encoded(_ idf: [Float]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(idf.count * 4)
-        for v in idf { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
-        return out
-    }
+    public static func encoded(_ idf: [Float]) -> [UInt8] { Float32Bytes.encode(idf) }
 
-    public static func decoded(_ bytes: [UInt8], bits: Int) -> [Float]? {
-        guard bytes.count == 4 << bits else { return nil }
-        return bytes.withUnsafeBytes { raw in
-            (0..<(1 << bits)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
-        }
-    }
+    public static func decoded(_ bytes: [UInt8], bits: Int) -> [Float]? { Float32Bytes.decode(bytes, count: 1 << bits) }
 }

@@ -41,27 +41,33 @@ public struct ModelBundle: Sendable {
         return DocumentFrequency.decoded(bytes, bits: manifest.features.hashBits)
     }
 
-    /// The view models the cascade names (``CascadeManifest/viewModels``), decoded from their sections.
+    /// The view models the cascade names (``CascadeManifest/viewModels``), decoded from their sections;
+    /// with `state`, their optimiser state too where the bundle has it (retraining needs it, serving not).
     /// A missing or malformed section, or a combiner without one input per view model, is an error.
-    public func viewModels() throws(ModelBundleError) -> [ViewModel] {
-        try ModelBundle.viewModels(manifest: manifest, sections: sections)
+    public func viewModels(state: Bool = true) throws(ModelBundleError) -> [ViewModel] {
+        try ModelBundle.checkViewModels(manifest: manifest, sections: sections)
+        return (manifest.cascade?.viewModels ?? []).compactMap { spec in
+            ViewModel(
+                spec: spec, bytes: sections[spec.section] ?? [], state: state ? sections[spec.stateSection] : nil,
+                hashBits: manifest.features.hashBits, parameters: manifest.optimizer)
+        }
     }
 
-    static func viewModels(manifest: ModelManifest, sections: [String: [UInt8]]) throws(ModelBundleError) -> [ViewModel] {
-        guard let cascade = manifest.cascade else { return [] }
+    /// The checks of ``viewModels(state:)``, on the sections' sizes alone (loading a bundle runs them).
+    static func checkViewModels(manifest: ModelManifest, sections: [String: [UInt8]]) throws(ModelBundleError) {
+        guard let cascade = manifest.cascade else { return }
         let specs = cascade.viewModels ?? []
         guard cascade.combiner.weights.count == 2 + specs.count else {
             throw .invalidManifest("the combiner has \(cascade.combiner.weights.count) inputs; the text model, the trees and \(specs.count) view model(s) need \(2 + specs.count)")
         }
-        return try specs.map { spec throws(ModelBundleError) in
-            guard let bytes = sections[spec.section],
-                  let model = ViewModel(
-                    spec: spec, bytes: bytes, state: sections[spec.stateSection], hashBits: manifest.features.hashBits, parameters: manifest.optimizer)
+        let bits = manifest.features.hashBits
+        for spec in specs {
+            guard sections[spec.section]?.count == 4 * ViewModel.weightCount(bits),
+                  sections[spec.stateSection].map({ $0.count == 4 * ViewModel.stateCount(bits) }) ?? true
             else {
                 throw .invalidManifest(
-                    "view model \(spec.name): section \(spec.section) is missing or not 2^\(manifest.features.hashBits) weights and a bias, or \(spec.stateSection) is not a state of that size")
+                    "view model \(spec.name): section \(spec.section) is missing or not 2^\(bits) weights and a bias, or \(spec.stateSection) is not a state of that size")
             }
-            return model
         }
     }
 
@@ -137,7 +143,7 @@ public struct ModelBundle: Sendable {
             }
         }
         self.manifest = manifest
-        _ = try ModelBundle.viewModels(manifest: manifest, sections: named)
+        try ModelBundle.checkViewModels(manifest: manifest, sections: named)
         model = LinearModel(hashBits: bits, outputs: outputs, weights: sections[0], bias: sections[1])
         if sections[2].isEmpty {
             trainer = nil
