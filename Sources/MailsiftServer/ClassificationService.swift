@@ -59,7 +59,9 @@ public final class ClassificationService: Sendable {
         public var stage: Cascade.Stage
         public var reasons: [Cascade.Reason]
         public var modelVersion: String
-        /// True when the model stages did not decide (``fallback`` says why): the verdict is the rules'.
+        /// True when the full cascade did not decide (``fallback`` says why): the verdict is the fallback's
+        /// (rules and trees, ``Cascade/fallbackVerdict(_:envelope:sender:scratch:)``), or the text model's
+        /// alone when the trees failed.
         public var degraded: Bool
         public var fallback: String?
         public var messageId: String?
@@ -131,6 +133,9 @@ public final class ClassificationService: Sendable {
         let now = Int64(Date().timeIntervalSince1970)
         let (keys, sender) = await learning.observe(a, envelope: envelope, at: now)
 
+        // A message whose analysis used up the budget gets the fallback verdict, on its own: slow input is not
+        // a failure of the model stages and never counts against the circuit breaker (an attacker could
+        // otherwise open it for everyone with a few crafted messages).
         var fallback: ServerMetrics.Fallback?
         if analysed - arrival > budget {
             fallback = .overBudget
@@ -146,14 +151,20 @@ public final class ClassificationService: Sendable {
                 return (v, done, why, logEntry(v, model: model, a: a, keys: keys, sender: sender, at: now, scratch: &scratch))
             }
             metrics.stage("cascade", done - analysed)
+            if done - arrival > budget { metrics.overBudgetRequest() }
             if verdict.probability.isFinite {
                 shadow?.score(a, envelope: envelope, sender: sender, active: verdict, activeVersion: model.version, messageID: entry?.messageID ?? MessageKey.of(a.message))
                 await learning.learn(from: verdict.probability, keys: keys, entry: entry, at: now)
             }
+            // Only the model stages' own failures count: an error or a probability that is not a number.
             let failed = verdict.treeError != nil || !verdict.probability.isFinite
-            if let change = breaker.record(success: !failed && done - analysed <= budget, now: done) {
+            if let change = breaker.record(success: !failed, now: done) {
                 metrics.breakerState(change)
-                logger.warning("circuit breaker \(change.rawValue)", metadata: ["model": "\(model.version)", "cause": "\(failed ? "model error" : "over budget")"])
+                if change == .closed {
+                    logger.notice("circuit breaker closed", metadata: ["model": "\(model.version)"])
+                } else {
+                    logger.warning("circuit breaker \(change.rawValue)", metadata: ["model": "\(model.version)", "cause": "\(verdict.treeError ?? "no finite probability")"])
+                }
             }
             if !verdict.probability.isFinite {
                 fallback = .modelError
@@ -168,13 +179,16 @@ public final class ClassificationService: Sendable {
             }
         }
         let t = clock.now
-        let verdict = model.cascade.rulesVerdict(a, envelope: envelope)
-        metrics.stage("rules", clock.now - t)
-        // A degraded, rules-only verdict is logged but teaches the reputations nothing.
-        let (why, entry) = model.withScratch { scratch in
-            (explain(verdict, model: model, a: a, reasons: reasons, scratch: &scratch),
-             logEntry(verdict, model: model, a: a, keys: keys, sender: sender, at: now, scratch: &scratch))
+        // The cheapest stages that still answer (rules, then the trees alone): a few microseconds once the
+        // message is analysed, and they stop most clear spam and phishing (Cascade.fallbackVerdict).
+        let (verdict, why, entry) = model.withScratch { scratch in
+            let v = fallback == .modelError ? model.cascade.rulesVerdict(a, envelope: envelope)
+                : model.cascade.fallbackVerdict(a, envelope: envelope, sender: sender, scratch: &scratch)
+            return (v, explain(v, model: model, a: a, reasons: reasons, scratch: &scratch),
+                    logEntry(v, model: model, a: a, keys: keys, sender: sender, at: now, scratch: &scratch))
         }
+        metrics.stage("fallback", clock.now - t)
+        // A degraded verdict is logged but teaches the reputations nothing.
         await learning.learn(from: .nan, keys: keys, entry: entry, at: now)
         metrics.fellBack(fallback!)  // every path that reaches here set it
         return result(verdict, model: model, a: a, fallback: fallback, start: start, analysed: analysed, reasons: why)

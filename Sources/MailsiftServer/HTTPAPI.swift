@@ -79,16 +79,14 @@ public struct HTTPAPI: Sendable {
         }
     }
 
-    /// Times the request for `endpoint`, takes an admission slot (503 when none is free) and reads the body
-    /// up to `limit` bytes (413 past it), then runs `body` with them.
+    /// Reads the body up to `limit` bytes (413 past it), then takes an admission slot (503 when none is
+    /// free) and runs `handle` with it; the request is timed for `endpoint` from when its body is in. A slot
+    /// is taken only once the whole body is in, so clients that send slowly hold no slot (the listener's
+    /// ``ConnectionGuard`` closes them when they fall below the minimum rate or past the request timeout).
     private func admitted(
         _ request: Request, endpoint: ServerMetrics.Endpoint, limit: Int, what: String,
         _ handle: (Request, ByteBuffer) async throws -> Response
     ) async throws -> Response {
-        let arrival = ContinuousClock.now
-        defer { service.metrics.request(endpoint, .now - arrival) }
-        guard service.admit() else { return Self.overloaded() }
-        defer { service.release() }
         var request = request
         let body: ByteBuffer
         do {
@@ -97,6 +95,10 @@ public struct HTTPAPI: Sendable {
             service.metrics.rejected(.tooLarge)
             return Self.error("\(what) larger than \(limit) bytes", status: .contentTooLarge)
         }
+        let arrival = ContinuousClock.now
+        defer { service.metrics.request(endpoint, .now - arrival) }
+        guard service.admit() else { return Self.overloaded() }
+        defer { service.release() }
         return try await handle(request, body)
     }
 

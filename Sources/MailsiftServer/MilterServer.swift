@@ -26,12 +26,18 @@ public struct MilterServer: Service {
         // Postfix keeps a milter connection for the whole SMTP session and waits on its client between
         // commands (smtpd_timeout, 300 s by default): the idle limit allows for that.
         let idle = Duration.seconds(max(300, service.configuration.requestTimeoutSeconds))
-        let listener = TCPListener(host: host, port: port, name: "milter", idleTimeout: idle, logger: service.logger)
-        try await listener.run(onBound: onBound) { inbound, outbound in
+        let listener = TCPListener(
+            host: host, port: port, name: "milter", idleTimeout: idle, limits: service.configuration.connectionLimits, metrics: service.metrics,
+            logger: service.logger)
+        try await listener.run(onBound: onBound) { connection in
+            let outbound = connection.outbound
             var session = MilterSession(maxMessageBytes: service.configuration.maxMessageBytes)
             var reader = MilterPacketReader()
-            for try await chunk in inbound {
+            for try await chunk in connection.inbound {
                 reader.feed(chunk.readableBytesView)
+                // Each packet is a request to the guard: the MTA sends it whole, then waits for the reply
+                // (or, between SMTP commands, for its own client, which the idle timeout allows for).
+                if reader.endsOnPacketBoundary { connection.received() }
                 while let (command, data) = try reader.next() {
                     switch try session.handle(command: command, data: data) {
                     case .reply(let packets):

@@ -24,6 +24,13 @@ public struct MilterSession: Sendable {
     static let version: UInt32 = 6
     /// The largest packet accepted (body chunks are at most 64 KiB; header fields are bounded by the MTA).
     public static let maxPacketBytes = 1 << 20
+    /// Most recipients kept per message (Postfix's `smtpd_recipient_limit` default); later ones are dropped.
+    public static let maxRecipients = 1_000
+    /// Longest envelope address or HELO name kept (RFC 5321 allows 256 for a path, 255 for a domain);
+    /// longer ones are dropped.
+    public static let maxEnvelopeFieldBytes = 1_024
+    /// Most header fields kept per message; later ones are dropped (they still count toward the size).
+    public static let maxHeaderFields = 10_000
 
     /// What the server must do after a packet.
     public enum Step: Sendable, Equatable {
@@ -53,7 +60,6 @@ public struct MilterSession: Sendable {
     /// Handles one packet (command byte and data, without the length prefix).
     public mutating func handle(command: UInt8, data: ArraySlice<UInt8>) throws(ProtocolError) -> Step {
         guard let c = Command(rawValue: command) else { return .reply([Self.packet(.continue)]) }  // unknown: carry on
-        let fields = data.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
         switch c {
         case .optionNegotiation:
             guard data.count >= 12 else { throw ProtocolError(reason: "short option negotiation") }
@@ -74,22 +80,25 @@ public struct MilterSession: Sendable {
             }
             return .reply([Self.packet(.continue)])
         case .helo:
-            envelope.helo = fields.first
+            envelope.helo = Self.firstField(data)
             return .reply([Self.packet(.continue)])
         case .mail:
             resetMessage()
-            envelope.mailFrom = fields.first.map(Self.unbracketed)
+            envelope.mailFrom = Self.firstField(data).map(Self.unbracketed)
             return .reply([Self.packet(.continue)])
         case .recipient:
-            if let r = fields.first { envelope.recipients.append(Self.unbracketed(r)) }
+            if envelope.recipients.count < Self.maxRecipients, let r = Self.firstField(data) { envelope.recipients.append(Self.unbracketed(r)) }
             return .reply([Self.packet(.continue)])
         case .data, .endOfHeaders, .unknown:
             return .reply([Self.packet(.continue)])
         case .header:
-            guard fields.count >= 2 else { throw ProtocolError(reason: "a header packet needs a name and a value") }
-            let value = Array(fields[1].utf8)
-            size += fields[0].utf8.count + value.count + 4
-            if size <= maxMessageBytes { headers.append((fields[0], value)) }
+            guard let nameEnd = data.firstIndex(of: 0) else { throw ProtocolError(reason: "a header packet needs a name and a value") }
+            let rest = data[(nameEnd + 1)...]
+            let value = rest.prefix { $0 != 0 }
+            size += (nameEnd - data.startIndex) + value.count + 4
+            if size <= maxMessageBytes, headers.count < Self.maxHeaderFields {
+                headers.append((String(decoding: data[..<nameEnd], as: UTF8.self), Array(value)))
+            }
             return .reply([Self.packet(.continue)])
         case .body:
             size += data.count
@@ -188,6 +197,13 @@ public struct MilterSession: Sendable {
         envelope.mailFrom = nil
     }
 
+    /// The packet's first NUL-terminated field, when it is at most ``maxEnvelopeFieldBytes`` long.
+    static func firstField(_ data: ArraySlice<UInt8>) -> String? {
+        let field = data.prefix { $0 != 0 }
+        guard field.count <= maxEnvelopeFieldBytes else { return nil }
+        return String(decoding: field, as: UTF8.self)
+    }
+
     static func unbracketed(_ s: String) -> String {
         var t = Substring(s)
         if t.first == "<" { t = t.dropFirst() }
@@ -222,6 +238,17 @@ public struct MilterPacketReader: Sendable {
         let data = buffer[(start + 5)..<(start + 4 + length)]
         start += 4 + length
         return (command, data)
+    }
+
+    /// True when the bytes fed so far end where a packet ends (no packet is half in).
+    public var endsOnPacketBoundary: Bool {
+        var i = start
+        while buffer.count - i >= 4 {
+            let length = buffer[i..<(i + 4)].reduce(0) { $0 << 8 | Int($1) }
+            guard length >= 1, length <= MilterSession.maxPacketBytes else { return true }  // next() throws on it
+            i += 4 + length
+        }
+        return i == buffer.count
     }
 
     private mutating func compact() {

@@ -177,8 +177,9 @@ public final class OnlineLearning: Service, Sendable {
     /// many were new and how many already stored.
     public func record(_ reports: [Feedback]) async throws(FeedbackError) -> (stored: Int, duplicates: Int) {
         guard let store else { throw .noStore }
+        let now = Int64(Date().timeIntervalSince1970)
         for f in reports {
-            do { try f.validate() } catch {
+            do { try f.validate(receivedAt: now) } catch {
                 metrics.feedback(.invalid)
                 throw .invalid(error)
             }

@@ -40,7 +40,10 @@ public struct Server: Sendable {
         router.add(middleware: MetricsMiddleware())
         return Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.requestTimeoutSeconds)))),
+            server: GuardedHTTP1Channel.builder(
+                idleTimeout: .seconds(Int64(configuration.requestTimeoutSeconds)), connection: configuration.connectionLimits,
+                request: .init(maxBodyBytes: max(configuration.maxMessageBytes, configuration.maxBatchBytes)), clients: ClientConnections(),
+                metrics: metrics),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Mailsift"),
             onServerRunning: onServerRunning,
             logger: logger

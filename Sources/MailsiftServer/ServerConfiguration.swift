@@ -30,12 +30,20 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     /// Most classification requests served at once; past it, 503 with Retry-After.
     public var maxConcurrentRequests = 64
     /// Latency budget of one classification, in milliseconds, counted from when the whole message is in: a
-    /// message still waiting for the model stages after it is answered from the rules alone (`degraded: true`),
-    /// and a model call that takes longer counts as a failure for the circuit breaker.
+    /// message whose analysis has used it up gets the fallback verdict (rules and trees, `degraded: true`),
+    /// and a classification that goes over it is counted (`mailsift_over_budget_total`).
     public var latencyBudgetMilliseconds = 250
-    /// Seconds a connection may stay idle (or take to send its request) before it is closed.
+    /// Seconds a connection may stay idle, and seconds a request may take from its first byte to its last,
+    /// before the connection is closed.
     public var requestTimeoutSeconds = 30
-    /// Consecutive model-stage failures (errors or over-budget calls) that open the circuit breaker.
+    /// Bytes per second a request must average after its first 5 seconds, or its connection is closed (a
+    /// client trickling a request would otherwise hold the connection for the whole request timeout).
+    public var minRequestBytesPerSecond = 1_024
+    /// Connections one client address may hold at once on each listener; past it, new ones are closed at
+    /// once. An MTA with more smtpd processes than this, each with its milter connection, needs it raised.
+    public var maxConnectionsPerClient = 128
+    /// Consecutive model-stage failures (errors: a tree stage that fails, a probability that is not a number)
+    /// that open the circuit breaker. Slow messages are not failures: each is answered on its own.
     public var breakerFailures = 5
     /// Seconds the breaker stays open before it lets one request try the model again.
     public var breakerOpenSeconds = 10
@@ -93,7 +101,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case host, port, spamdPort = "spamd_port", milterPort = "milter_port", model, rules, noRules = "no_rules"
         case maxMessageBytes = "max_message_bytes", maxBatchBytes = "max_batch_bytes", maxBatchMessages = "max_batch_messages"
         case maxConcurrentRequests = "max_concurrent_requests", latencyBudgetMilliseconds = "latency_budget_ms"
-        case requestTimeoutSeconds = "request_timeout_seconds", breakerFailures = "breaker_failures"
+        case requestTimeoutSeconds = "request_timeout_seconds", minRequestBytesPerSecond = "min_request_bytes_per_second"
+        case maxConnectionsPerClient = "max_connections_per_client", breakerFailures = "breaker_failures"
         case breakerOpenSeconds = "breaker_open_seconds", adminToken = "admin_token", watchSeconds = "watch_seconds"
         case reasons, logLevel = "log_level", nioExecutor = "nio_executor"
         case feedbackToken = "feedback_token", dataDirectory = "data_dir", featureLog = "feature_log", featureLogText = "feature_log_text"
@@ -119,6 +128,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         maxConcurrentRequests = try c.decodeIfPresent(Int.self, forKey: .maxConcurrentRequests) ?? d.maxConcurrentRequests
         latencyBudgetMilliseconds = try c.decodeIfPresent(Int.self, forKey: .latencyBudgetMilliseconds) ?? d.latencyBudgetMilliseconds
         requestTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .requestTimeoutSeconds) ?? d.requestTimeoutSeconds
+        minRequestBytesPerSecond = try c.decodeIfPresent(Int.self, forKey: .minRequestBytesPerSecond) ?? d.minRequestBytesPerSecond
+        maxConnectionsPerClient = try c.decodeIfPresent(Int.self, forKey: .maxConnectionsPerClient) ?? d.maxConnectionsPerClient
         breakerFailures = try c.decodeIfPresent(Int.self, forKey: .breakerFailures) ?? d.breakerFailures
         breakerOpenSeconds = try c.decodeIfPresent(Int.self, forKey: .breakerOpenSeconds) ?? d.breakerOpenSeconds
         adminToken = try c.decodeIfPresent(String.self, forKey: .adminToken)
@@ -205,6 +216,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         if let n = try int(.maxConcurrentRequests) { maxConcurrentRequests = n }
         if let n = try int(.latencyBudgetMilliseconds) { latencyBudgetMilliseconds = n }
         if let n = try int(.requestTimeoutSeconds) { requestTimeoutSeconds = n }
+        if let n = try int(.minRequestBytesPerSecond) { minRequestBytesPerSecond = n }
+        if let n = try int(.maxConnectionsPerClient) { maxConnectionsPerClient = n }
         if let n = try int(.breakerFailures) { breakerFailures = n }
         if let n = try int(.breakerOpenSeconds) { breakerOpenSeconds = n }
         if let s = value(.adminToken) { adminToken = s }
@@ -237,6 +250,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         try check(maxMessageBytes > 0 && maxBatchBytes > 0 && maxBatchMessages > 0, "limits must be positive")
         try check(maxConcurrentRequests > 0, "max_concurrent_requests must be positive")
         try check(latencyBudgetMilliseconds > 0 && requestTimeoutSeconds > 0, "timeouts must be positive")
+        try check(minRequestBytesPerSecond >= 0, "min_request_bytes_per_second must not be negative")
+        try check(maxConnectionsPerClient > 0, "max_connections_per_client must be positive")
         try check(breakerFailures > 0 && breakerOpenSeconds > 0, "breaker settings must be positive")
         try check(watchSeconds >= 0, "watch_seconds must not be negative")
         try check(adminToken.map { $0.utf8.count >= 16 } ?? true, "admin_token must have at least 16 characters")

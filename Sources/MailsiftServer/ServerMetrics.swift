@@ -18,7 +18,7 @@ public final class ServerMetrics: Sendable {
         case overload, tooLarge = "too_large", unauthorized, badRequest = "bad_request", notReady = "not_ready", timeout
     }
 
-    /// Why a verdict came from the rules alone.
+    /// Why a verdict is degraded: it came from the fallback (rules and trees), or from the text model alone.
     public enum Fallback: String, CaseIterable, Sendable {
         case breakerOpen = "breaker_open", overBudget = "over_budget", modelError = "model_error"
     }
@@ -30,6 +30,8 @@ public final class ServerMetrics: Sendable {
     private let fallbacks: [Fallback: Counter]
     private let reloads: [Bool: Counter]
     private let unparsable: Counter
+    private let cuts: [ConnectionGuard.Cut: Counter]
+    private let overBudget: Counter
     private let score: ValueHistogram
     private let breaker: Gauge
     private let inFlight: Gauge
@@ -49,8 +51,8 @@ public final class ServerMetrics: Sendable {
         }
         self.requestDuration = requestDuration
         var stageDuration: [String: DurationHistogram] = [:]
-        for s in ["analyse", "rules", "cascade"] {
-            stageDuration[s] = registry.makeDurationHistogram(descriptor: Self.descriptor("stage_duration", "seconds", "Time spent per message: analyse (parse, HTML, normalise), rules (rules-only verdicts), cascade (every stage that ran)"), labels: [("stage", s)], buckets: Self.latencyBuckets)
+        for s in ["analyse", "fallback", "cascade"] {
+            stageDuration[s] = registry.makeDurationHistogram(descriptor: Self.descriptor("stage_duration", "seconds", "Time spent per message: analyse (parse, HTML, normalise), fallback (degraded verdicts: rules and trees), cascade (every stage that ran)"), labels: [("stage", s)], buckets: Self.latencyBuckets)
         }
         self.stageDuration = stageDuration
         var verdicts: [String: Counter] = [:]
@@ -67,13 +69,19 @@ public final class ServerMetrics: Sendable {
         self.rejections = rejections
         var fallbacks: [Fallback: Counter] = [:]
         for f in Fallback.allCases {
-            fallbacks[f] = registry.makeCounter(descriptor: Self.descriptor("fallbacks", "total", "Verdicts answered from the rules alone (degraded), by reason"), labels: [("reason", f.rawValue)])
+            fallbacks[f] = registry.makeCounter(descriptor: Self.descriptor("fallbacks", "total", "Degraded verdicts (the fallback's: rules and trees; or the text model alone when the trees failed), by reason"), labels: [("reason", f.rawValue)])
         }
         self.fallbacks = fallbacks
         reloads = [
             true: registry.makeCounter(descriptor: Self.descriptor("model_reloads", "total", "Model reloads by result"), labels: [("result", "loaded")]),
             false: registry.makeCounter(descriptor: Self.descriptor("model_reloads", "total", "Model reloads by result"), labels: [("result", "refused")]),
         ]
+        var cuts: [ConnectionGuard.Cut: Counter] = [:]
+        for c in ConnectionGuard.Cut.allCases {
+            cuts[c] = registry.makeCounter(descriptor: Self.descriptor("connections_cut", "total", "Connections closed by the server's guards: a request too slow or too long, a client over its connection limit, an HTTP body in too many pieces"), labels: [("reason", c.rawValue)])
+        }
+        self.cuts = cuts
+        overBudget = registry.makeCounter(descriptor: Self.descriptor("over_budget", "total", "Classifications that took longer than the latency budget (each answered on its own; none counts against the circuit breaker)"))
         unparsable = registry.makeCounter(descriptor: Self.descriptor("unparsable_messages", "total", "Messages refused with a parse error"))
         score = registry.makeValueHistogram(descriptor: Self.descriptor("spam", "probability", "Calibrated spam probability of each verdict"), buckets: [0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999])
         breaker = registry.makeGauge(descriptor: Self.descriptor("circuit_breaker", "state", "Model-stage circuit breaker: 0 closed, 1 open, 2 half open"))
@@ -91,6 +99,8 @@ public final class ServerMetrics: Sendable {
     public func rejected(_ reason: Rejection) { rejections[reason]?.increment() }
     public func fellBack(_ reason: Fallback) { fallbacks[reason]?.increment() }
     public func unparsableMessage() { unparsable.increment() }
+    func connectionCut(_ reason: ConnectionGuard.Cut) { cuts[reason]?.increment() }
+    public func overBudgetRequest() { overBudget.increment() }
     public func inFlight(_ delta: Int) { delta > 0 ? inFlight.increment(by: Double(delta)) : inFlight.decrement(by: Double(-delta)) }
 
     public func verdict(_ v: Cascade.Verdict) {

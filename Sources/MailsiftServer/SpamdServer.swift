@@ -22,10 +22,16 @@ public struct SpamdServer: Service {
 
     public func run() async throws {
         let timeout = Duration.seconds(service.configuration.requestTimeoutSeconds)
-        try await TCPListener(host: host, port: port, name: "spamd", idleTimeout: timeout * 2, logger: service.logger).run(onBound: onBound) { inbound, outbound in
+        // The guard's deadline a second after the request timeout: a request that runs out of time gets
+        // spamd's own reply (74, timed out) before its connection is closed.
+        var limits = service.configuration.connectionLimits
+        limits.requestTimeout = limits.requestTimeout + .seconds(1)
+        let listener = TCPListener(
+            host: host, port: port, name: "spamd", idleTimeout: timeout * 2, limits: limits, metrics: service.metrics, logger: service.logger)
+        try await listener.run(onBound: onBound) { connection in
             // One request per connection, answered within the request timeout.
             let reply = try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
-                group.addTask { try await answer(inbound) }
+                group.addTask { try await answer(connection) }
                 group.addTask {
                     try await Task.sleep(for: timeout)
                     return nil
@@ -35,33 +41,34 @@ public struct SpamdServer: Service {
                 return first
             }
             if let reply {
-                try await outbound.write(ByteBuffer(bytes: reply))
+                try await connection.outbound.write(ByteBuffer(bytes: reply))
             } else {
                 service.metrics.rejected(.timeout)
-                try await outbound.write(ByteBuffer(bytes: SpamdReply.error(74, "timed out reading the request")))
+                try await connection.outbound.write(ByteBuffer(bytes: SpamdReply.error(74, "timed out reading the request")))
             }
         }
     }
 
     /// Reads one request and works out the reply.
-    private func answer(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>) async throws -> [UInt8] {
-        let arrival = ContinuousClock.now
-        defer { service.metrics.request(.spamd, .now - arrival) }
+    private func answer(_ connection: TCPListener.Connection) async throws -> [UInt8] {
         var reader = SpamdRequestReader(maxBodyBytes: service.configuration.maxMessageBytes)
         var request: SpamdRequest?
         do {
-            for try await chunk in inbound {
+            for try await chunk in connection.inbound {
                 if let r = try reader.feed(chunk.readableBytesView) {
                     request = r
                     break
                 }
             }
             if request == nil { request = try reader.finish() }
+            connection.received()
         } catch let error as SpamdRequest.ProtocolError {
             service.metrics.rejected(error == .tooBig ? .tooLarge : .badRequest)
             return SpamdReply.error(error.code, error.reason)
         }
         guard let request else { return SpamdReply.error(76, "no request") }
+        let arrival = ContinuousClock.now
+        defer { service.metrics.request(.spamd, .now - arrival) }
         switch request.command {
         case .ping:
             return SpamdReply.pong(version: "1.5")

@@ -5,24 +5,38 @@ import ServiceLifecycle
 
 /// A TCP listener for the spamd and milter protocols: binds, reports the port, and runs `handle` for each
 /// connection in its own task until graceful shutdown or cancellation. A connection that sends nothing for
-/// `idleTimeout` is closed, so idle or stalled clients cannot hold connections open for ever.
+/// `idleTimeout` is closed, so idle or stalled clients cannot hold connections open for ever; a
+/// ``ConnectionGuard`` holds each client to `limits` (connections per address, a deadline and a minimum
+/// rate for each request, which `handle` ends with ``Connection/received()``).
 struct TCPListener {
     let host: String
     let port: Int
     let name: String
     let idleTimeout: Duration
+    let limits: ConnectionGuard.Limits
+    let metrics: ServerMetrics
     let logger: Logger
 
-    func run(
-        onBound: @Sendable (Int) -> Void,
-        handle: @escaping @Sendable (NIOAsyncChannelInboundStream<ByteBuffer>, NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws -> Void
-    ) async throws {
+    /// What `handle` gets for one connection.
+    struct Connection: Sendable {
+        let inbound: NIOAsyncChannelInboundStream<ByteBuffer>
+        let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+        let channel: any Channel
+
+        /// Tells the guard that the request being read is complete (its deadline and rate stop counting).
+        func received() { channel.triggerUserOutboundEvent(RequestReceived(), promise: nil) }
+    }
+
+    func run(onBound: @Sendable (Int) -> Void, handle: @escaping @Sendable (Connection) async throws -> Void) async throws {
+        let clients = ClientConnections()
+        let (limits, metrics) = (limits, metrics)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .bind(host: host, port: port) { [idleTimeout] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ConnectionGuard(limits: limits, clients: clients) { metrics.connectionCut($0) })
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .microseconds(idleTimeout.microseconds)))
                     try channel.pipeline.syncOperations.addHandler(CloseWhenIdle())
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
@@ -39,7 +53,10 @@ struct TCPListener {
                     for try await connection in connections {
                         group.addTask {
                             do {
-                                try await connection.executeThenClose { inbound, outbound in try await handle(inbound, outbound) }
+                                let channel = connection.channel
+                                try await connection.executeThenClose { inbound, outbound in
+                                    try await handle(Connection(inbound: inbound, outbound: outbound, channel: channel))
+                                }
                             } catch {
                                 logger.debug("\(name) connection ended", metadata: ["error": "\(error)"])
                             }

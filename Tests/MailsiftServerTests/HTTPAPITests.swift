@@ -266,8 +266,9 @@ final class FailingTrees: TreeScorer, @unchecked Sendable {
             #expect(r.degraded && r.fallback == "model_error" && r.stage != .rules)
         }
         #expect(service.breaker.state == .open)
+        // Open, the fallback runs the cheapest stage that answers: the trees fail, so the text model alone.
         let r = try await service.classify(Array(Fixture.ham.utf8))
-        #expect(r.degraded && r.fallback == "breaker_open" && r.stage == .rules && r.action == .inbox)
+        #expect(r.degraded && r.fallback == "breaker_open" && r.stage == .text && r.action < .quarantine)
         let spam = try await service.classify(Array(Fixture.gtube.utf8))
         #expect(spam.stage == .rules && spam.action == .reject)
         let text = String(decoding: server.metrics.render(), as: UTF8.self)
@@ -276,11 +277,28 @@ final class FailingTrees: TreeScorer, @unchecked Sendable {
         #expect(text.contains("mailsift_circuit_breaker_state 1"))
     }
 
-    @Test func aRequestPastItsBudgetIsAnsweredByTheRules() async throws {
-        let server = Fixture.server { $0.latencyBudgetMilliseconds = 50 }
-        let r = try await server.service.classify(Array(Fixture.ham.utf8), arrival: .now - .milliseconds(100))
-        #expect(r.degraded && r.fallback == "over_budget" && r.stage == .rules)
-        #expect(try await !server.service.classify(Array(Fixture.ham.utf8)).degraded)
+    @Test func aRequestPastItsBudgetGetsTheFallbackAndTheBreakerStaysClosed() async throws {
+        let server = Fixture.server { $0.latencyBudgetMilliseconds = 50; $0.breakerFailures = 2 }
+        let phishing = try String(contentsOfFile: Self.example("phishing.eml"), encoding: .utf8)
+        for _ in 0..<5 {
+            let r = try await server.service.classify(Array(Fixture.ham.utf8), arrival: .now - .milliseconds(100))
+            #expect(r.degraded && r.fallback == "over_budget" && r.stage == .trees && r.action == .inbox)
+            // Phishing that arrives late is still stopped: the fallback runs the trees.
+            let p = try await server.service.classify(Array(phishing.utf8), arrival: .now - .milliseconds(100))
+            #expect(p.degraded && p.fallback == "over_budget" && p.action >= .quarantine)
+        }
+        // Slow requests are no model failures: the breaker never opened, and the next request is served whole.
+        #expect(server.service.breaker.state == .closed)
+        let p = try await server.service.classify(Array(phishing.utf8))
+        #expect(!p.degraded && p.action == .reject)
+        let text = String(decoding: server.metrics.render(), as: UTF8.self)
+        #expect(text.contains("mailsift_fallbacks_total{reason=\"over_budget\"} 10"))
+        #expect(text.contains("mailsift_circuit_breaker_state 0"))
+    }
+
+    /// A file of `examples/`.
+    static func example(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples/\(name)").standardized.path
     }
 
     @Test func aModelThatFailsItsChecksIsRefusedOnLoad() throws {

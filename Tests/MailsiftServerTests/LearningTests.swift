@@ -70,7 +70,8 @@ import Testing
         try await server.application().test(.router) { client in
             try await client.execute(uri: "/v1/classify", method: .post, body: ByteBuffer(string: Fixture.ham)) { #expect($0.status == .ok) }
             let before = server.service.learning.local.reputation(domain, at: .max)?.spam ?? 0
-            let report = #"{"message_id": "<m-1@example.org>", "user": "bob@example.com", "label": "spam", "time": 1900000000}"#
+            let now = Int64(Date().timeIntervalSince1970)
+            let report = #"{"message_id": "<m-1@example.org>", "user": "bob@example.com", "label": "spam", "time": \#(now)}"#
             var (h, body) = Self.feedback(report, token: nil)
             try await client.execute(uri: "/v1/feedback", method: .post, headers: h, body: body) { #expect($0.status == .unauthorized) }
             (h, body) = Self.feedback(report, token: "wrong-token-0123456789")
@@ -81,16 +82,21 @@ import Testing
                 #expect(Fixture.json(r.body)["stored"] as? Int == 1)
             }
             // A retry stores nothing and teaches nothing more.
-            let after = try #require(server.service.learning.local.reputation(domain, at: 1_900_000_000)).spam
+            let after = try #require(server.service.learning.local.reputation(domain, at: now + 1)).spam
             #expect(after - before > 1.9)
             try await client.execute(uri: "/v1/feedback", method: .post, headers: h, body: body) { r in
                 #expect(Fixture.json(r.body)["duplicates"] as? Int == 1)
             }
-            #expect(try #require(server.service.learning.local.reputation(domain, at: 1_900_000_000)).spam == after)
+            #expect(try #require(server.service.learning.local.reputation(domain, at: now + 1)).spam == after)
             (h, body) = Self.feedback(#"[{"message_id": "x", "user": "", "label": "ham"}]"#)
             try await client.execute(uri: "/v1/feedback", method: .post, headers: h, body: body) { #expect($0.status == .badRequest) }
             (h, body) = Self.feedback(#"{"message_id": "x", "user": "u", "label": "maybe"}"#)
             try await client.execute(uri: "/v1/feedback", method: .post, headers: h, body: body) { #expect($0.status == .badRequest) }
+            // Times outside a live report's window (a year back, a day ahead) are refused.
+            for time in [Int64.min, 0, now - 400 * 86_400, now + 2 * 86_400] {
+                (h, body) = Self.feedback(#"{"message_id": "<m-1@example.org>", "user": "bob", "label": "ham", "time": \#(time)}"#)
+                try await client.execute(uri: "/v1/feedback", method: .post, headers: h, body: body) { #expect($0.status == .badRequest) }
+            }
         }
         #expect(try await server.service.learning.store?.feedback(from: .min, through: .max).count == 1)
     }
@@ -115,17 +121,18 @@ import Testing
         let dir = Self.dataDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let domain = ReputationKey(.domain, "example.org")
+        let now = Int64(Date().timeIntervalSince1970)
         do {
             let server = try await Self.server(dir)
             try await server.application().test(.router) { client in
                 try await client.execute(uri: "/v1/classify", method: .post, body: ByteBuffer(string: Fixture.ham)) { #expect($0.status == .ok) }
-                let (h, body) = Self.feedback(#"{"message_id": "<m-1@example.org>", "user": "bob", "label": "spam", "time": 1900000000}"#)
+                let (h, body) = Self.feedback(#"{"message_id": "<m-1@example.org>", "user": "bob", "label": "spam", "time": \#(now)}"#)
                 try await client.execute(uri: "/v1/feedback", method: .post, headers: h, body: body) { #expect($0.status == .ok) }
             }
             await server.service.learning.flush()  // what the service does every second and at shutdown
         }
         let restarted = try await Self.server(dir)
-        let r = try #require(restarted.service.learning.local.reputation(domain, at: 1_900_000_000))
+        let r = try #require(restarted.service.learning.local.reputation(domain, at: now))
         #expect(r.spam >= 2)
         #expect(try await restarted.service.learning.store?.feedback(from: .min, through: .max).count == 1)
         #expect(try await restarted.service.learning.store?.entry(messageID: "<m-1@example.org>") != nil)

@@ -127,8 +127,9 @@ import Testing
     @Test func anIdleConnectionIsClosed() async throws {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let listener = Task {
-            try await TCPListener(host: "127.0.0.1", port: 0, name: "test", idleTimeout: .milliseconds(300), logger: Fixture.logger)
-                .run(onBound: { continuation.yield($0) }) { inbound, _ in for try await _ in inbound {} }
+            let limits = ConnectionGuard.Limits(requestTimeout: .seconds(30), minBytesPerSecond: 0, maxPerClient: 8)
+            try await TCPListener(host: "127.0.0.1", port: 0, name: "test", idleTimeout: .milliseconds(300), limits: limits, metrics: ServerMetrics(), logger: Fixture.logger)
+                .run(onBound: { continuation.yield($0) }) { connection in for try await _ in connection.inbound {} }
         }
         defer { listener.cancel() }
         var iterator = ports.makeAsyncIterator()

@@ -143,6 +143,37 @@ public struct Cascade: Sendable {
         return Verdict(label: labels[0], probability: p, action: outcome.score > 0 ? .tag : .inbox, stage: .rules, rules: outcome)
     }
 
+    /// The verdict of the cheapest model stage that still answers, for a message the full cascade is not run
+    /// on (its analysis used up the latency budget, or the circuit breaker is open): the rules, then the tree
+    /// stage alone (its own calibration, the model's thresholds); when the trees fail, the text model alone;
+    /// when that gives no probability either, ``rulesVerdict(_:envelope:)``. The trees take some
+    /// microseconds once the message is analysed, and catch most clear spam and phishing without the text
+    /// (docs/threat_model.md gives their recall and false-positive rate on the dev test rows).
+    public func fallbackVerdict(_ a: AnalyzedMessage, envelope: Envelope = Envelope(), sender: SenderState? = nil, scratch: inout Scratch) -> Verdict {
+        let ruled = rulesVerdict(a, envelope: envelope)
+        if ruled.rules.action != nil { return ruled }
+        var context = CascadeContext(envelope: envelope, sender: sender)
+        context.rules = ruled.rules
+        if let scorer = trees, let calibration = bundle.manifest.cascade?.treeCalibration {
+            let stage = TreeStage(scorer: scorer, calibration: calibration, exits: nil, spamLabel: bundle.manifest.labels[1])
+            _ = stage.run(a, context: &context, scratch: &scratch)
+            if let margin = context.treeMargin {
+                let p = calibration.probability(margin: margin + context.rules.score)
+                if p.isFinite {
+                    var v = verdict(p, stage: .trees, text: nil, tree: margin, context.rules)
+                    v.treeRow = context.treeRow
+                    return v
+                }
+            }
+        }
+        let margin = text.score(a, scratch: &scratch.text).margin
+        let p = bundle.manifest.calibration.probability(margin: margin + context.rules.score)
+        guard p.isFinite else { return ruled }
+        var v = verdict(p, stage: .text, text: margin, tree: nil, context.rules)
+        v.treeError = context.treeError
+        return v
+    }
+
     private func verdict(_ p: Double, stage: Stage, text: Double?, tree: Double?, _ outcome: RuleSet.Outcome) -> Verdict {
         let m = bundle.manifest
         let points = m.operatingPoints
