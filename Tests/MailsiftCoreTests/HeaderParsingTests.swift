@@ -108,4 +108,15 @@ struct HeaderParsingTests {
             try MessageParser(limits: ParseLimits(maxMessageBytes: 100)).parse([UInt8](repeating: 65, count: 200))
         }
     }
+
+    /// Only as many addresses as a caller needs are parsed from lists an attacker can make a million long.
+    @Test func addressListsAreParsedOnlyAsFarAsNeeded() throws {
+        let list = (0..<5_000).map { "\"User \($0)\" <u\($0)@example.com>" }.joined(separator: ", ")
+        #expect(AddressParser.parseList(list, limit: 3).map(\.address) == ["u0@example.com", "u1@example.com", "u2@example.com"])
+        #expect(AddressParser.parseList("undisclosed-recipients:;, <>, a@b.example", limit: 1).map(\.address) == ["a@b.example"])
+        #expect(AddressParser.parseList(list).count == 5_000)
+        let m = try MessageParser().parse(Array("To: a@x.example, b@x.example\r\nCc: c@x.example\r\nTo: d@x.example\r\n\r\nhi\r\n".utf8))
+        #expect(m.addresses(in: ["to", "cc"], limit: 3).map(\.address) == ["a@x.example", "b@x.example", "d@x.example"])
+        #expect(m.addresses(in: ["to", "cc"], limit: 10).map(\.address) == (m.to + m.cc).map(\.address))
+    }
 }

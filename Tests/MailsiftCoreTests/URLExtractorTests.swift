@@ -21,4 +21,15 @@ struct URLExtractorTests {
         #expect(!URLHost.isIPHost("1.2.3.0x"))
         #expect(URLHost.isIPHost("0x7f.0x1"))
     }
+
+    /// A crafted link of megabytes is cut, so that no feature reading it costs time in proportion.
+    @Test func hugeURLsAndHostsAreCut() {
+        let long = ExtractedURL(url: "http://" + String(repeating: "x", count: 1_000_000), source: .href)
+        #expect(long.truncated && long.url.utf8.count == ExtractedURL.maxURLBytes && long.host.utf8.count == ExtractedURL.maxHostBytes)
+        // Cut on a scalar boundary.
+        let wide = ExtractedURL(url: "http://a.example/" + String(repeating: "é", count: 5_000), source: .text)
+        #expect(wide.truncated && wide.url.utf8.count <= ExtractedURL.maxURLBytes && wide.url.hasSuffix("é"))
+        let plain = ExtractedURL(url: "http://bank.example/login", source: .href)
+        #expect(!plain.truncated && plain.host == "bank.example")
+    }
 }

@@ -2,12 +2,22 @@
 /// bare `a@b`, groups (`undisclosed-recipients:;`, `team: a@b, c@d;`), and the broken forms spam uses.
 /// Works on the UTF-8 bytes: every delimiter is ASCII, so each split point is a scalar boundary.
 public enum AddressParser {
-    public static func parseList(_ value: String?) -> [Address] {
-        guard var value, !value.isEmpty else { return [] }
+    public static func parseList(_ value: String?) -> [Address] { parseList(value, limit: .max) }
+
+    /// The first `limit` addresses of the list (with a non-empty address); the rest are not parsed, so the
+    /// cost of a list an attacker wrote is bounded by what the caller needs of it.
+    public static func parseList(_ value: String?, limit: Int) -> [Address] {
+        guard var value, !value.isEmpty, limit > 0 else { return [] }
         return value.withUTF8 { u in
             var result: [Address] = []
             for item in splitTopLevel(u) {
-                if let address = parseMailbox(u, item) { result.append(address) }
+                guard let address = parseMailbox(u, item) else { continue }
+                if limit == .max {
+                    result.append(address)
+                } else if !address.address.isEmpty {
+                    result.append(address)
+                    if result.count == limit { break }
+                }
             }
             return result
         }

@@ -19,6 +19,19 @@ public struct Message: Sendable {
     public var replyTo: [Address] { AddressParser.parseList(headers.first("reply-to")?.value) }
     public var to: [Address] { headers.all("to").flatMap { AddressParser.parseList($0.value) } }
     public var cc: [Address] { headers.all("cc").flatMap { AddressParser.parseList($0.value) } }
+
+    /// The first `limit` non-empty addresses of the fields `names`, in that order (To then Cc, say), parsing
+    /// no more of them than that takes: a message can carry a million addresses.
+    public func addresses(in names: [String], limit: Int) -> [Address] {
+        var out: [Address] = []
+        for name in names {
+            for field in headers.all(name) {
+                guard out.count < limit else { return out }
+                out += AddressParser.parseList(field.value, limit: limit - out.count)
+            }
+        }
+        return out
+    }
     public var returnPath: [Address] { AddressParser.parseList(headers.first("return-path")?.value) }
 
     /// The Received chain, newest (top) first.

@@ -76,7 +76,8 @@ public struct CommunicationGraph: Sendable {
         let sender = envelope.mailFrom.map { $0.trimmingCharacters(in: SenderKeys.angleBrackets) } ?? message.from.first?.address
         var recipients = envelope.recipients.map { $0.trimmingCharacters(in: SenderKeys.angleBrackets) }
         if recipients.isEmpty {
-            recipients = (message.to + message.cc + message.headers.all("bcc").flatMap { AddressParser.parseList($0.value) }).map(\.address)
+            // Twice the cap: the sender's own address and repeats are dropped below.
+            recipients = message.addresses(in: ["to", "cc", "bcc"], limit: 2 * Self.maxRecipients).map(\.address)
         }
         guard let sender, !sender.isEmpty else { return 0 }
         let distinct = Set(recipients.lazy.map { $0.lowercased() }.filter { !$0.isEmpty && $0 != sender.lowercased() })

@@ -42,7 +42,7 @@ public struct SenderKeys: Sendable, Hashable, Codable {
         let from = m.from.first
         let sender = envelope.mailFrom.map { $0.trimmingCharacters(in: SenderKeys.angleBrackets) } ?? m.returnPath.first?.address
         var recipients = envelope.recipients.map { $0.trimmingCharacters(in: SenderKeys.angleBrackets) }
-        if recipients.isEmpty { recipients = (m.to + m.cc).map(\.address) }
+        if recipients.isEmpty { recipients = m.addresses(in: ["to", "cc"], limit: SenderKeys.maxRecipients).map(\.address) }
         self.init(
             clientIP: ip,
             envelopeSender: sender.flatMap { $0.isEmpty ? nil : $0.lowercased() },
