@@ -1,21 +1,41 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer target over the MailsiftCore sources (with AddressSanitizer) and runs it.
-#   scripts/fuzz.sh [SECONDS] [extra libFuzzer flags...]
-# Seeds: a sample of ../shared/corpus plus the test fixtures. Findings land in fuzz-artifacts/.
+# Builds a libFuzzer target (with AddressSanitizer) and runs it.
+#   scripts/fuzz.sh [parser|requests] [SECONDS] [extra libFuzzer flags...]
+# parser (the default): Fuzz/ParserFuzzer.swift over the MailsiftCore sources; seeds: a sample of
+#   ../shared/corpus plus the test fixtures.
+# requests: Fuzz/RequestFuzzer.swift over the MailsiftCore sources and the server's pure request decoders
+#   (spamd reader, milter packets and session, batch and feedback bodies); seeds: scripts/fuzz-seeds.py.
+# Findings land in fuzz-artifacts/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+target=parser
+case "${1:-}" in parser|requests) target="$1"; shift ;; esac
 seconds="${1:-600}"; shift || true
 out=.build-fuzz
-mkdir -p "$out" fuzz-artifacts "$out/corpus"
-swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MailsiftCore \
-  $(find Sources/MailsiftCore -name '*.swift') Fuzz/ParserFuzzer.swift -o "$out/fuzz-parser"
-if [ -z "$(ls -A "$out/corpus")" ]; then
-  # Seed: every 10th message of each corpus (bounded), and the hand-written fixtures.
-  for c in ../shared/corpus/*/messages; do
-    [ -d "$c" ] && ls "$c" | awk 'NR % 10 == 0' | head -400 | while read -r f; do cp "$c/$f" "$out/corpus/"; done
-  done
-  cp Tests/MailsiftCoreTests/Fixtures/*.eml "$out/corpus/" 2>/dev/null || true
+mkdir -p "$out" fuzz-artifacts
+core=$(find Sources/MailsiftCore -name '*.swift')
+if [ "$target" = parser ]; then
+  swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MailsiftCore $core Fuzz/ParserFuzzer.swift -o "$out/fuzz-parser"
+  corpus="$out/corpus"
+  mkdir -p "$corpus"
+  if [ -z "$(ls -A "$corpus")" ]; then
+    # Seed: every 10th message of each corpus (bounded), and the hand-written fixtures.
+    for c in ../shared/corpus/*/messages; do
+      [ -d "$c" ] && ls "$c" | awk 'NR % 10 == 0' | head -400 | while read -r f; do cp "$c/$f" "$corpus/"; done
+    done
+    cp Tests/MailsiftCoreTests/Fixtures/*.eml "$corpus/" 2>/dev/null || true
+  fi
+  max_len=65536
+else
+  server=Sources/MailsiftServer
+  swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MailsiftCore $core \
+    "$server/SpamdRequest.swift" "$server/MilterSession.swift" "$server/BatchRequest.swift" "$server/FeedbackRequest.swift" \
+    Fuzz/RequestFuzzer.swift -o "$out/fuzz-requests"
+  corpus="$out/corpus-requests"
+  mkdir -p "$corpus"
+  [ -n "$(ls -A "$corpus")" ] || python3 scripts/fuzz-seeds.py "$corpus"
+  max_len=16384
 fi
 export LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-exec "$out/fuzz-parser" "$out/corpus" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+exec "$out/fuzz-$target" "$corpus" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
   -artifact_prefix=fuzz-artifacts/ -print_final_stats=1 "$@"

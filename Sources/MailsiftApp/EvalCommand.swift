@@ -67,6 +67,35 @@ public enum EvalCommand {
             rows.insert(row("view model \(spec.name) alone", scores, decided: "-", rate: nil), at: 2 + i)
         }
         return "stages and combinations on the test rows (after parsing; throughput on one core, model stages only):\n" + SpamMetrics.table(rows)
+            + "\n" + fallbackTable(bundle: bundle, rules: rules, analysed: analysed)
+    }
+
+    /// What the server's fallback (``Cascade/fallbackVerdict(_:envelope:sender:scratch:)``: rules, then the
+    /// trees alone) does on the test rows at its own actions: the share of ham and of spam at each action
+    /// or above, beside the full cascade's.
+    static func fallbackTable(bundle: ModelBundle, rules: RuleSet, analysed: [(CorpusMessage, AnalyzedMessage)]) -> String {
+        guard let cascade = try? Cascade.load(bundle, rules: rules) else { return "" }
+        var scratch = cascade.makeScratch()
+        let spamLabel = bundle.manifest.labels[1]
+        var actions: [String: [(action: Action, spam: Bool)]] = ["full cascade": [], "fallback (rules, trees alone)": [], "rules alone": []]
+        for (m, a) in analysed {
+            let spam = m.label == spamLabel
+            actions["full cascade"]!.append((cascade.classify(a, scratch: &scratch).action, spam))
+            actions["fallback (rules, trees alone)"]!.append((cascade.fallbackVerdict(a, scratch: &scratch).action, spam))
+            actions["rules alone"]!.append((cascade.rulesVerdict(a).action, spam))
+        }
+        let rows = actions.keys.sorted().map { name -> [(String, String)] in
+            let verdicts = actions[name]!
+            let ham = max(verdicts.count { !$0.spam }, 1), spam = max(verdicts.count { $0.spam }, 1)
+            var row = [("verdicts", name)]
+            for threshold in [Action.tag, .quarantine, .reject] {
+                let fp = verdicts.count { !$0.spam && $0.action >= threshold }, tp = verdicts.count { $0.spam && $0.action >= threshold }
+                row.append(("ham at \(threshold.rawValue)+", String(format: "%.3f%% (%d)", 100 * Double(fp) / Double(ham), fp)))
+                row.append(("spam at \(threshold.rawValue)+", String(format: "%.2f%%", 100 * Double(tp) / Double(spam))))
+            }
+            return row
+        }
+        return "the server's fallback at its own actions on the test rows (share of each class at the action or above):\n" + SpamMetrics.table(rows)
     }
 
     private static func row(_ name: String, _ scores: [(Double, Bool)], decided: String, rate: Double?) -> [(String, String)] {

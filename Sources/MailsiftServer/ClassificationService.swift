@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MailsiftCore
+import NIOPosix
 import Synchronization
 
 /// What every protocol adapter (HTTP, Rspamd, spamd, milter) calls: classifies one message on the model now
@@ -121,12 +122,19 @@ public final class ClassificationService: Sendable {
         }
         let clock = ContinuousClock()
         let start = clock.now
+        // A large message is analysed and classified on NIO's thread pool, not on the event loop that read it:
+        // tens of milliseconds of work there would hold up every other connection of that loop (the fair
+        // share of the CPU comes from the operating system's scheduler instead).
+        let large = bytes.count >= Self.offloadBytes
         let a: AnalyzedMessage
         do {
-            a = try model.cascade.extractor.analyze(bytes)
-        } catch {
+            let extractor = model.cascade.extractor
+            a = try await Self.run(offloaded: large) { try extractor.analyze(bytes) }
+        } catch let error as ParseError {
             metrics.unparsableMessage()
             throw .unparsable(error)
+        } catch {
+            preconditionFailure("analysis throws only parse errors: \(error)")
         }
         let analysed = clock.now
         metrics.stage("analyse", analysed - start)
@@ -144,11 +152,13 @@ public final class ClassificationService: Sendable {
         } else {
             // The reasons and the log entry are made with the scratch the verdict was reached with (its text
             // features are there).
-            let (verdict, done, why, entry) = model.withScratch { scratch in
-                let v = model.cascade.classify(a, envelope: envelope, sender: sender, scratch: &scratch)
-                let done = clock.now
-                let why = explain(v, model: model, a: a, reasons: reasons, scratch: &scratch)
-                return (v, done, why, logEntry(v, model: model, a: a, keys: keys, sender: sender, at: now, scratch: &scratch))
+            let (verdict, done, why, entry) = await Self.run(offloaded: large) {
+                model.withScratch { scratch in
+                    let v = model.cascade.classify(a, envelope: envelope, sender: sender, scratch: &scratch)
+                    let done = clock.now
+                    let why = self.explain(v, model: model, a: a, reasons: reasons, scratch: &scratch)
+                    return (v, done, why, self.logEntry(v, model: model, a: a, keys: keys, sender: sender, at: now, scratch: &scratch))
+                }
             }
             metrics.stage("cascade", done - analysed)
             if done - arrival > budget { metrics.overBudgetRequest() }
@@ -192,6 +202,27 @@ public final class ClassificationService: Sendable {
         await learning.learn(from: .nan, keys: keys, entry: entry, at: now)
         metrics.fellBack(fallback!)  // every path that reaches here set it
         return result(verdict, model: model, a: a, fallback: fallback, start: start, analysed: analysed, reasons: why)
+    }
+
+    /// Messages of this many bytes or more are analysed and classified on NIO's thread pool (see
+    /// ``classify(_:envelope:arrival:reasons:)``); smaller ones, nearly all mail, where they arrived, without
+    /// a hand-off between threads.
+    public static let offloadBytes = 1 << 20
+
+    /// Runs `body` on NIO's thread pool when `offloaded` (inline when the pool is not running), else inline.
+    static func run<T: Sendable>(offloaded: Bool, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        guard offloaded else { return try body() }
+        do {
+            return try await NIOThreadPool.singleton.runIfActive(body)
+        } catch is NIOThreadPoolError.ThreadPoolInactive {
+            return try body()
+        }
+    }
+
+    /// The same for a `body` that cannot fail.
+    static func run<T: Sendable>(offloaded: Bool, _ body: @escaping @Sendable () -> T) async -> T {
+        guard offloaded, let result = try? await NIOThreadPool.singleton.runIfActive(body) else { return body() }
+        return result
     }
 
     /// The feature-log entry of a verdict, when features are logged.

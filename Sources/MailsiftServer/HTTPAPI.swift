@@ -118,24 +118,6 @@ public struct HTTPAPI: Sendable {
         return try reply(request, result)
     }
 
-    struct BatchRequest: Decodable {
-        struct Item: Decodable {
-            var id: String?
-            /// The raw message, base64.
-            var message: String
-            var envelope: BatchEnvelope?
-        }
-        struct BatchEnvelope: Decodable {
-            var clientIp: String?
-            var helo: String?
-            var mailFrom: String?
-            var recipients: [String]?
-            var user: String?
-            var envelope: Envelope { Envelope(clientIP: clientIp, helo: helo, mailFrom: mailFrom, recipients: recipients ?? [], user: user) }
-        }
-        var messages: [Item]
-    }
-
     struct BatchItemReply {
         var id: String?
         var result: ClassificationService.Result?
@@ -171,9 +153,10 @@ public struct HTTPAPI: Sendable {
     private func classifyBatch(_ request: Request, _ body: ByteBuffer) async throws -> Response {
         let items: [BatchRequest.Item]
         do {
-            let decoder = JSONDecoder()
-            decoder.keyDecodingStrategy = .convertFromSnakeCase
-            items = try decoder.decode(BatchRequest.self, from: Data(body.readableBytesView)).messages
+            // A large batch is decoded on NIO's thread pool, as large messages are classified there.
+            items = try await ClassificationService.run(offloaded: body.readableBytes >= ClassificationService.offloadBytes) {
+                try BatchRequest.decode(body.readableBytesView)
+            }
         } catch {
             service.metrics.rejected(.badRequest)
             return Self.error("expected {\"messages\": [{\"id\", \"message\" (base64), \"envelope\"}]}: \(error)", status: .badRequest)
@@ -186,17 +169,17 @@ public struct HTTPAPI: Sendable {
         let reasons = request.uri.queryParameters.get("reasons", as: Int.self).map { min(max($0, 0), 64) }
         var replies: [BatchItemReply] = []
         replies.reserveCapacity(items.count)
+        let limit = configuration.maxMessageBytes
         for item in items {
-            guard let bytes = Data(base64Encoded: item.message, options: .ignoreUnknownCharacters) else {
-                replies.append(BatchItemReply(id: item.id, error: "message is not base64"))
-                continue
-            }
-            guard bytes.count <= configuration.maxMessageBytes else {
-                replies.append(BatchItemReply(id: item.id, error: "message larger than \(configuration.maxMessageBytes) bytes"))
+            let bytes: [UInt8]
+            switch await ClassificationService.run(offloaded: item.message.utf8.count >= ClassificationService.offloadBytes, { item.message(limit: limit) }) {
+            case .success(let b): bytes = b
+            case .failure(let why):
+                replies.append(BatchItemReply(id: item.id, error: why.description))
                 continue
             }
             do {
-                let result = try await service.classify([UInt8](bytes), envelope: item.envelope?.envelope ?? Envelope(), reasons: reasons)
+                let result = try await service.classify(bytes, envelope: item.envelope?.envelope ?? Envelope(), reasons: reasons)
                 replies.append(BatchItemReply(id: item.id, result: result))
             } catch {
                 replies.append(BatchItemReply(id: item.id, error: error.description))
@@ -206,14 +189,6 @@ public struct HTTPAPI: Sendable {
     }
 
     // MARK: - Feedback
-
-    /// One report of `POST /v1/feedback`; `time` (Unix seconds) defaults to now.
-    struct FeedbackItem: Decodable {
-        var messageId: String
-        var user: String
-        var label: Feedback.Label
-        var time: Int64?
-    }
 
     /// `POST /v1/feedback`: one report or an array of them, JSON, with the feedback bearer token. Stored
     /// durably before the reply; a report already stored (same message, user and time) is counted as a
@@ -245,22 +220,13 @@ public struct HTTPAPI: Sendable {
     }
 
     private func feedback(body: ByteBuffer) async throws -> Response {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        let data = Data(body.readableBytesView)
-        let items: [FeedbackItem]
-        if let many = try? decoder.decode([FeedbackItem].self, from: data) {
-            items = many
-        } else {
-            do {
-                items = [try decoder.decode(FeedbackItem.self, from: data)]
-            } catch {
-                service.metrics.rejected(.badRequest)
-                return Self.error("expected {\"message_id\", \"user\", \"label\": \"spam\" or \"ham\", \"time\"} or an array of them: \(error)", status: .badRequest)
-            }
+        let reports: [Feedback]
+        do {
+            reports = try FeedbackRequest.decode(body.readableBytesView, now: Int64(Date().timeIntervalSince1970))
+        } catch {
+            service.metrics.rejected(.badRequest)
+            return Self.error("expected {\"message_id\", \"user\", \"label\": \"spam\" or \"ham\", \"time\"} or an array of them: \(error)", status: .badRequest)
         }
-        let now = Int64(Date().timeIntervalSince1970)
-        let reports = items.map { Feedback(messageID: $0.messageId, user: $0.user, label: $0.label, time: $0.time ?? now) }
         do {
             let counts = try await service.learning.record(reports)
             return Self.json(["stored": counts.stored, "duplicates": counts.duplicates])

@@ -70,6 +70,7 @@ public struct MilterServer: Service {
         }
         let scale = ScoreScale(service.models.model?.cascade.bundle.manifest.operatingPoints)
         let score = scale.score(probability: result.probability, action: result.action, stage: result.stage)
-        return session.finish(.verdict(result, headers: SpamdReply.headers(result, score: score, symbols: SpamdReply.symbols(result))))
+        let headers = SpamdReply.headers(result, score: score, symbols: SpamdReply.symbols(result))
+        return session.finish(.verdict(action: result.action, probability: result.probability, headers: headers))
     }
 }

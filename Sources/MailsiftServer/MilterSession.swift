@@ -121,8 +121,8 @@ public struct MilterSession: Sendable {
 
     /// How a message ended.
     public enum Outcome: Sendable {
-        /// A verdict, with the header fields to add.
-        case verdict(ClassificationService.Result, headers: [(String, String)])
+        /// A verdict (its action and spam probability), with the header fields to add.
+        case verdict(action: Action, probability: Double, headers: [(String, String)])
         /// No verdict could be had now (no model yet, overload): the MTA should try again later.
         case unavailable
         /// The message cannot be parsed: nothing to judge, it passes, marked.
@@ -138,15 +138,15 @@ public struct MilterSession: Sendable {
     /// - With no verdict the message is deferred with a 451.
     public mutating func finish(_ outcome: Outcome) -> [[UInt8]] {
         defer { resetMessage() }
-        let result: ClassificationService.Result
+        let action: Action, probability: Double
         let added: [(String, String)]
         switch outcome {
         case .unavailable:
             return [Self.packet(.replyCode, Array("451 4.7.1 Message filter unavailable, try again later".utf8) + [0])]
         case .unparsable:
             return [Self.packet(.addHeader, Array("X-Mailsift-Verdict".utf8) + [0] + Array("unparsable".utf8) + [0]), Self.packet(.accept)]
-        case .verdict(let r, let headers):
-            result = r
+        case .verdict(let a, let p, let headers):
+            (action, probability) = (a, p)
             added = headers
         }
         var out: [[UInt8]] = []
@@ -159,11 +159,11 @@ public struct MilterSession: Sendable {
             }
         }
         for (name, value) in added where allowed & 0x01 != 0 { out.append(Self.packet(.addHeader, Array(name.utf8) + [0] + Array(value.utf8) + [0])) }
-        switch result.action {
+        switch action {
         case .inbox, .tag:
             out.append(Self.packet(.accept))
         case .quarantine where allowed & 0x20 != 0:
-            out.append(Self.packet(.quarantine, Array(String(format: "Mailsift: spam, probability %.4f", result.probability).utf8) + [0]))
+            out.append(Self.packet(.quarantine, Array(String(format: "Mailsift: spam, probability %.4f", probability).utf8) + [0]))
             out.append(Self.packet(.accept))
         case .quarantine:
             out.append(Self.packet(.accept))  // the MTA does not quarantine: delivered with the headers

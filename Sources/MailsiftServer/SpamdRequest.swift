@@ -34,6 +34,8 @@ public struct SpamdRequestReader: Sendable {
     private var buffer: [UInt8] = []
     private var head: (command: SpamdRequest.Command, version: String, headers: [String: String], bodyStart: Int)?
     private var length: Int?
+    /// Where the search for the end of the header block resumes.
+    private var searched = 0
 
     public static let maxHeaderBytes = 8 << 10
 
@@ -43,17 +45,22 @@ public struct SpamdRequestReader: Sendable {
     public mutating func feed(_ bytes: some Sequence<UInt8>) throws(SpamdRequest.ProtocolError) -> SpamdRequest? {
         buffer.append(contentsOf: bytes)
         if head == nil {
-            guard let end = Self.headerEnd(buffer) else {
+            // The end is looked for only in what was not searched before (a header block fed a byte at a time
+            // is read in linear time).
+            guard let end = Self.headerEnd(buffer, from: searched) else {
+                searched = max(0, buffer.count - 2)
                 if buffer.count > Self.maxHeaderBytes { throw .bad("header block longer than \(Self.maxHeaderBytes) bytes") }
                 return nil
             }
+            // However the request was cut into reads, the same limit.
+            if end.headerEnd > Self.maxHeaderBytes { throw .bad("header block longer than \(Self.maxHeaderBytes) bytes") }
             try parseHead(end)
         }
         guard let head else { return nil }
         if head.command == .ping || head.command == .skip { return request(body: []) }
         let have = buffer.count - head.bodyStart
-        if have > maxBodyBytes { throw .tooBig }
         if let length, have >= length { return request(body: Array(buffer[head.bodyStart..<(head.bodyStart + length)])) }
+        if have > maxBodyBytes { throw .tooBig }
         return nil
     }
 
@@ -104,8 +111,8 @@ public struct SpamdRequestReader: Sendable {
     }
 
     /// Where the header block ends (`\r\n\r\n` or `\n\n`) and the body starts.
-    static func headerEnd(_ b: [UInt8]) -> (headerEnd: Int, bodyStart: Int)? {
-        var i = 0
+    static func headerEnd(_ b: [UInt8], from start: Int = 0) -> (headerEnd: Int, bodyStart: Int)? {
+        var i = start
         while i < b.count {
             if b[i] == 0x0A {
                 if i + 1 < b.count, b[i + 1] == 0x0A { return (i, i + 2) }

@@ -244,4 +244,29 @@ import Testing
         }
         #expect(fast == "okok")
     }
+
+    /// The spamd reader gives the same answer however the request is cut into reads (the request fuzzer's
+    /// property): a header block over the limit is refused even when it arrives in one read, and bytes past
+    /// Content-length do not make a request too big.
+    @Test func theSpamdReaderDoesNotDependOnHowTheRequestIsCut() throws {
+        func read(_ bytes: [UInt8], step: Int) -> String {
+            var reader = SpamdRequestReader(maxBodyBytes: 100)
+            do {
+                for start in stride(from: 0, to: bytes.count, by: step) {
+                    if let r = try reader.feed(bytes[start..<min(start + step, bytes.count)]) { return "request \(r.body.count)" }
+                }
+                return "request \(try reader.finish().body.count)"
+            } catch {
+                return "error \(error.code)"
+            }
+        }
+        let longHead = Array("CHECK SPAMC/1.5\r\nX-Pad: \(String(repeating: "p", count: 9_000))\r\n\r\nbody".utf8)
+        let trailing = Array("CHECK SPAMC/1.5\r\nContent-length: 4\r\n\r\nbody".utf8) + [UInt8](repeating: 0x41, count: 200)
+        for bytes in [longHead, trailing] {
+            let whole = read(bytes, step: bytes.count)
+            #expect([1, 7, 64].allSatisfy { read(bytes, step: $0) == whole })
+        }
+        #expect(read(longHead, step: longHead.count) == "error 76")
+        #expect(read(trailing, step: 1) == "request 4")
+    }
 }

@@ -55,7 +55,7 @@ import Testing
 
         // The end: the forged X-Spam-Flag (first of its name) is deleted, the verdict headers added, then the decision.
         let spam = try await Fixture.server().service.classify(Array(Fixture.gtube.utf8))
-        let end = session.finish(.verdict(spam, headers: [("X-Spam-Flag", "YES")]))
+        let end = session.finish(.verdict(action: spam.action, probability: spam.probability, headers: [("X-Spam-Flag", "YES")]))
         #expect(end == [
             Self.packet("m", MilterSession.be32(1) + Self.z("X-Spam-Flag") + [0]),
             Self.packet("h", Self.z("X-Spam-Flag") + Self.z("YES")),
@@ -143,7 +143,7 @@ import Testing
         _ = try session.handle(command: UInt8(ascii: "L"), data: ArraySlice(MilterSessionTests.z("X-Spam-Flag") + MilterSessionTests.z("NO")))
         var result = try await Fixture.server().service.classify(Array(Fixture.gtube.utf8))
         result.action = .quarantine
-        let end = session.finish(.verdict(result, headers: [("X-Spam-Flag", "YES")]))
+        let end = session.finish(.verdict(action: result.action, probability: result.probability, headers: [("X-Spam-Flag", "YES")]))
         #expect(end == [MilterSessionTests.packet("h", MilterSessionTests.z("X-Spam-Flag") + MilterSessionTests.z("YES")), MilterSessionTests.packet("a")])
     }
 }

@@ -41,7 +41,8 @@ public struct SenderKeys: Sendable, Hashable, Codable {
         let ip = envelope.clientIP ?? SenderKeys.deliveringIP(m)
         let from = m.from.first
         let sender = envelope.mailFrom.map { $0.trimmingCharacters(in: SenderKeys.angleBrackets) } ?? m.returnPath.first?.address
-        var recipients = envelope.recipients.map { $0.trimmingCharacters(in: SenderKeys.angleBrackets) }
+        // At most the recipients kept (an envelope, like a header, can list a great many).
+        var recipients = envelope.recipients.prefix(4 * SenderKeys.maxRecipients).map { $0.trimmingCharacters(in: SenderKeys.angleBrackets) }
         if recipients.isEmpty { recipients = m.addresses(in: ["to", "cc"], limit: SenderKeys.maxRecipients).map(\.address) }
         self.init(
             clientIP: ip,
