@@ -80,7 +80,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         if requestStart == nil {
             requestStart = .now()
             requestBytes = 0
-            scheduleCheck(context: context)
+            // One check a second at most per connection: a check still pending from the last request serves
+            // (kept-alive connections do not schedule and cancel a timer for every request).
+            if check == nil { scheduleCheck(context: context) }
         }
         requestBytes += bytes
         context.fireChannelRead(data)
@@ -92,8 +94,6 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         requestStart = nil
-        check?.cancel()
-        check = nil
         promise?.succeed()
     }
 
@@ -106,7 +106,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func checkRequest(context: ChannelHandlerContext) {
-        guard let start = requestStart else { return }
+        guard let start = requestStart else {
+            check = nil
+            return
+        }
         let elapsed = NIODeadline.now() - start
         var cut: Cut?
         if elapsed >= limits.requestTimeout {
