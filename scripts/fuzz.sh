@@ -21,7 +21,8 @@ if [ "$target" = parser ]; then
   if [ -z "$(ls -A "$corpus")" ]; then
     # Seed: every 10th message of each corpus (bounded), and the hand-written fixtures.
     for c in ../shared/corpus/*/messages; do
-      [ -d "$c" ] && ls "$c" | awk 'NR % 10 == 0' | head -400 | while read -r f; do cp "$c/$f" "$corpus/"; done
+      # (awk stops at 400 itself: `head` would end the pipeline with SIGPIPE, which pipefail makes fatal)
+      [ -d "$c" ] && ls "$c" | awk 'NR % 10 == 0 && n++ < 400' | while read -r f; do cp "$c/$f" "$corpus/"; done
     done
     cp Tests/MailsiftCoreTests/Fixtures/*.eml "$corpus/" 2>/dev/null || true
   fi
