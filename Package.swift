@@ -34,11 +34,6 @@ let package = Package(
         .systemLibrary(name: "CXGBoost", path: "Sources/CXGBoost", providers: [.apt(["libxgboost-dev"])]),
         // The gradient-boosted tree stage: training and prediction through XGBoost.
         .target(name: "MailsiftTrees", dependencies: ["MailsiftCore", "CXGBoost"], swiftSettings: strictSettings),
-        // Adapters used by the command line: corpus and split reading, training and evaluation runs, JSON
-        // reports, benchmarks, and the default model (a resource).
-        .target(
-            name: "MailsiftApp", dependencies: ["MailsiftCore", "MailsiftTrees", .product(name: "Yams", package: "Yams")], resources: [.copy("Resources")], swiftSettings: strictSettings
-        ),
         // The embedded store (SQLite through GRDB; Debian libsqlite3-dev): feedback, the feature log and
         // reputations in one database file in the data directory. The only target that imports GRDB.
         .target(
@@ -58,12 +53,30 @@ let package = Package(
             dependencies: ["MailsiftCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: strictSettings
         ),
+        // Files: model bundle files and the shipped default model and rules (resources), rules YAML, corpus and
+        // split readers, the directory model registry, feedback TSV files, the one model loader and the one
+        // function that opens the configured stores (SQLite or PostgreSQL) for the server and the command line.
+        .target(
+            name: "MailsiftFiles",
+            dependencies: ["MailsiftCore", "MailsiftSQLite", "MailsiftPostgres", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
+            resources: [.copy("Resources")], swiftSettings: strictSettings
+        ),
+        // Training: training runs, evaluation of labelled messages, the stacked cascade's training, retraining
+        // behind the gate and the replay of the feedback loop. Takes messages, bundles and stores, not paths.
+        .target(name: "MailsiftTraining", dependencies: ["MailsiftCore", "MailsiftTrees"], swiftSettings: strictSettings),
+        // What each subcommand does and prints (the executable only parses arguments and calls one of these).
+        .target(
+            name: "MailsiftCommandLine", dependencies: ["MailsiftCore", "MailsiftTrees", "MailsiftFiles", "MailsiftTraining"], swiftSettings: strictSettings
+        ),
+        // Benchmarks (`mailsift bench ...`): parse and classify throughput, sender-state updates against Redis.
+        .target(name: "MailsiftBenchmarks", dependencies: ["MailsiftCore", "MailsiftTrees", "MailsiftRedis"], swiftSettings: strictSettings),
         // The server adapter: `mailsift serve` (HTTP API, Rspamd /checkv2, spamd and milter listeners, metrics,
         // hot reload). The only target with server dependencies, so the core's tests build without them.
         .target(
             name: "MailsiftServer",
             dependencies: [
-                "MailsiftCore", "MailsiftTrees", "MailsiftApp", "MailsiftSQLite", "MailsiftRedis", "MailsiftPostgres",
+                "MailsiftCore", "MailsiftTrees", "MailsiftFiles", "MailsiftRedis", "MailsiftPostgres",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -75,29 +88,35 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // The thin executable: argument parsing, then a call into MailsiftApp or MailsiftServer.
+        // The thin executable: one file per subcommand, each parsing arguments and calling one library function.
         .executableTarget(
             name: "mailsift",
             dependencies: [
-                "MailsiftApp", "MailsiftServer", "MailsiftRedis", "MailsiftSQLite", "MailsiftPostgres", "MailsiftCore",
+                "MailsiftCore", "MailsiftFiles", "MailsiftTraining", "MailsiftCommandLine", "MailsiftBenchmarks", "MailsiftServer", "MailsiftTestKit", "MailsiftRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
+        // What the three test targets share: the shipped model through the product's loader, the repository's
+        // paths, loopback sockets, and real Redis and PostgreSQL servers started for a test.
+        .target(
+            name: "MailsiftTestKit", dependencies: ["MailsiftCore", "MailsiftTrees", "MailsiftFiles"], path: "Tests/MailsiftTestKit",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "MailsiftCoreTests",
-            dependencies: ["MailsiftCore", "MailsiftTrees", "MailsiftApp"],
+            dependencies: ["MailsiftCore", "MailsiftTrees", "MailsiftFiles", "MailsiftTraining", "MailsiftCommandLine", "MailsiftTestKit"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "MailsiftStoreTests",
-            dependencies: ["MailsiftSQLite", "MailsiftRedis", "MailsiftPostgres", "MailsiftCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["MailsiftSQLite", "MailsiftRedis", "MailsiftPostgres", "MailsiftCore", "MailsiftFiles", "MailsiftCommandLine", "MailsiftBenchmarks", "MailsiftServer", "MailsiftTestKit", .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "MailsiftServerTests",
-            dependencies: ["MailsiftServer", "MailsiftCore", "MailsiftApp", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["MailsiftServer", "MailsiftCore", "MailsiftFiles", "MailsiftTrees", "MailsiftTestKit", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: strictSettings
         ),
     ]

@@ -11,25 +11,19 @@ import ServiceLifecycle
 /// limits, budget and metrics.
 public struct MilterServer: Service {
     let service: ClassificationService
-    let host: String
-    let port: Int
-    let onBound: @Sendable (Int) -> Void
+    let binding: TCPListener.Binding
 
     public init(service: ClassificationService, host: String, port: Int, onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.service = service
-        self.host = host
-        self.port = port
-        self.onBound = onBound
+        binding = TCPListener.Binding(host: host, port: port, onBound: onBound)
     }
 
     public func run() async throws {
         // Postfix keeps a milter connection for the whole SMTP session and waits on its client between
         // commands (smtpd_timeout, 300 s by default): the idle limit allows for that.
         let idle = Duration.seconds(max(300, service.configuration.requestTimeoutSeconds))
-        let listener = TCPListener(
-            host: host, port: port, name: "milter", idleTimeout: idle, limits: service.configuration.connectionLimits, metrics: service.metrics,
-            logger: service.logger)
-        try await listener.run(onBound: onBound) { connection in
+        let listener = TCPListener("milter", at: binding, for: service, idleTimeout: idle, limits: service.configuration.connectionLimits)
+        try await listener.run(onBound: binding.onBound) { connection in
             let outbound = connection.outbound
             var session = MilterSession(maxMessageBytes: service.configuration.maxMessageBytes)
             var reader = MilterPacketReader()

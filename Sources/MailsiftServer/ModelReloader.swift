@@ -1,5 +1,8 @@
 import Foundation
 import Logging
+import MailsiftCore
+import MailsiftFiles
+import MailsiftTrees
 import ServiceLifecycle
 import UnixSignals
 
@@ -9,13 +12,19 @@ import UnixSignals
 public actor ModelReloader {
     public let models: ModelSwitch
     public let configuration: ServerConfiguration
+    /// How the model files become a cascade (the tree stage by XGBoost unless a test injects another).
+    public let loader: ModelLoader
     let metrics: ServerMetrics
     let logger: Logger
     /// Reloaded beside the serving model, when configured.
     let shadow: ShadowScoring?
 
-    public init(models: ModelSwitch, configuration: ServerConfiguration, metrics: ServerMetrics, shadow: ShadowScoring? = nil, logger: Logger) {
+    public init(
+        models: ModelSwitch, configuration: ServerConfiguration, metrics: ServerMetrics, shadow: ShadowScoring? = nil,
+        loader: ModelLoader = ModelLoader(trees: XGBoostTreeLoader()), logger: Logger
+    ) {
         self.models = models
+        self.loader = loader
         self.shadow = shadow
         self.configuration = configuration
         self.metrics = metrics
@@ -35,7 +44,7 @@ public actor ModelReloader {
     public func reload(trigger: String) -> Outcome {
         if let shadow, let path = configuration.shadowModel {
             do {
-                let model = try ServingModel.load(model: path, rules: configuration.rules, noRules: configuration.noRules)
+                let model = try ServingModel.load(ModelLoader.Source(model: path, rules: configuration.rules, noRules: configuration.noRules), with: loader)
                 shadow.install(model)
                 logger.notice("shadow model loaded", metadata: ["trigger": "\(trigger)", "model": "\(model.version)"])
             } catch {
@@ -47,7 +56,7 @@ public actor ModelReloader {
         let previous = models.model?.version
         func ms() -> Int { Int((clock.now - start).microseconds / 1_000) }
         do {
-            let model = try ServingModel.load(model: configuration.model, rules: configuration.rules, noRules: configuration.noRules)
+            let model = try ServingModel.load(configuration.modelSource, with: loader)
             models.install(model)
             metrics.modelServing(model)
             metrics.reloaded(success: true)

@@ -1,9 +1,8 @@
 import Foundation
 import Logging
 import MailsiftCore
-import MailsiftPostgres
+import MailsiftFiles
 import MailsiftRedis
-import MailsiftSQLite
 import ServiceLifecycle
 import Synchronization
 
@@ -22,8 +21,8 @@ public final class OnlineLearning: Service, Sendable {
     public let shared: FallbackSenderStateStore?
     /// The data directory's SQLite store, or PostgreSQL (``ServerConfiguration/postgresURL``); nil: none.
     public let store: (any LearningStore)?
-    /// The PostgreSQL connection pool's task, ended after the last flush.
-    private let pool: Task<Void, Never>?
+    /// Closes the store (ends PostgreSQL's connection pool) after the last flush.
+    private let close: (@Sendable () -> Void)?
     public let policy: ReputationPolicy
     public let priors: ReputationPrior.Model
     public let metrics: LearningMetrics
@@ -50,12 +49,12 @@ public final class OnlineLearning: Service, Sendable {
     }
 
     public init(
-        configuration: ServerConfiguration, store: (any LearningStore)?, pool: Task<Void, Never>? = nil, reputations: [ReputationKey: Reputation] = [:],
+        configuration: ServerConfiguration, store: (any LearningStore)?, close: (@Sendable () -> Void)? = nil, reputations: [ReputationKey: Reputation] = [:],
         edges: [CommunicationGraph.Edge: CommunicationGraph.Weight] = [:], metrics: LearningMetrics, logger: Logger
     ) {
         self.configuration = configuration
         self.store = store
-        self.pool = pool
+        self.close = close
         graph = Mutex(CommunicationGraph(capacity: configuration.graphEdges, edges: edges))
         self.metrics = metrics
         self.logger = logger
@@ -76,33 +75,21 @@ public final class OnlineLearning: Service, Sendable {
     /// Opens the store (the data directory's, or PostgreSQL's with its tables created when missing) and loads
     /// the saved reputations.
     public static func open(configuration: ServerConfiguration, metrics: LearningMetrics, logger: Logger) async throws -> OnlineLearning {
-        if let url = configuration.postgresURL {
-            let store = try PostgresStore(url: url, logger: logger)
-            let pool = Task { await store.run() }
-            do {
-                try await store.migrate()
-                let reputations = try await store.loadReputations()
-                let edges = try await store.loadEdges()
-                logger.info("PostgreSQL store opened", metadata: ["reputations": "\(reputations.count)", "graph_edges": "\(edges.count)"])
-                let learning = OnlineLearning(
-                    configuration: configuration, store: store, pool: pool, reputations: reputations, edges: edges, metrics: metrics, logger: logger)
-                learning.recomputeTrust()
-                return learning
-            } catch {
-                pool.cancel()
-                throw error
-            }
-        }
-        guard let directory = configuration.dataDirectory else {
+        guard let stores = try await Stores.open(dataDirectory: configuration.dataDirectory, postgresURL: configuration.postgresURL, logger: logger) else {
             return OnlineLearning(configuration: configuration, store: nil, metrics: metrics, logger: logger)
         }
-        let store = try SQLiteStore(directory: directory)
-        let reputations = try await store.loadReputations()
-        let edges = try await store.loadEdges()
-        logger.info("data directory opened", metadata: ["path": "\(store.path)", "reputations": "\(reputations.count)", "graph_edges": "\(edges.count)"])
-        let learning = OnlineLearning(configuration: configuration, store: store, reputations: reputations, edges: edges, metrics: metrics, logger: logger)
-        learning.recomputeTrust()
-        return learning
+        do {
+            let reputations = try await stores.learning.loadReputations()
+            let edges = try await stores.learning.loadEdges()
+            logger.info("store opened", metadata: ["store": "\(stores.location)", "reputations": "\(reputations.count)", "graph_edges": "\(edges.count)"])
+            let learning = OnlineLearning(
+                configuration: configuration, store: stores.learning, close: stores.close, reputations: reputations, edges: edges, metrics: metrics, logger: logger)
+            learning.recomputeTrust()
+            return learning
+        } catch {
+            stores.close()
+            throw error
+        }
     }
 
     /// Whether each classification's features are logged (a store is open and logging is on).
@@ -272,6 +259,6 @@ public final class OnlineLearning: Service, Sendable {
             }
         }
         await flush()
-        pool?.cancel()
+        close?()
     }
 }

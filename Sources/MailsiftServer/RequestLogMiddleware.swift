@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import MailsiftCore
 
 /// Gives every request an id (the client's `X-Request-Id` when it sent a sane one, else a new one), returns
 /// it in the reply, and logs one line per request: method, path, status, duration, id. Never the body,

@@ -34,6 +34,15 @@ public struct Server: Sendable {
         api = HTTPAPI(service: service, reloader: reloader)
     }
 
+    /// The server of a process (`serve`, `worker`): process logging and metrics bootstrapped, and the
+    /// configured stores opened (``OnlineLearning/open(configuration:metrics:logger:)``).
+    public static func open(configuration c: ServerConfiguration) async throws -> Server {
+        let metrics = ServerMetrics()
+        let logger = bootstrapProcess(configuration: c, registry: metrics.registry)
+        let learning = try await OnlineLearning.open(configuration: c, metrics: LearningMetrics(registry: metrics.registry), logger: logger)
+        return Server(configuration: c, learning: learning, logger: logger, metrics: metrics)
+    }
+
     /// The HTTP application (also what the tests drive in-process).
     public func application(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = api.router()

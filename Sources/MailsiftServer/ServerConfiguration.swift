@@ -1,4 +1,5 @@
 import Foundation
+import MailsiftFiles
 import MailsiftPostgres
 import MailsiftRedis
 import Yams
@@ -21,6 +22,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     public var rules: String?
     /// Run no rules at all.
     public var noRules = false
+    /// The model and rules files to serve, as the loader takes them.
+    public var modelSource: ModelLoader.Source { ModelLoader.Source(model: model, rules: rules, noRules: noRules) }
     /// Largest message accepted, in bytes (HTTP body, spamd and milter message).
     public var maxMessageBytes = 10 << 20
     /// Largest batch request body, in bytes.
@@ -168,6 +171,18 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     public struct ConfigurationError: Error, CustomStringConvertible {
         public var reason: String
         public var description: String { "configuration: \(reason)" }
+    }
+
+    /// A process's settings: the file (if any), then `MAILSIFT_*` variables of `environment`, then `adjust`
+    /// (the command line's options); validated.
+    public static func resolve(
+        file: String?, environment: [String: String], adjust: (inout ServerConfiguration) -> Void = { _ in }
+    ) throws -> ServerConfiguration {
+        var c = try file.map(ServerConfiguration.load(file:)) ?? ServerConfiguration()
+        try c.apply(environment: environment)
+        adjust(&c)
+        try c.validate()
+        return c
     }
 
     /// Reads a YAML configuration file.

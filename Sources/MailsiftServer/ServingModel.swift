@@ -1,7 +1,6 @@
 import Foundation
-import MailsiftApp
+import MailsiftFiles
 import MailsiftCore
-import MailsiftTrees
 import Synchronization
 
 /// A model ready to serve: the cascade built from a bundle and a rules file, checked on load, with a pool
@@ -30,13 +29,12 @@ public final class ServingModel: Sendable {
 
     /// Loads and checks a bundle and its rules: a file that does not decode, a model whose trees do not
     /// load, or one that gives no finite probability on the probe messages is refused.
-    public static func load(model: String?, rules: String?, noRules: Bool) throws -> ServingModel {
-        let bundle = try ModelStore.load(model)
-        let ruleSet = noRules ? RuleSet.empty : try RulesFile.load(rules)
+    public static func load(_ source: ModelLoader.Source, with loader: ModelLoader) throws -> ServingModel {
+        let (bundle, rules) = try loader.files(source)
         guard bundle.manifest.labels.count == 2 else {
-            throw LoadError(reason: "model \(model ?? "(default)") is a topic model (\(bundle.manifest.labels.count) labels); serving needs a spam model")
+            throw LoadError(reason: "model \(source.model ?? "(default)") is a topic model (\(bundle.manifest.labels.count) labels); serving needs a spam model")
         }
-        return try ServingModel(cascade: try Cascade.load(bundle, rules: ruleSet), path: model)
+        return try ServingModel(cascade: try loader.cascade(bundle, rules: rules), path: source.model)
     }
 
     /// Runs `body` with a scratch buffer from the pool (a new one when every pooled one is in use).

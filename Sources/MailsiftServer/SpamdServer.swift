@@ -8,16 +8,11 @@ import ServiceLifecycle
 /// unchanged. Requests share the HTTP API's concurrency limit, size limit and latency budget.
 public struct SpamdServer: Service {
     let service: ClassificationService
-    let host: String
-    let port: Int
-    /// Called with the bound port once listening (port 0 binds any free port).
-    let onBound: @Sendable (Int) -> Void
+    let binding: TCPListener.Binding
 
     public init(service: ClassificationService, host: String, port: Int, onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.service = service
-        self.host = host
-        self.port = port
-        self.onBound = onBound
+        binding = TCPListener.Binding(host: host, port: port, onBound: onBound)
     }
 
     public func run() async throws {
@@ -26,9 +21,8 @@ public struct SpamdServer: Service {
         // spamd's own reply (74, timed out) before its connection is closed.
         var limits = service.configuration.connectionLimits
         limits.requestTimeout = limits.requestTimeout + .seconds(1)
-        let listener = TCPListener(
-            host: host, port: port, name: "spamd", idleTimeout: timeout * 2, limits: limits, metrics: service.metrics, logger: service.logger)
-        try await listener.run(onBound: onBound) { connection in
+        let listener = TCPListener("spamd", at: binding, for: service, idleTimeout: timeout * 2, limits: limits)
+        try await listener.run(onBound: binding.onBound) { connection in
             // One request per connection, answered within the request timeout.
             let reply = try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
                 group.addTask { try await answer(connection) }

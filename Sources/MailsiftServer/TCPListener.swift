@@ -1,4 +1,5 @@
 import Logging
+import MailsiftCore
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -9,6 +10,13 @@ import ServiceLifecycle
 /// ``ConnectionGuard`` holds each client to `limits` (connections per address, a deadline and a minimum
 /// rate for each request, which `handle` ends with ``Connection/received()``).
 struct TCPListener {
+    /// Where a protocol server listens, and whom it tells the bound port (port 0 binds any free port).
+    struct Binding: Sendable {
+        let host: String
+        let port: Int
+        let onBound: @Sendable (Int) -> Void
+    }
+
     let host: String
     let port: Int
     let name: String
@@ -81,5 +89,13 @@ private final class CloseWhenIdle: ChannelInboundHandler, Sendable {
         } else {
             context.fireUserInboundEventTriggered(event)
         }
+    }
+}
+
+extension TCPListener {
+    /// A listener for `service`'s protocol server named `name` at `binding`, with the service's metrics and logger.
+    init(_ name: String, at binding: Binding, for service: ClassificationService, idleTimeout: Duration, limits: ConnectionGuard.Limits) {
+        self.init(
+            host: binding.host, port: binding.port, name: name, idleTimeout: idleTimeout, limits: limits, metrics: service.metrics, logger: service.logger)
     }
 }

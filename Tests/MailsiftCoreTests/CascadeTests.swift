@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import MailsiftApp
+@testable import MailsiftFiles
+import MailsiftTestKit
 @testable import MailsiftCore
 @testable import MailsiftTrees
 
@@ -24,7 +25,7 @@ struct CascadeTests {
     static func analyze(_ bytes: [UInt8]) throws -> AnalyzedMessage { try MessageAnalyzer().analyze(bytes) }
 
     @Test func gtubeIsDecidedByTheRulesStage() throws {
-        let cascade = try Cascade.load(try ModelStore.load(nil), rules: try RulesFile.load(nil))
+        let cascade = try ShippedModel.cascade(ShippedModel.bundle, rules: ShippedModel.rules)
         var scratch = cascade.makeScratch()
         let a = try Self.analyze(Self.message(from: "Alice <alice@example.org>", subject: "Lunch", body: "Hello.\n\(RuleSet.gtube)\nBye."))
         let v = cascade.classify(a, scratch: &scratch)
@@ -37,7 +38,7 @@ struct CascadeTests {
     /// After a combination, the text reasons weigh each row by the text model and the view models together:
     /// summed over the message's rows, those weights give the text models' share of the combined log-odds.
     @Test func combinedTextReasonsWeighTheViewModelsToo() throws {
-        let cascade = try Cascade.load(try ModelStore.load(nil), mode: .stacked)
+        let cascade = try ShippedModel.cascade(ShippedModel.bundle, mode: .stacked)
         let weights = try #require(cascade.bundle.manifest.cascade?.combiner.weights)
         #expect(cascade.viewModels.count == 2 && weights.count == 4)
         let text = try #require(cascade.stages.compactMap { $0 as? TextStage }.first)
@@ -59,7 +60,7 @@ struct CascadeTests {
     }
 
     @Test func allowListedSenderIsNotMarkedSpamByLaterStages() throws {
-        let bundle = try ModelStore.load(nil)
+        let bundle = ShippedModel.bundle
         let phishing = try Data(contentsOf: TestSupport.repositoryRoot.appendingPathComponent("examples/phishing.eml"))
         let a = try Self.analyze([UInt8](phishing))
         // Without the allow rule the models call it spam...
@@ -77,7 +78,7 @@ struct CascadeTests {
             score: 5
         """)
         // (the text model alone, and the whole cascade with its trees)
-        for cascade in [Cascade(bundle: bundle, rules: rules, trees: nil), try Cascade.load(bundle, rules: rules)] {
+        for cascade in [Cascade(bundle: bundle, rules: rules, trees: nil), try ShippedModel.cascade(bundle, rules: rules)] {
             scratch = cascade.makeScratch()
             let v = cascade.classify(a, scratch: &scratch)
             #expect(v.stage == .rules)
@@ -91,15 +92,15 @@ struct CascadeTests {
     /// The stages form one ordered list behind one protocol: rules, trees, text, combination for the
     /// shipped cascade; rules and text for a text-only model; no combination without trees.
     @Test func stagesRunInOrder() throws {
-        let bundle = try ModelStore.load(nil)
-        #expect(try Cascade.load(bundle).stages.map(\.kind) == [.rules, .trees, .text, .combined])
+        let bundle = ShippedModel.bundle
+        #expect(try ShippedModel.cascade(bundle).stages.map(\.kind) == [.rules, .trees, .text, .combined])
         #expect(Cascade(bundle: bundle, trees: nil).stages.map(\.kind) == [.rules, .text])
         var textOnly = bundle
         textOnly.manifest.cascade = nil
-        #expect(Cascade(bundle: textOnly, trees: try Cascade.load(bundle).trees).stages.map(\.kind) == [.rules, .text])
+        #expect(Cascade(bundle: textOnly, trees: try ShippedModel.cascade(bundle).trees).stages.map(\.kind) == [.rules, .text])
         // A message decided by the trees never reaches the text model; one the trees pass on has both margins.
         guard let corpus = TestSupport.corpusRoot else { return }
-        let cascade = try Cascade.load(bundle)
+        let cascade = try ShippedModel.cascade(bundle)
         var scratch = cascade.makeScratch()
         let dir = corpus.appendingPathComponent("spamassassin/messages")
         var stages: [Cascade.Stage: Int] = [:]
@@ -155,7 +156,7 @@ struct CascadeTests {
     }
 
     @Test func dmarcRejectFailureIsReadFromTheComment() throws {
-        let rules = try RulesFile.load(nil)
+        let rules = ShippedModel.rules
         let failing = try Self.analyze(Self.message(
             from: "a@bank.example", subject: "hi", body: "hello",
             extra: "Authentication-Results: mx.example.net; dmarc=fail (p=REJECT sp=REJECT dis=NONE) header.from=bank.example\r\n"
@@ -272,7 +273,7 @@ struct CascadeTests {
     }
 
     @Test func bundleSectionsRoundTrip() throws {
-        let bundle = try ModelStore.load(nil)
+        let bundle = ShippedModel.bundle
         // The view models' sections travel too (the manifest names them; loading checks them).
         var sections: [String: [UInt8]] = ["trees": [1, 2, 3, 4], "x": []]
         for spec in bundle.manifest.cascade?.viewModels ?? [] { sections[spec.section] = bundle.sections[spec.section] }

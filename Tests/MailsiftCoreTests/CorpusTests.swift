@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import MailsiftApp
+@testable import MailsiftFiles
+import MailsiftTestKit
 @testable import MailsiftCore
 
 /// Every message of `../shared/corpus` must parse (or fail with a typed error) and go through the whole pipeline.

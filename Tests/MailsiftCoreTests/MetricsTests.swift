@@ -1,4 +1,5 @@
 import Foundation
+import MailsiftTraining
 import Testing
 @testable import MailsiftCore
 

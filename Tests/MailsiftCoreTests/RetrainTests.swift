@@ -1,12 +1,14 @@
 import Foundation
-import MailsiftApp
+import MailsiftFiles
+import MailsiftTestKit
+import MailsiftTraining
 import MailsiftTrees
 import Testing
 @testable import MailsiftCore
 
 @Suite("Retraining: logged features, the validation gate, the registry", .serialized)
 struct RetrainTests {
-    static let cascade = try! Cascade.load(ModelStore.load(nil), rules: RulesFile.load(nil))
+    static let cascade = try! ShippedModel.cascade(ShippedModel.bundle, rules: ShippedModel.rules)
 
     /// Every 8th message of the SpamAssassin corpus (about 750), or the two examples without the corpus.
     static func messages() throws -> [CorpusMessage] {
@@ -125,7 +127,7 @@ struct RetrainTests {
         let candidate = try #require(skewed.candidate)
         #expect(candidate.manifest.cascade?.baseTreeRounds == original.treeRounds)
         #expect(candidate.manifest.cascade?.treeRounds == original.treeRounds + added)
-        let next = try Cascade.load(candidate)
+        let next = try ShippedModel.cascade(candidate)
         // The hams labelled spam: their tree margins rise.
         let hams = entries.indices.filter { truth[$0].label == .ham && $0 % 3 != 0 }.map { entries[$0] }
         func meanMargin(_ c: Cascade) -> Double {
@@ -205,7 +207,7 @@ struct RetrainTests {
     @Test func directoryRegistryVersionsAndPromotesAtomically() async throws {
         let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("mailsift-registry-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let registry = try DirectoryModelRegistry(directory: dir)
+        let registry = DirectoryModelRegistry(directory: dir)
         let bytes = try Self.cascade.bundle.encoded()
         try await registry.register(bytes, record: ModelRecord(version: "v1", parent: nil, createdAt: 1, status: .active, report: nil))
         try await registry.register(bytes + [], record: ModelRecord(version: "v2", parent: "v1", createdAt: 2, status: .rejected, report: "{}"))

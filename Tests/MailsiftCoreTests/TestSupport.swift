@@ -1,4 +1,5 @@
 import Foundation
+import MailsiftTestKit
 @testable import MailsiftCore
 
 /// Shared helpers: fixture loading and the shared corpus location.
@@ -16,14 +17,6 @@ enum TestSupport {
         try MessageParser().parse(Array(text.utf8))
     }
 
-    /// `../shared/corpus` beside the repository root, when present.
-    static var corpusRoot: URL? {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let corpus = root.deletingLastPathComponent().appendingPathComponent("shared/corpus")
-        return FileManager.default.fileExists(atPath: corpus.path) ? corpus : nil
-    }
-
-    static var repositoryRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
+    static var corpusRoot: URL? { TestPaths.corpusRoot }
+    static var repositoryRoot: URL { TestPaths.repositoryRoot }
 }

@@ -1,8 +1,10 @@
 import Foundation
 import Testing
-@testable import MailsiftApp
+@testable import MailsiftFiles
+import MailsiftTestKit
 @testable import MailsiftCore
 import MailsiftTrees
+import MailsiftTraining
 
 @Suite("Training end to end and the default model", .enabled(if: TestSupport.corpusRoot != nil, "../shared/corpus is not present"))
 struct TrainingTests {
@@ -42,7 +44,7 @@ struct TrainingTests {
     /// The committed default model loads, is the spam cascade the docs describe, and scores the dev split's
     /// test rows exactly as it did when it was trained (its recorded figures).
     @Test func defaultModelAgreesWithItsRecordedMetrics() throws {
-        let bundle = try ModelStore.load(nil)
+        let bundle = ShippedModel.bundle
         let m = bundle.manifest
         #expect(m.kind == .spam && m.labels == ["ham", "spam"])
         #expect(m.cascade != nil && bundle.sections[ModelBundle.treesSection] != nil)
@@ -51,7 +53,7 @@ struct TrainingTests {
         let split = try SplitFile(path: TrainingTests.splitPath)
         let dirs = m.training.corpora.map { TestSupport.corpusRoot!.appendingPathComponent($0).path }
         let test = try split.messages(split: "test", corpora: dirs).filter { m.labels.contains($0.label) }
-        let metrics = try #require(Evaluation(cascade: try Cascade.load(bundle), messages: test).spam)
+        let metrics = try #require(Evaluation(cascade: try ShippedModel.cascade(bundle), messages: test).spam)
         #expect(abs(metrics.auc - recorded["auc"]!) < 1e-9)
         #expect(abs(metrics.recallAt01 - recorded["recall_at_0.1pct_fpr"]!) < 1e-9)
         #expect(abs(metrics.recallAt1 - recorded["recall_at_1pct_fpr"]!) < 1e-9)
@@ -61,7 +63,7 @@ struct TrainingTests {
     }
 
     @Test func classifyGivesAVerdictWithReasons() throws {
-        let classifier = Classifier(bundle: try ModelStore.load(nil))
+        let classifier = Classifier(bundle: ShippedModel.bundle)
         var scratch = classifier.makeScratch()
         let ham = try classifier.extractor.analyze(try TestSupport.fixture("nested-multipart.eml"))
         let score = classifier.score(ham, scratch: &scratch)
@@ -75,7 +77,7 @@ struct TrainingTests {
     /// gives (each view's rows, first view wins a row, valued 1/sqrt(the view's row count), strongest first).
     @Test func reasonsAgreeWithTheFullListOfNamedFeatures() throws {
         guard let corpus = TestSupport.corpusRoot else { return }
-        let classifier = Classifier(bundle: try ModelStore.load(nil))
+        let classifier = Classifier(bundle: ShippedModel.bundle)
         let m = classifier.bundle.manifest
         var scratch = classifier.makeScratch()
         let dir = corpus.appendingPathComponent("spamassassin/messages")

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import MailsiftApp
+@testable import MailsiftFiles
+import MailsiftTestKit
+import MailsiftTraining
 @testable import MailsiftCore
 @testable import MailsiftTrees
 
@@ -66,8 +68,8 @@ struct TreeEnsembleTests {
     /// margin XGBoost gives, bit for bit (the condition for serving with it).
     @Test(.enabled(if: TestSupport.corpusRoot != nil, "../shared/corpus is not present"))
     func nativeMarginsEqualXGBoostOnTheWholeCorpus() throws {
-        let bundle = try ModelStore.load(nil)
-        let cascade = try Cascade.load(bundle)
+        let bundle = ShippedModel.bundle
+        let cascade = try ShippedModel.cascade(bundle)
         let model = try #require(cascade.trees as? TreeModel)
         let ensemble = try #require(model.ensemble)
         let analyzer = cascade.extractor.analyzer

@@ -1,5 +1,6 @@
 import Foundation
 import MailsiftCore
+import MailsiftTestKit
 
 @testable import MailsiftServer
 
@@ -11,25 +12,8 @@ final class AttackClient: @unchecked Sendable {
 
     /// Nil when the connection cannot be made.
     init?(port: Int, from source: String = "127.0.0.1") {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        var local = sockaddr_in()
-        local.sin_family = sa_family_t(AF_INET)
-        local.sin_addr.s_addr = inet_addr(source)
-        var remote = sockaddr_in()
-        remote.sin_family = sa_family_t(AF_INET)
-        remote.sin_port = in_port_t(UInt16(port).bigEndian)
-        remote.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let ok = withUnsafePointer(to: &local) { l in
-            withUnsafePointer(to: &remote) { r in
-                l.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } == 0
-                    && r.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } == 0
-            }
-        }
-        guard ok else {
-            close(fd)
-            return nil
-        }
+        guard let fd = LoopbackSocket.connect(port: port, from: source) else { return nil }
+        self.fd = fd
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
     }
@@ -48,6 +32,7 @@ final class AttackClient: @unchecked Sendable {
         return true
     }
 
+    @discardableResult
     func send(_ text: String) -> Bool { send(Array(text.utf8)) }
 
     /// Reads until the server closes the connection or `seconds` pass with nothing new: what came, and

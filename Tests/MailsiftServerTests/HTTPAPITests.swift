@@ -4,6 +4,8 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import MailsiftCore
+import MailsiftFiles
+import MailsiftTestKit
 import MailsiftTrees
 import NIOCore
 import Synchronization
@@ -14,7 +16,7 @@ import Testing
 /// Messages and servers the server tests share.
 enum Fixture {
     /// The shipped default model with the shipped rules, loaded once.
-    static let model: ServingModel = try! ServingModel.load(model: nil, rules: nil, noRules: false)
+    static let model: ServingModel = try! ServingModel.load(ModelLoader.Source(), with: ShippedModel.loader)
 
     static let ham = """
         From: Alice <alice@example.org>\r
@@ -112,7 +114,7 @@ enum Fixture {
 
     @Test func anAllowListedClientIsNotMarkedSpam() async throws {
         let rules = try RuleSet(compiling: [RuleSpec(name: "OUR_RELAY", line: 1, test: "client_ip", values: ["192.0.2.0/24"], pattern: nil, action: "inbox", score: nil, description: nil)])
-        let model = try ServingModel(cascade: try Cascade.load(Fixture.model.cascade.bundle, rules: rules), path: nil)
+        let model = try ServingModel(cascade: try ShippedModel.cascade(Fixture.model.cascade.bundle, rules: rules), path: nil)
         try await Fixture.server(model: model).application().test(.router) { client in
             try await client.execute(uri: "/v1/classify", method: .post, headers: [.init("X-Client-IP")!: "192.0.2.25"], body: ByteBuffer(string: Fixture.gtube)) { r in
                 let j = Fixture.json(r.body)

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import MailsiftCore
 import MailsiftSQLite
+import MailsiftTestKit
 import NIOCore
 import Testing
 
@@ -200,7 +201,7 @@ import Testing
         let dir = Self.dataDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let server = try await Self.server(dir)
-        let phishing = [UInt8](try Data(contentsOf: TestSupportPaths.repositoryRoot.appendingPathComponent("examples/phishing.eml")))
+        let phishing = [UInt8](try Data(contentsOf: TestPaths.repositoryRoot.appendingPathComponent("examples/phishing.eml")))
         let messages = [Array(Fixture.ham.utf8), phishing]
         let service = server.service
         try await withThrowingTaskGroup(of: Void.self) { group in

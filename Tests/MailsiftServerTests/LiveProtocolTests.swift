@@ -2,8 +2,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import MailsiftApp
 import MailsiftCore
+import MailsiftFiles
+import MailsiftTestKit
 import NIOCore
 import Synchronization
 import Testing
@@ -82,43 +83,10 @@ import Testing
         }
     }
 
-    /// Sends `bytes` to 127.0.0.1:`port`, then reads until the server closes; nil when it did not within
-    /// `seconds`. Blocks a Dispatch thread, not a Swift concurrency one.
-    static func exchange(port: Int, _ bytes: [UInt8], seconds: Int) async -> [UInt8]? {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: blockingExchange(port: port, bytes, seconds: seconds)) }
-        }
-    }
-
-    private static func blockingExchange(port: Int, _ bytes: [UInt8], seconds: Int) -> [UInt8]? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return nil }
-        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-        var reply: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n == 0 { return reply }  // closed by the server
-            if n < 0 { return nil }  // timed out
-            reply += chunk[0..<n]
-        }
-    }
-
     @Test func aStalledSpamdClientIsCutOff() async throws {
         try await Self.withSpamd(Fixture.server { $0.requestTimeoutSeconds = 1 }) { port in
             let start = ContinuousClock.now
-            let reply = try #require(await Self.exchange(port: port, Array("CHECK SPAMC/1.5\r\nContent-length: 100\r\n\r\nonly part".utf8), seconds: 10))
+            let reply = try #require(await LoopbackSocket.exchange(port: port, Array("CHECK SPAMC/1.5\r\nContent-length: 100\r\n\r\nonly part".utf8), seconds: 10))
             #expect(String(decoding: reply, as: UTF8.self).hasPrefix("SPAMD/1.5 74 EX_IOERR"))
             #expect(ContinuousClock.now - start < .seconds(5))
         }
@@ -135,7 +103,7 @@ import Testing
         var iterator = ports.makeAsyncIterator()
         let port = try #require(await iterator.next())
         let start = ContinuousClock.now
-        #expect(await Self.exchange(port: port, Array("hello".utf8), seconds: 5) == [])  // closed by the server, not timed out here
+        #expect(await LoopbackSocket.exchange(port: port, Array("hello".utf8), seconds: 5) == [])  // closed by the server, not timed out here
         #expect(ContinuousClock.now - start < .seconds(3))
     }
 
@@ -237,13 +205,9 @@ extension LiveProtocolTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailsift-model-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("model.msmodel").path
-        let source = try #require(ModelStoreDefault.path, "no shipped model")
+        let source = try #require(ModelFile.defaultModelPath, "no shipped model")
         let bytes = try #require(FileManager.default.contents(atPath: source))
         try bytes.write(to: URL(fileURLWithPath: path))
         return (directory, path, bytes)
     }
-}
-
-enum ModelStoreDefault {
-    static var path: String? { ModelStore.defaultModelPath }
 }

@@ -1,6 +1,7 @@
 import Foundation
-import MailsiftApp
 import MailsiftCore
+import MailsiftFiles
+import MailsiftTestKit
 import MailsiftTrees
 import Testing
 
@@ -101,7 +102,7 @@ import Testing
         // The shipped rules and one that quarantines, to see Postfix hold a message.
         let shipped = try String(contentsOfFile: try #require(RulesFile.defaultPath), encoding: .utf8)
         let rules = try RulesFile.parse(shipped + "\n  - name: HOLD_ME\n    header: Subject\n    pattern: QUARANTINE-ME\n    action: quarantine\n")
-        let model = try ServingModel(cascade: try Cascade.load(Fixture.model.cascade.bundle, rules: rules), path: nil)
+        let model = try ServingModel(cascade: try ShippedModel.cascade(Fixture.model.cascade.bundle, rules: rules), path: nil)
         let server = Fixture.server(model: model)
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("mailsift-postfix-\(UUID())")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)

@@ -2,8 +2,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import MailsiftApp
 import MailsiftCore
+import MailsiftFiles
+import MailsiftTestKit
 import NIOCore
 import Testing
 
@@ -15,7 +16,7 @@ import Testing
 
     /// The shipped model with every threshold at zero: it rejects everything (a candidate that disagrees).
     static func rejectingEverything() throws -> String {
-        var bundle = try ModelStore.load(nil)
+        var bundle = ShippedModel.bundle
         bundle.manifest.version = "shadow-rejects-all"
         bundle.manifest.operatingPoints = OperatingPoints(targetFPR: 0.001, tag: 0, quarantine: 0, reject: 0)
         let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("mailsift-shadow-\(UUID().uuidString).msmodel")
@@ -62,7 +63,7 @@ import Testing
     @Test func theSameModelInShadowAgreesAndNoShadowIsNotFound() async throws {
         let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("mailsift-shadow-\(UUID().uuidString).msmodel")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try Data(try ModelStore.load(nil).encoded()).write(to: URL(fileURLWithPath: path))
+        try Data(ShippedModel.bundle.encoded()).write(to: URL(fileURLWithPath: path))
         let server = Fixture.server { $0.shadowModel = path }
         _ = await server.reloader.reload(trigger: "test")
         try await server.application().test(.router) { client in

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MailsiftCore
 import MailsiftPostgres
+import MailsiftTestKit
 import Testing
 
 @Suite("PostgreSQL store: feedback, feature log, reputations, model registry")

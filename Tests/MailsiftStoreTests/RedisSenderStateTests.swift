@@ -1,6 +1,8 @@
 import Foundation
 import MailsiftCore
+import MailsiftServer
 @testable import MailsiftRedis
+import MailsiftTestKit
 import NIOCore
 import Testing
 

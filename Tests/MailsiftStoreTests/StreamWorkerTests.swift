@@ -3,6 +3,7 @@ import MailsiftCore
 import MailsiftPostgres
 import MailsiftRedis
 import MailsiftSQLite
+import MailsiftTestKit
 import NIOCore
 import Testing
 
@@ -13,7 +14,7 @@ import Testing
         let process = Process()
 
         init(redis: String, consumer: String, extra: [String] = [], environment: [String: String] = [:]) throws {
-            let binary = RedisSenderStateTests.mailsiftBinary
+            let binary = TestPaths.mailsiftBinary
             try #require(FileManager.default.isExecutableFile(atPath: binary), "build the mailsift executable first (swift build)")
             process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = ["worker", "--redis", redis, "--consumer", consumer, "--batch", "16", "--claim-idle-ms", "1000", "--max-deliveries", "3"] + extra

@@ -1,13 +1,5 @@
 import Foundation
 
-/// The tree stage's model, behind a port: the XGBoost adapter (`MailsiftTrees`) implements it.
-public protocol TreeScorer: Sendable {
-    /// The raw score (log-odds) of one row of ``MetadataFeature`` columns.
-    func treeMargin(of row: [Float]) throws -> Float
-    /// Each column's additive contribution to the margin, then the bias.
-    func treeContributions(of row: [Float]) throws -> [Float]
-}
-
 /// The stages of a spam verdict, in order: rules (stage 0), gradient-boosted trees on metadata (stage 1),
 /// the text model (stage 2), and their combination, each a ``CascadeStage`` in ``stages``. Cheap stages
 /// first; in ``CascadeManifest/Mode/cascade`` mode a message the trees are sure of skips the text model.
@@ -26,8 +18,8 @@ public struct Cascade: Sendable {
     public let viewModels: [ViewModel]
     public let viewReads: [[Bool]]
 
-    /// `viewModels`: the bundle's, already decoded (``Cascade/load(_:rules:mode:)`` checks and decodes them
-    /// once); nil decodes them here, and a bundle whose view sections do not match its manifest gets none.
+    /// `viewModels`: the bundle's, already decoded (``Cascade/init(loading:rules:mode:trees:)`` checks and decodes
+    /// them once); nil decodes them here, and a bundle whose view sections do not match its manifest gets none.
     public init(
         bundle: ModelBundle, rules: RuleSet = .empty, trees: (any TreeScorer)?, mode: CascadeManifest.Mode? = nil, viewModels: [ViewModel]? = nil
     ) {

@@ -1,10 +1,14 @@
 import Synchronization
 
-/// The in-memory ``FeedbackStore`` and ``FeatureLog``, for tests and for tools that work on a copy.
-public final class InMemoryLearningStore: FeedbackStore, FeatureLog {
+/// The in-memory ``LearningStore`` (feedback, feature log, reputations and graph edges), for tests and for
+/// tools that work on a copy: it keeps what the SQLite and PostgreSQL stores keep, with the same rules
+/// (idempotent feedback, saved reputations replacing older ones, the larger count of each edge kept).
+public final class InMemoryLearningStore: FeedbackStore, FeatureLog, ReputationArchive, CommunicationGraphArchive {
     private struct State {
         var feedback: [FeedbackKey: Feedback] = [:]
         var log: [FeatureLogEntry] = []
+        var reputations: [ReputationKey: Reputation] = [:]
+        var edges: [CommunicationGraph.Edge: CommunicationGraph.Weight] = [:]
     }
 
     private struct FeedbackKey: Hashable {
@@ -51,6 +55,27 @@ public final class InMemoryLearningStore: FeedbackStore, FeatureLog {
             let before = s.log.count
             s.log.removeAll { $0.time < time }
             return before - s.log.count
+        }
+    }
+
+    public func loadReputations() -> [ReputationKey: Reputation] { state.withLock { $0.reputations } }
+
+    public func saveReputations(_ reputations: [ReputationKey: Reputation]) {
+        state.withLock { $0.reputations.merge(reputations) { _, saved in saved } }
+    }
+
+    public func loadEdges() -> [CommunicationGraph.Edge: CommunicationGraph.Weight] { state.withLock { $0.edges } }
+
+    public func saveEdges(_ edges: [CommunicationGraph.Edge: CommunicationGraph.Weight]) {
+        state.withLock { s in
+            for (edge, w) in edges {
+                guard let old = s.edges[edge] else {
+                    s.edges[edge] = w
+                    continue
+                }
+                s.edges[edge] = CommunicationGraph.Weight(
+                    messages: max(old.messages, w.messages), updated: max(old.updated, w.updated), outbound: old.outbound || w.outbound)
+            }
         }
     }
 }

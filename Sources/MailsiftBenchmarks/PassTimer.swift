@@ -1,0 +1,19 @@
+import MailsiftCore
+
+/// Times whole passes over a corpus until a minimum time has passed (at least three passes) and keeps the
+/// median pass, which a shared machine's noise moves least. Used by every `bench` command.
+enum PassTimer {
+    static func medianPass(minimumSeconds: Double, _ pass: () -> Void) -> (seconds: Double, passes: Int) {
+        let clock = ContinuousClock()
+        var passes: [Double] = []
+        var elapsed = 0.0
+        repeat {
+            let start = clock.now
+            pass()
+            let seconds = (clock.now - start).seconds
+            passes.append(seconds)
+            elapsed += seconds
+        } while elapsed < minimumSeconds || passes.count < 3
+        return (passes.sorted()[passes.count / 2], passes.count)
+    }
+}

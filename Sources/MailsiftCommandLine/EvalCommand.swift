@@ -1,0 +1,142 @@
+import Foundation
+import MailsiftCore
+import MailsiftFiles
+import MailsiftTraining
+import MailsiftTrees
+
+/// `mailsift eval`: score the test rows, print the reference metrics, optionally write the scores file and
+/// an ablation table (each view dropped in turn, retrained on the train rows with the model's settings).
+public enum EvalCommand {
+    public static func run(
+        model source: ModelLoader.Source, loader: ModelLoader = ModelLoader(trees: XGBoostTreeLoader()), corpora: [String], split: String,
+        scoresPath: String?, ablation: Bool, log: @escaping @Sendable (String) -> Void
+    ) throws -> String {
+        let (bundle, rules) = try loader.files(source)
+        let splitFile = try SplitFile(path: split)
+        let manifest = bundle.manifest
+        let test = try splitFile.messages(split: "test", corpora: corpora)
+            .filter { manifest.kind == .topics || manifest.labels.contains($0.label) }
+        guard !test.isEmpty else { throw ValidationFailure("no test rows of \(split) in \(corpora.joined(separator: ", "))") }
+        let bar = ProgressBar(title: "scoring", total: test.count)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let cascade = manifest.kind == .spam ? try loader.cascade(bundle, rules: rules) : nil
+        let evaluation = cascade.map { Evaluation(cascade: $0, messages: test, progress: bar) }
+            ?? Evaluation(classifier: Classifier(bundle: bundle), messages: test, progress: bar)
+        let elapsed = clock.now - start
+        if let scoresPath {
+            try evaluation.scoresFile().write(toFile: scoresPath, atomically: true, encoding: .utf8)
+        }
+        var out = [evaluation.table(file: scoresPath ?? "test")]
+        out.append(String(format: "model %@; %d messages scored in %.2f s (parse, features, model; all cores)", manifest.version, test.count, elapsed.seconds))
+        if let cascade, manifest.cascade != nil { out.append(stageTable(bundle: bundle, rules: rules, loader: loader, test: test, configured: cascade.mode)) }
+        if ablation { out.append(try ablationTable(bundle: bundle, corpora: corpora, split: split, full: evaluation, log: log)) }
+        return out.joined(separator: "\n")
+    }
+
+    /// Each stage alone and each way of combining them on the test rows: recall, AUC, the share of
+    /// messages each stage decided, and throughput (one core).
+    static func stageTable(bundle: ModelBundle, rules: RuleSet, loader: ModelLoader, test: [CorpusMessage], configured: CascadeManifest.Mode) -> String {
+        guard let c = bundle.manifest.cascade else { return "" }
+        let analyzer = Classifier(bundle: bundle).extractor
+        let analysed = test.compactMap { m in (try? analyzer.analyze(m.bytes)).map { (m, $0) } }
+        var rows: [[(String, String)]] = []
+        var stackedRows: [(text: Double, tree: Double, views: [Double], spam: Bool)] = []
+        for mode in CascadeManifest.Mode.allCases {
+            guard let cascade = try? loader.cascade(bundle, rules: rules, mode: mode) else { continue }
+            var scratch = cascade.makeScratch()
+            var scored: [(Double, Bool, Cascade.Stage)] = []
+            let clock = ContinuousClock()
+            let start = clock.now
+            for (m, a) in analysed {
+                let v = cascade.classify(a, scratch: &scratch)
+                scored.append((v.probability, m.label == bundle.manifest.labels[1], v.stage))
+                if mode == .stacked, let t = v.textMargin, let g = v.treeMargin {
+                    stackedRows.append((t, g, v.viewMargins, m.label == bundle.manifest.labels[1]))
+                }
+            }
+            let seconds = (clock.now - start).seconds
+            let shares = Cascade.Stage.allCases.map { s in "\(s.rawValue) \(String(format: "%.1f%%", 100 * Double(scored.count { $0.2 == s }) / Double(max(scored.count, 1))))" }
+            rows.append(row(mode.rawValue + (mode == configured ? " (configured)" : ""), scored.map { ($0.0, $0.1) },
+                            decided: shares.joined(separator: ", "), rate: Double(scored.count) / max(seconds, 1e-9)))
+        }
+        let text = stackedRows.map { (bundle.manifest.calibration.probability(margin: $0.text), $0.spam) }
+        let trees = stackedRows.map { (c.treeCalibration.probability(margin: $0.tree), $0.spam) }
+        rows.insert(row("text model alone", text, decided: "-", rate: nil), at: 0)
+        rows.insert(row("trees alone", trees, decided: "-", rate: nil), at: 1)
+        // The view models' margins rank the messages as their probabilities would (recall and AUC use ranks).
+        for (i, spec) in (c.viewModels ?? []).enumerated() {
+            let scores = stackedRows.compactMap { r in i < r.views.count ? (r.views[i], r.spam) : nil }
+            rows.insert(row("view model \(spec.name) alone", scores, decided: "-", rate: nil), at: 2 + i)
+        }
+        return "stages and combinations on the test rows (after parsing; throughput on one core, model stages only):\n" + SpamMetrics.table(rows)
+            + "\n" + fallbackTable(bundle: bundle, rules: rules, loader: loader, analysed: analysed)
+    }
+
+    /// What the server's fallback (``Cascade/fallbackVerdict(_:envelope:sender:scratch:)``: rules, then the
+    /// trees alone) does on the test rows at its own actions: the share of ham and of spam at each action
+    /// or above, beside the full cascade's.
+    static func fallbackTable(bundle: ModelBundle, rules: RuleSet, loader: ModelLoader, analysed: [(CorpusMessage, AnalyzedMessage)]) -> String {
+        guard let cascade = try? loader.cascade(bundle, rules: rules) else { return "" }
+        var scratch = cascade.makeScratch()
+        let spamLabel = bundle.manifest.labels[1]
+        var actions: [String: [(action: Action, spam: Bool)]] = ["full cascade": [], "fallback (rules, trees alone)": [], "rules alone": []]
+        for (m, a) in analysed {
+            let spam = m.label == spamLabel
+            actions["full cascade"]!.append((cascade.classify(a, scratch: &scratch).action, spam))
+            actions["fallback (rules, trees alone)"]!.append((cascade.fallbackVerdict(a, scratch: &scratch).action, spam))
+            actions["rules alone"]!.append((cascade.rulesVerdict(a).action, spam))
+        }
+        let rows = actions.keys.sorted().map { name -> [(String, String)] in
+            let verdicts = actions[name]!
+            let ham = max(verdicts.count { !$0.spam }, 1), spam = max(verdicts.count { $0.spam }, 1)
+            var row = [("verdicts", name)]
+            for threshold in [Action.tag, .quarantine, .reject] {
+                let fp = verdicts.count { !$0.spam && $0.action >= threshold }, tp = verdicts.count { $0.spam && $0.action >= threshold }
+                row.append(("ham at \(threshold.rawValue)+", String(format: "%.3f%% (%d)", 100 * Double(fp) / Double(ham), fp)))
+                row.append(("spam at \(threshold.rawValue)+", String(format: "%.2f%%", 100 * Double(tp) / Double(spam))))
+            }
+            return row
+        }
+        return "the server's fallback at its own actions on the test rows (share of each class at the action or above):\n" + SpamMetrics.table(rows)
+    }
+
+    private static func row(_ name: String, _ scores: [(Double, Bool)], decided: String, rate: Double?) -> [(String, String)] {
+        let s = SpamMetrics(scores: scores, verdicts: nil)
+        return [
+            ("stages", name), ("auc", s.map { String(format: "%.6f", $0.auc) } ?? "-"),
+            ("recall@0.01", s.map { String(format: "%.2f%%", 100 * $0.recallAt1) } ?? "-"),
+            ("recall@0.001", s.map { String(format: "%.2f%%", 100 * $0.recallAt01) } ?? "-"),
+            ("decided by", decided), ("msg/s", rate.map { String(format: "%.0f", $0) } ?? "-"),
+        ]
+    }
+
+    static func ablationTable(bundle: ModelBundle, corpora: [String], split: String, full: Evaluation, log: @escaping @Sendable (String) -> Void) throws -> String {
+        let m = bundle.manifest
+        var rows: [[(String, String)]] = []
+        func row(_ name: String, _ e: Evaluation) -> [(String, String)] {
+            if let s = e.spam {
+                return [("views", name), ("auc", String(format: "%.6f", s.auc)), ("recall@0.01", String(format: "%.2f%%", 100 * s.recallAt1)),
+                        ("recall@0.001", String(format: "%.2f%%", 100 * s.recallAt01))]
+            }
+            if let c = e.classes {
+                return [("views", name), ("accuracy", String(format: "%.4f", c.accuracy)), ("macro-f1", String(format: "%.4f", c.macroF1))]
+            }
+            return [("views", name)]
+        }
+        rows.append(row("all", full))
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("mailsift-ablation-\(getpid()).msmodel").path
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        for view in FeatureView.allCases where m.features.views.contains(view) {
+            log("ablation: retraining without \(view.rawValue)")
+            let request = TrainCommand.Request(corpora: corpora, split: split, out: tmp, settings: TrainingRun.Settings(
+                labels: m.kind == .spam ? [m.labels[1], m.labels[0]] : nil, epochs: m.epochs, folds: m.kind == .spam ? 5 : 0, calibration: .platt,
+                targetFPR: m.operatingPoints?.targetFPR ?? 0.001, hashBits: m.features.hashBits, seed: m.seed,
+                views: m.features.views.subtracting([view])
+            ))
+            let (_, evaluation) = try TrainCommand.train(request) { _ in }
+            if let evaluation { rows.append(row("without \(view.rawValue)", evaluation)) }
+        }
+        return "ablation (each view dropped, retrained on the train rows):\n" + SpamMetrics.table(rows)
+    }
+}

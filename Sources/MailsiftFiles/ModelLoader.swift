@@ -1,0 +1,41 @@
+import MailsiftCore
+
+/// Loads the model a command or a server runs: the bundle file (or the shipped default), the rules file (or
+/// the shipped rules), and the cascade built from them by ``Cascade/init(loading:rules:mode:trees:)`` with
+/// the injected tree loader. `classify`, `eval`, `bench`, `replay`, `retrain` and `serve` (reloads included)
+/// all load through it.
+public struct ModelLoader: Sendable {
+    public var trees: any TreeLoader
+
+    public init(trees: any TreeLoader) { self.trees = trees }
+
+    /// Which files to load; nil is the shipped default.
+    public struct Source: Sendable, Equatable {
+        public var model: String?
+        public var rules: String?
+        /// Run no rules at all (not even the shipped ones).
+        public var noRules: Bool
+
+        public init(model: String? = nil, rules: String? = nil, noRules: Bool = false) {
+            self.model = model
+            self.rules = rules
+            self.noRules = noRules
+        }
+    }
+
+    /// The bundle and rules of `source`, read and checked, not yet built into a cascade.
+    public func files(_ source: Source) throws -> (bundle: ModelBundle, rules: RuleSet) {
+        (try ModelFile.load(source.model), source.noRules ? .empty : try RulesFile.load(source.rules))
+    }
+
+    /// The cascade of a bundle already read (a registry's version, a retrained candidate).
+    public func cascade(_ bundle: ModelBundle, rules: RuleSet = .empty, mode: CascadeManifest.Mode? = nil) throws -> Cascade {
+        try Cascade(loading: bundle, rules: rules, mode: mode, trees: trees)
+    }
+
+    /// The cascade of `source`.
+    public func cascade(_ source: Source, mode: CascadeManifest.Mode? = nil) throws -> Cascade {
+        let (bundle, rules) = try files(source)
+        return try cascade(bundle, rules: rules, mode: mode)
+    }
+}

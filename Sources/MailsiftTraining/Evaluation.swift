@@ -1,0 +1,96 @@
+import Foundation
+import MailsiftCore
+
+/// Scores labelled messages with a model and computes the metrics of `../shared/eval/README.md`.
+public struct Evaluation: Sendable {
+    public struct Row: Sendable {
+        public var id: String
+        public var label: String
+        public var predicted: String
+        /// Spam models: the calibrated probability of spam. Topic models: the probability of `predicted`.
+        public var probability: Double
+        /// Spam models: the stage that decided.
+        public var stage: Cascade.Stage?
+        public var textMargin: Double?
+        public var treeMargin: Double?
+    }
+
+    public var rows: [Row]
+    public var spam: SpamMetrics?
+    public var classes: ClassMetrics?
+    public let kind: ModelManifest.Kind
+    let positive: String
+
+    /// Spam models: every message through the cascade (rules, trees, text, combination), on every core.
+    public init(cascade: Cascade, messages: [CorpusMessage], progress: (any ProgressReporter)? = nil) {
+        let manifest = cascade.bundle.manifest
+        kind = manifest.kind
+        let positive = manifest.labels.last ?? "spam"
+        let negative = manifest.labels.first ?? "ham"
+        self.positive = positive
+        rows = ParallelMap.map(messages, progress: progress, makeScratch: cascade.makeScratch) { m, scratch in
+            guard let a = try? cascade.extractor.analyze(m.bytes) else {
+                // Unparseable: scored as the text model scores a message with no features.
+                let p = manifest.calibration.probability(margin: cascade.text.bundle.model.margin(SparseFeatures()))
+                let spam = manifest.operatingPoints?.isSpam(probability: p) ?? (p >= 0.5)
+                return Row(id: m.id, label: m.label, predicted: spam ? positive : negative, probability: p, stage: .text)
+            }
+            let v = cascade.classify(a, scratch: &scratch)
+            return Row(id: m.id, label: m.label, predicted: v.label, probability: v.probability, stage: v.stage, textMargin: v.textMargin, treeMargin: v.treeMargin)
+        }
+        let pairs = rows.map { ($0.probability, $0.label == positive) }
+        spam = SpamMetrics(scores: pairs, verdicts: rows.map { $0.predicted == positive })
+    }
+
+    /// Topic models (and text-only scoring): featurise, then the linear model.
+    public init(classifier: Classifier, messages: [CorpusMessage], progress: (any ProgressReporter)? = nil) {
+        let manifest = classifier.bundle.manifest
+        kind = manifest.kind
+        positive = manifest.labels.last ?? "spam"
+        let items = Featurizer.featurize(messages, configuration: manifest.features, idf: classifier.extractor.idf, progress: progress)
+        var scratch = classifier.makeScratch()
+        rows = zip(messages, items).map { m, item in
+            let s = classifier.score(item.features, scratch: &scratch)
+            return Row(id: m.id, label: m.label, predicted: s.label, probability: s.probability, stage: manifest.kind == .spam ? .text : nil, textMargin: s.margin)
+        }
+        if kind == .spam {
+            let pairs = rows.map { ($0.probability, $0.label == positive) }
+            spam = SpamMetrics(scores: pairs, verdicts: rows.map { $0.predicted == positive })
+        } else {
+            classes = ClassMetrics(pairs: rows.map { ($0.label, $0.predicted) })
+        }
+    }
+
+    /// The share of messages each stage decided, by stage name.
+    public var stageShares: [(Cascade.Stage, Double)] {
+        let n = Double(max(rows.count, 1))
+        return Cascade.Stage.allCases.map { stage in (stage, Double(rows.count { $0.stage == stage }) / n) }
+    }
+
+    /// The scores file: `id label score verdict` for spam models (labels written as spam / ham, as
+    /// `metrics.py` reads them), `id label predicted` for topic models.
+    public func scoresFile() -> String {
+        var lines: [String] = []
+        if kind == .spam {
+            lines.append("id\tlabel\tscore\tverdict")
+            for r in rows {
+                let label = r.label == positive ? "spam" : "ham"
+                let verdict = r.predicted == positive ? "spam" : "ham"
+                lines.append("\(r.id)\t\(label)\t\(Evaluation.format(r.probability))\t\(verdict)")
+            }
+        } else {
+            lines.append("id\tlabel\tpredicted")
+            for r in rows { lines.append("\(r.id)\t\(r.label)\t\(r.predicted)") }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Shortest text that reads back as the same Double, so the reference script sees our exact scores.
+    static func format(_ x: Double) -> String { "\(x)" }
+
+    public func table(file: String) -> String {
+        if let spam { return SpamMetrics.table([spam.formatted(file: file)]) }
+        if let classes { return SpamMetrics.table([classes.formatted(file: file)]) }
+        return "no metrics (the test rows need both spam and ham)"
+    }
+}

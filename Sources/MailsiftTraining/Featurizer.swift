@@ -1,0 +1,37 @@
+import Foundation
+import MailsiftCore
+
+/// Parses and featurises many messages on every core. A message that cannot be parsed becomes an example
+/// with no features (scored by the bias alone) and is counted.
+public enum Featurizer {
+    public struct Item: Sendable {
+        public var features: SparseFeatures
+        /// The ``MetadataFeature`` columns (tree stage), when asked for; all missing for a message that
+        /// could not be parsed.
+        public var metadata: [Float] = []
+        /// The Message-ID, or the corpus id when there is none.
+        public var key: String
+        public var parsed: Bool
+    }
+
+    public static func featurize(
+        _ messages: [CorpusMessage], configuration: FeatureConfiguration, idf: [Float]? = nil, metadata: Bool = false,
+        progress: (any ProgressReporter)? = nil
+    ) -> [Item] {
+        let extractor = FeatureExtractor(configuration: configuration, idf: idf)
+        let columns = MetadataFeatureExtractor()
+        return ParallelMap.map(messages, progress: progress, makeScratch: extractor.makeScratch) { m, scratch in
+            var features = SparseFeatures()
+            var key = m.corpus + "/" + m.id
+            var parsed = false
+            var row: [Float] = metadata ? [Float](repeating: .nan, count: MetadataFeature.allCases.count) : []
+            if let a = try? extractor.analyze(m.bytes) {
+                extractor.features(of: a, scratch: &scratch, into: &features)
+                if metadata { columns.values(of: a, into: &row) }
+                if let id = a.message.messageID, !id.isEmpty { key = id }
+                parsed = true
+            }
+            return Item(features: features, metadata: row, key: key, parsed: parsed)
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import MailsiftBenchmarks
+import MailsiftFiles
+import MailsiftTrees
+
+extension Mailsift {
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Benchmarks (run a release build: swift run -c release mailsift bench ...).",
+            subcommands: [ParseBench.self, ClassifyBench.self, VelocityBench.self]
+        )
+    }
+
+    struct ParseBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "parse",
+            abstract: "Parse throughput on one core: parsing alone, then the whole text pipeline."
+        )
+
+        @Option(help: "A corpus folder (index.tsv + messages/) or a folder of message files. Repeatable.")
+        var corpus: [String]
+
+        @Option(help: "Minimum seconds measured per figure.")
+        var seconds: Double = 3
+
+        func run() throws {
+            let messages = try CorpusReader.messageBytes(of: corpus)
+            let bench = ParseBenchmark(messages: messages, minimumSeconds: seconds)
+            let parse = bench.parseOnly()
+            print(parse.line)
+            let full = bench.fullPipeline()
+            print(full.line)
+            let bytes = messages.reduce(0) { $0 + $1.count }
+            print(String(format: "corpus: %d messages, %.1f MB, %d failed to parse", messages.count, Double(bytes) / 1e6, parse.errors))
+        }
+    }
+
+    struct ClassifyBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "classify",
+            abstract: "Classification throughput and latency on one core through every stage (rules, trees, text), with each stage's time."
+        )
+
+        @OptionGroup var modelOption: ModelOption
+        @Option(help: "A corpus folder or a folder of message files. Repeatable.")
+        var corpus: [String]
+        @Option(help: "Minimum seconds measured.")
+        var seconds: Double = 3
+
+        func run() throws {
+            let messages = try CorpusReader.messageBytes(of: corpus)
+            let cascade = try ModelLoader(trees: XGBoostTreeLoader()).cascade(modelOption.source)
+            print(try ClassifyBenchmark(messages: messages, cascade: cascade, minimumSeconds: seconds).run())
+        }
+    }
+
+    struct VelocityBench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "velocity",
+            abstract: "Sender-state updates per second against Redis (each one atomic script, one round trip)."
+        )
+
+        @Option(help: "Redis server (redis://host:port).")
+        var redis: String
+        @Option(help: "Observations to make.")
+        var messages = 10_000
+        @Option(help: "Observations in flight at once.")
+        var concurrency = 16
+        @Option(help: "The time they are made at (Unix seconds; default now).")
+        var time: Int64?
+        @Option(help: "The client IP observed.")
+        var ip = "192.0.2.1"
+
+        func run() async throws {
+            let load = try VelocityLoad(
+                redis: redis, messages: messages, concurrency: concurrency, time: time ?? Int64(Date().timeIntervalSince1970), ip: ip)
+            print(try await load.run())
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import MailsiftCommandLine
+import MailsiftCore
+import MailsiftTraining
+
+extension Mailsift {
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train a spam model (--labels spam,ham) or a topic model (--topics) on the train rows of a split."
+        )
+
+        @Option(help: "A corpus folder (its name is the corpus column of the split). Repeatable.")
+        var corpus: [String]
+        @Option(help: "Split file: corpus, id, label, split (tab-separated).")
+        var split: String
+        @Option(help: "Where to write the model bundle.")
+        var out: String
+        @Option(help: "Binary labels, positive first.")
+        var labels: String?
+        @Flag(help: "Train a topic model over every label in the split.")
+        var topics = false
+        @Option(help: "Passes over the training data (default 3 for spam, 20 for topics).")
+        var epochs: Int?
+        @Option(help: "Folds for out-of-fold scores (spam: calibration and thresholds are fitted on them; default 5; topics: metrics only, default 0).")
+        var folds: Int?
+        @Option(help: "Calibration: platt or isotonic.")
+        var calibration: Calibration.Method = .platt
+        @Option(help: "False-positive rate the spam verdict is chosen for.")
+        var targetFpr = 0.001
+        @Option(help: "Weight table size as a power of two (default 20 for both).")
+        var hashBits: Int?
+        @Option(help: "Random seed (shuffling); the same seed and data give the same model.")
+        var seed: UInt64 = 1
+        @Option(help: "FTRL learning rate alpha (default 3 with per-view normalisation, 0.1 without).")
+        var alpha: Double?
+        @Option(help: "FTRL L2 regularisation.")
+        var l2: Double?
+        @Option(help: "Spam models: weight of a ham example in the text models' training (the main model and the view models) against a spam one's 1 (a false positive costs more).")
+        var hamWeight = TrainingRun.defaultHamWeight
+        @Flag(inversion: .prefixedNo, help: "Scale each feature view by 1/sqrt(its feature count).")
+        var normalizeViews = true
+        @Option(help: "Feature views, comma-separated (default: all for spam; subject_words,body_words,char_ngrams,headers,urls for topics).")
+        var views: String?
+        @Flag(inversion: .prefixedNo, help: "Weigh features by inverse document frequency (default: on for topics, off for spam).")
+        var idf: Bool?
+        @Flag(inversion: .prefixedNo, help: "Spam models: train the view models (one over the header views, one over the content views) whose margins the combiner reads too.")
+        var viewModels = true
+        @Option(help: "Spam models: write each training row's out-of-fold scores to this TSV (id, label, score, then text, trees, stacked, cascade).")
+        var oofScores: String?
+
+        func validate() throws {
+            if topics == (labels != nil) { throw ValidationError("give either --labels spam,ham or --topics") }
+            if !(hamWeight > 0) { throw ValidationError("--ham-weight must be positive") }
+            if oofScores != nil && (topics || (folds ?? 5) < 3) {
+                throw ValidationError("--oof-scores needs a spam model with at least 3 folds (it writes the cascade's out-of-fold scores)")
+            }
+            _ = try parsedViews()
+        }
+
+        func parsedViews() throws -> Set<FeatureView>? {
+            guard let views else { return nil }
+            var out = Set<FeatureView>()
+            for name in views.split(separator: ",") {
+                guard let view = FeatureView(rawValue: String(name)) else {
+                    throw ValidationError("unknown view \(name); views: \(FeatureView.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                out.insert(view)
+            }
+            guard !out.isEmpty else { throw ValidationError("--views needs at least one view") }
+            return out
+        }
+
+        func run() throws {
+            var settings = TrainingRun.Settings(
+                labels: labels.map { $0.split(separator: ",").map(String.init) }, epochs: epochs ?? (topics ? 20 : 3), folds: folds ?? (topics ? 0 : 5),
+                calibration: calibration, targetFPR: targetFpr, hashBits: hashBits, seed: seed, views: try parsedViews(), alpha: alpha, l2: l2,
+                normalizeViews: normalizeViews, idf: idf
+            )
+            settings.hamWeight = hamWeight
+            settings.viewModels = viewModels
+            print(try TrainCommand.run(TrainCommand.Request(corpora: corpus, split: split, out: out, settings: settings, outOfFoldScores: oofScores), log: Mailsift.log))
+        }
+    }
+}
