@@ -8,20 +8,13 @@ import MailsiftSQLite
 /// and the command line (`feedback`, `retrain`) use: the embedded default (a data directory: SQLite for
 /// feedback, the feature log, reputations and the graph; the model registry in DIR/models) or the shared
 /// one (PostgreSQL for all of it, its tables created when missing). Never both.
-public final class Stores: Sendable {
+public struct Stores: Sendable {
     public let learning: any LearningStore
     public let registry: any ModelRegistry
     /// Where they are, for logs (never a URL, which may hold a password).
     public let location: String
     /// The PostgreSQL connection pool's task; ended by ``close()``.
-    private let pool: Task<Void, Never>?
-
-    public init(learning: any LearningStore, registry: any ModelRegistry, location: String, pool: Task<Void, Never>? = nil) {
-        self.learning = learning
-        self.registry = registry
-        self.location = location
-        self.pool = pool
-    }
+    let pool: Task<Void, Never>?
 
     public struct OpenError: Error, CustomStringConvertible {
         public var description: String
@@ -37,7 +30,7 @@ public final class Stores: Sendable {
         case (let directory?, nil):
             let registry = DirectoryModelRegistry(directory: (directory as NSString).appendingPathComponent("models"))
             let store = try SQLiteStore(directory: directory)
-            return Stores(learning: store, registry: registry, location: store.path)
+            return Stores(learning: store, registry: registry, location: store.path, pool: nil)
         case (nil, let url?):
             let store = try PostgresStore(url: url, logger: logger)
             let pool = Task { await store.run() }

@@ -87,13 +87,10 @@ public struct HTTPAPI: Sendable {
         _ request: Request, endpoint: ServerMetrics.Endpoint, limit: Int, what: String,
         _ handle: (Request, ByteBuffer) async throws -> Response
     ) async throws -> Response {
-        var request = request
         let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            service.metrics.rejected(.tooLarge)
-            return Self.error("\(what) larger than \(limit) bytes", status: .contentTooLarge)
+        switch try await collect(request, upTo: limit, tooLarge: "\(what) larger than \(limit) bytes") {
+        case .body(let b): body = b
+        case .refused(let reply): return reply
         }
         let arrival = ContinuousClock.now
         defer { service.metrics.request(endpoint, .now - arrival) }
@@ -208,15 +205,26 @@ public struct HTTPAPI: Sendable {
         defer { service.metrics.request(.feedback, .now - start) }
         let token = configuration.feedbackToken ?? configuration.adminToken
         if let refusal = authorize(request, token: token, name: "feedback_token or admin_token") { return refusal }
+        switch try await collect(request, upTo: limit, tooLarge: tooLarge) {
+        case .body(let body): return try await handle(body)
+        case .refused(let reply): return reply
+        }
+    }
+
+    private enum Collected {
+        case body(ByteBuffer)
+        case refused(Response)
+    }
+
+    /// The request's body up to `limit` bytes, or the 413 reply (counted) when it is larger.
+    private func collect(_ request: Request, upTo limit: Int, tooLarge: String) async throws -> Collected {
         var request = request
-        let body: ByteBuffer
         do {
-            body = try await request.collectBody(upTo: limit)
+            return .body(try await request.collectBody(upTo: limit))
         } catch is NIOTooManyBytesError {
             service.metrics.rejected(.tooLarge)
-            return Self.error(tooLarge, status: .contentTooLarge)
+            return .refused(Self.error(tooLarge, status: .contentTooLarge))
         }
-        return try await handle(body)
     }
 
     private func feedback(body: ByteBuffer) async throws -> Response {

@@ -9,14 +9,9 @@ import ServiceLifecycle
 /// `X-Spam-*` and `X-Mailsift-Verdict` headers; `quarantine` puts it on hold, `reject` refuses it with 550,
 /// and when no verdict can be had (no model yet, overload) it is deferred with 451. Shares the HTTP API's
 /// limits, budget and metrics.
-public struct MilterServer: Service {
+public struct MilterServer: TCPProtocolServer {
     let service: ClassificationService
     let binding: TCPListener.Binding
-
-    public init(service: ClassificationService, host: String, port: Int, onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
-        self.service = service
-        binding = TCPListener.Binding(host: host, port: port, onBound: onBound)
-    }
 
     public func run() async throws {
         // Postfix keeps a milter connection for the whole SMTP session and waits on its client between

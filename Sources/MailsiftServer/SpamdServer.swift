@@ -6,14 +6,9 @@ import ServiceLifecycle
 /// The spamd listener: SpamAssassin's spamc/spamd protocol (CHECK, SYMBOLS, REPORT, REPORT_IFSPAM, PROCESS,
 /// HEADERS, PING), one request per connection, so `spamc` and the MTA integrations built on it work
 /// unchanged. Requests share the HTTP API's concurrency limit, size limit and latency budget.
-public struct SpamdServer: Service {
+public struct SpamdServer: TCPProtocolServer {
     let service: ClassificationService
     let binding: TCPListener.Binding
-
-    public init(service: ClassificationService, host: String, port: Int, onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
-        self.service = service
-        binding = TCPListener.Binding(host: host, port: port, onBound: onBound)
-    }
 
     public func run() async throws {
         let timeout = Duration.seconds(service.configuration.requestTimeoutSeconds)

@@ -99,3 +99,15 @@ extension TCPListener {
             host: binding.host, port: binding.port, name: name, idleTimeout: idleTimeout, limits: limits, metrics: service.metrics, logger: service.logger)
     }
 }
+
+/// A protocol server on a ``TCPListener`` (spamd, milter): it serves `service` at `binding`.
+protocol TCPProtocolServer: Service {
+    init(service: ClassificationService, binding: TCPListener.Binding)
+}
+
+extension TCPProtocolServer {
+    /// Listens on `host`:`port` (port 0 binds any free port, which `onBound` is told).
+    init(service: ClassificationService, host: String, port: Int, onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
+        self.init(service: service, binding: TCPListener.Binding(host: host, port: port, onBound: onBound))
+    }
+}

@@ -18,15 +18,11 @@ extension Mailsift {
             abstract: "Parse throughput on one core: parsing alone, then the whole text pipeline."
         )
 
-        @Option(help: "A corpus folder (index.tsv + messages/) or a folder of message files. Repeatable.")
-        var corpus: [String]
-
-        @Option(help: "Minimum seconds measured per figure.")
-        var seconds: Double = 3
+        @OptionGroup var corpus: BenchCorpusOption
 
         func run() throws {
-            let messages = try CorpusReader.messageBytes(of: corpus)
-            let bench = ParseBenchmark(messages: messages, minimumSeconds: seconds)
+            let messages = try corpus.messages
+            let bench = ParseBenchmark(messages: messages, minimumSeconds: corpus.seconds)
             let parse = bench.parseOnly()
             print(parse.line)
             let full = bench.fullPipeline()
@@ -43,15 +39,11 @@ extension Mailsift {
         )
 
         @OptionGroup var modelOption: ModelOption
-        @Option(help: "A corpus folder or a folder of message files. Repeatable.")
-        var corpus: [String]
-        @Option(help: "Minimum seconds measured.")
-        var seconds: Double = 3
+        @OptionGroup var corpus: BenchCorpusOption
 
         func run() throws {
-            let messages = try CorpusReader.messageBytes(of: corpus)
             let cascade = try ModelLoader(trees: XGBoostTreeLoader()).cascade(modelOption.source)
-            print(try ClassifyBenchmark(messages: messages, cascade: cascade, minimumSeconds: seconds).run())
+            print(try ClassifyBenchmark(messages: try corpus.messages, cascade: cascade, minimumSeconds: corpus.seconds).run())
         }
     }
 

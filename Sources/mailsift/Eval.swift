@@ -8,17 +8,14 @@ extension Mailsift {
         )
 
         @OptionGroup var modelOption: ModelOption
-        @Option(help: "A corpus folder. Repeatable.")
-        var corpus: [String]
-        @Option(help: "Split file: corpus, id, label, split.")
-        var split: String
+        @OptionGroup var rows: SplitOption
         @Option(help: "Write id, label, score, verdict (spam) or id, label, predicted (topics) to this file.")
         var scores: String?
         @Flag(help: "Also retrain with each feature view dropped in turn and report the change.")
         var ablation = false
 
         func run() throws {
-            print(try EvalCommand.run(model: modelOption.source, corpora: corpus, split: split, scoresPath: scores, ablation: ablation, log: Mailsift.log))
+            print(try EvalCommand.run(model: modelOption.source, corpora: rows.corpus, split: rows.split, scoresPath: scores, ablation: ablation, log: Mailsift.log))
         }
     }
 }

@@ -109,3 +109,21 @@ struct ServiceOptions: ParsableArguments {
         }
     }
 }
+
+/// `--corpus` (repeatable) and `--split`: the labelled rows that `train`, `eval` and `replay` read.
+struct SplitOption: ParsableArguments {
+    @Option(help: "A corpus folder (its name is the corpus column of the split). Repeatable.")
+    var corpus: [String]
+    @Option(help: "Split file: corpus, id, label, split (tab-separated).")
+    var split: String
+}
+
+/// `--corpus` and `--seconds`: what the throughput benchmarks read and for how long.
+struct BenchCorpusOption: ParsableArguments {
+    @Option(help: "A corpus folder (index.tsv + messages/) or a folder of message files. Repeatable.")
+    var corpus: [String]
+    @Option(help: "Minimum seconds measured (per figure).")
+    var seconds: Double = 3
+
+    var messages: [[UInt8]] { get throws { try CorpusReader.messageBytes(of: corpus) } }
+}

@@ -10,10 +10,7 @@ extension Mailsift {
         )
 
         @OptionGroup var modelOption: ModelOption
-        @Option(help: "A corpus folder. Repeatable.")
-        var corpus: [String]
-        @Option(help: "Split file: corpus, id, label, split.")
-        var split: String
+        @OptionGroup var rows: SplitOption
         @Option(help: "Share of all messages that get a label.")
         var labelRate = 0.1
         @Option(help: "Chance that an error of the live model is reported.")
@@ -39,7 +36,7 @@ extension Mailsift {
             let (labelRate, errorReportRate, lagDays, seed, exampleWeight, gate, updates, retrainEveryDays) =
                 (labelRate, errorReportRate, lagDays, seed, exampleWeight, gate, updates, retrainEveryDays)
             let request = ReplayCommand.Request(
-                model: modelOption.source, corpora: corpus, split: split, allRows: allRows, scores: scores, reports: reports
+                model: modelOption.source, corpora: rows.corpus, split: rows.split, allRows: allRows, scores: scores, reports: reports
             ) { replay in
                 replay.labelRate = labelRate
                 replay.errorReportRate = errorReportRate

@@ -9,10 +9,7 @@ extension Mailsift {
             abstract: "Train a spam model (--labels spam,ham) or a topic model (--topics) on the train rows of a split."
         )
 
-        @Option(help: "A corpus folder (its name is the corpus column of the split). Repeatable.")
-        var corpus: [String]
-        @Option(help: "Split file: corpus, id, label, split (tab-separated).")
-        var split: String
+        @OptionGroup var rows: SplitOption
         @Option(help: "Where to write the model bundle.")
         var out: String
         @Option(help: "Binary labels, positive first.")
@@ -78,7 +75,7 @@ extension Mailsift {
             )
             settings.hamWeight = hamWeight
             settings.viewModels = viewModels
-            print(try TrainCommand.run(TrainCommand.Request(corpora: corpus, split: split, out: out, settings: settings, outOfFoldScores: oofScores), log: Mailsift.log))
+            print(try TrainCommand.run(TrainCommand.Request(corpora: rows.corpus, split: rows.split, out: out, settings: settings, outOfFoldScores: oofScores), log: Mailsift.log))
         }
     }
 }

@@ -209,14 +209,14 @@ struct RetrainTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let registry = DirectoryModelRegistry(directory: dir)
         let bytes = try Self.cascade.bundle.encoded()
-        try await registry.register(bytes, record: ModelRecord(version: "v1", parent: nil, createdAt: 1, status: .active, report: nil))
-        try await registry.register(bytes + [], record: ModelRecord(version: "v2", parent: "v1", createdAt: 2, status: .rejected, report: "{}"))
+        try registry.register(bytes, record: ModelRecord(version: "v1", parent: nil, createdAt: 1, status: .active, report: nil))
+        try registry.register(bytes + [], record: ModelRecord(version: "v2", parent: "v1", createdAt: 2, status: .rejected, report: "{}"))
         await #expect(throws: ModelRegistryError.duplicateVersion("v1")) {
             try await registry.register(bytes, record: ModelRecord(version: "v1", parent: nil, createdAt: 3, status: .candidate, report: nil))
         }
         #expect(try await registry.active()?.version == "v1")
-        try await registry.promote("v2")
-        let statuses = try await registry.records().map { "\($0.version)=\($0.status.rawValue)" }
+        try registry.promote("v2")
+        let statuses = try registry.records().map { "\($0.version)=\($0.status.rawValue)" }
         #expect(statuses == ["v1=retired", "v2=active"])
         #expect(FileManager.default.contents(atPath: registry.activePath).map { [UInt8]($0) } == bytes)
         #expect(try ModelBundle(decoding: try await registry.bundle("v2")).manifest.version == Self.cascade.bundle.manifest.version)
