@@ -41,6 +41,29 @@ struct TrainingTests {
         #expect((metrics.ece ?? 1) < 0.05)
     }
 
+    /// `mailsift train`'s run on values: a slice of the corpus through featurising, the text and view models,
+    /// the trees and the combiner; the held-out figures and the out-of-fold scores come back with the bundle.
+    @Test func aTrainingRunOnASliceGivesACascade() throws {
+        let split = try SplitFile(path: TrainingTests.splitPath)
+        let dir = TestSupport.corpusRoot!.appendingPathComponent("spamassassin").path
+        let train = Array(try split.messages(split: "train", corpora: [dir]).enumerated().filter { $0.offset % 12 == 0 }.map(\.element))
+        let test = Array(try split.messages(split: "test", corpora: [dir]).enumerated().filter { $0.offset % 6 == 0 }.map(\.element))
+        var settings = TrainingRun.Settings(labels: ["spam", "ham"], epochs: 1, folds: 3, hashBits: 16)
+        settings.outOfFoldScores = true
+        let result = try TrainingRun.train(train, test: test, corpora: ["spamassassin"], settings: settings) { _ in }
+        let m = result.bundle.manifest
+        #expect(m.kind == .spam && m.labels == ["ham", "spam"] && m.version.hasPrefix("spam-"))
+        #expect(m.training.corpora == ["spamassassin"] && m.training.messages == train.count)
+        #expect(m.cascade != nil && result.bundle.sections[ModelBundle.treesSection] != nil)
+        #expect(result.outOfFoldScores?.split(separator: "\n").count == train.count + 1)
+        let metrics = try #require(result.evaluation?.spam)
+        #expect(metrics.auc > 0.95, "AUC \(metrics.auc)")
+        #expect(m.training.test?["auc"] == metrics.auc)
+        #expect(throws: TrainingRun.Failure.self) {
+            try TrainingRun.train(train, test: [], corpora: [], settings: TrainingRun.Settings(labels: ["phish", "news"])) { _ in }
+        }
+    }
+
     /// The committed default model loads, is the spam cascade the docs describe, and scores the dev split's
     /// test rows exactly as it did when it was trained (its recorded figures).
     @Test func defaultModelAgreesWithItsRecordedMetrics() throws {

@@ -237,23 +237,6 @@ enum Fixture {
     }
 }
 
-/// The tree stage of a real model, made to fail on demand (as XGBoost failing at run time would).
-final class FailingTrees: TreeScorer, @unchecked Sendable {
-    let inner: any TreeScorer
-    let failing = Atomic<Bool>(false)
-
-    init(_ inner: any TreeScorer) { self.inner = inner }
-
-    struct Failure: Error {}
-
-    func treeMargin(of row: [Float]) throws -> Float {
-        if failing.load(ordering: .relaxed) { throw Failure() }
-        return try inner.treeMargin(of: row)
-    }
-
-    func treeContributions(of row: [Float]) throws -> [Float] { try inner.treeContributions(of: row) }
-}
-
 @Suite struct DegradationTests {
     @Test func theBreakerOpensOnModelFailuresAndTheRulesAnswer() async throws {
         let trees = FailingTrees(try #require(Fixture.model.cascade.trees))
