@@ -3,6 +3,7 @@ import MailsiftFiles
 import MailsiftTestKit
 import MailsiftTraining
 import MailsiftTrees
+import Synchronization
 import Testing
 @testable import MailsiftCore
 
