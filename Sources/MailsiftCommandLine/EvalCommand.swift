@@ -29,9 +29,22 @@ public enum EvalCommand {
         }
         var out = [evaluation.table(file: scoresPath ?? "test")]
         out.append(String(format: "model %@; %d messages scored in %.2f s (parse, features, model; all cores)", manifest.version, test.count, elapsed.seconds))
+        if let target = manifest.operatingPoints?.targetFPR, case let rates = evaluation.actionRates(targetFPR: target), !rates.isEmpty {
+            out.append(actionTable(rates))
+        }
         if let cascade, manifest.cascade != nil { out.append(stageTable(bundle: bundle, rules: rules, loader: loader, test: test, configured: cascade.mode)) }
         if ablation { out.append(try ablationTable(bundle: bundle, corpora: corpora, split: split, full: evaluation, log: log)) }
         return out.joined(separator: "\n")
+    }
+
+    /// The realised false-positive rate and recall at each action's threshold, beside the rate it was chosen for.
+    static func actionTable(_ rates: [Evaluation.ActionRate]) -> String {
+        let rows = rates.map { r -> [(String, String)] in
+            [("action", r.action.rawValue + "+"), ("target fpr", String(format: "%.3f%%", 100 * r.targetFPR)),
+             ("realised fpr", String(format: "%.3f%% (%d)", 100 * r.fpr, r.falsePositives)),
+             ("realised / target", String(format: "%.2f", r.fpr / r.targetFPR)), ("recall", String(format: "%.2f%%", 100 * r.recall))]
+        }
+        return "the model's actions on the test rows (each class's share at the action or above):\n" + SpamMetrics.table(rows)
     }
 
     /// Each stage alone and each way of combining them on the test rows: recall, AUC, the share of

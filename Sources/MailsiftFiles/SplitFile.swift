@@ -3,14 +3,11 @@ import MailsiftCore
 
 /// A split file (`corpus id label split`, tab-separated, header first), as `../shared/eval/dev_split.tsv`.
 public struct SplitFile: Sendable {
-    public struct Row: Sendable, Hashable {
-        public var corpus: String
-        public var id: String
-        public var label: String
-        public var split: String
-    }
+    public typealias Row = SplitRow
 
     public var rows: [Row]
+
+    public init(rows: [Row]) { self.rows = rows }
 
     public init(path: String) throws {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw CorpusReader.Error.unreadable(path: path) }
@@ -38,5 +35,10 @@ public struct SplitFile: Sendable {
             }
         }
         return out
+    }
+
+    /// The file's text: the header line, then one tab-separated row per message.
+    public var text: String {
+        "corpus\tid\tlabel\tsplit\n" + rows.map { "\($0.corpus)\t\($0.id)\t\($0.label)\t\($0.split)\n" }.joined()
     }
 }

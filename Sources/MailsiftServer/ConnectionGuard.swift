@@ -47,7 +47,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { admit(context: context) }
+        if context.channel.isActive { _ = admit(context: context) }
     }
 
     func channelActive(context: ChannelHandlerContext) {

@@ -13,6 +13,8 @@ public struct Evaluation: Sendable {
         public var stage: Cascade.Stage?
         public var textMargin: Double?
         public var treeMargin: Double?
+        /// Spam models: the action the verdict took (rules included).
+        public var action: Action? = nil
     }
 
     public var rows: [Row]
@@ -33,10 +35,14 @@ public struct Evaluation: Sendable {
                 // Unparseable: scored as the text model scores a message with no features.
                 let p = manifest.calibration.probability(margin: cascade.text.bundle.model.margin(SparseFeatures()))
                 let spam = manifest.operatingPoints?.isSpam(probability: p) ?? (p >= 0.5)
-                return Row(id: m.id, label: m.label, predicted: spam ? positive : negative, probability: p, stage: .text)
+                return Row(
+                    id: m.id, label: m.label, predicted: spam ? positive : negative, probability: p, stage: .text,
+                    action: manifest.operatingPoints?.action(probability: p))
             }
             let v = cascade.classify(a, scratch: &scratch)
-            return Row(id: m.id, label: m.label, predicted: v.label, probability: v.probability, stage: v.stage, textMargin: v.textMargin, treeMargin: v.treeMargin)
+            return Row(
+                id: m.id, label: m.label, predicted: v.label, probability: v.probability, stage: v.stage, textMargin: v.textMargin,
+                treeMargin: v.treeMargin, action: v.action)
         }
         let pairs = rows.map { ($0.probability, $0.label == positive) }
         spam = SpamMetrics(scores: pairs, verdicts: rows.map { $0.predicted == positive })
@@ -58,6 +64,30 @@ public struct Evaluation: Sendable {
             spam = SpamMetrics(scores: pairs, verdicts: rows.map { $0.predicted == positive })
         } else {
             classes = ClassMetrics(pairs: rows.map { ($0.label, $0.predicted) })
+        }
+    }
+
+    /// One graded action's realised rates on these rows beside the false-positive rate its threshold was
+    /// chosen for (``OperatingPoints``: `tag` at ten times the target, `quarantine` at it, `reject` at a tenth).
+    public struct ActionRate: Sendable {
+        public var action: Action
+        public var targetFPR: Double
+        /// Hams at this action or above, and their share of all hams.
+        public var falsePositives: Int
+        public var fpr: Double
+        /// The share of spams at this action or above.
+        public var recall: Double
+    }
+
+    /// Spam models with operating points: the realised rates at `tag`, `quarantine` and `reject`.
+    public func actionRates(targetFPR: Double) -> [ActionRate] {
+        let hams = rows.filter { $0.label != positive }, spams = rows.filter { $0.label == positive }
+        guard !hams.isEmpty, !spams.isEmpty, rows.allSatisfy({ $0.action != nil }) else { return [] }
+        return [(Action.tag, 10.0), (.quarantine, 1), (.reject, 0.1)].map { action, scale in
+            let fp = hams.count { $0.action! >= action }
+            return ActionRate(
+                action: action, targetFPR: targetFPR * scale, falsePositives: fp, fpr: Double(fp) / Double(hams.count),
+                recall: Double(spams.count { $0.action! >= action }) / Double(spams.count))
         }
     }
 
