@@ -6,9 +6,6 @@ public struct SplitRow: Sendable, Hashable {
     public var split: String
 
     public init(corpus: String, id: String, label: String, split: String) {
-        self.corpus = corpus
-        self.id = id
-        self.label = label
-        self.split = split
+        (self.corpus, self.id, self.label, self.split) = (corpus, id, label, split)
     }
 }
