@@ -12,6 +12,8 @@ public enum Featurizer {
         /// The Message-ID, or the corpus id when there is none.
         public var key: String
         public var parsed: Bool
+        /// When it arrived (the topmost dated `Received` field, else `Date:`), as ``SplitPlanner`` dates it.
+        public var time: Int64? = nil
     }
 
     public static func featurize(
@@ -24,14 +26,16 @@ public enum Featurizer {
             var features = SparseFeatures()
             var key = m.corpus + "/" + m.id
             var parsed = false
+            var time: Int64? = nil
             var row: [Float] = metadata ? [Float](repeating: .nan, count: MetadataFeature.allCases.count) : []
             if let a = try? extractor.analyze(m.bytes) {
                 extractor.features(of: a, scratch: &scratch, into: &features)
                 if metadata { columns.values(of: a, into: &row) }
                 if let id = a.message.messageID, !id.isEmpty { key = id }
                 parsed = true
+                time = SplitPlanner.arrivalTime(of: a.message)
             }
-            return Item(features: features, metadata: row, key: key, parsed: parsed)
+            return Item(features: features, metadata: row, key: key, parsed: parsed, time: time)
         }
     }
 }

@@ -33,12 +33,30 @@ public enum SplitPlanner {
     /// no time and no keys.
     public static func item(_ m: CorpusMessage, analyzer: MessageAnalyzer) -> Item {
         guard let a = try? analyzer.analyze(m.bytes) else { return Item(corpus: m.corpus, id: m.id, label: m.label, time: nil, duplicateKeys: []) }
-        let time = a.message.received.lazy.compactMap(\.timestamp).first ?? a.message.date?.timestamp
+        let time = arrivalTime(of: a.message)
         var keys: [String] = []
         if let id = a.message.messageID, !id.isEmpty { keys.append("id:" + id) }
         let body = a.normalizedBody.text
         if body.utf8.count >= 64 { keys.append("body:" + String(FeatureHash.xxh64(body, seed: 0), radix: 16)) }
         return Item(corpus: m.corpus, id: m.id, label: m.label, time: time, duplicateKeys: keys)
+    }
+
+    /// When a message arrived: the topmost `Received` field with a date (the receiving side wrote it), else
+    /// its `Date:` field (spam forges it); nil with neither.
+    public static func arrivalTime(of message: Message) -> Int64? {
+        message.received.lazy.compactMap(\.timestamp).first ?? message.date?.timestamp
+    }
+
+    /// Time-blocked folds: within each stratum (corpus and label), the messages in time order cut into
+    /// `folds` contiguous blocks (undated ones first), so that a fold's out-of-fold scores come from models
+    /// that did not see its period, as far as k folds allow.
+    public static func timeBlockedFolds(times: [Int64?], strata: [String], folds: Int) -> [Int] {
+        var out = [Int](repeating: 0, count: times.count)
+        for (_, members) in Dictionary(grouping: times.indices, by: { strata[$0] }) {
+            let ordered = members.sorted { (times[$0] ?? .min, $0) < (times[$1] ?? .min, $1) }
+            for (rank, i) in ordered.enumerated() { out[i] = rank * folds / ordered.count }
+        }
+        return out
     }
 
     /// Time-forward rows: in each (corpus, label), the newest `testFraction` of the messages (whole duplicate

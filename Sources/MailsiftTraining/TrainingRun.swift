@@ -32,6 +32,10 @@ public enum TrainingRun {
         public var viewModels = true
         /// Spam models with trees: give each training row's out-of-fold scores (``Result/outOfFoldScores``).
         public var outOfFoldScores = false
+        /// Folds as time blocks within each corpus and label (``SplitPlanner/timeBlockedFolds(times:strata:folds:)``)
+        /// instead of by a hash of the Message-ID: calibration, thresholds and the combiner are then fitted on
+        /// scores from models that did not see the scored period.
+        public var timeBlockedFolds = false
 
         public init(
             labels: [String]?, epochs: Int = 3, folds: Int = 5, calibration: Calibration.Method = .platt, targetFPR: Double = 0.001,
@@ -103,12 +107,14 @@ public enum TrainingRun {
             hamWeight: r.hamWeight
         )
         log("training on \(messages.count) messages from \(corpora.count) corpora (\(kind.rawValue): \(labels.joined(separator: ", ")))")
-                let withTrees = kind == .spam && r.trees && r.folds >= 3
+        let withTrees = kind == .spam && r.trees && r.folds >= 3
         let items = Featurizer.featurize(messages, configuration: features, metadata: withTrees, progress: progress("features", messages.count))
         let unparsed = items.filter { !$0.parsed }.count
         if unparsed > 0 { log("\(unparsed) messages could not be parsed; they train on the bias alone") }
-        let examples = zip(messages, items).map { m, item in
-            TrainingExample(features: item.features, label: labels.firstIndex(of: m.label)!, foldKey: item.key)
+        let blocks = r.timeBlockedFolds && r.folds >= 2
+            ? SplitPlanner.timeBlockedFolds(times: items.map(\.time), strata: messages.map { $0.corpus + "\t" + $0.label }, folds: r.folds) : nil
+        let examples = zip(messages, items).enumerated().map { i, pair in
+            TrainingExample(features: pair.1.features, label: labels.firstIndex(of: pair.0.label)!, foldKey: pair.1.key, fold: blocks?[i])
         }
         let result = ModelTrainer.train(examples, options: options) { log($0) }
         let seconds = Date().timeIntervalSince(started)
@@ -125,7 +131,7 @@ public enum TrainingRun {
         // The same data trained the same day with other options is another model: the version says so.
         let settings = canonicalJSON(features)
         let optionsKey = "\(settings) \(options.optimizer) \(options.epochs) \(options.folds) \(options.seed) \(options.hamWeight) "
-            + "\(options.calibration) \(options.targetFPR) \(withTrees) \(r.viewModels) \(r.mode?.rawValue ?? "auto")"
+            + "\(options.calibration) \(options.targetFPR) \(withTrees) \(r.viewModels) \(r.mode?.rawValue ?? "auto")" + (r.timeBlockedFolds ? " time-folds" : "")
         let optionsHash = String(FeatureHash.xxh64(optionsKey, seed: 0), radix: 16)
         var manifest = ModelManifest(
             version: "\(kind.rawValue)-\(day)-\(fingerprint.prefix(8))-\(optionsHash.prefix(4))", kind: kind, labels: labels, features: features,
@@ -133,10 +139,11 @@ public enum TrainingRun {
             operatingPoints: result.operatingPoints, training: record
         )
         if kind == .spam { manifest.hamWeight = options.hamWeight }
+        if blocks != nil { manifest.timeBlockedFolds = true }
         var bundle = ModelBundle(manifest: manifest, model: result.trainer.model(), trainer: result.trainer)
         if let idf = result.idf { bundle.sections[ModelBundle.idfSection] = DocumentFrequency.encoded(idf) }
         if withTrees, let textMargins = result.outOfFoldMargins {
-            let folds = examples.map { ModelTrainer.fold(of: $0.foldKey, folds: options.folds) }
+            let folds = examples.map { $0.fold ?? ModelTrainer.fold(of: $0.foldKey, folds: options.folds) }
             // The view models: the same training on each example's rows of some views only (without idf
             // weights, which the main model's rows carry and a view model would have to refit).
             var viewModels: [(model: ViewModel, margins: [Double])] = []
@@ -144,7 +151,7 @@ public enum TrainingRun {
             for spec in r.viewModels && !features.idf ? ViewModel.defaultSpecs(enabled: features.views) : [] {
                 let reads = order.map(spec.views.contains)
                 let restricted = examples.map { e in
-                    TrainingExample(features: ViewModel.restricted(e.features, reads: reads), label: e.label, foldKey: e.foldKey)
+                    TrainingExample(features: ViewModel.restricted(e.features, reads: reads), label: e.label, foldKey: e.foldKey, fold: e.fold)
                 }
                 let trained = ModelTrainer.train(restricted, options: options)
                 guard let margins = trained.outOfFoldMargins else { continue }

@@ -42,6 +42,8 @@ extension Mailsift {
         var idf: Bool?
         @Flag(inversion: .prefixedNo, help: "Spam models: train the view models (one over the header views, one over the content views) whose margins the combiner reads too.")
         var viewModels = true
+        @Flag(help: "Folds as time blocks within each corpus and label (by arrival), not by a hash of the Message-ID (docs/generalisation.md).")
+        var timeFolds = false
         @Option(help: "Spam models: write each training row's out-of-fold scores to this TSV (id, label, score, then text, trees, stacked, cascade).")
         var oofScores: String?
 
@@ -75,6 +77,7 @@ extension Mailsift {
             )
             settings.hamWeight = hamWeight
             settings.viewModels = viewModels
+            settings.timeBlockedFolds = timeFolds
             print(try TrainCommand.run(TrainCommand.Request(corpora: rows.corpus, split: rows.split, out: out, settings: settings, outOfFoldScores: oofScores), log: Mailsift.log))
         }
     }

@@ -42,4 +42,15 @@ struct SplitPlannerTests {
         let sides = Self.sides(SplitPlanner.crossSource(items, testCorpora: ["b"]))
         #expect(sides == ["a/1": "test", "b/2": "test", "b/3": "test", "c/4": "train"])
     }
+
+    @Test func timeBlockedFoldsCutEachStratumIntoContiguousBlocks() {
+        // Stratum a: six messages out of order (one undated); stratum b: three.
+        let times: [Int64?] = [50, 10, nil, 40, 20, 30, 7, 5, 6]
+        let strata = ["a", "a", "a", "a", "a", "a", "b", "b", "b"]
+        let folds = SplitPlanner.timeBlockedFolds(times: times, strata: strata, folds: 3)
+        // a in time order: nil(2), 10(1), 20(4), 30(5), 40(3), 50(0) -> blocks of two.
+        #expect(folds[2] == 0 && folds[1] == 0 && folds[4] == 1 && folds[5] == 1 && folds[3] == 2 && folds[0] == 2)
+        // b in time order: 5(7), 6(8), 7(6) -> one each.
+        #expect(folds[7] == 0 && folds[8] == 1 && folds[6] == 2)
+    }
 }

@@ -23,6 +23,8 @@ public struct ModelManifest: Codable, Sendable, Hashable {
     public var cascade: CascadeManifest?
     /// Spam models: the weight ham examples trained with (``TrainingOptions/hamWeight``); nil: 1 (older models).
     public var hamWeight: Double?
+    /// Whether the out-of-fold folds were time blocks (`train --time-folds`); nil: folds by a hash of the Message-ID.
+    public var timeBlockedFolds: Bool?
 
     public init(
         version: String, kind: Kind, labels: [String], features: FeatureConfiguration, optimizer: FTRLTrainer.Parameters,

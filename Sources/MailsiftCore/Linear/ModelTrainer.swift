@@ -55,7 +55,7 @@ public enum ModelTrainer {
         _ examples: [TrainingExample], options: TrainingOptions, progress: (@Sendable (String) -> Void)?
     ) -> Result {
         let folds = options.folds >= 2 ? options.folds : 0
-        let assignment = examples.map { fold(of: $0.foldKey, folds: max(folds, 1)) }
+        let assignment = examples.map { $0.fold ?? fold(of: $0.foldKey, folds: max(folds, 1)) }
         let jobs = folds + 1
         let lock = NSLock()
         nonisolated(unsafe) var trained = [FTRLTrainer?](repeating: nil, count: jobs)

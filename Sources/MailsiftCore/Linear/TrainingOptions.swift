@@ -43,11 +43,14 @@ public struct TrainingExample: Sendable {
     public var features: SparseFeatures
     public var label: Int
     public var foldKey: String
+    /// The fold, when the caller assigns folds itself (time blocks); nil: by a hash of ``foldKey``.
+    public var fold: Int?
 
-    public init(features: SparseFeatures, label: Int, foldKey: String) {
+    public init(features: SparseFeatures, label: Int, foldKey: String, fold: Int? = nil) {
         self.features = features
         self.label = label
         self.foldKey = foldKey
+        self.fold = fold
     }
 }
 
