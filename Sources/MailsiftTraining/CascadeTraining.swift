@@ -19,7 +19,7 @@ enum CascadeTraining {
     static func train(
         rows: [[Float]], labels: [Bool], folds: [Int], foldCount: Int, textMargins: [Double], textCalibration: Calibration,
         viewModels: [(spec: ViewModel.Spec, margins: [Double])] = [], options: TrainingOptions,
-        mode: CascadeManifest.Mode?, log: @escaping @Sendable (String) -> Void
+        mode: CascadeManifest.Mode?, thresholdMargin: Double = 1, log: @escaping @Sendable (String) -> Void
     ) throws -> Result {
         var parameters = TreeParameters()
         parameters.seed = options.seed
@@ -68,6 +68,15 @@ enum CascadeTraining {
             combiner: combiner, mode: chosen, exitBands: bands, outOfFold: outOfFold
         )
         manifest.viewModels = viewModels.isEmpty ? nil : viewModels.map(\.spec)
-        return Result(manifest: manifest, operatingPoints: points, trees: try trees.booster.serialized(), outOfFoldScores: scores)
+        // The served thresholds, for `thresholdMargin` times fewer false positives than the target: the combination
+        // and the exit bands stay those chosen at the target.
+        var served = points
+        if thresholdMargin != 1 {
+            served = OperatingPoints.choose(probabilities: stacked, labels: labels, targetFPR: options.targetFPR / thresholdMargin)
+            served.targetFPR = options.targetFPR
+            log(String(format: "thresholds for %.4f%% (margin %.2f): quarantine %.6f (at the target: %.6f)",
+                       100 * options.targetFPR / thresholdMargin, thresholdMargin, served.quarantine, points.quarantine))
+        }
+        return Result(manifest: manifest, operatingPoints: served, trees: try trees.booster.serialized(), outOfFoldScores: scores)
     }
 }

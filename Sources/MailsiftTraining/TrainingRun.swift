@@ -36,6 +36,9 @@ public enum TrainingRun {
         /// instead of by a hash of the Message-ID: calibration, thresholds and the combiner are then fitted on
         /// scores from models that did not see the scored period.
         public var timeBlockedFolds = false
+        /// Spam models with trees: the thresholds are chosen for `targetFPR / thresholdMargin` (the combination and
+        /// the exit bands stay those of the target), a safety margin for the next period's shift.
+        public var thresholdMargin = 1.0
 
         public init(
             labels: [String]?, epochs: Int = 3, folds: Int = 5, calibration: Calibration.Method = .platt, targetFPR: Double = 0.001,
@@ -131,7 +134,7 @@ public enum TrainingRun {
         // The same data trained the same day with other options is another model: the version says so.
         let settings = canonicalJSON(features)
         let optionsKey = "\(settings) \(options.optimizer) \(options.epochs) \(options.folds) \(options.seed) \(options.hamWeight) "
-            + "\(options.calibration) \(options.targetFPR) \(withTrees) \(r.viewModels) \(r.mode?.rawValue ?? "auto")" + (r.timeBlockedFolds ? " time-folds" : "")
+            + "\(options.calibration) \(options.targetFPR) \(withTrees) \(r.viewModels) \(r.mode?.rawValue ?? "auto")" + (r.timeBlockedFolds ? " time-folds" : "") + (r.thresholdMargin != 1 ? " margin \(r.thresholdMargin)" : "")
         let optionsHash = String(FeatureHash.xxh64(optionsKey, seed: 0), radix: 16)
         var manifest = ModelManifest(
             version: "\(kind.rawValue)-\(day)-\(fingerprint.prefix(8))-\(optionsHash.prefix(4))", kind: kind, labels: labels, features: features,
@@ -140,6 +143,7 @@ public enum TrainingRun {
         )
         if kind == .spam { manifest.hamWeight = options.hamWeight }
         if blocks != nil { manifest.timeBlockedFolds = true }
+        if r.thresholdMargin != 1 { manifest.thresholdMargin = r.thresholdMargin }
         var bundle = ModelBundle(manifest: manifest, model: result.trainer.model(), trainer: result.trainer)
         if let idf = result.idf { bundle.sections[ModelBundle.idfSection] = DocumentFrequency.encoded(idf) }
         if withTrees, let textMargins = result.outOfFoldMargins {
@@ -161,7 +165,7 @@ public enum TrainingRun {
             let stages = try CascadeTraining.train(
                 rows: items.map(\.metadata), labels: examples.map { $0.label == 1 }, folds: folds, foldCount: options.folds,
                 textMargins: textMargins, textCalibration: result.calibration, viewModels: viewModels.map { ($0.model.spec, $0.margins) },
-                options: options, mode: r.mode, log: log
+                options: options, mode: r.mode, thresholdMargin: r.thresholdMargin, log: log
             )
             for v in viewModels {
                 bundle.sections[v.model.spec.section] = v.model.encoded

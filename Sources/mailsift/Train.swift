@@ -44,12 +44,15 @@ extension Mailsift {
         var viewModels = true
         @Flag(help: "Folds as time blocks within each corpus and label (by arrival), not by a hash of the Message-ID (docs/generalisation.md).")
         var timeFolds = false
+        @Option(help: "Spam models: choose the thresholds for --target-fpr divided by this (a safety margin; the combination and exit bands stay those of the target).")
+        var thresholdMargin = 1.0
         @Option(help: "Spam models: write each training row's out-of-fold scores to this TSV (id, label, score, then text, trees, stacked, cascade).")
         var oofScores: String?
 
         func validate() throws {
             if topics == (labels != nil) { throw ValidationError("give either --labels spam,ham or --topics") }
             if !(hamWeight > 0) { throw ValidationError("--ham-weight must be positive") }
+            if !(thresholdMargin >= 1) { throw ValidationError("--threshold-margin must be at least 1") }
             if oofScores != nil && (topics || (folds ?? 5) < 3) {
                 throw ValidationError("--oof-scores needs a spam model with at least 3 folds (it writes the cascade's out-of-fold scores)")
             }
@@ -78,6 +81,7 @@ extension Mailsift {
             settings.hamWeight = hamWeight
             settings.viewModels = viewModels
             settings.timeBlockedFolds = timeFolds
+            settings.thresholdMargin = thresholdMargin
             print(try TrainCommand.run(TrainCommand.Request(corpora: rows.corpus, split: rows.split, out: out, settings: settings, outOfFoldScores: oofScores), log: Mailsift.log))
         }
     }

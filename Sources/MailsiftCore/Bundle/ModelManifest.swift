@@ -25,6 +25,8 @@ public struct ModelManifest: Codable, Sendable, Hashable {
     public var hamWeight: Double?
     /// Whether the out-of-fold folds were time blocks (`train --time-folds`); nil: folds by a hash of the Message-ID.
     public var timeBlockedFolds: Bool?
+    /// The thresholds' safety margin (`train --threshold-margin`): chosen for the target rate divided by it; nil: 1.
+    public var thresholdMargin: Double?
 
     public init(
         version: String, kind: Kind, labels: [String], features: FeatureConfiguration, optimizer: FTRLTrainer.Parameters,
