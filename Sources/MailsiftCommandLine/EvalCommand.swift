@@ -100,14 +100,12 @@ public enum EvalCommand {
             actions["fallback (rules, trees alone)"]!.append((cascade.fallbackVerdict(a, scratch: &scratch).action, spam))
             actions["rules alone"]!.append((cascade.rulesVerdict(a).action, spam))
         }
+        let target = bundle.manifest.operatingPoints?.targetFPR ?? 0.001
         let rows = actions.keys.sorted().map { name -> [(String, String)] in
-            let verdicts = actions[name]!
-            let ham = max(verdicts.count { !$0.spam }, 1), spam = max(verdicts.count { $0.spam }, 1)
             var row = [("verdicts", name)]
-            for threshold in [Action.tag, .quarantine, .reject] {
-                let fp = verdicts.count { !$0.spam && $0.action >= threshold }, tp = verdicts.count { $0.spam && $0.action >= threshold }
-                row.append(("ham at \(threshold.rawValue)+", String(format: "%.3f%% (%d)", 100 * Double(fp) / Double(ham), fp)))
-                row.append(("spam at \(threshold.rawValue)+", String(format: "%.2f%%", 100 * Double(tp) / Double(spam))))
+            for r in Evaluation.actionRates(actions[name]!, targetFPR: target) {
+                row.append(("ham at \(r.action.rawValue)+", String(format: "%.3f%% (%d)", 100 * r.fpr, r.falsePositives)))
+                row.append(("spam at \(r.action.rawValue)+", String(format: "%.2f%%", 100 * r.recall)))
             }
             return row
         }

@@ -81,13 +81,21 @@ public struct Evaluation: Sendable {
 
     /// Spam models with operating points: the realised rates at `tag`, `quarantine` and `reject`.
     public func actionRates(targetFPR: Double) -> [ActionRate] {
-        let hams = rows.filter { $0.label != positive }, spams = rows.filter { $0.label == positive }
-        guard !hams.isEmpty, !spams.isEmpty, rows.allSatisfy({ $0.action != nil }) else { return [] }
+        let verdicts = rows.compactMap { r in r.action.map { (action: $0, spam: r.label == positive) } }
+        guard verdicts.count == rows.count else { return [] }
+        return Self.actionRates(verdicts, targetFPR: targetFPR)
+    }
+
+    /// The realised rates of any list of actions (the model's, the server's fallback, the rules alone); empty
+    /// without both classes.
+    public static func actionRates(_ verdicts: [(action: Action, spam: Bool)], targetFPR: Double) -> [ActionRate] {
+        let hams = verdicts.count { !$0.spam }, spams = verdicts.count { $0.spam }
+        guard hams > 0, spams > 0 else { return [] }
         return [(Action.tag, 10.0), (.quarantine, 1), (.reject, 0.1)].map { action, scale in
-            let fp = hams.count { $0.action! >= action }
+            let fp = verdicts.count { !$0.spam && $0.action >= action }
             return ActionRate(
-                action: action, targetFPR: targetFPR * scale, falsePositives: fp, fpr: Double(fp) / Double(hams.count),
-                recall: Double(spams.count { $0.action! >= action }) / Double(spams.count))
+                action: action, targetFPR: targetFPR * scale, falsePositives: fp, fpr: Double(fp) / Double(hams),
+                recall: Double(verdicts.count { $0.spam && $0.action >= action }) / Double(spams))
         }
     }
 

@@ -12,13 +12,14 @@ public enum Featurizer {
         /// The Message-ID, or the corpus id when there is none.
         public var key: String
         public var parsed: Bool
-        /// When it arrived (the topmost dated `Received` field, else `Date:`), as ``SplitPlanner`` dates it.
+        /// When it arrived (the topmost dated `Received` field, else `Date:`), as ``SplitPlanner`` dates it;
+        /// only when asked for.
         public var time: Int64? = nil
     }
 
     public static func featurize(
         _ messages: [CorpusMessage], configuration: FeatureConfiguration, idf: [Float]? = nil, metadata: Bool = false,
-        progress: (any ProgressReporter)? = nil
+        times: Bool = false, progress: (any ProgressReporter)? = nil
     ) -> [Item] {
         let extractor = FeatureExtractor(configuration: configuration, idf: idf)
         let columns = MetadataFeatureExtractor()
@@ -33,7 +34,7 @@ public enum Featurizer {
                 if metadata { columns.values(of: a, into: &row) }
                 if let id = a.message.messageID, !id.isEmpty { key = id }
                 parsed = true
-                time = SplitPlanner.arrivalTime(of: a.message)
+                if times { time = SplitPlanner.arrivalTime(of: a.message) }
             }
             return Item(features: features, metadata: row, key: key, parsed: parsed, time: time)
         }

@@ -111,7 +111,8 @@ public enum TrainingRun {
         )
         log("training on \(messages.count) messages from \(corpora.count) corpora (\(kind.rawValue): \(labels.joined(separator: ", ")))")
         let withTrees = kind == .spam && r.trees && r.folds >= 3
-        let items = Featurizer.featurize(messages, configuration: features, metadata: withTrees, progress: progress("features", messages.count))
+        let items = Featurizer.featurize(
+            messages, configuration: features, metadata: withTrees, times: r.timeBlockedFolds, progress: progress("features", messages.count))
         let unparsed = items.filter { !$0.parsed }.count
         if unparsed > 0 { log("\(unparsed) messages could not be parsed; they train on the bias alone") }
         let blocks = r.timeBlockedFolds && r.folds >= 2
