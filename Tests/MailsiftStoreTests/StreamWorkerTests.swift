@@ -13,11 +13,11 @@ import Testing
     final class Worker {
         let process = Process()
 
-        init(redis: String, consumer: String, extra: [String] = [], environment: [String: String] = [:]) throws {
+        init(redis: String, consumer: String, claimIdleMilliseconds: Int = 1_000, extra: [String] = [], environment: [String: String] = [:]) throws {
             let binary = TestPaths.mailsiftBinary
             try #require(FileManager.default.isExecutableFile(atPath: binary), "build the mailsift executable first (swift build)")
             process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["worker", "--redis", redis, "--consumer", consumer, "--batch", "16", "--claim-idle-ms", "1000", "--max-deliveries", "3"] + extra
+            process.arguments = ["worker", "--redis", redis, "--consumer", consumer, "--batch", "16", "--claim-idle-ms", String(claimIdleMilliseconds), "--max-deliveries", "3"] + extra
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
@@ -81,7 +81,9 @@ import Testing
         try await client.send(["XGROUP", "CREATE", "mailsift:messages", "mailsift", "0", "MKSTREAM"])
         try await client.send(["XREADGROUP", "GROUP", "mailsift", "ghost", "COUNT", "5", "STREAMS", "mailsift:messages", ">"])
 
-        let first = try Worker(redis: redis.url, consumer: "first")
+        // The first worker never claims others' entries (on a slow machine it would otherwise take over the
+        // ghost's before the kill, and the test would no longer show a recovery); the two after it do.
+        let first = try Worker(redis: redis.url, consumer: "first", claimIdleMilliseconds: 3_600_000)
         #expect(try await Self.eventually(60) { try await Self.length(client, "mailsift:verdicts") >= 40 })
         first.kill()
         let consumer = RedisStreamConsumer(client: client, stream: "mailsift:messages", group: "mailsift", consumer: "test", deadLetterStream: "mailsift:dead")
