@@ -18,10 +18,12 @@ public enum ReplayCommand {
         public var configure: @Sendable (inout ReplayExperiment) -> Void
         public var scores: String?
         public var reports: String?
+        /// The adaptation curve's trailing window and the days between its points (``AdaptationCurve``).
+        public var curve: (windowDays: Int, step: Int)
 
         public init(
             model: ModelLoader.Source, corpora: [String], split: String, allRows: Bool, scores: String?, reports: String?,
-            configure: @escaping @Sendable (inout ReplayExperiment) -> Void
+            curve: (windowDays: Int, step: Int) = (30, 7), configure: @escaping @Sendable (inout ReplayExperiment) -> Void
         ) {
             self.model = model
             self.corpora = corpora
@@ -29,6 +31,7 @@ public enum ReplayCommand {
             self.allRows = allRows
             self.scores = scores
             self.reports = reports
+            self.curve = curve
             self.configure = configure
         }
     }
@@ -42,8 +45,11 @@ public enum ReplayCommand {
         r.configure(&replay)
         let o = try replay.run(log: log)
         if let scores = r.scores {
-            let rows = o.scored.map { "\($0.time)\t\($0.id)\t\($0.spam ? "spam" : "ham")\t\($0.frozen)\t\($0.live)\t\($0.liveVersion)\n" }
-            try Data(("time\tid\tlabel\tfrozen\tlive\tlive_version\n" + rows.joined()).utf8).write(to: URL(fileURLWithPath: scores))
+            let rows = o.scored.map {
+                "\($0.time)\t\($0.id)\t\($0.spam ? "spam" : "ham")\t\($0.frozen)\t\($0.live)\t\($0.liveVersion)\t\($0.frozenAction.rawValue)\t\($0.liveAction.rawValue)\n"
+            }
+            let header = "time\tid\tlabel\tfrozen\tlive\tlive_version\tfrozen_action\tlive_action\n"
+            try Data((header + rows.joined()).utf8).write(to: URL(fileURLWithPath: scores))
         }
         if let reports = r.reports {
             try Data(o.reports.map { $0.json() + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: reports))
@@ -57,6 +63,7 @@ public enum ReplayCommand {
             "replay: \(o.messages) messages over \(o.days) days, \(o.labels) labels; \(o.reports.count) retrainings, \(promoted) promoted",
             line("frozen, whole replay", o.frozen), line("live,   whole replay", o.live),
             line("frozen, later half ", o.frozenLater), line("live,   later half ", o.liveLater),
+            AdaptationCurve(scored: o.scored, windowDays: r.curve.windowDays, step: r.curve.step).table(),
         ].joined(separator: "\n")
     }
 }

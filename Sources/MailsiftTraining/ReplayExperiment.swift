@@ -50,8 +50,22 @@ public struct ReplayExperiment {
         public var spam: Bool
         public var frozen: Double
         public var live: Double
+        /// Each model's action (its own thresholds: the live model's may move when a retraining is promoted).
+        public var frozenAction: Action
+        public var liveAction: Action
         /// The live model's version when it scored the message.
         public var liveVersion: String
+
+        public init(time: Int64, id: String, spam: Bool, frozen: Double, live: Double, frozenAction: Action, liveAction: Action, liveVersion: String) {
+            self.time = time
+            self.id = id
+            self.spam = spam
+            self.frozen = frozen
+            self.live = live
+            self.frozenAction = frozenAction
+            self.liveAction = liveAction
+            self.liveVersion = liveVersion
+        }
     }
 
     public func run(log: (String) -> Void = { _ in }) throws -> Outcome {
@@ -98,7 +112,7 @@ public struct ReplayExperiment {
             let f = frozen.classify(a, sender: sender, scratch: &frozenScratch)
             let v = live.classify(a, sender: sender, scratch: &liveScratch)
             let id = message.corpus + "/" + message.id
-            scored.append(Scored(time: time, id: id, spam: spam, frozen: f.probability, live: v.probability, liveVersion: live.bundle.manifest.version))
+            scored.append(Scored(time: time, id: id, spam: spam, frozen: f.probability, live: v.probability, frozenAction: f.action, liveAction: v.action, liveVersion: live.bundle.manifest.version))
             entries.append(live.logEntry(a, verdict: v, messageID: id, time: time, keys: keys, sender: sender, computeText: true, scratch: &liveScratch))
             let wrong = (v.action >= .quarantine) != spam
             if chance(labelRate) || (wrong && chance(errorReportRate)) {

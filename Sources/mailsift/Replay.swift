@@ -29,14 +29,19 @@ extension Mailsift {
         var retrainEveryDays = 1
         @Option(help: "Write each retraining's report (the gate's figures and decision) to this file, one JSON object per line.")
         var reports: String?
-        @Option(help: "Write every replayed message's time, id, label and both models' probabilities to this file (TSV).")
+        @Option(help: "Write every replayed message's time, id, label, both models' probabilities and actions to this file (TSV).")
         var scores: String?
+        @Option(help: "The adaptation curve's window: each point gives the figures of the trailing this many days.")
+        var windowDays = 30
+        @Option(help: "Days between the adaptation curve's points.")
+        var curveStep = 7
 
         func run() throws {
             let (labelRate, errorReportRate, lagDays, seed, exampleWeight, gate, updates, retrainEveryDays) =
                 (labelRate, errorReportRate, lagDays, seed, exampleWeight, gate, updates, retrainEveryDays)
             let request = ReplayCommand.Request(
-                model: modelOption.source, corpora: rows.corpus, split: rows.split, allRows: allRows, scores: scores, reports: reports
+                model: modelOption.source, corpora: rows.corpus, split: rows.split, allRows: allRows, scores: scores, reports: reports,
+                curve: (windowDays: windowDays, step: curveStep)
             ) { replay in
                 replay.labelRate = labelRate
                 replay.errorReportRate = errorReportRate

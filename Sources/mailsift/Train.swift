@@ -36,7 +36,7 @@ extension Mailsift {
         var hamWeight = TrainingRun.defaultHamWeight
         @Flag(inversion: .prefixedNo, help: "Scale each feature view by 1/sqrt(its feature count).")
         var normalizeViews = true
-        @Option(help: "Feature views, comma-separated (default: all for spam; subject_words,body_words,char_ngrams,headers,urls for topics).")
+        @Option(help: "Feature views, comma-separated (default: all but header_shape for spam; subject_words,body_words,char_ngrams,headers,urls for topics).")
         var views: String?
         @Flag(inversion: .prefixedNo, help: "Weigh features by inverse document frequency (default: on for topics, off for spam).")
         var idf: Bool?

@@ -24,7 +24,7 @@ struct FeatureTests {
         extractor.features(of: a, into: &hashes, viewEnds: &ends)
         let named = extractor.namedFeatures(of: a)
         #expect(Set(named.map(\.hash)) == Set(hashes))
-        #expect(ends.count == FeatureView.allCases.count)
+        #expect(ends.count == FeatureConfiguration.defaultViews.count)
         let names = Set(named.map(\.name))
         for expected in ["replyto_mismatch", "ip_host", "shortener", "anchor_other_domain", "hop_no_rdns", "viagra", "verify your"] {
             #expect(names.contains(expected), "missing \(expected)")
@@ -37,6 +37,35 @@ struct FeatureTests {
         let a = try all.analyze(Array(FeatureTests.message.utf8))
         #expect(all.namedFeatures(of: a).contains { $0.view == .urls })
         #expect(!noURLs.namedFeatures(of: a).contains { $0.view == .urls })
+    }
+
+    /// The header shape reads what the sender wrote, digits as 0, and none of the relays' trace fields; named
+    /// and hashed features agree for it too.
+    @Test func headerShapeLeavesOutTheRelays() throws {
+        let raw = """
+            Return-Path: <bounce-42@lists.example>
+            Received: from relay7.isp.example (relay7.isp.example [198.51.100.23]) by mx.example.net; Tue, 2 Jan 2024 09:00:00 +0000
+            ARC-Seal: i=1; a=rsa-sha256; d=google.com
+            Authentication-Results: mx.example.net; spf=pass
+            From: Ann <ann2024@example.org>
+            Message-ID: <20240102.1234@example.org>
+            X-Mailer: Mutt 2.2.9
+            Subject: Meeting at 10
+
+            See you.
+            """.replacingOccurrences(of: "\n", with: "\r\n")
+        let configuration = FeatureConfiguration(views: [.headerShape])
+        let extractor = FeatureExtractor(configuration: configuration)
+        let a = try extractor.analyze(Array(raw.utf8))
+        let shape = String(decoding: FeatureExtractor.headerShape(a.message, limit: configuration.maxHeaderBytes), as: UTF8.self)
+        #expect(shape == "From: Ann <ann0000@example.org>\nMessage-ID: <00000000.0000@example.org>\nX-Mailer: Mutt 0.0.0\nSubject: Meeting at 00\n")
+        #expect(FeatureExtractor.headerShape(a.message, limit: 20).count == 20)
+        var hashes: [UInt64] = []
+        var ends: [Int] = []
+        extractor.features(of: a, into: &hashes, viewEnds: &ends)
+        #expect(ends == [hashes.count] && !hashes.isEmpty)
+        #expect(Set(extractor.namedFeatures(of: a).map(\.hash)) == Set(hashes))
+        #expect(!extractor.namedFeatures(of: a).contains { $0.name.contains("relay") || $0.name.contains("198") })
     }
 
     @Test func indexerDeduplicatesAndNormalisesPerView() {

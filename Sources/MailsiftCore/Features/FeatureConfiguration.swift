@@ -20,7 +20,7 @@ public struct FeatureConfiguration: Codable, Sendable, Hashable {
     public var idf: Bool
 
     public init(
-        views: Set<FeatureView> = Set(FeatureView.allCases), hashBits: Int = 20, charNGram: Int = 4,
+        views: Set<FeatureView> = FeatureConfiguration.defaultViews, hashBits: Int = 20, charNGram: Int = 4,
         maxNGramBytes: Int = 4_096, maxWordBytes: Int = 32_768, maxHeaderBytes: Int = 1_536, normalizeViews: Bool = true, idf: Bool = false
     ) {
         self.maxHeaderBytes = maxHeaderBytes
@@ -32,6 +32,10 @@ public struct FeatureConfiguration: Codable, Sendable, Hashable {
         self.maxNGramBytes = maxNGramBytes
         self.maxWordBytes = maxWordBytes
     }
+
+    /// The views a spam model reads by default: all but ``FeatureView/headerShape`` (measured as an
+    /// alternative to ``FeatureView/headerNGrams`` in docs/generalisation.md).
+    public static let defaultViews = Set(FeatureView.allCases).subtracting([.headerShape])
 
     public static let spam = FeatureConfiguration()
     /// Topic classification: words, n-grams over more of the text, headers and URLs (chosen on out-of-fold

@@ -48,6 +48,12 @@ public struct FeatureExtractor: Sendable {
             }
             viewEnds.append(out.count)
         }
+        if views.contains(.headerShape) {
+            Self.headerShape(a.message, limit: configuration.maxHeaderBytes).withUnsafeBytes {
+                grams.hash($0, seed: FeatureView.headerShape.seed, into: &out)
+            }
+            viewEnds.append(out.count)
+        }
         for view in FeatureExtractor.tokenViews where views.contains(view) {
             var sink = TokenHasher(seed: view.seed, hashes: [])
             swap(&sink.hashes, &out)
@@ -86,7 +92,7 @@ public struct FeatureExtractor: Sendable {
     /// The views in the order ``features(of:into:viewEnds:)`` appends them (one `viewEnds` entry each),
     /// the enabled ones only.
     public var viewOrder: [FeatureView] {
-        let order: [FeatureView] = [.subjectWords, .bodyWords, .charNGrams, .headerNGrams] + FeatureExtractor.tokenViews
+        let order: [FeatureView] = [.subjectWords, .bodyWords, .charNGrams, .headerNGrams, .headerShape] + FeatureExtractor.tokenViews
         return order.filter(configuration.views.contains)
     }
 
@@ -119,6 +125,10 @@ public struct FeatureExtractor: Sendable {
             let block = String(decoding: Self.headerBlock(a.message, limit: configuration.maxHeaderBytes), as: UTF8.self)
             add(.headerNGrams, grams, block, seed: FeatureView.headerNGrams.seed)
         }
+        if views.contains(.headerShape) {
+            let block = String(decoding: Self.headerShape(a.message, limit: configuration.maxHeaderBytes), as: UTF8.self)
+            add(.headerShape, grams, block, seed: FeatureView.headerShape.seed)
+        }
         for view in FeatureExtractor.tokenViews where views.contains(view) {
             var sink = TokenNamer()
             FeatureExtractor.tokens(view, a, into: &sink)
@@ -148,6 +158,39 @@ public struct FeatureExtractor: Sendable {
         return out
     }
 
+    /// The header block as ``FeatureView/headerShape`` reads it: as ``headerBlock(_:limit:)``, without the
+    /// trace fields, each digit written as `0`.
+    static func headerShape(_ m: Message, limit: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(limit)
+        for field in m.headers where !MetadataTokens.isFilterHeader(field.lowercasedName) && !isTraceField(field.lowercasedName) {
+            out += field.name.utf8
+            out.append(UInt8(ascii: ":"))
+            out.append(UInt8(ascii: " "))
+            for byte in field.rawValue.utf8 {
+                out.append(byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") ? UInt8(ascii: "0") : byte)
+                if out.count >= limit { break }
+            }
+            out.append(UInt8(ascii: "\n"))
+            if out.count >= limit { break }
+        }
+        if out.count > limit { out.removeLast(out.count - limit) }
+        return out
+    }
+
+    /// Fields that relays and receiving systems add on the way (trace, delivery and authentication fields):
+    /// they name the path a corpus's mail took, not what its sender wrote.
+    static func isTraceField(_ lowercasedName: String) -> Bool {
+        traceFields.contains(lowercasedName) || lowercasedName.hasPrefix("arc-") || lowercasedName.hasPrefix("x-ms-exchange-")
+            || lowercasedName.hasPrefix("x-google-") || lowercasedName.hasPrefix("x-received")
+    }
+
+    static let traceFields: Set<String> = [
+        "received", "return-path", "delivered-to", "x-original-to", "envelope-to", "x-envelope-from", "x-envelope-to",
+        "authentication-results", "received-spf", "dkim-signature", "domainkey-signature", "x-originating-ip",
+        "x-gm-message-state", "x-forwarded-to", "x-forwarded-for", "x-apparently-to",
+    ]
+
     static let tokenViews: [FeatureView] = [.headers, .urls, .attachments, .html]
 
     static func tokens(_ view: FeatureView, _ a: AnalyzedMessage, into sink: inout some TokenSink) {
@@ -156,7 +199,7 @@ public struct FeatureExtractor: Sendable {
         case .urls: MetadataTokens.urls(a, into: &sink)
         case .attachments: MetadataTokens.attachments(a, into: &sink)
         case .html: MetadataTokens.html(a, into: &sink)
-        case .subjectWords, .bodyWords, .charNGrams, .headerNGrams: break
+        case .subjectWords, .bodyWords, .charNGrams, .headerNGrams, .headerShape: break
         }
     }
 

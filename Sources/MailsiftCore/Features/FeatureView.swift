@@ -20,6 +20,11 @@ public enum FeatureView: String, CaseIterable, Codable, Sendable, Hashable {
     /// Byte n-grams of the header block as written (field names and raw values, without the fields other
     /// filters and mailbox files add): the TREC 2007 filters read the raw message's start the same way.
     case headerNGrams = "header_ngrams"
+    /// Byte n-grams of the fields the sender's side wrote, without the trace fields that relays add (Received,
+    /// Return-Path, authentication results, signatures: ``FeatureExtractor/isTraceField(_:)``) and with every
+    /// digit written as 0: the shape of the mailer's header, not the names and addresses of the relays, which
+    /// identify a corpus's source and period rather than spam (docs/generalisation.md).
+    case headerShape = "header_shape"
 
     public var seed: UInt64 {
         switch self {
@@ -31,6 +36,7 @@ public enum FeatureView: String, CaseIterable, Codable, Sendable, Hashable {
         case .attachments: return 0xA77A_0005
         case .html: return 0x47A1_0006
         case .headerNGrams: return 0x4E6A_0007
+        case .headerShape: return 0x54A9_0008
         }
     }
 
@@ -45,6 +51,7 @@ public enum FeatureView: String, CaseIterable, Codable, Sendable, Hashable {
         case .attachments: return "attachment"
         case .html: return "HTML"
         case .headerNGrams: return "header fragment"
+        case .headerShape: return "header shape"
         }
     }
 }

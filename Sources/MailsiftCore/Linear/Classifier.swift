@@ -128,7 +128,7 @@ public struct Classifier: Sendable {
         let shown = name.count > 60 ? String(name.prefix(57)) + "..." : name
         switch view {
         case .charNGrams: return "text contains \"\(shown)\" (+\(Decimals.two(weight)))"
-        case .headerNGrams: return "header contains \"\(shown)\" (+\(Decimals.two(weight)))"
+        case .headerNGrams, .headerShape: return "header contains \"\(shown)\" (+\(Decimals.two(weight)))"
         case .subjectWords, .bodyWords: return "\(view.label) \"\(shown)\" (+\(Decimals.two(weight)))"
         case .headers, .urls, .attachments, .html: return "\(view.label): \(shown) (+\(Decimals.two(weight)))"
         }

@@ -30,7 +30,7 @@ public struct ViewModel: Sendable {
     /// of its views are enabled and it leaves some enabled view out.
     public static func defaultSpecs(enabled: Set<FeatureView>) -> [Spec] {
         let groups = [
-            Spec(name: "headers", views: [.headers, .headerNGrams]),
+            Spec(name: "headers", views: [.headers, .headerNGrams, .headerShape]),
             Spec(name: "content", views: [.subjectWords, .bodyWords, .charNGrams, .urls, .html, .attachments]),
         ]
         return groups.compactMap { g in

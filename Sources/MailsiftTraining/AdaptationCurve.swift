@@ -1,0 +1,108 @@
+import Foundation
+import MailsiftCore
+
+/// How fast a replay's feedback loop learns a site: for every `step` days of the replay, the figures of the
+/// mail of the trailing `windowDays` (each message scored before any label of it could be known), for the
+/// model frozen at the start and for the live one. "Days until" is the first window end from which the live
+/// model meets a goal in every later window that has enough ham to tell (``minimumHams``): a false-positive
+/// rate at `quarantine` (the model's own action) and a recall at 1% FPR (docs/generalisation.md).
+public struct AdaptationCurve: Sendable {
+    public struct Figures: Sendable, Hashable {
+        /// Hams at `quarantine` or above, and the share of the window's hams they are.
+        public var hamsAtQuarantine: Int
+        public var fprAtQuarantine: Double
+        public var recallAtQuarantine: Double
+        /// Nil when the window holds one class only.
+        public var recallAt1: Double?
+    }
+
+    public struct Point: Sendable, Hashable {
+        /// Days since the replay's first message, at the window's end (inclusive).
+        public var day: Int
+        public var hams: Int
+        public var spams: Int
+        public var frozen: Figures
+        public var live: Figures
+    }
+
+    public var windowDays: Int
+    public var minimumHams: Int
+    public var points: [Point]
+
+    public init(scored: [ReplayExperiment.Scored], windowDays: Int = 30, step: Int = 7, minimumHams: Int = 200) {
+        self.windowDays = max(windowDays, 1)
+        self.minimumHams = minimumHams
+        points = []
+        guard let first = scored.first?.time else { return }
+        let start = first / 86_400
+        let days = scored.map { Int($0.time / 86_400 - start) }
+        let last = days.last ?? 0
+        let step = max(step, 1)
+        var end = min(self.windowDays - 1, last)
+        var lower = 0, upper = 0
+        while true {
+            // The window (end - windowDays, end]; `days` is in time order.
+            while upper < days.count && days[upper] <= end { upper += 1 }
+            while lower < upper && days[lower] <= end - self.windowDays { lower += 1 }
+            let window = scored[lower..<upper]
+            let spams = window.count { $0.spam }
+            points.append(Point(
+                day: end, hams: window.count - spams, spams: spams,
+                frozen: Self.figures(window, live: false), live: Self.figures(window, live: true)))
+            if end >= last { break }
+            end = min(end + step, last)
+        }
+    }
+
+    static func figures(_ window: ArraySlice<ReplayExperiment.Scored>, live: Bool) -> Figures {
+        var hams = 0, spams = 0, flaggedHams = 0, caughtSpams = 0
+        for s in window {
+            let flagged = (live ? s.liveAction : s.frozenAction) >= .quarantine
+            if s.spam {
+                spams += 1
+                if flagged { caughtSpams += 1 }
+            } else {
+                hams += 1
+                if flagged { flaggedHams += 1 }
+            }
+        }
+        let metrics = SpamMetrics(scores: window.map { (live ? $0.live : $0.frozen, $0.spam) })
+        return Figures(
+            hamsAtQuarantine: flaggedHams, fprAtQuarantine: hams == 0 ? 0 : Double(flaggedHams) / Double(hams),
+            recallAtQuarantine: spams == 0 ? 0 : Double(caughtSpams) / Double(spams), recallAt1: metrics?.recallAt1)
+    }
+
+    /// The first window end (days since the start) from which every window with at least ``minimumHams`` hams
+    /// meets `goal` for the chosen model; nil when the last such window does not, or none has that many hams.
+    public func daysUntil(live: Bool = true, _ goal: (Figures) -> Bool) -> Int? {
+        let judged = points.filter { $0.hams >= minimumHams }
+        guard let lastMiss = judged.lastIndex(where: { !goal(live ? $0.live : $0.frozen) }) else { return judged.first?.day }
+        return lastMiss + 1 < judged.count ? judged[lastMiss + 1].day : nil
+    }
+
+    /// The goal: at most `fpr` of the hams at `quarantine` and a recall of at least `recall` at 1% FPR.
+    public static func goal(fpr: Double = 0.001, recallAt1: Double = 0.95) -> (Figures) -> Bool {
+        { $0.fprAtQuarantine <= fpr && ($0.recallAt1 ?? 0) >= recallAt1 }
+    }
+
+    /// The curve as a Markdown table, then the days until the goal for each model.
+    public func table(fpr: Double = 0.001, recallAt1: Double = 0.95) -> String {
+        func cell(_ f: Figures) -> String {
+            let r1 = f.recallAt1.map { String(format: "%.2f%%", $0 * 100) } ?? "-"
+            return String(format: "%d (%.3f%%) | %.1f%% | ", f.hamsAtQuarantine, f.fprAtQuarantine * 100, f.recallAtQuarantine * 100) + r1
+        }
+        var lines = [
+            "adaptation curve: the trailing \(windowDays) days at each point (hams at quarantine+, recall there, recall at 1% FPR)",
+            "| day | hams | spams | frozen: hams at quarantine+ | frozen: recall at quarantine+ | frozen: recall@1% | live: hams at quarantine+ | live: recall at quarantine+ | live: recall@1% |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for p in points { lines.append("| \(p.day) | \(p.hams) | \(p.spams) | \(cell(p.frozen)) | \(cell(p.live)) |") }
+        let goal = Self.goal(fpr: fpr, recallAt1: recallAt1)
+        func until(_ live: Bool) -> String {
+            daysUntil(live: live, goal).map { "from day \($0) on" } ?? "not reached"
+        }
+        lines.append(String(format: "goal (at most %.3f%% of the hams at quarantine+ and recall at 1%% FPR of %.1f%% or more, in this and every later window of %d hams or more): ", fpr * 100, recallAt1 * 100, minimumHams)
+            + "frozen \(until(false)), live \(until(true))")
+        return lines.joined(separator: "\n")
+    }
+}
