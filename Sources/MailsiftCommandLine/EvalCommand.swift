@@ -9,7 +9,7 @@ import MailsiftTrees
 public enum EvalCommand {
     public static func run(
         model source: ModelLoader.Source, loader: ModelLoader = ModelLoader(trees: XGBoostTreeLoader()), corpora: [String], split: String,
-        scoresPath: String?, ablation: Bool, log: @escaping @Sendable (String) -> Void
+        scoresPath: String?, stageScoresPath: String? = nil, ablation: Bool, log: @escaping @Sendable (String) -> Void
     ) throws -> String {
         let (bundle, rules) = try loader.files(source)
         let splitFile = try SplitFile(path: split)
@@ -32,7 +32,9 @@ public enum EvalCommand {
         if let target = manifest.operatingPoints?.targetFPR, case let rates = evaluation.actionRates(targetFPR: target), !rates.isEmpty {
             out.append(actionTable(rates))
         }
-        if let cascade, manifest.cascade != nil { out.append(stageTable(bundle: bundle, rules: rules, loader: loader, test: test, configured: cascade.mode)) }
+        if let cascade, manifest.cascade != nil {
+            out.append(try stageTable(bundle: bundle, rules: rules, loader: loader, test: test, configured: cascade.mode, stageScoresPath: stageScoresPath))
+        }
         if ablation { out.append(try ablationTable(bundle: bundle, corpora: corpora, split: split, full: evaluation, log: log)) }
         return out.joined(separator: "\n")
     }
@@ -49,29 +51,49 @@ public enum EvalCommand {
 
     /// Each stage alone and each way of combining them on the test rows: recall, AUC, the share of
     /// messages each stage decided, and throughput (one core).
-    static func stageTable(bundle: ModelBundle, rules: RuleSet, loader: ModelLoader, test: [CorpusMessage], configured: CascadeManifest.Mode) -> String {
+    /// With `stageScoresPath`, each message's stages apart are written there (``stageScoresFile``).
+    static func stageTable(
+        bundle: ModelBundle, rules: RuleSet, loader: ModelLoader, test: [CorpusMessage], configured: CascadeManifest.Mode, stageScoresPath: String? = nil
+    ) throws -> String {
         guard let c = bundle.manifest.cascade else { return "" }
         let analyzer = Classifier(bundle: bundle).extractor
         let analysed = test.compactMap { m in (try? analyzer.analyze(m.bytes)).map { (m, $0) } }
         var rows: [[(String, String)]] = []
         var stackedRows: [(text: Double, tree: Double, views: [Double], spam: Bool)] = []
+        var configuredVerdicts: [Cascade.Verdict] = []
+        var stageRows: [Int: (text: Double, tree: Double, views: [Double], stacked: Double)] = [:]
         for mode in CascadeManifest.Mode.allCases {
             guard let cascade = try? loader.cascade(bundle, rules: rules, mode: mode) else { continue }
             var scratch = cascade.makeScratch()
             var scored: [(Double, Bool, Cascade.Stage)] = []
             let clock = ContinuousClock()
             let start = clock.now
-            for (m, a) in analysed {
+            for (k, (m, a)) in analysed.enumerated() {
                 let v = cascade.classify(a, scratch: &scratch)
                 scored.append((v.probability, m.label == bundle.manifest.labels[1], v.stage))
                 if mode == .stacked, let t = v.textMargin, let g = v.treeMargin {
                     stackedRows.append((t, g, v.viewMargins, m.label == bundle.manifest.labels[1]))
+                    stageRows[k] = (t, g, v.viewMargins, v.probability)
                 }
+                if mode == configured { configuredVerdicts.append(v) }
             }
             let seconds = (clock.now - start).seconds
             let shares = Cascade.Stage.allCases.map { s in "\(s.rawValue) \(String(format: "%.1f%%", 100 * Double(scored.count { $0.2 == s }) / Double(max(scored.count, 1))))" }
             rows.append(row(mode.rawValue + (mode == configured ? " (configured)" : ""), scored.map { ($0.0, $0.1) },
                             decided: shares.joined(separator: ", "), rate: Double(scored.count) / max(seconds, 1e-9)))
+        }
+        if let stageScoresPath {
+            var lines = ["id\tlabel\tprobability\taction\tstage\tstacked\ttext\ttrees" + (c.viewModels ?? []).map { "\tview.\($0.name)" }.joined()]
+            for (k, (m, _)) in analysed.enumerated() {
+                guard k < configuredVerdicts.count else { continue }
+                let v = configuredVerdicts[k]
+                let s = stageRows[k]
+                let stages = s.map { s in
+                    ["\(s.stacked)", "\(bundle.manifest.calibration.probability(margin: s.text))", "\(c.treeCalibration.probability(margin: s.tree))"] + s.views.map { "\($0)" }
+                } ?? []
+                lines.append(([m.id, m.label, "\(v.probability)", v.action.rawValue, v.stage.rawValue] + stages).joined(separator: "\t"))
+            }
+            try (lines.joined(separator: "\n") + "\n").write(toFile: stageScoresPath, atomically: true, encoding: .utf8)
         }
         let text = stackedRows.map { (bundle.manifest.calibration.probability(margin: $0.text), $0.spam) }
         let trees = stackedRows.map { (c.treeCalibration.probability(margin: $0.tree), $0.spam) }

@@ -3,9 +3,11 @@ import MailsiftCore
 
 /// How fast a replay's feedback loop learns a site: for every `step` days of the replay, the figures of the
 /// mail of the trailing `windowDays` (each message scored before any label of it could be known), for the
-/// model frozen at the start and for the live one. "Days until" is the first window end from which the live
-/// model meets a goal in every later window that has enough ham to tell (``minimumHams``): a false-positive
-/// rate at `quarantine` (the model's own action) and a recall at 1% FPR (docs/generalisation.md).
+/// model frozen at the start and for the live one. The goal (a false-positive rate at `quarantine`, the
+/// model's own action, and a recall at 1% FPR; docs/generalisation.md) is judged only on windows with
+/// enough ham to tell (``minimumHams``); "days until" counts from the start of the first such window (the
+/// site's traffic under way: a corpus's first messages can be stragglers months earlier) to the end of the
+/// first window from which the goal holds in every later one.
 public struct AdaptationCurve: Sendable {
     public struct Figures: Sendable, Hashable {
         /// Hams at `quarantine` or above, and the share of the window's hams they are.
@@ -17,7 +19,7 @@ public struct AdaptationCurve: Sendable {
     }
 
     public struct Point: Sendable, Hashable {
-        /// Days since the replay's first message, at the window's end (inclusive).
+        /// The window's last day (inclusive), in days since 1970-01-01 (UTC).
         public var day: Int
         public var hams: Int
         public var spams: Int
@@ -34,11 +36,11 @@ public struct AdaptationCurve: Sendable {
         self.minimumHams = minimumHams
         points = []
         guard let first = scored.first?.time else { return }
-        let start = first / 86_400
-        let days = scored.map { Int($0.time / 86_400 - start) }
-        let last = days.last ?? 0
+        let start = Int(first / 86_400)
+        let days = scored.map { Int($0.time / 86_400) }
+        let last = days.last ?? start
         let step = max(step, 1)
-        var end = min(self.windowDays - 1, last)
+        var end = min(start + self.windowDays - 1, last)
         var lower = 0, upper = 0
         while true {
             // The window (end - windowDays, end]; `days` is in time order.
@@ -72,12 +74,30 @@ public struct AdaptationCurve: Sendable {
             recallAtQuarantine: spams == 0 ? 0 : Double(caughtSpams) / Double(spams), recallAt1: metrics?.recallAt1)
     }
 
-    /// The first window end (days since the start) from which every window with at least ``minimumHams`` hams
-    /// meets `goal` for the chosen model; nil when the last such window does not, or none has that many hams.
-    public func daysUntil(live: Bool = true, _ goal: (Figures) -> Bool) -> Int? {
+    /// The first window end from which every window with at least ``minimumHams`` hams meets `goal` for the
+    /// chosen model; nil when the last such window does not, or none has that many hams.
+    public func goalMet(live: Bool = true, _ goal: (Figures) -> Bool) -> Point? {
         let judged = points.filter { $0.hams >= minimumHams }
-        guard let lastMiss = judged.lastIndex(where: { !goal(live ? $0.live : $0.frozen) }) else { return judged.first?.day }
-        return lastMiss + 1 < judged.count ? judged[lastMiss + 1].day : nil
+        guard let lastMiss = judged.lastIndex(where: { !goal(live ? $0.live : $0.frozen) }) else { return judged.first }
+        return lastMiss + 1 < judged.count ? judged[lastMiss + 1] : nil
+    }
+
+    /// The first day of the first window with at least ``minimumHams`` hams (days since 1970-01-01).
+    public var judgedFrom: Int? { points.first { $0.hams >= minimumHams }.map { $0.day - windowDays + 1 } }
+
+    /// Days from ``judgedFrom`` to the end of the window from which `goal` holds (``goalMet(live:_:)``), both
+    /// days counted; nil when it is not reached.
+    public func daysUntil(live: Bool = true, _ goal: (Figures) -> Bool) -> Int? {
+        guard let from = judgedFrom, let met = goalMet(live: live, goal) else { return nil }
+        return met.day - from + 1
+    }
+
+    /// A day (since 1970-01-01) as yyyy-mm-dd.
+    static func date(_ day: Int) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: Date(timeIntervalSince1970: Double(day) * 86_400))
     }
 
     /// The goal: at most `fpr` of the hams at `quarantine` and a recall of at least `recall` at 1% FPR.
@@ -93,16 +113,20 @@ public struct AdaptationCurve: Sendable {
         }
         var lines = [
             "adaptation curve: the trailing \(windowDays) days at each point (hams at quarantine+, recall there, recall at 1% FPR)",
-            "| day | hams | spams | frozen: hams at quarantine+ | frozen: recall at quarantine+ | frozen: recall@1% | live: hams at quarantine+ | live: recall at quarantine+ | live: recall@1% |",
+            "| window end | hams | spams | frozen: hams at quarantine+ | frozen: recall at quarantine+ | frozen: recall@1% | live: hams at quarantine+ | live: recall at quarantine+ | live: recall@1% |",
             "|---|---|---|---|---|---|---|---|---|",
         ]
-        for p in points { lines.append("| \(p.day) | \(p.hams) | \(p.spams) | \(cell(p.frozen)) | \(cell(p.live)) |") }
+        for p in points where p.hams + p.spams > 0 {
+            lines.append("| \(Self.date(p.day)) | \(p.hams) | \(p.spams) | \(cell(p.frozen)) | \(cell(p.live)) |")
+        }
         let goal = Self.goal(fpr: fpr, recallAt1: recallAt1)
         func until(_ live: Bool) -> String {
-            daysUntil(live: live, goal).map { "from day \($0) on" } ?? "not reached"
+            guard let met = goalMet(live: live, goal), let days = daysUntil(live: live, goal) else { return "not reached" }
+            return "met from the window ending \(Self.date(met.day)) on, \(days) days in"
         }
         lines.append(String(format: "goal (at most %.3f%% of the hams at quarantine+ and recall at 1%% FPR of %.1f%% or more, in this and every later window of %d hams or more): ", fpr * 100, recallAt1 * 100, minimumHams)
-            + "frozen \(until(false)), live \(until(true))")
+            + "frozen \(until(false)), live \(until(true))"
+            + (judgedFrom.map { " (days counted from \(Self.date($0)), the start of the first window with \(minimumHams)+ hams)" } ?? " (no window has \(minimumHams) hams)"))
         return lines.joined(separator: "\n")
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import MailsiftCore
 import MailsiftTrees
 
-/// The feedback loop replayed on a corpus in time order (by each message's Date). Every message is
+/// The feedback loop replayed on a corpus in time order (by arrival, as ``SplitPlanner`` dates mail). Every message is
 /// classified twice: by the model frozen at the start, and by the live model, which logs its features. Users
 /// are simulated:
 /// - a share of all messages gets a label (`labelRate`);
@@ -70,11 +70,12 @@ public struct ReplayExperiment {
 
     public func run(log: (String) -> Void = { _ in }) throws -> Outcome {
         let analyzer = MessageAnalyzer()
-        // Time order by Date (messages without a readable one are left out).
+        // Time order by arrival (the topmost dated Received field, else Date: spam forges Date; messages with
+        // neither are left out).
         var timed: [(time: Int64, message: CorpusMessage, a: AnalyzedMessage)] = []
         for m in messages {
-            guard let a = try? analyzer.analyze(m.bytes), let date = a.message.headers["date"].flatMap(MessageDate.init(parsing:)) else { continue }
-            timed.append((date.timestamp, m, a))
+            guard let a = try? analyzer.analyze(m.bytes), let time = SplitPlanner.arrivalTime(of: a.message) else { continue }
+            timed.append((time, m, a))
         }
         timed.sort { ($0.time, $0.message.id) < ($1.time, $1.message.id) }
         let frozen = try Cascade(loading: bundle, rules: rules, trees: retrainer.trees)

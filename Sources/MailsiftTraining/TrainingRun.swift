@@ -39,6 +39,9 @@ public enum TrainingRun {
         /// Spam models with trees: the thresholds are chosen for `targetFPR / thresholdMargin` (the combination and
         /// the exit bands stay those of the target), a safety margin for the next period's shift.
         public var thresholdMargin = 1.0
+        /// Spam models with trees: `reject` only when the text model and the trees each give at least this
+        /// probability (``CascadeManifest/rejectAgreement``); nil: no such guard.
+        public var rejectAgreement: Double?
 
         public init(
             labels: [String]?, epochs: Int = 3, folds: Int = 5, calibration: Calibration.Method = .platt, targetFPR: Double = 0.001,
@@ -136,6 +139,7 @@ public enum TrainingRun {
         let settings = canonicalJSON(features)
         let optionsKey = "\(settings) \(options.optimizer) \(options.epochs) \(options.folds) \(options.seed) \(options.hamWeight) "
             + "\(options.calibration) \(options.targetFPR) \(withTrees) \(r.viewModels) \(r.mode?.rawValue ?? "auto")" + (r.timeBlockedFolds ? " time-folds" : "") + (r.thresholdMargin != 1 ? " margin \(r.thresholdMargin)" : "")
+            + (r.rejectAgreement.map { " agreement \($0)" } ?? "")
         let optionsHash = String(FeatureHash.xxh64(optionsKey, seed: 0), radix: 16)
         var manifest = ModelManifest(
             version: "\(kind.rawValue)-\(day)-\(fingerprint.prefix(8))-\(optionsHash.prefix(4))", kind: kind, labels: labels, features: features,
@@ -173,6 +177,7 @@ public enum TrainingRun {
                 bundle.sections[v.model.spec.stateSection] = v.model.encodedState
             }
             bundle.manifest.cascade = stages.manifest
+            bundle.manifest.cascade?.rejectAgreement = r.rejectAgreement
             bundle.manifest.operatingPoints = stages.operatingPoints
             bundle.manifest.training.outOfFold = stages.manifest.outOfFold[stages.manifest.mode.rawValue] ?? result.outOfFold
             bundle.sections[ModelBundle.treesSection] = stages.trees

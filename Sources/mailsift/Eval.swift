@@ -11,11 +11,13 @@ extension Mailsift {
         @OptionGroup var rows: SplitOption
         @Option(help: "Write id, label, score, verdict (spam) or id, label, predicted (topics) to this file.")
         var scores: String?
+        @Option(help: "Spam models: write each test row's stages apart to this file (TSV: id, label, the cascade's probability, action and deciding stage, then, with every stage run, the stacked probability, the text model's and the trees' calibrated probabilities and each view model's margin).")
+        var stageScores: String?
         @Flag(help: "Also retrain with each feature view dropped in turn and report the change.")
         var ablation = false
 
         func run() throws {
-            print(try EvalCommand.run(model: modelOption.source, corpora: rows.corpus, split: rows.split, scoresPath: scores, ablation: ablation, log: Mailsift.log))
+            print(try EvalCommand.run(model: modelOption.source, corpora: rows.corpus, split: rows.split, scoresPath: scores, stageScoresPath: stageScores, ablation: ablation, log: Mailsift.log))
         }
     }
 }

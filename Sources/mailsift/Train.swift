@@ -46,6 +46,8 @@ extension Mailsift {
         var timeFolds = false
         @Option(help: "Spam models: choose the thresholds for --target-fpr divided by this (a safety margin; the combination and exit bands stay those of the target).")
         var thresholdMargin = 1.0
+        @Option(help: "Spam models: reject only when the text model and the trees each give at least this probability of spam, else quarantine (docs/generalisation.md).")
+        var rejectAgreement: Double?
         @Option(help: "Spam models: write each training row's out-of-fold scores to this TSV (id, label, score, then text, trees, stacked, cascade).")
         var oofScores: String?
 
@@ -53,6 +55,7 @@ extension Mailsift {
             if topics == (labels != nil) { throw ValidationError("give either --labels spam,ham or --topics") }
             if !(hamWeight > 0) { throw ValidationError("--ham-weight must be positive") }
             if !(thresholdMargin >= 1) { throw ValidationError("--threshold-margin must be at least 1") }
+            if let a = rejectAgreement, !(a > 0 && a < 1) { throw ValidationError("--reject-agreement must lie between 0 and 1") }
             if oofScores != nil && (topics || (folds ?? 5) < 3) {
                 throw ValidationError("--oof-scores needs a spam model with at least 3 folds (it writes the cascade's out-of-fold scores)")
             }
@@ -82,6 +85,7 @@ extension Mailsift {
             settings.viewModels = viewModels
             settings.timeBlockedFolds = timeFolds
             settings.thresholdMargin = thresholdMargin
+            settings.rejectAgreement = rejectAgreement
             print(try TrainCommand.run(TrainCommand.Request(corpora: rows.corpus, split: rows.split, out: out, settings: settings, outOfFoldScores: oofScores), log: Mailsift.log))
         }
     }

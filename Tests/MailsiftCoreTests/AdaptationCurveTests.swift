@@ -30,26 +30,30 @@ import Testing
 
     @Test func windowsTrailTheirEndDay() throws {
         let curve = AdaptationCurve(scored: Self.replay(), windowDays: 10, step: 5, minimumHams: 100)
-        #expect(curve.points.map(\.day) == [9, 14, 19, 24, 29, 34, 39, 44, 49, 54, 59])
+        let start = Int(1_030_000_000 / 86_400)
+        #expect(curve.points.map { $0.day - start } == [9, 14, 19, 24, 29, 34, 39, 44, 49, 54, 59])
         let first = try #require(curve.points.first)
         #expect(first.hams == 200 && first.spams == 100)
         #expect(first.frozen.hamsAtQuarantine == 10 && first.frozen.fprAtQuarantine == 0.05 && first.frozen.recallAtQuarantine == 0.5)
         // Days 20-29: the live model has learnt.
-        let learnt = try #require(curve.points.first { $0.day == 29 })
+        let learnt = try #require(curve.points.first { $0.day == start + 29 })
         #expect(learnt.live.hamsAtQuarantine == 0 && learnt.live.recallAtQuarantine == 1 && learnt.live.recallAt1 == 1)
         #expect(learnt.frozen.hamsAtQuarantine == 10)
         // Day 24's window still holds days 15-19.
-        let mixed = try #require(curve.points.first { $0.day == 24 })
+        let mixed = try #require(curve.points.first { $0.day == start + 24 })
         #expect(mixed.live.hamsAtQuarantine == 5)
     }
 
     @Test func theGoalIsMetFromTheFirstCleanWindowOn() {
         let curve = AdaptationCurve(scored: Self.replay(), windowDays: 10, step: 5, minimumHams: 100)
         let goal = AdaptationCurve.goal(fpr: 0.001, recallAt1: 0.95)
-        #expect(curve.daysUntil(live: true, goal) == 29)
+        // Counted from the first window's first day (day 0) to the end of the window of days 20-29.
+        #expect(curve.daysUntil(live: true, goal) == 30)
+        #expect(curve.goalMet(live: true, goal)?.day == Int(1_030_000_000 / 86_400) + 29)
         #expect(curve.daysUntil(live: false, goal) == nil)
         // Windows with too few hams do not count.
         #expect(AdaptationCurve(scored: Self.replay(), windowDays: 10, step: 5, minimumHams: 1_000).daysUntil(goal) == nil)
-        #expect(curve.table().contains("frozen not reached, live from day 29 on"))
+        // 1_030_000_000 s is 2002-08-22 (UTC): day 29 is 2002-09-20.
+        #expect(curve.table().contains("frozen not reached, live met from the window ending 2002-09-20 on, 30 days in (days counted from 2002-08-22"))
     }
 }

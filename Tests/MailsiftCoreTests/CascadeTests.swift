@@ -91,6 +91,53 @@ struct CascadeTests {
 
     /// The stages form one ordered list behind one protocol: rules, trees, text, combination for the
     /// shipped cascade; rules and text for a text-only model; no combination without trees.
+    /// With ``CascadeManifest/rejectAgreement``, `reject` needs the text model and the trees to each say spam
+    /// at that level; otherwise the message is quarantined and the verdict says why. The trees no longer
+    /// reject alone: a message they would exit with at the reject level is confirmed by the combination, and
+    /// scoring from logged features follows the same path.
+    @Test func rejectNeedsTheStagesAgreement() throws {
+        let phishing = try Data(contentsOf: TestSupport.repositoryRoot.appendingPathComponent("examples/phishing.eml"))
+        let a = try Self.analyze([UInt8](phishing))
+        func cascade(_ level: Double?) throws -> Cascade {
+            var bundle = ShippedModel.bundle
+            bundle.manifest.cascade?.rejectAgreement = level
+            return try ShippedModel.cascade(bundle)
+        }
+        let plain = try cascade(nil)
+        var scratch = plain.makeScratch()
+        let unguarded = plain.classify(a, scratch: &scratch)
+        try #require(unguarded.action == .reject && !unguarded.rejectWithheld)
+        // Both stages are sure of this phishing message: the reject stands at a moderate level.
+        let agreeing = try cascade(0.5)
+        let v = agreeing.classify(a, scratch: &scratch)
+        #expect(v.action == .reject && !v.rejectWithheld && v.stage == .combined)
+        #expect(v.textMargin != nil && v.treeMargin != nil)
+        // No stage alone is that sure: quarantined, and the first reason says why.
+        let strict = try cascade(1 - 1e-12)
+        let w = strict.classify(a, scratch: &scratch)
+        #expect(w.action == .quarantine && w.rejectWithheld && w.probability == v.probability)
+        #expect(strict.reasons(a, verdict: w).first?.feature == "reject_withheld")
+        // The fallback (one stage) never rejects under the guard.
+        #expect(strict.fallbackVerdict(a, scratch: &scratch).action <= .quarantine)
+
+        guard let corpus = TestSupport.corpusRoot else { return }
+        let dir = corpus.appendingPathComponent("spamassassin/messages")
+        var treeRejects = 0, confirmed = 0
+        for file in try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted().filter({ $0.hasPrefix("spam") }).prefix(200) {
+            guard let m = try? Self.analyze([UInt8](try Data(contentsOf: dir.appendingPathComponent(file)))) else { continue }
+            let before = plain.classify(m, scratch: &scratch)
+            guard before.stage == .trees && before.action == .reject else { continue }
+            treeRejects += 1
+            let after = agreeing.classify(m, scratch: &scratch)
+            #expect(after.stage == .combined && after.textMargin != nil, "\(file)")
+            if after.action == .reject { confirmed += 1 }
+            let entry = agreeing.logEntry(m, verdict: after, messageID: file, time: 0, keys: SenderKeys(m), sender: nil, computeText: true, scratch: &scratch)
+            let replayed = agreeing.probability(of: entry)
+            #expect(replayed.stage == .combined && abs(replayed.probability - after.probability) <= 1e-9, "\(file)")
+        }
+        #expect(treeRejects > 20 && confirmed > treeRejects / 2, "\(confirmed) of \(treeRejects) tree rejects confirmed")
+    }
+
     @Test func stagesRunInOrder() throws {
         let bundle = ShippedModel.bundle
         #expect(try ShippedModel.cascade(bundle).stages.map(\.kind) == [.rules, .trees, .text, .combined])

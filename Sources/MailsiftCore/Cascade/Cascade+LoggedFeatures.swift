@@ -24,7 +24,7 @@ extension Cascade {
         }
         if mode == .cascade {
             let p = manifest.treeCalibration.probability(margin: treeMargin + rules)
-            if p < manifest.exitBands.hamBelow || p >= manifest.exitBands.spamAbove { return (p, .trees) }
+            if p < manifest.exitBands.hamBelow || (p >= manifest.exitBands.spamAbove && p < spamExitBelow) { return (p, .trees) }
         }
         return (LinearModel.sigmoid(manifest.combiner.margin([textMargin, treeMargin] + viewMargins(x)) + rules), .combined)
     }

@@ -32,7 +32,9 @@ public struct Cascade: Sendable {
         var stages: [any CascadeStage] = [RulesStage(rules: rules)]
         if let manifest, let scorer = self.trees {
             let exits = self.mode == .cascade ? manifest.exitBands : nil
-            stages.append(TreeStage(scorer: scorer, calibration: manifest.treeCalibration, exits: exits, spamLabel: bundle.manifest.labels[1]))
+            stages.append(TreeStage(
+                scorer: scorer, calibration: manifest.treeCalibration, exits: exits, spamLabel: bundle.manifest.labels[1],
+                spamExitBelow: Cascade.spamExitBelow(bundle.manifest)))
         }
         // Serving needs the weights only, not the optimiser state (`retrain` reads that from the bundle).
         self.viewModels = self.trees == nil ? [] : viewModels ?? (try? bundle.viewModels(state: false)) ?? []
@@ -45,6 +47,15 @@ public struct Cascade: Sendable {
     }
 
     public var extractor: FeatureExtractor { text.extractor }
+
+    /// Where the trees' spam exit ends: the reject threshold when rejects need the stages' agreement (a
+    /// message the trees alone would reject goes on to be confirmed), else nowhere.
+    static func spamExitBelow(_ manifest: ModelManifest) -> Double {
+        guard manifest.cascade?.rejectAgreement != nil, let points = manifest.operatingPoints else { return .infinity }
+        return points.reject
+    }
+
+    var spamExitBelow: Double { Cascade.spamExitBelow(bundle.manifest) }
 
     public struct Scratch: Sendable {
         var text: Classifier.Scratch
@@ -74,6 +85,9 @@ public struct Cascade: Sendable {
         public var rules: RuleSet.Outcome
         /// The tree stage failed on this message (its error), and the verdict came without it.
         public var treeError: String?
+        /// The probability reached `reject`, but the text model and the trees did not both say spam
+        /// (``CascadeManifest/rejectAgreement``), or only one of them ran: the action is `quarantine`.
+        public var rejectWithheld = false
     }
 
     /// Runs the stages in order until one decides. `sender` is the sender state (velocity and reputation)
@@ -89,6 +103,7 @@ public struct Cascade: Sendable {
                 return Verdict(label: spam ? labels[1] : labels[0], probability: spam ? 1 : 0, action: action, stage: stage.kind, rules: context.rules)
             case .probability(let p):
                 var v = verdict(p, stage: stage.kind, text: context.textMargin, tree: context.treeMargin, context.rules)
+                withholdReject(&v)
                 v.viewMargins = context.viewMargins
                 v.treeError = context.treeError
                 v.treeRow = context.treeRow
@@ -154,6 +169,7 @@ public struct Cascade: Sendable {
                 if p.isFinite {
                     var v = verdict(p, stage: .trees, text: nil, tree: margin, context.rules)
                     v.treeRow = context.treeRow
+                    withholdReject(&v)
                     return v
                 }
             }
@@ -163,7 +179,21 @@ public struct Cascade: Sendable {
         guard p.isFinite else { return ruled }
         var v = verdict(p, stage: .text, text: margin, tree: nil, context.rules)
         v.treeError = context.treeError
+        withholdReject(&v)
         return v
+    }
+
+    /// With ``CascadeManifest/rejectAgreement``: a `reject` stands only when both the text model and the trees
+    /// ran and each alone gives the message at least that probability of spam (their own evidence, without the
+    /// rules'); otherwise the action becomes `quarantine`. A rule's own action is not touched.
+    func withholdReject(_ v: inout Verdict) {
+        guard v.action == .reject, let level = bundle.manifest.cascade?.rejectAgreement, let c = bundle.manifest.cascade else { return }
+        if let text = v.textMargin, let tree = v.treeMargin, bundle.manifest.calibration.probability(margin: text) >= level,
+           c.treeCalibration.probability(margin: tree) >= level {
+            return
+        }
+        v.action = .quarantine
+        v.rejectWithheld = true
     }
 
     private func verdict(_ p: Double, stage: Stage, text: Double?, tree: Double?, _ outcome: RuleSet.Outcome) -> Verdict {
@@ -203,6 +233,11 @@ public struct Cascade: Sendable {
     public func reasons(_ a: AnalyzedMessage, verdict: Verdict, count: Int = 8, scratch: inout Scratch) -> [Reason] {
         let weights = bundle.manifest.cascade?.combiner.weights
         var out: [Reason] = []
+        if verdict.rejectWithheld {
+            out.append(Reason(
+                stage: verdict.stage, feature: "reject_withheld", weight: 0,
+                text: "reject withheld: the text model and the trees do not both say spam (mail unlike the training mail); quarantined"))
+        }
         for stage in stages {
             var scale = 1.0
             if verdict.stage == .combined, let weights {

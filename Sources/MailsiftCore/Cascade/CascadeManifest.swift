@@ -25,6 +25,13 @@ public struct CascadeManifest: Codable, Sendable, Hashable {
     public var viewModels: [ViewModel.Spec]?
     public var mode: Mode
     public var exitBands: ExitBands
+    /// `reject` only on agreement: a message gets `reject` only when the text model alone and the trees alone
+    /// each give it at least this calibrated probability of spam; otherwise it is quarantined (recoverable)
+    /// and the verdict says the reject was withheld. The trees then never decide a reject alone: a message
+    /// they would exit with at the reject level goes on to the text stage and the combination. On mail unlike
+    /// the training mail the stages disagree, and a reject there is the one mistake a user cannot undo
+    /// (docs/generalisation.md). Nil (models trained before it): no guard.
+    public var rejectAgreement: Double?
     /// Out-of-fold figures per stage and combination (`text`, `trees`, `stacked`, `cascade`).
     public var outOfFold: [String: [String: Double]]
 

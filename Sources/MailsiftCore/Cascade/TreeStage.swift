@@ -7,15 +7,19 @@ public struct TreeStage: CascadeStage {
     public let calibration: Calibration
     /// The exit bands, or nil when the trees never decide alone (stacked mode).
     public let exits: ExitBands?
+    /// A spam exit is taken only below this probability (the reject threshold, when rejects need the stages'
+    /// agreement: ``CascadeManifest/rejectAgreement``); above it the later stages run.
+    public let spamExitBelow: Double
     /// The positive label: contributions toward it explain a spam verdict, those against it a ham one.
     public let spamLabel: String
     private let columns = MetadataFeatureExtractor()
     public var kind: Cascade.Stage { .trees }
 
-    public init(scorer: any TreeScorer, calibration: Calibration, exits: ExitBands?, spamLabel: String) {
+    public init(scorer: any TreeScorer, calibration: Calibration, exits: ExitBands?, spamLabel: String, spamExitBelow: Double = .infinity) {
         self.scorer = scorer
         self.calibration = calibration
         self.exits = exits
+        self.spamExitBelow = spamExitBelow
         self.spamLabel = spamLabel
     }
 
@@ -27,7 +31,7 @@ public struct TreeStage: CascadeStage {
             context.treeMargin = margin
             if let exits {
                 let p = calibration.probability(margin: margin + context.rules.score)
-                if p < exits.hamBelow || p >= exits.spamAbove { return .probability(p) }
+                if p < exits.hamBelow || (p >= exits.spamAbove && p < spamExitBelow) { return .probability(p) }
             }
         } catch {
             context.treeError = "\(error)"
