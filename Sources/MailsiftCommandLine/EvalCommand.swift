@@ -162,11 +162,18 @@ public enum EvalCommand {
         defer { try? FileManager.default.removeItem(atPath: tmp) }
         for view in FeatureView.allCases where m.features.views.contains(view) {
             log("ablation: retraining without \(view.rawValue)")
-            let request = TrainCommand.Request(corpora: corpora, split: split, out: tmp, settings: TrainingRun.Settings(
+            // The model's own recipe (as its manifest records it), one view fewer.
+            var settings = TrainingRun.Settings(
                 labels: m.kind == .spam ? [m.labels[1], m.labels[0]] : nil, epochs: m.epochs, folds: m.kind == .spam ? 5 : 0, calibration: .platt,
                 targetFPR: m.operatingPoints?.targetFPR ?? 0.001, hashBits: m.features.hashBits, seed: m.seed,
                 views: m.features.views.subtracting([view])
-            ))
+            )
+            settings.hamWeight = m.hamWeight ?? 1
+            settings.viewModels = !(m.cascade?.viewModels ?? []).isEmpty
+            settings.timeBlockedFolds = m.timeBlockedFolds ?? false
+            settings.thresholdMargin = m.thresholdMargin ?? 1
+            settings.rejectAgreement = m.cascade?.rejectAgreement
+            let request = TrainCommand.Request(corpora: corpora, split: split, out: tmp, settings: settings)
             let (_, evaluation) = try TrainCommand.train(request) { _ in }
             if let evaluation { rows.append(row("without \(view.rawValue)", evaluation)) }
         }

@@ -36,18 +36,18 @@ extension Mailsift {
         var hamWeight = TrainingRun.defaultHamWeight
         @Flag(inversion: .prefixedNo, help: "Scale each feature view by 1/sqrt(its feature count).")
         var normalizeViews = true
-        @Option(help: "Feature views, comma-separated (default: all but header_shape for spam; subject_words,body_words,char_ngrams,headers,urls for topics).")
+        @Option(help: "Feature views, comma-separated (default: all but header_ngrams and header_shape for spam; subject_words,body_words,char_ngrams,headers,urls for topics).")
         var views: String?
         @Flag(inversion: .prefixedNo, help: "Weigh features by inverse document frequency (default: on for topics, off for spam).")
         var idf: Bool?
         @Flag(inversion: .prefixedNo, help: "Spam models: train the view models (one over the header views, one over the content views) whose margins the combiner reads too.")
         var viewModels = true
-        @Flag(help: "Folds as time blocks within each corpus and label (by arrival), not by a hash of the Message-ID (docs/generalisation.md).")
-        var timeFolds = false
+        @Flag(inversion: .prefixedNo, help: "Folds as time blocks within each corpus and label (by arrival), not by a hash of the Message-ID (default: on for spam, off for topics; docs/generalisation.md).")
+        var timeFolds: Bool?
         @Option(help: "Spam models: choose the thresholds for --target-fpr divided by this (a safety margin; the combination and exit bands stay those of the target).")
         var thresholdMargin = 1.0
-        @Option(help: "Spam models: reject only when the text model and the trees each give at least this probability of spam, else quarantine (docs/generalisation.md).")
-        var rejectAgreement: Double?
+        @Option(help: "Spam models: reject only when the text model and the trees each give at least this probability of spam, else quarantine; the trees then never reject alone (docs/generalisation.md). 0 turns this off.")
+        var rejectAgreement = TrainingRun.defaultRejectAgreement
         @Option(help: "Spam models: write each training row's out-of-fold scores to this TSV (id, label, score, then text, trees, stacked, cascade).")
         var oofScores: String?
 
@@ -55,7 +55,7 @@ extension Mailsift {
             if topics == (labels != nil) { throw ValidationError("give either --labels spam,ham or --topics") }
             if !(hamWeight > 0) { throw ValidationError("--ham-weight must be positive") }
             if !(thresholdMargin >= 1) { throw ValidationError("--threshold-margin must be at least 1") }
-            if let a = rejectAgreement, !(a > 0 && a < 1) { throw ValidationError("--reject-agreement must lie between 0 and 1") }
+            if !(rejectAgreement >= 0 && rejectAgreement < 1) { throw ValidationError("--reject-agreement must lie in [0, 1)") }
             if oofScores != nil && (topics || (folds ?? 5) < 3) {
                 throw ValidationError("--oof-scores needs a spam model with at least 3 folds (it writes the cascade's out-of-fold scores)")
             }
@@ -83,9 +83,9 @@ extension Mailsift {
             )
             settings.hamWeight = hamWeight
             settings.viewModels = viewModels
-            settings.timeBlockedFolds = timeFolds
+            settings.timeBlockedFolds = timeFolds ?? !topics
             settings.thresholdMargin = thresholdMargin
-            settings.rejectAgreement = rejectAgreement
+            settings.rejectAgreement = rejectAgreement > 0 ? rejectAgreement : nil
             print(try TrainCommand.run(TrainCommand.Request(corpora: rows.corpus, split: rows.split, out: out, settings: settings, outOfFoldScores: oofScores), log: Mailsift.log))
         }
     }

@@ -74,7 +74,8 @@ struct ModelBundleTests {
 
     @Test func viewModelMarginReadsOnlyItsViews() throws {
         let (_, view) = ModelBundleTests.withViewModel()
-        var features = FeatureConfiguration.spam
+        // Every view, `header_ngrams` among them (the view model reads `headers` and `header_ngrams`).
+        var features = FeatureConfiguration(views: Set(FeatureView.allCases))
         features.hashBits = 8
         let extractor = FeatureExtractor(configuration: features)
         let order = extractor.viewOrder

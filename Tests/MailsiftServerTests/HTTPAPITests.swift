@@ -268,9 +268,10 @@ enum Fixture {
         for _ in 0..<5 {
             let r = try await server.service.classify(Array(Fixture.ham.utf8), arrival: .now - .milliseconds(100))
             #expect(r.degraded && r.fallback == "over_budget" && r.stage == .trees && r.action == .inbox)
-            // Phishing that arrives late is still stopped: the fallback runs the trees.
+            // Phishing that arrives late is still flagged: the fallback runs the trees (the shipped model's trees put
+            // this one at `tag`, just under `quarantine`: docs/serving.md), and never rejects alone.
             let p = try await server.service.classify(Array(phishing.utf8), arrival: .now - .milliseconds(100))
-            #expect(p.degraded && p.fallback == "over_budget" && p.action >= .quarantine)
+            #expect(p.degraded && p.fallback == "over_budget" && p.stage == .trees && p.action >= .tag && p.action < .reject)
         }
         // Slow requests are no model failures: the breaker never opened, and the next request is served whole.
         #expect(server.service.breaker.state == .closed)

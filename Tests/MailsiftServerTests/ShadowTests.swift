@@ -19,6 +19,7 @@ import Testing
         var bundle = ShippedModel.bundle
         bundle.manifest.version = "shadow-rejects-all"
         bundle.manifest.operatingPoints = OperatingPoints(targetFPR: 0.001, tag: 0, quarantine: 0, reject: 0)
+        bundle.manifest.cascade?.rejectAgreement = nil  // rejects need no agreement either
         let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("mailsift-shadow-\(UUID().uuidString).msmodel")
         try Data(try bundle.encoded()).write(to: URL(fileURLWithPath: path))
         return path
