@@ -5,7 +5,7 @@ import MailsiftCore
 /// mail of the trailing `windowDays` (each message scored before any label of it could be known), for the
 /// model frozen at the start and for the live one. The goal (a false-positive rate at `quarantine`, the
 /// model's own action, and a recall at 1% FPR; docs/generalisation.md) is judged only on windows with
-/// enough ham to tell (``minimumHams``); "days until" counts from the start of the first such window (the
+/// enough of each class to tell (``minimumHams``, ``minimumSpams``); "days until" counts from the start of the first such window (the
 /// site's traffic under way: a corpus's first messages can be stragglers months earlier) to the end of the
 /// first window from which the goal holds in every later one.
 public struct AdaptationCurve: Sendable {
@@ -29,11 +29,13 @@ public struct AdaptationCurve: Sendable {
 
     public var windowDays: Int
     public var minimumHams: Int
+    public var minimumSpams: Int
     public var points: [Point]
 
-    public init(scored: [ReplayExperiment.Scored], windowDays: Int = 30, step: Int = 7, minimumHams: Int = 200) {
+    public init(scored: [ReplayExperiment.Scored], windowDays: Int = 30, step: Int = 7, minimumHams: Int = 200, minimumSpams: Int = 50) {
         self.windowDays = max(windowDays, 1)
         self.minimumHams = minimumHams
+        self.minimumSpams = minimumSpams
         points = []
         guard let first = scored.first?.time else { return }
         let start = Int(first / 86_400)
@@ -74,16 +76,19 @@ public struct AdaptationCurve: Sendable {
             recallAtQuarantine: spams == 0 ? 0 : Double(caughtSpams) / Double(spams), recallAt1: metrics?.recallAt1)
     }
 
-    /// The first window end from which every window with at least ``minimumHams`` hams meets `goal` for the
-    /// chosen model; nil when the last such window does not, or none has that many hams.
+    /// The windows with enough of each class to judge.
+    var judged: [Point] { points.filter { $0.hams >= minimumHams && $0.spams >= minimumSpams } }
+
+    /// The first window end from which every judged window meets `goal` for the chosen model; nil when the
+    /// last judged window does not, or none is judged.
     public func goalMet(live: Bool = true, _ goal: (Figures) -> Bool) -> Point? {
-        let judged = points.filter { $0.hams >= minimumHams }
+        let judged = judged
         guard let lastMiss = judged.lastIndex(where: { !goal(live ? $0.live : $0.frozen) }) else { return judged.first }
         return lastMiss + 1 < judged.count ? judged[lastMiss + 1] : nil
     }
 
-    /// The first day of the first window with at least ``minimumHams`` hams (days since 1970-01-01).
-    public var judgedFrom: Int? { points.first { $0.hams >= minimumHams }.map { $0.day - windowDays + 1 } }
+    /// The first day of the first judged window (days since 1970-01-01).
+    public var judgedFrom: Int? { judged.first.map { $0.day - windowDays + 1 } }
 
     /// Days from ``judgedFrom`` to the end of the window from which `goal` holds (``goalMet(live:_:)``), both
     /// days counted; nil when it is not reached.
@@ -124,9 +129,9 @@ public struct AdaptationCurve: Sendable {
             guard let met = goalMet(live: live, goal), let days = daysUntil(live: live, goal) else { return "not reached" }
             return "met from the window ending \(Self.date(met.day)) on, \(days) days in"
         }
-        lines.append(String(format: "goal (at most %.3f%% of the hams at quarantine+ and recall at 1%% FPR of %.1f%% or more, in this and every later window of %d hams or more): ", fpr * 100, recallAt1 * 100, minimumHams)
+        lines.append(String(format: "goal (at most %.3f%% of the hams at quarantine+ and recall at 1%% FPR of %.1f%% or more, in this and every later window of %d hams and %d spams or more): ", fpr * 100, recallAt1 * 100, minimumHams, minimumSpams)
             + "frozen \(until(false)), live \(until(true))"
-            + (judgedFrom.map { " (days counted from \(Self.date($0)), the start of the first window with \(minimumHams)+ hams)" } ?? " (no window has \(minimumHams) hams)"))
+            + (judgedFrom.map { " (days counted from \(Self.date($0)), the start of the first such window)" } ?? " (no window has that many)"))
         return lines.joined(separator: "\n")
     }
 }

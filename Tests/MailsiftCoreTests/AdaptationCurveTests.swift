@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func windowsTrailTheirEndDay() throws {
-        let curve = AdaptationCurve(scored: Self.replay(), windowDays: 10, step: 5, minimumHams: 100)
+        let curve = AdaptationCurve(scored: Self.replay(), windowDays: 10, step: 5, minimumHams: 100, minimumSpams: 50)
         let start = Int(1_030_000_000 / 86_400)
         #expect(curve.points.map { $0.day - start } == [9, 14, 19, 24, 29, 34, 39, 44, 49, 54, 59])
         let first = try #require(curve.points.first)
@@ -45,14 +45,15 @@ import Testing
     }
 
     @Test func theGoalIsMetFromTheFirstCleanWindowOn() {
-        let curve = AdaptationCurve(scored: Self.replay(), windowDays: 10, step: 5, minimumHams: 100)
+        let curve = AdaptationCurve(scored: Self.replay(), windowDays: 10, step: 5, minimumHams: 100, minimumSpams: 50)
         let goal = AdaptationCurve.goal(fpr: 0.001, recallAt1: 0.95)
         // Counted from the first window's first day (day 0) to the end of the window of days 20-29.
         #expect(curve.daysUntil(live: true, goal) == 30)
         #expect(curve.goalMet(live: true, goal)?.day == Int(1_030_000_000 / 86_400) + 29)
         #expect(curve.daysUntil(live: false, goal) == nil)
-        // Windows with too few hams do not count.
+        // Windows with too few hams or spams do not count.
         #expect(AdaptationCurve(scored: Self.replay(), windowDays: 10, step: 5, minimumHams: 1_000).daysUntil(goal) == nil)
+        #expect(AdaptationCurve(scored: Self.replay(), windowDays: 10, step: 5, minimumHams: 100, minimumSpams: 101).daysUntil(goal) == nil)
         // 1_030_000_000 s is 2002-08-22 (UTC): day 29 is 2002-09-20.
         #expect(curve.table().contains("frozen not reached, live met from the window ending 2002-09-20 on, 30 days in (days counted from 2002-08-22"))
     }
