@@ -32,6 +32,7 @@ public final class ServerMetrics: Sendable {
     private let unparsable: Counter
     private let cuts: [ConnectionGuard.Cut: Counter]
     private let overBudget: Counter
+    private let rejectsWithheld: Counter
     private let score: ValueHistogram
     private let breaker: Gauge
     private let inFlight: Gauge
@@ -82,6 +83,7 @@ public final class ServerMetrics: Sendable {
         }
         self.cuts = cuts
         overBudget = registry.makeCounter(descriptor: Self.descriptor("over_budget", "total", "Classifications that took longer than the latency budget (each answered on its own; none counts against the circuit breaker)"))
+        rejectsWithheld = registry.makeCounter(descriptor: Self.descriptor("rejects_withheld", "total", "Verdicts quarantined, not rejected, because the text model and the trees did not both say spam (docs/generalisation.md)"))
         unparsable = registry.makeCounter(descriptor: Self.descriptor("unparsable_messages", "total", "Messages refused with a parse error"))
         score = registry.makeValueHistogram(descriptor: Self.descriptor("spam", "probability", "Calibrated spam probability of each verdict"), buckets: [0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999])
         breaker = registry.makeGauge(descriptor: Self.descriptor("circuit_breaker", "state", "Model-stage circuit breaker: 0 closed, 1 open, 2 half open"))
@@ -105,6 +107,7 @@ public final class ServerMetrics: Sendable {
 
     public func verdict(_ v: Cascade.Verdict) {
         verdicts[v.action.rawValue + "|" + v.stage.rawValue]?.increment()
+        if v.rejectWithheld { rejectsWithheld.increment() }
         score.record(v.probability)
     }
 

@@ -66,8 +66,9 @@ public enum TrainingRun {
     /// Chosen on out-of-fold recall at 0.1% FPR over three seeds (docs/models.md).
     public static let defaultHamWeight = 8.0
     /// `train`'s default ``Settings/rejectAgreement``: on a source unlike the training mail it cut the hams at
-    /// `quarantine` or above fivefold and those at `reject` sevenfold, at a cost of a fifth of the throughput
-    /// and about one point of recall at `reject` on familiar mail (docs/generalisation.md).
+    /// `quarantine` or above fivefold and those at `reject` sevenfold, at a cost of 7% of the throughput (with
+    /// time folds and no header n-grams) and 1 to 5 points of recall at `reject` on familiar mail
+    /// (docs/generalisation.md).
     public static let defaultRejectAgreement = 0.9
 
     public struct Result: Sendable {

@@ -282,6 +282,24 @@ enum Fixture {
         #expect(text.contains("mailsift_circuit_breaker_state 0"))
     }
 
+    /// A model that asks more agreement than its stages give quarantines what it would reject, says why, and
+    /// counts it; the shipped model rejects the same message.
+    @Test func aWithheldRejectIsQuarantinedExplainedAndCounted() async throws {
+        let phishing = try String(contentsOfFile: Self.example("phishing.eml"), encoding: .utf8)
+        var bundle = ShippedModel.bundle
+        bundle.manifest.cascade?.rejectAgreement = 1 - 1e-12
+        let strict = try ServingModel(cascade: try ShippedModel.cascade(bundle), path: nil)
+        let server = Fixture.server(model: strict)
+        let r = try await server.service.classify(Array(phishing.utf8), reasons: 3)
+        #expect(r.action == .quarantine && !r.degraded)
+        #expect(r.reasons.first?.feature == "reject_withheld")
+        let text = String(decoding: server.metrics.render(), as: UTF8.self)
+        #expect(text.contains("mailsift_rejects_withheld_total 1"))
+        let shipped = Fixture.server()
+        #expect(try await shipped.service.classify(Array(phishing.utf8)).action == .reject)
+        #expect(String(decoding: shipped.metrics.render(), as: UTF8.self).contains("mailsift_rejects_withheld_total 0"))
+    }
+
     /// A file of `examples/`.
     static func example(_ name: String) -> String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples/\(name)").standardized.path
