@@ -106,4 +106,14 @@ struct ModelTests {
         #expect(points.action(probability: 1) == .reject)
         #expect(hams.filter { $0 >= points.tag }.count <= 10)
     }
+
+    /// A separable training side (every ham near 0) would put the thresholds at its hams' edge; none goes below
+    /// even odds.
+    @Test func thresholdsNeverActOnMoreLikelyHam() {
+        let hams = (0..<1000).map { Double($0) / 1_000_000 }
+        let spams = [0.97, 0.999, 0.9999]
+        let points = OperatingPoints.choose(probabilities: hams + spams, labels: hams.map { _ in false } + spams.map { _ in true }, targetFPR: 0.001)
+        #expect(points.tag == 0.5 && points.quarantine == 0.5 && points.reject == 0.5)
+        #expect(points.action(probability: 0.3) == .inbox && points.action(probability: 0.97) == .reject)
+    }
 }

@@ -9,7 +9,8 @@ public enum Action: String, Codable, Sendable, CaseIterable, Comparable {
 
 /// Probability thresholds for the graded actions, chosen on calibrated out-of-fold scores of the training
 /// side for a target false-positive rate: `quarantine` at the target (the spam verdict), `tag` at ten times
-/// it, `reject` at a tenth of it. A message scoring at or above a threshold gets that action.
+/// it, `reject` at a tenth of it, none below ``floor``. A message scoring at or above a threshold gets that
+/// action.
 public struct OperatingPoints: Codable, Sendable, Hashable {
     public var targetFPR: Double
     public var tag: Double
@@ -33,10 +34,16 @@ public struct OperatingPoints: Codable, Sendable, Hashable {
     /// Whether the action counts as a spam verdict.
     public func isSpam(probability p: Double) -> Bool { p >= quarantine }
 
+    /// No action on a message the model itself calls more likely ham than spam. Where the training side's
+    /// out-of-fold scores are separable (one ham source, say), every ham scores near 0 and the rates alone
+    /// would put `tag` at 0: a model trained without SpamAssassin then tagged 82-88% of its hams
+    /// (docs/generalisation.md).
+    public static let floor = 0.5
+
     public static func choose(probabilities: [Double], labels: [Bool], targetFPR: Double) -> OperatingPoints {
         let hams = zip(probabilities, labels).filter { !$0.1 }.map(\.0).sorted(by: >)
-        let quarantine = threshold(hams, fpr: targetFPR)
-        let tag = min(threshold(hams, fpr: targetFPR * 10), quarantine)
+        let quarantine = max(threshold(hams, fpr: targetFPR), floor)
+        let tag = min(max(threshold(hams, fpr: targetFPR * 10), floor), quarantine)
         let reject = max(threshold(hams, fpr: targetFPR / 10), quarantine)
         return OperatingPoints(targetFPR: targetFPR, tag: tag, quarantine: quarantine, reject: reject)
     }
