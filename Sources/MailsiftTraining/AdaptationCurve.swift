@@ -5,9 +5,9 @@ import MailsiftCore
 /// mail of the trailing `windowDays` (each message scored before any label of it could be known), for the
 /// model frozen at the start and for the live one. The goal (a false-positive rate at `quarantine`, the
 /// model's own action, and a recall at 1% FPR; docs/generalisation.md) is judged only on windows with
-/// enough of each class to tell (``minimumHams``, ``minimumSpams``); "days until" counts from the start of the first such window (the
-/// site's traffic under way: a corpus's first messages can be stragglers months earlier) to the end of the
-/// first window from which the goal holds in every later one.
+/// enough of each class to tell (``minimumHams``, ``minimumSpams``); "days until" counts from the start of
+/// the first such window (the site's traffic under way: a corpus's first messages can be stragglers months
+/// earlier) to the end of the first window from which the goal holds in every later one.
 public struct AdaptationCurve: Sendable {
     public struct Figures: Sendable, Hashable {
         /// Hams at `quarantine` or above, and the share of the window's hams they are.
