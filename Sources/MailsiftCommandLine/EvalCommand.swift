@@ -59,9 +59,8 @@ public enum EvalCommand {
         let analyzer = Classifier(bundle: bundle).extractor
         let analysed = test.compactMap { m in (try? analyzer.analyze(m.bytes)).map { (m, $0) } }
         var rows: [[(String, String)]] = []
-        var stackedRows: [(text: Double, tree: Double, views: [Double], spam: Bool)] = []
+        var stackedRows: [StackedRow] = []
         var configuredVerdicts: [Cascade.Verdict] = []
-        var stageRows: [Int: (text: Double, tree: Double, views: [Double], stacked: Double)] = [:]
         for mode in CascadeManifest.Mode.allCases {
             guard let cascade = try? loader.cascade(bundle, rules: rules, mode: mode) else { continue }
             var scratch = cascade.makeScratch()
@@ -72,8 +71,7 @@ public enum EvalCommand {
                 let v = cascade.classify(a, scratch: &scratch)
                 scored.append((v.probability, m.label == bundle.manifest.labels[1], v.stage))
                 if mode == .stacked, let t = v.textMargin, let g = v.treeMargin {
-                    stackedRows.append((t, g, v.viewMargins, m.label == bundle.manifest.labels[1]))
-                    stageRows[k] = (t, g, v.viewMargins, v.probability)
+                    stackedRows.append(StackedRow(index: k, text: t, tree: g, views: v.viewMargins, stacked: v.probability, spam: m.label == bundle.manifest.labels[1]))
                 }
                 if mode == configured { configuredVerdicts.append(v) }
             }
@@ -83,17 +81,8 @@ public enum EvalCommand {
                             decided: shares.joined(separator: ", "), rate: Double(scored.count) / max(seconds, 1e-9)))
         }
         if let stageScoresPath {
-            var lines = ["id\tlabel\tprobability\taction\tstage\tstacked\ttext\ttrees" + (c.viewModels ?? []).map { "\tview.\($0.name)" }.joined()]
-            for (k, (m, _)) in analysed.enumerated() {
-                guard k < configuredVerdicts.count else { continue }
-                let v = configuredVerdicts[k]
-                let s = stageRows[k]
-                let stages = s.map { s in
-                    ["\(s.stacked)", "\(bundle.manifest.calibration.probability(margin: s.text))", "\(c.treeCalibration.probability(margin: s.tree))"] + s.views.map { "\($0)" }
-                } ?? []
-                lines.append(([m.id, m.label, "\(v.probability)", v.action.rawValue, v.stage.rawValue] + stages).joined(separator: "\t"))
-            }
-            try (lines.joined(separator: "\n") + "\n").write(toFile: stageScoresPath, atomically: true, encoding: .utf8)
+            let file = stageScoresFile(bundle: bundle, ids: analysed.map(\.0.id), labels: analysed.map(\.0.label), verdicts: configuredVerdicts, stacked: stackedRows)
+            try file.write(toFile: stageScoresPath, atomically: true, encoding: .utf8)
         }
         let text = stackedRows.map { (bundle.manifest.calibration.probability(margin: $0.text), $0.spam) }
         let trees = stackedRows.map { (c.treeCalibration.probability(margin: $0.tree), $0.spam) }
@@ -106,6 +95,29 @@ public enum EvalCommand {
         }
         return "stages and combinations on the test rows (after parsing; throughput on one core, model stages only):\n" + SpamMetrics.table(rows)
             + "\n" + fallbackTable(bundle: bundle, rules: rules, loader: loader, analysed: analysed)
+    }
+
+    /// One test row's stages apart, with every stage run (the stacked mode): its index in the analysed rows.
+    struct StackedRow {
+        var index: Int
+        var text: Double, tree: Double, views: [Double], stacked: Double
+        var spam: Bool
+    }
+
+    /// `eval --stage-scores`: per row, the configured cascade's probability, action and deciding stage, then the
+    /// stacked probability, the text model's and the trees' calibrated probabilities and the view models' margins
+    /// (empty where the stacked run had no margins).
+    static func stageScoresFile(bundle: ModelBundle, ids: [String], labels: [String], verdicts: [Cascade.Verdict], stacked: [StackedRow]) -> String {
+        guard let c = bundle.manifest.cascade else { return "" }
+        let byIndex = Dictionary(stacked.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
+        var lines = ["id\tlabel\tprobability\taction\tstage\tstacked\ttext\ttrees" + (c.viewModels ?? []).map { "\tview.\($0.name)" }.joined()]
+        for (k, v) in verdicts.enumerated() where k < ids.count {
+            let stages = byIndex[k].map { s in
+                ["\(s.stacked)", "\(bundle.manifest.calibration.probability(margin: s.text))", "\(c.treeCalibration.probability(margin: s.tree))"] + s.views.map { "\($0)" }
+            } ?? []
+            lines.append(([ids[k], labels[k], "\(v.probability)", v.action.rawValue, v.stage.rawValue] + stages).joined(separator: "\t"))
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// What the server's fallback (``Cascade/fallbackVerdict(_:envelope:sender:scratch:)``: rules, then the

@@ -67,7 +67,7 @@ public enum TrainingRun {
     public static let defaultHamWeight = 8.0
     /// `train`'s default ``Settings/rejectAgreement``: on a source unlike the training mail it cut the hams at
     /// `quarantine` or above fivefold and those at `reject` sevenfold, at a cost of 7% of the throughput (with
-    /// time folds and no header n-grams) and 1 to 5 points of recall at `reject` on familiar mail
+    /// time folds and no header n-grams) and 0.7 to 5.5 points of recall at `reject` on familiar mail
     /// (docs/generalisation.md).
     public static let defaultRejectAgreement = 0.9
 

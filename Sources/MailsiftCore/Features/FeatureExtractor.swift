@@ -142,34 +142,23 @@ public struct FeatureExtractor: Sendable {
 
     /// The header block as ``FeatureView/headerNGrams`` reads it: each field's name and raw (unfolded) value
     /// on a line, in order, without the fields a model must not learn from
-    /// (``MetadataTokens/isFilterHeader(_:)``), cut at `limit` bytes.
-    static func headerBlock(_ m: Message, limit: Int) -> [UInt8] {
+    /// (``MetadataTokens/isFilterHeader(_:)``), cut at `limit` bytes. With `shape`, as
+    /// ``FeatureView/headerShape`` reads it: without the trace fields (``isTraceField(_:)``), each digit
+    /// written as `0`.
+    static func headerBlock(_ m: Message, limit: Int, shape: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(limit)
-        for field in m.headers where !MetadataTokens.isFilterHeader(field.lowercasedName) {
+        for field in m.headers where !MetadataTokens.isFilterHeader(field.lowercasedName) && !(shape && isTraceField(field.lowercasedName)) {
             out += field.name.utf8
             out.append(UInt8(ascii: ":"))
             out.append(UInt8(ascii: " "))
-            out += field.rawValue.utf8
-            out.append(UInt8(ascii: "\n"))
-            if out.count >= limit { break }
-        }
-        if out.count > limit { out.removeLast(out.count - limit) }
-        return out
-    }
-
-    /// The header block as ``FeatureView/headerShape`` reads it: as ``headerBlock(_:limit:)``, without the
-    /// trace fields, each digit written as `0`.
-    static func headerShape(_ m: Message, limit: Int) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(limit)
-        for field in m.headers where !MetadataTokens.isFilterHeader(field.lowercasedName) && !isTraceField(field.lowercasedName) {
-            out += field.name.utf8
-            out.append(UInt8(ascii: ":"))
-            out.append(UInt8(ascii: " "))
-            for byte in field.rawValue.utf8 {
-                out.append(byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") ? UInt8(ascii: "0") : byte)
-                if out.count >= limit { break }
+            if shape {
+                for byte in field.rawValue.utf8 {
+                    out.append(byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") ? UInt8(ascii: "0") : byte)
+                    if out.count >= limit { break }
+                }
+            } else {
+                out += field.rawValue.utf8
             }
             out.append(UInt8(ascii: "\n"))
             if out.count >= limit { break }
@@ -177,6 +166,9 @@ public struct FeatureExtractor: Sendable {
         if out.count > limit { out.removeLast(out.count - limit) }
         return out
     }
+
+    /// ``headerBlock(_:limit:shape:)`` with `shape`.
+    static func headerShape(_ m: Message, limit: Int) -> [UInt8] { headerBlock(m, limit: limit, shape: true) }
 
     /// Fields that relays and receiving systems add on the way (trace, delivery and authentication fields):
     /// they name the path a corpus's mail took, not what its sender wrote.
