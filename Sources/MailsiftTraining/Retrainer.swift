@@ -247,7 +247,10 @@ public struct Retrainer: Sendable {
             }
             return (rows, part.map { $0.spam ? 1 : 0 }, part.map { $0.spam ? 1 : Float(1 / hamSampleRate) })
         }
-        let fit = matrix(kept[..<split]), stop = matrix(kept[split...])
+        var fit = matrix(kept[..<split]), stop = matrix(kept[split...])
+        // Columns the model was trained without stay out of the corrections too.
+        CascadeManifest.mask(&fit.rows, width: width, columns: cascade.droppedTreeColumns)
+        CascadeManifest.mask(&stop.rows, width: width, columns: cascade.droppedTreeColumns)
         let trained = try Booster.train(
             rows: fit.rows, labels: fit.labels, weights: fit.weights, featureCount: width, validation: (stop.rows, stop.labels),
             parameters: correctionParameters, continuing: base)

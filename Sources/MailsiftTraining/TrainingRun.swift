@@ -42,6 +42,8 @@ public enum TrainingRun {
         /// Spam models with trees: `reject` only when the text model and the trees each give at least this
         /// probability (``CascadeManifest/rejectAgreement``); nil: no such guard.
         public var rejectAgreement: Double?
+        /// Spam models with trees: tree columns left out of training (``CascadeManifest/droppedTreeFeatures``).
+        public var droppedTreeColumns: Set<MetadataFeature> = []
 
         public init(
             labels: [String]?, epochs: Int = 3, folds: Int = 5, calibration: Calibration.Method = .platt, targetFPR: Double = 0.001,
@@ -145,6 +147,7 @@ public enum TrainingRun {
         let optionsKey = "\(settings) \(options.optimizer) \(options.epochs) \(options.folds) \(options.seed) \(options.hamWeight) "
             + "\(options.calibration) \(options.targetFPR) \(withTrees) \(r.viewModels) \(r.mode?.rawValue ?? "auto")" + (r.timeBlockedFolds ? " time-folds" : "") + (r.thresholdMargin != 1 ? " margin \(r.thresholdMargin)" : "")
             + (r.rejectAgreement.map { " agreement \($0)" } ?? "")
+            + (r.droppedTreeColumns.isEmpty ? "" : " without " + r.droppedTreeColumns.map(\.name).sorted().joined(separator: ","))
         let optionsHash = String(FeatureHash.xxh64(optionsKey, seed: 0), radix: 16)
         var manifest = ModelManifest(
             version: "\(kind.rawValue)-\(day)-\(fingerprint.prefix(8))-\(optionsHash.prefix(4))", kind: kind, labels: labels, features: features,
@@ -172,8 +175,13 @@ public enum TrainingRun {
                 viewModels.append((ViewModel(spec: spec, trainer: trained.trainer), margins))
                 log("view model \(spec.name) (\(spec.views.map(\.rawValue).joined(separator: ", "))) trained")
             }
+            let dropped = r.droppedTreeColumns.sorted { $0.rawValue < $1.rawValue }
             let stages = try CascadeTraining.train(
-                rows: items.map(\.metadata), labels: examples.map { $0.label == 1 }, folds: folds, foldCount: options.folds,
+                rows: items.map { item in
+                    var row = item.metadata
+                    for c in dropped where c.rawValue < row.count { row[c.rawValue] = .nan }
+                    return row
+                }, labels: examples.map { $0.label == 1 }, folds: folds, foldCount: options.folds,
                 textMargins: textMargins, textCalibration: result.calibration, viewModels: viewModels.map { ($0.model.spec, $0.margins) },
                 options: options, mode: r.mode, thresholdMargin: r.thresholdMargin, log: log
             )
@@ -183,6 +191,7 @@ public enum TrainingRun {
             }
             bundle.manifest.cascade = stages.manifest
             bundle.manifest.cascade?.rejectAgreement = r.rejectAgreement
+            bundle.manifest.cascade?.droppedTreeFeatures = dropped.isEmpty ? nil : dropped.map(\.name)
             bundle.manifest.operatingPoints = stages.operatingPoints
             bundle.manifest.training.outOfFold = stages.manifest.outOfFold[stages.manifest.mode.rawValue] ?? result.outOfFold
             bundle.sections[ModelBundle.treesSection] = stages.trees

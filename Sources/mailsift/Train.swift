@@ -48,6 +48,8 @@ extension Mailsift {
         var thresholdMargin = 1.0
         @Option(help: "Spam models: reject only when the text model and the trees each give at least this probability of spam, else quarantine; the trees then never reject alone (docs/generalisation.md). 0 turns this off.")
         var rejectAgreement = TrainingRun.defaultRejectAgreement
+        @Option(help: "Spam models: tree columns to train without, comma-separated: column names or families (\(MetadataFeature.Group.allCases.map(\.rawValue).joined(separator: ", "))); docs/generalisation.md.")
+        var dropTreeColumns: String?
         @Option(help: "Spam models: write each training row's out-of-fold scores to this TSV (id, label, score, then text, trees, stacked, cascade).")
         var oofScores: String?
 
@@ -60,6 +62,14 @@ extension Mailsift {
                 throw ValidationError("--oof-scores needs a spam model with at least 3 folds (it writes the cascade's out-of-fold scores)")
             }
             _ = try parsedViews()
+            _ = try droppedColumns()
+        }
+
+        func droppedColumns() throws -> Set<MetadataFeature> {
+            guard let dropTreeColumns else { return [] }
+            let (columns, unknown) = MetadataFeature.columns(named: dropTreeColumns.split(separator: ","))
+            if let unknown { throw ValidationError("unknown tree column or family \(unknown); families: \(MetadataFeature.Group.allCases.map(\.rawValue).joined(separator: ", "))") }
+            return columns
         }
 
         func parsedViews() throws -> Set<FeatureView>? {
@@ -86,6 +96,7 @@ extension Mailsift {
             settings.timeBlockedFolds = timeFolds ?? !topics
             settings.thresholdMargin = thresholdMargin
             settings.rejectAgreement = rejectAgreement > 0 ? rejectAgreement : nil
+            settings.droppedTreeColumns = try droppedColumns()
             print(try TrainCommand.run(TrainCommand.Request(corpora: rows.corpus, split: rows.split, out: out, settings: settings, outOfFoldScores: oofScores), log: Mailsift.log))
         }
     }

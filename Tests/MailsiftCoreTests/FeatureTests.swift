@@ -83,6 +83,23 @@ struct FeatureTests {
         #expect(again == out)
     }
 
+    /// Every tree column is in one family, the families follow the column order, and a list of families and
+    /// names gives their columns (an unknown name is reported).
+    @Test func treeColumnFamilies() {
+        #expect(MetadataFeature.Group.allCases.flatMap(\.columns).count == MetadataFeature.allCases.count)
+        let groups = MetadataFeature.allCases.map(\.group)
+        // Contiguous: a family's columns stand together, as the declaration groups them.
+        #expect(zip(groups, groups.dropFirst()).count { $0 != $1 } == MetadataFeature.Group.allCases.count - 1)
+        #expect(MetadataFeature.Group.date.columns == [.dateMissing, .dateZoneMissing, .dateZoneHours, .localHour, .weekday])
+        #expect(MetadataFeature.senderColumns == MetadataFeature.Group.senderState.columns + MetadataFeature.Group.graph.columns)
+        let named = MetadataFeature.columns(named: ["date", "inReplyTo"])
+        #expect(named.unknown == nil && named.columns == Set(MetadataFeature.Group.date.columns + [.inReplyTo]))
+        #expect(MetadataFeature.columns(named: ["header_block", "nope"]).unknown == "nope")
+        var rows: [Float] = [1, 2, 3, 4, 5, 6]
+        CascadeManifest.mask(&rows, width: 3, columns: [0, 2])
+        #expect(rows.map { $0.isNaN ? -1 : $0 } == [-1, 2, -1, -1, 5, -1])
+    }
+
     @Test func registrableDomains() {
         #expect(DomainName.registrable("mail.google.com") == "google.com")
         #expect(DomainName.registrable("www.bbc.co.uk") == "bbc.co.uk")

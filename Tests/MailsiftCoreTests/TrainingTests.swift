@@ -64,6 +64,39 @@ struct TrainingTests {
         }
     }
 
+    /// `train --drop-tree-columns`: the dropped columns are recorded and reach no verdict (no tree splits on
+    /// them), while the columns kept do.
+    @Test func droppedTreeColumnsReachNoVerdict() throws {
+        let split = try SplitFile(path: TrainingTests.splitPath)
+        let dir = TestSupport.corpusRoot!.appendingPathComponent("spamassassin").path
+        let train = Array(try split.messages(split: "train", corpora: [dir]).enumerated().filter { $0.offset % 12 == 0 }.map(\.element))
+        var settings = TrainingRun.Settings(labels: ["spam", "ham"], epochs: 1, folds: 3, hashBits: 16)
+        settings.viewModels = false
+        settings.droppedTreeColumns = Set(MetadataFeature.Group.conversation.columns + [.localHour])
+        let bundle = try TrainingRun.train(train, test: [], corpora: ["spamassassin"], settings: settings) { _ in }.bundle
+        let cascade = try #require(bundle.manifest.cascade)
+        #expect(cascade.droppedTreeFeatures == ["localHour", "inReplyTo", "referencesCount", "listHeaders", "listUnsubscribe", "precedenceBulk", "organizationPresent"])
+        #expect(bundle.manifest.version != (try TrainingRun.train(train, test: [], corpora: ["spamassassin"], settings: {
+            var s = settings
+            s.droppedTreeColumns = []
+            return s
+        }()) { _ in }.bundle.manifest.version))
+        let scorer = try #require(try Cascade(loading: bundle, trees: XGBoostTreeLoader()).trees)
+        let extractor = MetadataFeatureExtractor()
+        var keptMoved = 0
+        for m in train.prefix(40) {
+            guard let a = try? MessageAnalyzer().analyze(m.bytes) else { continue }
+            let row = extractor.values(of: a)
+            var edited = row
+            for c in cascade.droppedTreeColumns { edited[c] = edited[c].isNaN ? 7 : -edited[c] - 3 }
+            #expect(try scorer.treeMargin(of: edited) == scorer.treeMargin(of: row))
+            var kept = row
+            for c in MetadataFeature.Group.received.columns.map(\.rawValue) { kept[c] = kept[c].isNaN ? 7 : kept[c] + 50 }
+            if try scorer.treeMargin(of: kept) != scorer.treeMargin(of: row) { keptMoved += 1 }
+        }
+        #expect(keptMoved > 0, "the test edits columns the trees read too")
+    }
+
     /// The committed default model loads, is the spam cascade the docs describe, and scores the dev split's
     /// test rows exactly as it did when it was trained (its recorded figures).
     @Test func defaultModelAgreesWithItsRecordedMetrics() throws {

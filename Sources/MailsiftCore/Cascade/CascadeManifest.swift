@@ -32,8 +32,27 @@ public struct CascadeManifest: Codable, Sendable, Hashable {
     /// the training mail the stages disagree, and a reject there is the one mistake a user cannot undo
     /// (docs/generalisation.md). Nil (models trained before it): no guard.
     public var rejectAgreement: Double?
+    /// Columns the trees were trained without (`train --drop-tree-columns`): missing in every training row, so
+    /// no tree splits on them and their values never reach a verdict; retraining keeps them out too. Nil or
+    /// empty: none.
+    public var droppedTreeFeatures: [String]?
     /// Out-of-fold figures per stage and combination (`text`, `trees`, `stacked`, `cascade`).
     public var outOfFold: [String: [String: Double]]
+
+    /// The dropped columns' indices (names this build does not know are skipped).
+    public var droppedTreeColumns: [Int] {
+        (droppedTreeFeatures ?? []).compactMap { MetadataFeature.names.firstIndex(of: $0) }.filter { $0 < treeFeatures.count }
+    }
+
+    /// Sets the dropped columns of each row (`width` values per row, row after row) to missing.
+    public static func mask(_ rows: inout [Float], width: Int, columns: [Int]) {
+        guard !columns.isEmpty, width > 0 else { return }
+        var start = 0
+        while start + width <= rows.count {
+            for c in columns where c < width { rows[start + c] = .nan }
+            start += width
+        }
+    }
 
     public init(
         treeFeatures: [String], treeParameters: TreeParameters, treeRounds: Int, treeCalibration: Calibration,

@@ -45,6 +45,67 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
     // The communication graph (``CommunicationGraph``): trust and per-user contacts; missing until sent mail is known.
     case senderTrust, fromDomainTrust, senderIsContact
 
+    /// The families of columns, as the list above groups them: what `train --drop-tree-columns` and the
+    /// per-family ablation name (docs/generalisation.md).
+    public enum Group: String, CaseIterable, Sendable {
+        case received, date, sender, recipients, authentication, headerBlock = "header_block", subject, conversation, structure, html, body
+        case urls, attachments, obfuscation, senderState = "sender_state", graph
+
+        /// The group's columns, in order.
+        public var columns: [MetadataFeature] { MetadataFeature.allCases.filter { $0.group == self } }
+    }
+
+    /// The family the column belongs to.
+    public var group: Group {
+        switch self {
+        case .receivedCount, .receivedWithoutBy, .receivedWithoutReverseDNS, .receivedPrivateIPs, .receivedDistinctRelays, .receivedSpanHours,
+             .receivedOutOfOrder, .receivedNotContiguous, .dateBeforeReceivedHours:
+            return .received
+        case .dateMissing, .dateZoneMissing, .dateZoneHours, .localHour, .weekday: return .date
+        case .toCount, .ccCount, .toMissing, .toIsFrom: return .recipients
+        case .spfPass, .spfFail, .spfSoftFail, .dkimPass, .dkimFail, .dmarcPass, .dmarcFail, .authenticationResultsCount: return .authentication
+        case .headerCount, .headerBytes, .extensionHeaders, .mailerPresent, .mimeVersionMissing, .parseDefects, .duplicateSingletons: return .headerBlock
+        case .subjectMissing, .subjectLength, .subjectAllCaps, .subjectNonASCII, .subjectExclamations, .subjectEncoded: return .subject
+        case .inReplyTo, .referencesCount, .listHeaders, .listUnsubscribe, .precedenceBulk, .organizationPresent: return .conversation
+        case .messageBytes, .mimeLeaves, .mimeDepth, .textParts, .htmlParts, .charsets, .base64Text, .charsetProblems: return .structure
+        case .htmlOnly, .htmlTextRatio, .htmlImages, .htmlLinks, .htmlTags, .htmlForms, .htmlScripts, .htmlIframes, .htmlComments,
+             .htmlHiddenElements, .hiddenTextBytes, .htmlTagsInsideWords:
+            return .html
+        case .bodyBytes, .bodyUppercase, .bodyNonASCII, .bodyCJK, .bodyCyrillic, .bodyDigits: return .body
+        case .urlCount, .urlDomains, .urlIPHosts, .urlShorteners, .urlUserInfo, .urlAnchorOtherDomain, .urlHTTPS, .urlFromDomain, .urlForms: return .urls
+        case .attachmentCount, .attachmentKB, .attachmentExecutable, .attachmentDoubleExtension, .attachmentTypeMismatch, .attachmentArchive:
+            return .attachments
+        case .obfuscationMixedScript, .obfuscationLeet, .obfuscationSplitWords, .obfuscationFormatCharacters, .obfuscationHTMLTricks,
+             .obfuscationCompatibilityForms:
+            return .obfuscation
+        case .clientIPRateMinute, .clientIPRateHour, .clientIPRateDay, .fromDomainRateHour, .senderReputation, .domainReputation, .fromDomainRateDay,
+             .clientNetworkRateHour, .envelopeSenderRateHour, .recipientRateHour, .senderEvidence, .domainEvidence:
+            return .senderState
+        case .senderTrust, .fromDomainTrust, .senderIsContact: return .graph
+        case .fromMissing, .fromCount, .fromDomainLabels, .fromDomainLength, .fromDomainDigits, .fromDomainHyphens, .fromLocalLength,
+             .fromLocalDigits, .fromFreeMail, .fromNameHasAddress, .fromNameOtherDomain, .fromTLDLength, .fromTLDGeneric, .senderPresent,
+             .replyToPresent, .replyToMismatch, .replyToFreeMail, .returnPathPresent, .returnPathEmpty, .returnPathMismatch, .messageIDMissing,
+             .messageIDMalformed, .messageIDDomainMismatch:
+            return .sender
+        }
+    }
+
+    /// The columns a list names, each entry a column (``name``) or a family (``Group``); nil names the unknown entry.
+    public static func columns(named list: some Sequence<some StringProtocol>) -> (columns: Set<MetadataFeature>, unknown: String?) {
+        var out = Set<MetadataFeature>()
+        for entry in list {
+            let name = String(entry)
+            if let group = Group(rawValue: name) {
+                out.formUnion(group.columns)
+            } else if let i = names.firstIndex(of: name) {
+                out.insert(allCases[i])
+            } else {
+                return (out, name)
+            }
+        }
+        return (out, nil)
+    }
+
     /// The column's name in model files and reports (the case name).
     public var name: String { MetadataFeature.names[rawValue] }
 
