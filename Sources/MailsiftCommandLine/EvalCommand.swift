@@ -185,6 +185,7 @@ public enum EvalCommand {
             settings.timeBlockedFolds = m.timeBlockedFolds ?? false
             settings.thresholdMargin = m.thresholdMargin ?? 1
             settings.rejectAgreement = m.cascade?.rejectAgreement
+            settings.conversationHeaders = m.features.conversationHeaders
             settings.droppedTreeColumns = Set((m.cascade?.droppedTreeColumns ?? []).map { MetadataFeature.allCases[$0] })
             let request = TrainCommand.Request(corpora: corpora, split: split, out: tmp, settings: settings)
             let (_, evaluation) = try TrainCommand.train(request) { _ in }

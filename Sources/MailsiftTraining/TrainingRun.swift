@@ -44,6 +44,8 @@ public enum TrainingRun {
         public var rejectAgreement: Double?
         /// Spam models with trees: tree columns left out of training (``CascadeManifest/droppedTreeFeatures``).
         public var droppedTreeColumns: Set<MetadataFeature> = []
+        /// ``FeatureConfiguration/conversationHeaders``; nil keeps the configuration's default.
+        public var conversationHeaders: Bool?
 
         public init(
             labels: [String]?, epochs: Int = 3, folds: Int = 5, calibration: Calibration.Method = .platt, targetFPR: Double = 0.001,
@@ -110,6 +112,7 @@ public enum TrainingRun {
         if let views = r.views { features.views = views }
         features.normalizeViews = r.normalizeViews
         if let idf = r.idf { features.idf = idf }
+        if let conversation = r.conversationHeaders { features.conversationHeaders = conversation }
         // Learning rates chosen out of fold (docs/models.md): idf-weighted values are larger for rare rows.
         var optimizer = FTRLTrainer.Parameters(alpha: features.idf ? 1 : r.normalizeViews ? 3 : 0.1)
         if let alpha = r.alpha { optimizer.alpha = alpha }

@@ -48,8 +48,10 @@ extension Mailsift {
         var thresholdMargin = 1.0
         @Option(help: "Spam models: reject only when the text model and the trees each give at least this probability of spam, else quarantine; the trees then never reject alone (docs/generalisation.md). 0 turns this off.")
         var rejectAgreement = TrainingRun.defaultRejectAgreement
-        @Option(help: "Spam models: tree columns to train without, comma-separated: column names or families (\(MetadataFeature.Group.allCases.map(\.rawValue).joined(separator: ", "))); docs/generalisation.md.")
+        @Option(help: "Spam models: tree columns to train without, comma-separated: column names or families (\(MetadataFeature.Group.allCases.map(\.rawValue).joined(separator: ", "))); none by default (docs/generalisation.md).")
         var dropTreeColumns: String?
+        @Flag(inversion: .prefixedNo, help: "Let the headers view name the reply and list headers (In-Reply-To, References, List-*, Precedence, ...) (default: on; docs/generalisation.md).")
+        var conversationHeaders: Bool?
         @Option(help: "Spam models: write each training row's out-of-fold scores to this TSV (id, label, score, then text, trees, stacked, cascade).")
         var oofScores: String?
 
@@ -97,6 +99,7 @@ extension Mailsift {
             settings.thresholdMargin = thresholdMargin
             settings.rejectAgreement = rejectAgreement > 0 ? rejectAgreement : nil
             settings.droppedTreeColumns = try droppedColumns()
+            settings.conversationHeaders = conversationHeaders
             print(try TrainCommand.run(TrainCommand.Request(corpora: rows.corpus, split: rows.split, out: out, settings: settings, outOfFoldScores: oofScores), log: Mailsift.log))
         }
     }

@@ -68,6 +68,45 @@ struct FeatureTests {
         #expect(!extractor.namedFeatures(of: a).contains { $0.name.contains("relay") || $0.name.contains("198") })
     }
 
+    /// With `conversationHeaders` off (`train --no-conversation-headers`) the headers view does not name the reply and list headers (named and
+    /// hashed features agree); the rest of the view is unchanged, and a manifest written before the setting
+    /// existed reads as on.
+    @Test func conversationHeadersCanBeLeftUnnamed() throws {
+        let raw = """
+            From: Ann <ann@example.org>
+            To: list@lists.example
+            In-Reply-To: <1@example.org>
+            References: <1@example.org>
+            List-Id: Users <users.lists.example>
+            List-Unsubscribe: <mailto:leave@lists.example>
+            Precedence: list
+            X-Mailer: Mutt 2.2.9
+            Subject: Re: Meeting
+
+            See you.
+            """.replacingOccurrences(of: "\n", with: "\r\n")
+        let on = FeatureConfiguration.spam
+        var off = on
+        off.conversationHeaders = false
+        #expect(on.conversationHeaders && FeatureConfiguration.topics.conversationHeaders)
+        let with = FeatureExtractor(configuration: on), without = FeatureExtractor(configuration: off)
+        let a = try with.analyze(Array(raw.utf8))
+        let named = Set(with.namedFeatures(of: a).map(\.name)), namedOff = Set(without.namedFeatures(of: a).map(\.name))
+        let conversation: Set = ["has:in-reply-to", "has:references", "has:list-id", "has:list-unsubscribe", "has:precedence"]
+        #expect(named.isSuperset(of: conversation))
+        #expect(namedOff.isDisjoint(with: conversation))
+        #expect(named.subtracting(conversation) == namedOff)
+        var hashes: [UInt64] = []
+        var ends: [Int] = []
+        without.features(of: a, into: &hashes, viewEnds: &ends)
+        #expect(Set(without.namedFeatures(of: a).map(\.hash)) == Set(hashes))
+        var json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(off)) as! [String: Any]
+        #expect(json["conversationHeaders"] as? Bool == false)
+        json["conversationHeaders"] = nil
+        let old = try JSONDecoder().decode(FeatureConfiguration.self, from: JSONSerialization.data(withJSONObject: json))
+        #expect(old.conversationHeaders)
+    }
+
     @Test func indexerDeduplicatesAndNormalisesPerView() {
         var indexer = FeatureIndexer(bits: 10)
         let h: (UInt64) -> UInt64 = { $0 << 54 }

@@ -18,11 +18,19 @@ public struct FeatureConfiguration: Codable, Sendable, Hashable {
     /// Weigh each row by its inverse document frequency in the training messages (``DocumentFrequency``;
     /// the table travels in the bundle). Absent from older manifests: off.
     public var idf: Bool
+    /// Whether the ``FeatureView/headers`` view names the headers that make a message a reply or list mail
+    /// (`has:in-reply-to`, `has:list-id`, ...: ``MetadataTokens/isConversationHeader(_:)``). Anyone can write
+    /// them, and in the training corpora they name where the ham came from; without them (`train
+    /// --no-conversation-headers`) a source whose ham is not list mail fares better and list mail worse
+    /// (docs/generalisation.md). On by default, and in older manifests.
+    public var conversationHeaders: Bool
 
     public init(
         views: Set<FeatureView> = FeatureConfiguration.defaultViews, hashBits: Int = 20, charNGram: Int = 4,
-        maxNGramBytes: Int = 4_096, maxWordBytes: Int = 32_768, maxHeaderBytes: Int = 1_536, normalizeViews: Bool = true, idf: Bool = false
+        maxNGramBytes: Int = 4_096, maxWordBytes: Int = 32_768, maxHeaderBytes: Int = 1_536, normalizeViews: Bool = true, idf: Bool = false,
+        conversationHeaders: Bool = true
     ) {
+        self.conversationHeaders = conversationHeaders
         self.maxHeaderBytes = maxHeaderBytes
         self.normalizeViews = normalizeViews
         self.idf = idf
@@ -47,7 +55,7 @@ public struct FeatureConfiguration: Codable, Sendable, Hashable {
     )
 
     private enum CodingKeys: String, CodingKey {
-        case views, hashBits, charNGram, maxNGramBytes, maxWordBytes, maxHeaderBytes, normalizeViews, idf
+        case views, hashBits, charNGram, maxNGramBytes, maxWordBytes, maxHeaderBytes, normalizeViews, idf, conversationHeaders
     }
 
     public init(from decoder: any Decoder) throws {
@@ -60,6 +68,7 @@ public struct FeatureConfiguration: Codable, Sendable, Hashable {
         maxHeaderBytes = try c.decodeIfPresent(Int.self, forKey: .maxHeaderBytes) ?? 1_536
         normalizeViews = try c.decode(Bool.self, forKey: .normalizeViews)
         idf = try c.decodeIfPresent(Bool.self, forKey: .idf) ?? false
+        conversationHeaders = try c.decodeIfPresent(Bool.self, forKey: .conversationHeaders) ?? true
     }
 
     public func without(_ view: FeatureView) -> FeatureConfiguration {

@@ -57,7 +57,7 @@ public struct FeatureExtractor: Sendable {
         for view in FeatureExtractor.tokenViews where views.contains(view) {
             var sink = TokenHasher(seed: view.seed, hashes: [])
             swap(&sink.hashes, &out)
-            FeatureExtractor.tokens(view, a, into: &sink)
+            FeatureExtractor.tokens(view, a, conversationHeaders: configuration.conversationHeaders, into: &sink)
             swap(&sink.hashes, &out)
             viewEnds.append(out.count)
         }
@@ -131,7 +131,7 @@ public struct FeatureExtractor: Sendable {
         }
         for view in FeatureExtractor.tokenViews where views.contains(view) {
             var sink = TokenNamer()
-            FeatureExtractor.tokens(view, a, into: &sink)
+            FeatureExtractor.tokens(view, a, conversationHeaders: configuration.conversationHeaders, into: &sink)
             for token in sink.names {
                 let hash = FeatureHash.xxh64(token, seed: view.seed)
                 if only == nil || only![view]!.contains(row(of: hash)) { out.append(Named(view: view, name: token, hash: hash)) }
@@ -185,9 +185,9 @@ public struct FeatureExtractor: Sendable {
 
     static let tokenViews: [FeatureView] = [.headers, .urls, .attachments, .html]
 
-    static func tokens(_ view: FeatureView, _ a: AnalyzedMessage, into sink: inout some TokenSink) {
+    static func tokens(_ view: FeatureView, _ a: AnalyzedMessage, conversationHeaders: Bool = true, into sink: inout some TokenSink) {
         switch view {
-        case .headers: MetadataTokens.headers(a, into: &sink)
+        case .headers: MetadataTokens.headers(a, conversationHeaders: conversationHeaders, into: &sink)
         case .urls: MetadataTokens.urls(a, into: &sink)
         case .attachments: MetadataTokens.attachments(a, into: &sink)
         case .html: MetadataTokens.html(a, into: &sink)

@@ -16,7 +16,17 @@ enum MetadataTokens {
     /// Parse flags that describe how a corpus stored the message, not the message.
     static let storageFlags: Set<String> = ["mbox_from_line"]
 
-    static func headers(_ a: AnalyzedMessage, into t: inout some TokenSink) {
+    /// Headers that make a message a reply or list mail: what `FeatureConfiguration.conversationHeaders` off
+    /// leaves unnamed (the tree stage's `conversation` columns read the same fields).
+    static func isConversationHeader(_ name: String) -> Bool {
+        name.hasPrefix("list-") || conversationHeaders.contains(name)
+    }
+
+    static let conversationHeaders: Set<String> = [
+        "in-reply-to", "references", "precedence", "organization", "mailing-list", "x-mailing-list", "x-beenthere", "x-loop",
+    ]
+
+    static func headers(_ a: AnalyzedMessage, conversationHeaders: Bool = true, into t: inout some TokenSink) {
         let m = a.message
         var seen = Set<String>(minimumCapacity: 64)
         var names: [String] = []
@@ -47,7 +57,11 @@ enum MetadataTokens {
             case "received-spf": spf.append(field)
             default: break
             }
-            if names.count < 64, name.utf8.count <= 40, !isFilterHeader(name), seen.insert(name).inserted { names.append(name) }
+            if names.count < 64, name.utf8.count <= 40, !isFilterHeader(name), conversationHeaders || !isConversationHeader(name),
+                seen.insert(name).inserted
+            {
+                names.append(name)
+            }
         }
         // In header order (deterministic, so a model's sums are too).
         for name in names { t.add("has:", name) }
