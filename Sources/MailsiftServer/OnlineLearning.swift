@@ -146,7 +146,8 @@ public final class OnlineLearning: Service, Sendable {
     /// on the store.
     public func learn(from probability: Double, keys: SenderKeys, entry: FeatureLogEntry?, at time: Int64) async {
         if let lesson = policy.verdictLesson(probability: probability) {
-            await teach(keys, spam: lesson.spam, weight: lesson.weight, at: time)
+            // Not the stream: only users' feedback makes a list or sender one the site reads (StreamContext).
+            await teach(keys.withoutStream, spam: lesson.spam, weight: lesson.weight, at: time)
         }
         guard let entry, logsFeatures else { return }
         let queued = pending.withLock { queue -> Bool in

@@ -7,7 +7,8 @@ import MailsiftTrees
 /// are simulated:
 /// - a share of all messages gets a label (`labelRate`);
 /// - an error of the live model is reported with probability `errorReportRate`.
-/// Each label arrives after a random lag of up to `lagDays`. At the end of every day the live model is
+/// Each label arrives after a random lag of up to `lagDays`, and then teaches the sender state (``learnsSenders``),
+/// so lists and senders the simulated users marked as not spam are trusted from then on. At the end of every day the live model is
 /// retrained (``Retrainer``) on the labels joined so far and replaced when the gate promotes the candidate.
 /// Both models' scores over the whole replay (each message scored before any label of it could be known)
 /// are compared with the metrics of ../shared/eval/README.md.
@@ -22,6 +23,10 @@ public struct ReplayExperiment {
     public var seed: UInt64 = 1
     /// Days between retrainings.
     public var retrainEveryDays = 1
+    /// Whether each label, once it arrives, teaches the sender state as a user's feedback does in the server
+    /// (the senders' and the stream's reputations: ``Cascade/streamContext``). Off: the sender state only
+    /// counts messages, and no stream is ever trusted.
+    public var learnsSenders = true
 
     public init(messages: [CorpusMessage], bundle: ModelBundle, rules: RuleSet) {
         self.messages = messages
@@ -93,7 +98,15 @@ public struct ReplayExperiment {
         var reports: [Retrainer.Report] = []
         var day = timed.first.map { $0.time / 86_400 } ?? 0
         let period = Int64(max(retrainEveryDays, 1))
+        // Labels not yet arrived, as (arrival, keys, spam): each teaches the sender state once its time has come.
+        var lessons: [(time: Int64, keys: SenderKeys, spam: Bool)] = []
         for (time, message, a) in timed {
+            if !lessons.isEmpty {
+                lessons.sort { $0.time < $1.time }
+                let due = lessons.prefix { $0.time <= time }
+                for l in due { senders.learn(l.keys, spam: l.spam, weight: senders.policy.feedbackWeight, at: l.time) }
+                lessons.removeFirst(due.count)
+            }
             if time / 86_400 >= day + period {
                 // End of the period: retrain on what is known by then.
                 let cutoff = (day + period) * 86_400 - 1
@@ -119,6 +132,7 @@ public struct ReplayExperiment {
             if chance(labelRate) || (wrong && chance(errorReportRate)) {
                 let lag = Int64(Double(rng.next() % 1_000_000) / 1_000_000 * lagDays * 86_400)
                 feedback.append(Feedback(messageID: id, user: "replay", label: spam ? .spam : .ham, time: time + lag))
+                if learnsSenders { lessons.append((time + lag, keys, spam)) }
             }
         }
         func metrics(_ part: ArraySlice<Scored>, _ live: Bool) -> SpamMetrics? {

@@ -35,10 +35,12 @@ extension Mailsift {
         var windowDays = 30
         @Option(help: "Days between the adaptation curve's points.")
         var curveStep = 7
+        @Flag(inversion: .prefixedNo, help: "Let each label teach the sender state as feedback does in the server (reputations; lists and senders the users marked not spam then cap the model's action at tag).")
+        var senderLearning = true
 
         func run() throws {
-            let (labelRate, errorReportRate, lagDays, seed, exampleWeight, gate, updates, retrainEveryDays) =
-                (labelRate, errorReportRate, lagDays, seed, exampleWeight, gate, updates, retrainEveryDays)
+            let (labelRate, errorReportRate, lagDays, seed, exampleWeight, gate, updates, retrainEveryDays, senderLearning) =
+                (labelRate, errorReportRate, lagDays, seed, exampleWeight, gate, updates, retrainEveryDays, senderLearning)
             let request = ReplayCommand.Request(
                 model: modelOption.source, corpora: rows.corpus, split: rows.split, allRows: allRows, scores: scores, reports: reports,
                 curve: (windowDays: windowDays, step: curveStep)
@@ -51,6 +53,7 @@ extension Mailsift {
                 gate.apply(to: &replay.retrainer)
                 updates.apply(to: &replay.retrainer)
                 replay.retrainEveryDays = retrainEveryDays
+                replay.learnsSenders = senderLearning
             }
             print(try ReplayCommand.run(request) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         }

@@ -35,6 +35,31 @@ struct CascadeTests {
         #expect(cascade.reasons(a, verdict: v).first?.feature == "GTUBE")
     }
 
+    /// A stream the site's users read (its feedback reputation trusted) caps a model verdict at `tag` and says
+    /// so first; too little evidence, a spam-reported stream, no context, or a rule's own action: no cap.
+    @Test func aStreamTheUsersReadCapsTheModelsAction() throws {
+        let cascade = try ShippedModel.cascade(ShippedModel.bundle, rules: ShippedModel.rules)
+        var scratch = cascade.makeScratch()
+        let phishing = try Data(contentsOf: TestSupport.repositoryRoot.appendingPathComponent("examples/phishing.eml"))
+        let a = try Self.analyze([UInt8](phishing))
+        func state(spamRate: Double, evidence: Double) -> SenderState {
+            SenderState(reputations: [.stream: .init(spamRate: spamRate, evidence: evidence)])
+        }
+        let plain = cascade.classify(a, scratch: &scratch)
+        #expect(plain.action >= .quarantine && !plain.streamCapped)
+        let read = cascade.classify(a, sender: state(spamRate: 0.1, evidence: 6), scratch: &scratch)
+        #expect(read.action == .tag && read.streamCapped && read.probability == plain.probability)
+        #expect(cascade.reasons(a, verdict: read, scratch: &scratch).first?.feature == "stream_read")
+        #expect(!cascade.classify(a, sender: state(spamRate: 0.1, evidence: 2), scratch: &scratch).streamCapped)
+        #expect(!cascade.classify(a, sender: state(spamRate: 0.6, evidence: 20), scratch: &scratch).streamCapped)
+        #expect(cascade.fallbackVerdict(a, sender: state(spamRate: 0.1, evidence: 6), scratch: &scratch).action <= .tag)
+        var off = cascade
+        off.streamContext = nil
+        #expect(off.classify(a, sender: state(spamRate: 0.1, evidence: 6), scratch: &scratch).action == plain.action)
+        let gtube = try Self.analyze(Self.message(from: "Alice <alice@example.org>", subject: "Lunch", body: "Hello.\n\(RuleSet.gtube)\nBye."))
+        #expect(cascade.classify(gtube, sender: state(spamRate: 0, evidence: 50), scratch: &scratch).action == .reject)
+    }
+
     /// After a combination, the text reasons weigh each row by the text model and the view models together:
     /// summed over the message's rows, those weights give the text models' share of the combined log-odds.
     @Test func combinedTextReasonsWeighTheViewModelsToo() throws {

@@ -132,6 +132,32 @@ struct SenderStateTests {
         ])
     }
 
+    /// The stream: a list's List-Id bound to its envelope domain, else the envelope sender; a verdict's keys
+    /// (``SenderKeys/withoutStream``) teach no stream reputation, feedback's do.
+    @Test func streamsAreListsOrSendersAndOnlyFeedbackTeachesThem() throws {
+        func keys(_ headers: String, envelope: Envelope = Envelope()) throws -> SenderKeys {
+            SenderKeys(try MessageAnalyzer().analyze(Array((headers + "From: a@b.example\r\nSubject: x\r\n\r\nbody\r\n").utf8)), envelope: envelope)
+        }
+        let list = try keys("Return-Path: <users-bounces+you=example.org@Lists.Example.org>\r\nList-Id: Users of X <Users.lists.example.org>\r\n")
+        #expect(list.stream == "list:users.lists.example.org|example.org")
+        #expect(try keys("Return-Path: <News@Shop.Example>\r\n").stream == "sender:news@shop.example")
+        #expect(try keys("Return-Path: <>\r\nList-Id: <x.example>\r\n").stream == nil)
+        #expect(try keys("Return-Path: <a@b.example>\r\nList-Id: <\(String(repeating: "x", count: 300))>\r\n").stream == nil)
+        let enveloped = try keys("Return-Path: <a@b.example>\r\nList-Id: <users.lists.example.org>\r\n", envelope: Envelope(mailFrom: "<bounce@other.example>"))
+        #expect(enveloped.stream == "list:users.lists.example.org|other.example")
+        #expect(list.reputationKeys.map(\.kind) == [.domain, .stream])
+        let store = InMemorySenderStateStore()
+        store.learn(list.withoutStream, spam: false, weight: 5, at: 1_000)
+        #expect(store.observe(list, at: 1_001).reputations[.stream]?.evidence == 0)
+        store.learn(list, spam: false, weight: 2, at: 1_002)
+        store.learn(list, spam: false, weight: 2, at: 1_003)
+        let state = store.observe(list, at: 1_004)
+        #expect(StreamContext().trusts(state))
+        store.learn(list, spam: true, weight: 2, at: 1_005)
+        #expect(!StreamContext().trusts(store.observe(list, at: 1_006)))
+        #expect(!StreamContext().trusts(store.observe(try keys("Return-Path: <news@shop.example>\r\n"), at: 1_007)))
+    }
+
     @Test func senderStateFillsTheTreeColumnsAndTheirAbsenceLeavesThemMissing() throws {
         let a = try MessageAnalyzer().analyze(Array("From: a@b.example\r\nSubject: x\r\n\r\nbody\r\n".utf8))
         let columns = MetadataFeatureExtractor()

@@ -102,6 +102,40 @@ import Testing
         #expect(try await server.service.learning.store?.feedback(from: .min, through: .max).count == 1)
     }
 
+    /// A sender's mail the users marked not spam (two reports) is a stream they read: the model's next verdict
+    /// on it is capped at `tag` and says why; the model's own verdicts taught the stream nothing.
+    @Test func hamFeedbackMakesAStreamTheUsersReadAndVerdictsDoNot() async throws {
+        let dir = Self.dataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let server = try await Self.server(dir)
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples/phishing.eml").standardized.path
+        let phishing = try String(contentsOfFile: path, encoding: .utf8)
+        @Sendable func message(_ n: Int) -> String {
+            phishing.replacingOccurrences(of: "<20051114031221.4411.qmail@mailer-secure-login.example>", with: "<s-\(n)@mailer-secure-login.example>")
+        }
+        let stream = ReputationKey(.stream, "sender:bounce@mailer-secure-login.example")
+        try await server.application().test(.router) { client in
+            for n in 1...2 {
+                try await client.execute(uri: "/v1/classify", method: .post, body: ByteBuffer(string: message(n))) { r in
+                    #expect(Fixture.json(r.body)["action"] as? String != "tag")
+                }
+            }
+            #expect(server.service.learning.local.reputation(stream, at: .max) == nil)
+            let now = Int64(Date().timeIntervalSince1970)
+            for n in 1...2 {
+                let (h, body) = Self.feedback(#"{"message_id": "<s-\#(n)@mailer-secure-login.example>", "user": "bob", "label": "ham", "time": \#(now)}"#)
+                try await client.execute(uri: "/v1/feedback", method: .post, headers: h, body: body) { #expect($0.status == .ok) }
+            }
+            #expect(server.service.learning.local.reputation(stream, at: now)?.ham == 4)
+            try await client.execute(uri: "/v1/classify", method: .post, body: ByteBuffer(string: message(3))) { r in
+                let j = Fixture.json(r.body)
+                #expect(j["action"] as? String == "tag")
+                #expect((j["reasons"] as? [[String: Any]])?.first?["feature"] as? String == "stream_read")
+            }
+        }
+        #expect(String(decoding: server.metrics.render(), as: UTF8.self).contains("mailsift_stream_capped_total 1"))
+    }
+
     @Test func withoutADataDirectoryFeedbackIsRefusedAndWithoutATokenDisabled() async throws {
         let server = try await Self.server(nil)
         try await server.application().test(.router) { client in

@@ -17,6 +17,9 @@ public struct Cascade: Sendable {
     /// extractor's views each reads; empty without a tree stage.
     public let viewModels: [ViewModel]
     public let viewReads: [[Bool]]
+    /// Streams of mail the site's users read cap the model's action (``StreamContext``); nil: no cap. Needs the
+    /// sender state (``classify(_:envelope:sender:scratch:)``'s `sender`), which carries the stream's reputation.
+    public var streamContext: StreamContext? = StreamContext()
 
     /// `viewModels`: the bundle's, already decoded (``Cascade/init(loading:rules:mode:trees:)`` checks and decodes
     /// them once); nil decodes them here, and a bundle whose view sections do not match its manifest gets none.
@@ -88,6 +91,9 @@ public struct Cascade: Sendable {
         /// The probability reached `reject`, but the text model and the trees did not both say spam
         /// (``CascadeManifest/rejectAgreement``), or only one of them ran: the action is `quarantine`.
         public var rejectWithheld = false
+        /// The model's action was above ``StreamContext/cap`` and the message belongs to a stream the site's users
+        /// read (``streamContext``): the action is the cap.
+        public var streamCapped = false
     }
 
     /// Runs the stages in order until one decides. `sender` is the sender state (velocity and reputation)
@@ -104,6 +110,7 @@ public struct Cascade: Sendable {
             case .probability(let p):
                 var v = verdict(p, stage: stage.kind, text: context.textMargin, tree: context.treeMargin, context.rules)
                 withholdReject(&v)
+                capForStream(&v, sender: sender)
                 v.viewMargins = context.viewMargins
                 v.treeError = context.treeError
                 v.treeRow = context.treeRow
@@ -170,6 +177,7 @@ public struct Cascade: Sendable {
                     var v = verdict(p, stage: .trees, text: nil, tree: margin, context.rules)
                     v.treeRow = context.treeRow
                     withholdReject(&v)
+                    capForStream(&v, sender: sender)
                     return v
                 }
             }
@@ -180,7 +188,16 @@ public struct Cascade: Sendable {
         var v = verdict(p, stage: .text, text: margin, tree: nil, context.rules)
         v.treeError = context.treeError
         withholdReject(&v)
+        capForStream(&v, sender: sender)
         return v
+    }
+
+    /// With ``streamContext``: a model action above its cap, for a message of a stream the site's users read,
+    /// becomes the cap. (A rule's own action never comes here.)
+    func capForStream(_ v: inout Verdict, sender: SenderState?) {
+        guard let streamContext, v.action > streamContext.cap, streamContext.trusts(sender) else { return }
+        v.action = streamContext.cap
+        v.streamCapped = true
     }
 
     /// With ``CascadeManifest/rejectAgreement``: a `reject` stands only when both the text model and the trees
@@ -237,6 +254,11 @@ public struct Cascade: Sendable {
             out.append(Reason(
                 stage: verdict.stage, feature: "reject_withheld", weight: 0,
                 text: "reject withheld: the text model and the trees do not both say spam (mail unlike the training mail); quarantined"))
+        }
+        if verdict.streamCapped {
+            out.append(Reason(
+                stage: verdict.stage, feature: "stream_read", weight: 0,
+                text: "a list or sender this site's users read (their feedback marked its mail not spam): \(streamContext?.cap.rawValue ?? "tag") at most"))
         }
         for stage in stages {
             var scale = 1.0

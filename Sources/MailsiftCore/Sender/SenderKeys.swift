@@ -18,14 +18,17 @@ public struct SenderKeys: Sendable, Hashable, Codable {
     public var recipients: [String]
     /// Where a new sender's reputation starts, from what the message proves about it.
     public var prior: ReputationPrior
+    /// The stream of mail the message belongs to (``streamIdentity(_:envelopeSender:)``), or nil.
+    public var stream: String?
 
     public static let maxRecipients = 16
     static let angleBrackets = CharacterSet(charactersIn: "<> ")
 
     public init(
         clientIP: String? = nil, clientNetwork: String? = nil, envelopeSender: String? = nil, fromDomain: String? = nil,
-        fromAddress: String? = nil, recipients: [String] = [], prior: ReputationPrior = .neutral
+        fromAddress: String? = nil, recipients: [String] = [], prior: ReputationPrior = .neutral, stream: String? = nil
     ) {
+        self.stream = stream
         self.clientIP = clientIP
         self.clientNetwork = clientNetwork ?? clientIP.flatMap(SenderKeys.network)
         self.envelopeSender = envelopeSender
@@ -44,14 +47,35 @@ public struct SenderKeys: Sendable, Hashable, Codable {
         // At most the recipients kept (an envelope, like a header, can list a great many).
         var recipients = envelope.recipients.prefix(4 * SenderKeys.maxRecipients).map { $0.trimmingCharacters(in: SenderKeys.angleBrackets) }
         if recipients.isEmpty { recipients = m.addresses(in: ["to", "cc"], limit: SenderKeys.maxRecipients).map(\.address) }
+        let envelopeSender = sender.flatMap { $0.isEmpty ? nil : $0.lowercased() }
         self.init(
             clientIP: ip,
-            envelopeSender: sender.flatMap { $0.isEmpty ? nil : $0.lowercased() },
+            envelopeSender: envelopeSender,
             fromDomain: from.map { DomainName.registrable($0.domain) }.flatMap { $0.isEmpty ? nil : $0 },
             fromAddress: from.map { $0.address.lowercased() }.flatMap { $0.isEmpty ? nil : $0 },
             recipients: Array(recipients.lazy.map { $0.lowercased() }.filter { !$0.isEmpty }.prefix(SenderKeys.maxRecipients)),
-            prior: priorModel.prior(for: m)
+            prior: priorModel.prior(for: m),
+            stream: SenderKeys.streamIdentity(m, envelopeSender: envelopeSender)
         )
+    }
+
+    /// The stream a message belongs to, as the site's users would name it: for list mail, `list:` and its
+    /// `List-Id` (RFC 2919: the identifier between the angle brackets, lower case) with the registrable domain of
+    /// its envelope sender, where list software sends from (`list:users.lists.example|lists.example`); for other
+    /// mail, `sender:` and the envelope sender (`sender:news@shop.example`). Bound to the envelope, a List-Id copied
+    /// into other mail is another stream; with SPF checked (issue 24) the envelope domain is also proven. Nil
+    /// without an envelope sender (bounces), or with a List-Id over 253 bytes or not printable ASCII.
+    public static func streamIdentity(_ m: Message, envelopeSender: String?) -> String? {
+        guard let sender = envelopeSender, let at = sender.lastIndex(of: "@"), sender.utf8.count <= 320 else { return nil }
+        guard let raw = m.headers["list-id"] else { return "sender:" + sender }
+        var id = Substring(raw)
+        if let open = id.lastIndex(of: "<"), let close = id[open...].firstIndex(of: ">") { id = id[id.index(after: open)..<close] }
+        let identifier = id.trimmingCharacters(in: .whitespaces).lowercased()
+        let domain = DomainName.registrable(String(sender[sender.index(after: at)...]))
+        guard !identifier.isEmpty, identifier.utf8.count <= 253, !domain.isEmpty,
+              identifier.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "|") })
+        else { return nil }
+        return "list:" + identifier + "|" + domain
     }
 
     /// The velocity keys of this message: one per kind that is known, one per recipient.
@@ -65,11 +89,20 @@ public struct SenderKeys: Sendable, Hashable, Codable {
         return keys
     }
 
-    /// The reputation keys: the From domain and the client IP.
+    /// The reputation keys: the From domain, the client IP and the stream.
     public var reputationKeys: [ReputationKey] {
         var keys: [ReputationKey] = []
         if let fromDomain { keys.append(ReputationKey(.domain, fromDomain)) }
         if let clientIP { keys.append(ReputationKey(.ip, clientIP)) }
+        if let stream { keys.append(ReputationKey(.stream, stream)) }
+        return keys
+    }
+
+    /// The keys a verdict may teach: all but the stream, whose reputation only users' feedback builds
+    /// (``StreamContext``): a sender could otherwise earn a stream's trust with mail the model let through.
+    public var withoutStream: SenderKeys {
+        var keys = self
+        keys.stream = nil
         return keys
     }
 

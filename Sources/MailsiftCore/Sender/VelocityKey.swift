@@ -24,9 +24,10 @@ public enum VelocityKind: String, CaseIterable, Sendable, Codable {
     case clientIP = "ip", clientNetwork = "net", envelopeSender = "sender", fromDomain = "domain", recipient = "rcpt"
 }
 
-/// What has a reputation: a From domain or a client IP.
+/// What has a reputation: a From domain, a client IP, or a stream of mail (``SenderKeys/stream``: learned from
+/// users' feedback only, never from verdicts: ``StreamContext``).
 public enum ReputationKind: String, CaseIterable, Sendable, Codable {
-    case domain, ip
+    case domain, ip, stream
 }
 
 public typealias VelocityKey = SenderStateKey<VelocityKind>
