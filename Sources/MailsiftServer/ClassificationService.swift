@@ -139,7 +139,9 @@ public final class ClassificationService: Sendable {
         let analysed = clock.now
         metrics.stage("analyse", analysed - start)
         let now = Int64(Date().timeIntervalSince1970)
-        let (keys, sender) = await learning.observe(a, envelope: envelope, at: now)
+        let (keys, observed) = await learning.observe(a, envelope: envelope, at: now)
+        // Without the stream context, no stream is trusted (its reputation is still learned from feedback).
+        let sender = configuration.streamContext ? observed : observed.withoutStream
 
         // A message whose analysis used up the budget gets the fallback verdict, on its own: slow input is not
         // a failure of the model stages and never counts against the circuit breaker (an attacker could

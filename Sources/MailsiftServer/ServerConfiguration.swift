@@ -76,6 +76,9 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     public var trustSeconds = 300.0
     /// Most communication-graph edges held in process (the least recently seen received ones go first).
     public var graphEdges = 2_000_000
+    /// Cap the model's action at `tag` for mail of a list or sender the users marked not spam (``StreamContext``,
+    /// docs/generalisation.md); off: the stream reputations are still learned, and not used.
+    public var streamContext = true
     /// Redis (`redis://host:port`) for sender state shared by many servers; nil: in process only.
     public var redisURL: String?
     /// PostgreSQL (`postgres://user[:password]@host[:port]/database`) for feedback, the feature log and
@@ -112,6 +115,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case featureLogDays = "feature_log_days", featureLogQueue = "feature_log_queue", flushSeconds = "flush_seconds"
         case senderStateKeys = "sender_state_keys", redisURL = "redis_url", postgresURL = "postgres_url"
         case shadowModel = "shadow_model", shadowSample = "shadow_sample", trustSeconds = "trust_seconds", graphEdges = "graph_edges"
+        case streamContext = "stream_context"
     }
 
     /// Missing keys keep their defaults; an unknown key is refused (a typo must not pass silently).
@@ -153,6 +157,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         shadowModel = try c.decodeIfPresent(String.self, forKey: .shadowModel)
         trustSeconds = try c.decodeIfPresent(Double.self, forKey: .trustSeconds) ?? d.trustSeconds
         graphEdges = try c.decodeIfPresent(Int.self, forKey: .graphEdges) ?? d.graphEdges
+        streamContext = try c.decodeIfPresent(Bool.self, forKey: .streamContext) ?? d.streamContext
         shadowSample = try c.decodeIfPresent(Double.self, forKey: .shadowSample) ?? d.shadowSample
         let known = Set(CodingKeys.allCases.map(\.rawValue))
         let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).filter { !known.contains($0) }
@@ -253,6 +258,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         if let s = value(.shadowModel) { shadowModel = s }
         if let x = try double(.trustSeconds) { trustSeconds = x }
         if let n = try int(.graphEdges) { graphEdges = n }
+        if let b = bool(.streamContext) { streamContext = b }
         if let x = try double(.shadowSample) { shadowSample = x }
     }
 

@@ -20,8 +20,9 @@ import Testing
     }
 
     /// A server on the shipped model with `directory` as its data directory.
-    static func server(_ directory: String?, redis: String? = nil) async throws -> Server {
+    static func server(_ directory: String?, redis: String? = nil, streamContext: Bool = true) async throws -> Server {
         var c = ServerConfiguration()
+        c.streamContext = streamContext
         c.redisURL = redis
         c.port = 0
         c.watchSeconds = 0
@@ -103,11 +104,12 @@ import Testing
     }
 
     /// A sender's mail the users marked not spam (two reports) is a stream they read: the model's next verdict
-    /// on it is capped at `tag` and says why; the model's own verdicts taught the stream nothing.
-    @Test func hamFeedbackMakesAStreamTheUsersReadAndVerdictsDoNot() async throws {
+    /// on it is capped at `tag` and says why; the model's own verdicts taught the stream nothing. With
+    /// `stream_context: false` the stream is learned and not used.
+    @Test(arguments: [true, false]) func hamFeedbackMakesAStreamTheUsersReadAndVerdictsDoNot(streamContext: Bool) async throws {
         let dir = Self.dataDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let server = try await Self.server(dir)
+        let server = try await Self.server(dir, streamContext: streamContext)
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples/phishing.eml").standardized.path
         let phishing = try String(contentsOfFile: path, encoding: .utf8)
         @Sendable func message(_ n: Int) -> String {
@@ -129,11 +131,11 @@ import Testing
             #expect(server.service.learning.local.reputation(stream, at: now)?.ham == 4)
             try await client.execute(uri: "/v1/classify", method: .post, body: ByteBuffer(string: message(3))) { r in
                 let j = Fixture.json(r.body)
-                #expect(j["action"] as? String == "tag")
-                #expect((j["reasons"] as? [[String: Any]])?.first?["feature"] as? String == "stream_read")
+                #expect((j["action"] as? String == "tag") == streamContext)
+                #expect(((j["reasons"] as? [[String: Any]])?.first?["feature"] as? String == "stream_read") == streamContext)
             }
         }
-        #expect(String(decoding: server.metrics.render(), as: UTF8.self).contains("mailsift_stream_capped_total 1"))
+        #expect(String(decoding: server.metrics.render(), as: UTF8.self).contains("mailsift_stream_capped_total \(streamContext ? 1 : 0)"))
     }
 
     @Test func withoutADataDirectoryFeedbackIsRefusedAndWithoutATokenDisabled() async throws {
