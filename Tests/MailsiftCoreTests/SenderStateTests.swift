@@ -142,6 +142,7 @@ struct SenderStateTests {
         #expect(list.stream == "list:users.lists.example.org|example.org")
         #expect(try keys("Return-Path: <News@Shop.Example>\r\n").stream == "sender:news@shop.example")
         #expect(try keys("Return-Path: <>\r\nList-Id: <x.example>\r\n").stream == nil)
+        #expect(try keys("Return-Path: <a@b.example>\r\n", envelope: Envelope(mailFrom: "<a\u{1}b@c.example>")).stream == nil)
         #expect(try keys("Return-Path: <a@b.example>\r\nList-Id: <\(String(repeating: "x", count: 300))>\r\n").stream == nil)
         let enveloped = try keys("Return-Path: <a@b.example>\r\nList-Id: <users.lists.example.org>\r\n", envelope: Envelope(mailFrom: "<bounce@other.example>"))
         #expect(enveloped.stream == "list:users.lists.example.org|other.example")

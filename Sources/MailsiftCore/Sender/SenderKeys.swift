@@ -64,9 +64,12 @@ public struct SenderKeys: Sendable, Hashable, Codable {
     /// its envelope sender, where list software sends from (`list:users.lists.example|lists.example`); for other
     /// mail, `sender:` and the envelope sender (`sender:news@shop.example`). Bound to the envelope, a List-Id copied
     /// into other mail is another stream; with SPF checked (issue 24) the envelope domain is also proven. Nil
-    /// without an envelope sender (bounces), or with a List-Id over 253 bytes or not printable ASCII.
+    /// without an envelope sender (bounces), with one over 320 bytes or with spaces or control characters, or
+    /// with a List-Id over 253 bytes or not printable ASCII.
     public static func streamIdentity(_ m: Message, envelopeSender: String?) -> String? {
-        guard let sender = envelopeSender, let at = sender.lastIndex(of: "@"), sender.utf8.count <= 320 else { return nil }
+        guard let sender = envelopeSender, let at = sender.lastIndex(of: "@"), sender.utf8.count <= 320,
+              sender.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F })
+        else { return nil }
         guard let raw = m.headers["list-id"] else { return "sender:" + sender }
         var id = Substring(raw)
         if let open = id.lastIndex(of: "<"), let close = id[open...].firstIndex(of: ">") { id = id[id.index(after: open)..<close] }
