@@ -19,6 +19,14 @@ public final class ClassificationService: Sendable {
     public let shadow: ShadowScoring?
     private let inFlight = Atomic<Int>(0)
 
+    /// The served model's cascade with the configured stream context (``ServerConfiguration/streamContextSettings``):
+    /// a copy of a few references, made per message.
+    func cascade(_ model: ServingModel) -> Cascade {
+        var cascade = model.cascade
+        cascade.streamContext = configuration.streamContextSettings
+        return cascade
+    }
+
     public init(
         models: ModelSwitch, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics(), learning: OnlineLearning? = nil,
         logger: Logger
@@ -139,9 +147,7 @@ public final class ClassificationService: Sendable {
         let analysed = clock.now
         metrics.stage("analyse", analysed - start)
         let now = Int64(Date().timeIntervalSince1970)
-        let (keys, observed) = await learning.observe(a, envelope: envelope, at: now)
-        // Without the stream context, no stream is trusted (its reputation is still learned from feedback).
-        let sender = configuration.streamContext ? observed : observed.withoutStream
+        let (keys, sender) = await learning.observe(a, envelope: envelope, at: now)
 
         // A message whose analysis used up the budget gets the fallback verdict, on its own: slow input is not
         // a failure of the model stages and never counts against the circuit breaker (an attacker could
@@ -156,7 +162,7 @@ public final class ClassificationService: Sendable {
             // features are there).
             let (verdict, done, why, entry) = await Self.run(offloaded: large) {
                 model.withScratch { scratch in
-                    let v = model.cascade.classify(a, envelope: envelope, sender: sender, scratch: &scratch)
+                    let v = self.cascade(model).classify(a, envelope: envelope, sender: sender, scratch: &scratch)
                     let done = clock.now
                     let why = self.explain(v, model: model, a: a, reasons: reasons, scratch: &scratch)
                     return (v, done, why, self.logEntry(v, model: model, a: a, keys: keys, sender: sender, at: now, scratch: &scratch))
@@ -195,7 +201,7 @@ public final class ClassificationService: Sendable {
         // message is analysed, and they stop most clear spam and phishing (Cascade.fallbackVerdict).
         let (verdict, why, entry) = model.withScratch { scratch in
             let v = fallback == .modelError ? model.cascade.rulesVerdict(a, envelope: envelope)
-                : model.cascade.fallbackVerdict(a, envelope: envelope, sender: sender, scratch: &scratch)
+                : cascade(model).fallbackVerdict(a, envelope: envelope, sender: sender, scratch: &scratch)
             return (v, explain(v, model: model, a: a, reasons: reasons, scratch: &scratch),
                     logEntry(v, model: model, a: a, keys: keys, sender: sender, at: now, scratch: &scratch))
         }

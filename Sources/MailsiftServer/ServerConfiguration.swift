@@ -1,4 +1,5 @@
 import Foundation
+import MailsiftCore
 import MailsiftFiles
 import MailsiftPostgres
 import MailsiftRedis
@@ -79,6 +80,18 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     /// Cap the model's action at `tag` for mail of a list or sender the users marked not spam (``StreamContext``,
     /// docs/generalisation.md); off: the stream reputations are still learned, and not used.
     public var streamContext = true
+    /// A stream is trusted from this much feedback evidence (messages' worth, decayed; a report counts 2)...
+    public var streamMinEvidence = StreamContext().minimumEvidence
+    /// ...and at most this spam rate (the stream reputation's posterior mean).
+    public var streamMaxSpamRate = StreamContext().maximumSpamRate
+    /// The stream context these settings give; nil when it is off.
+    public var streamContextSettings: StreamContext? {
+        guard streamContext else { return nil }
+        var c = StreamContext()
+        c.minimumEvidence = streamMinEvidence
+        c.maximumSpamRate = streamMaxSpamRate
+        return c
+    }
     /// Redis (`redis://host:port`) for sender state shared by many servers; nil: in process only.
     public var redisURL: String?
     /// PostgreSQL (`postgres://user[:password]@host[:port]/database`) for feedback, the feature log and
@@ -115,7 +128,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case featureLogDays = "feature_log_days", featureLogQueue = "feature_log_queue", flushSeconds = "flush_seconds"
         case senderStateKeys = "sender_state_keys", redisURL = "redis_url", postgresURL = "postgres_url"
         case shadowModel = "shadow_model", shadowSample = "shadow_sample", trustSeconds = "trust_seconds", graphEdges = "graph_edges"
-        case streamContext = "stream_context"
+        case streamContext = "stream_context", streamMinEvidence = "stream_min_evidence", streamMaxSpamRate = "stream_max_spam_rate"
     }
 
     /// Missing keys keep their defaults; an unknown key is refused (a typo must not pass silently).
@@ -158,6 +171,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         trustSeconds = try c.decodeIfPresent(Double.self, forKey: .trustSeconds) ?? d.trustSeconds
         graphEdges = try c.decodeIfPresent(Int.self, forKey: .graphEdges) ?? d.graphEdges
         streamContext = try c.decodeIfPresent(Bool.self, forKey: .streamContext) ?? d.streamContext
+        streamMinEvidence = try c.decodeIfPresent(Double.self, forKey: .streamMinEvidence) ?? d.streamMinEvidence
+        streamMaxSpamRate = try c.decodeIfPresent(Double.self, forKey: .streamMaxSpamRate) ?? d.streamMaxSpamRate
         shadowSample = try c.decodeIfPresent(Double.self, forKey: .shadowSample) ?? d.shadowSample
         let known = Set(CodingKeys.allCases.map(\.rawValue))
         let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).filter { !known.contains($0) }
@@ -259,6 +274,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         if let x = try double(.trustSeconds) { trustSeconds = x }
         if let n = try int(.graphEdges) { graphEdges = n }
         if let b = bool(.streamContext) { streamContext = b }
+        if let x = try double(.streamMinEvidence) { streamMinEvidence = x }
+        if let x = try double(.streamMaxSpamRate) { streamMaxSpamRate = x }
         if let x = try double(.shadowSample) { shadowSample = x }
     }
 
@@ -284,6 +301,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         try check(postgresURL == nil || dataDirectory == nil, "set data_dir (one process) or postgres_url (shared), not both")
         try check(trustSeconds > 0 && graphEdges >= 16, "trust_seconds and graph_edges must be positive")
         try check((0...1).contains(shadowSample), "shadow_sample must be between 0 and 1")
+        try check(streamMinEvidence > 0 && (0...1).contains(streamMaxSpamRate), "stream_min_evidence must be positive and stream_max_spam_rate between 0 and 1")
         try check(["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel), "log_level \(logLevel) is unknown")
     }
 }

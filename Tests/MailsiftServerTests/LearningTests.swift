@@ -20,9 +20,10 @@ import Testing
     }
 
     /// A server on the shipped model with `directory` as its data directory.
-    static func server(_ directory: String?, redis: String? = nil, streamContext: Bool = true) async throws -> Server {
+    static func server(_ directory: String?, redis: String? = nil, streamContext: Bool = true, streamMinEvidence: Double? = nil) async throws -> Server {
         var c = ServerConfiguration()
         c.streamContext = streamContext
+        if let streamMinEvidence { c.streamMinEvidence = streamMinEvidence }
         c.redisURL = redis
         c.port = 0
         c.watchSeconds = 0
@@ -105,11 +106,15 @@ import Testing
 
     /// A sender's mail the users marked not spam (two reports) is a stream they read: the model's next verdict
     /// on it is capped at `tag` and says why; the model's own verdicts taught the stream nothing. With
-    /// `stream_context: false` the stream is learned and not used.
-    @Test(arguments: [true, false]) func hamFeedbackMakesAStreamTheUsersReadAndVerdictsDoNot(streamContext: Bool) async throws {
+    /// `stream_context: false`, or with `stream_min_evidence` above two reports' worth, the stream is learned and
+    /// not used.
+    @Test(arguments: [(true, nil), (false, nil), (true, 5.0)]) func hamFeedbackMakesAStreamTheUsersReadAndVerdictsDoNot(
+        streamContext: Bool, minEvidence: Double?
+    ) async throws {
         let dir = Self.dataDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let server = try await Self.server(dir, streamContext: streamContext)
+        let server = try await Self.server(dir, streamContext: streamContext, streamMinEvidence: minEvidence)
+        let capped = streamContext && minEvidence == nil
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples/phishing.eml").standardized.path
         let phishing = try String(contentsOfFile: path, encoding: .utf8)
         @Sendable func message(_ n: Int) -> String {
@@ -131,11 +136,11 @@ import Testing
             #expect(server.service.learning.local.reputation(stream, at: now)?.ham == 4)
             try await client.execute(uri: "/v1/classify", method: .post, body: ByteBuffer(string: message(3))) { r in
                 let j = Fixture.json(r.body)
-                #expect((j["action"] as? String == "tag") == streamContext)
-                #expect(((j["reasons"] as? [[String: Any]])?.first?["feature"] as? String == "stream_read") == streamContext)
+                #expect((j["action"] as? String == "tag") == capped)
+                #expect(((j["reasons"] as? [[String: Any]])?.first?["feature"] as? String == "stream_read") == capped)
             }
         }
-        #expect(String(decoding: server.metrics.render(), as: UTF8.self).contains("mailsift_stream_capped_total \(streamContext ? 1 : 0)"))
+        #expect(String(decoding: server.metrics.render(), as: UTF8.self).contains("mailsift_stream_capped_total \(capped ? 1 : 0)"))
     }
 
     @Test func withoutADataDirectoryFeedbackIsRefusedAndWithoutATokenDisabled() async throws {

@@ -137,6 +137,15 @@ import Testing
         var badPort = ServerConfiguration()
         badPort.port = 70_000
         #expect(throws: ServerConfiguration.ConfigurationError.self) { try badPort.validate() }
+        // The stream context: on with the core's thresholds, from the file and the environment, checked.
+        #expect(ServerConfiguration().streamContextSettings == StreamContext())
+        try "stream_min_evidence: 6\nstream_max_spam_rate: 0.1\n".write(toFile: path, atomically: true, encoding: .utf8)
+        var streams = try ServerConfiguration.load(file: path)
+        #expect(streams.streamContextSettings?.minimumEvidence == 6 && streams.streamContextSettings?.maximumSpamRate == 0.1)
+        try streams.apply(environment: ["MAILSIFT_STREAM_CONTEXT": "false"])
+        #expect(streams.streamContextSettings == nil)
+        streams.streamMaxSpamRate = 2
+        #expect(throws: ServerConfiguration.ConfigurationError.self) { try streams.validate() }
     }
 }
 

@@ -35,13 +35,6 @@ public struct SenderState: Sendable, Hashable, Codable {
         counts[kind].map { $0[window.rawValue] }
     }
 
-    /// The same state without the stream's reputation: no stream is then trusted (``StreamContext``).
-    public var withoutStream: SenderState {
-        var state = self
-        state.reputations[.stream] = nil
-        return state
-    }
-
     /// Merges the counts of several keys of one kind (recipients): the largest per window.
     public mutating func merge(_ kind: VelocityKind, _ windowCounts: [UInt32]) {
         if let old = counts[kind] {
