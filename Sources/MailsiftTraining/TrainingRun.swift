@@ -182,7 +182,7 @@ public enum TrainingRun {
             let stages = try CascadeTraining.train(
                 rows: items.map { item in
                     var row = item.metadata
-                    for c in dropped where c.rawValue < row.count { row[c.rawValue] = .nan }
+                    CascadeManifest.mask(&row, width: row.count, columns: dropped.map(\.rawValue))
                     return row
                 }, labels: examples.map { $0.label == 1 }, folds: folds, foldCount: options.folds,
                 textMargins: textMargins, textCalibration: result.calibration, viewModels: viewModels.map { ($0.model.spec, $0.margins) },
