@@ -7,9 +7,20 @@ import MailsiftTrees
 /// `mailsift eval`: score the test rows, print the reference metrics, optionally write the scores file and
 /// an ablation table (each view dropped in turn, retrained on the train rows with the model's settings).
 public enum EvalCommand {
+    /// How messages that claim to be replies are read (``ReplyClaim``).
+    public enum Replies: String, CaseIterable, Sendable {
+        /// As written: the reply headers count whatever they name.
+        case asWritten = "as-written"
+        /// As `serve` reads them at a site whose users sent none of the mail: every claim discounted.
+        case unverified
+        /// As `serve` reads them at a site that knows every message of the split's corpora (train and test rows):
+        /// a claim counts when it names one of them.
+        case corpus
+    }
+
     public static func run(
         model source: ModelLoader.Source, loader: ModelLoader = ModelLoader(trees: XGBoostTreeLoader()), corpora: [String], split: String,
-        scoresPath: String?, stageScoresPath: String? = nil, ablation: Bool, log: @escaping @Sendable (String) -> Void
+        scoresPath: String?, stageScoresPath: String? = nil, ablation: Bool, replies: Replies = .asWritten, unreadLists: Bool = false, log: @escaping @Sendable (String) -> Void
     ) throws -> String {
         let (bundle, rules) = try loader.files(source)
         let splitFile = try SplitFile(path: split)
@@ -21,14 +32,25 @@ public enum EvalCommand {
         let clock = ContinuousClock()
         let start = clock.now
         let cascade = manifest.kind == .spam ? try loader.cascade(bundle, rules: rules) : nil
-        let evaluation = cascade.map { Evaluation(cascade: $0, messages: test, progress: bar) }
+        let verifies: (@Sendable (ReplyClaim) -> Bool)?
+        switch replies {
+        case .asWritten: verifies = nil
+        case .unverified: verifies = { _ in false }
+        case .corpus:
+            let parser = MessageParser()
+            let known = Set(try splitFile.messages(split: "train", corpora: corpora).map(\.bytes).compactMap { bytes in
+                (try? parser.parse(bytes))?.messageID.flatMap(ReplyClaim.key)
+            } + test.compactMap { (try? parser.parse($0.bytes))?.messageID.flatMap(ReplyClaim.key) })
+            verifies = { claim in claim.referenced.contains(where: known.contains) }
+        }
+        let evaluation = cascade.map { Evaluation(cascade: $0, messages: test, progress: bar, verifies: verifies, discountingLists: unreadLists) }
             ?? Evaluation(classifier: Classifier(bundle: bundle), messages: test, progress: bar)
         let elapsed = clock.now - start
         if let scoresPath {
             try evaluation.scoresFile().write(toFile: scoresPath, atomically: true, encoding: .utf8)
         }
         var out = [evaluation.table(file: scoresPath ?? "test")]
-        out.append(String(format: "model %@; %d messages scored in %.2f s (parse, features, model; all cores)", manifest.version, test.count, elapsed.seconds))
+        out.append(String(format: "model %@; %d messages scored in %.2f s (parse, features, model; all cores); replies %@, lists %@", manifest.version, test.count, elapsed.seconds, replies.rawValue, unreadLists ? "unread" : "as-written"))
         if let target = manifest.operatingPoints?.targetFPR, case let rates = evaluation.actionRates(targetFPR: target), !rates.isEmpty {
             out.append(actionTable(rates))
         }

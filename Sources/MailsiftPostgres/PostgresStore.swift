@@ -13,7 +13,7 @@ import PostgresNIO
 ///
 /// The pool runs while ``run()`` runs (add the store to a service group, or run it in a task); ``open(url:logger:)``
 /// creates the tables when they are missing.
-public final class PostgresStore: FeedbackStore, FeatureLog, ReputationArchive, CommunicationGraphArchive, ModelRegistry, Sendable {
+public final class PostgresStore: FeedbackStore, FeatureLog, ReputationArchive, CommunicationGraphArchive, MessageLedgerArchive, ModelRegistry, Sendable {
     public let client: PostgresClient
     let logger: Logger
 
@@ -114,6 +114,8 @@ public final class PostgresStore: FeedbackStore, FeatureLog, ReputationArchive, 
             source TEXT NOT NULL, target TEXT NOT NULL, messages DOUBLE PRECISION NOT NULL, updated BIGINT NOT NULL,
             outbound BOOLEAN NOT NULL, PRIMARY KEY (source, target))
         """,
+        "CREATE TABLE IF NOT EXISTS mailsift_sent_message (key BIGINT PRIMARY KEY, time BIGINT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS mailsift_sent_message_time ON mailsift_sent_message (time)",
         "CREATE UNIQUE INDEX IF NOT EXISTS mailsift_models_one_active ON mailsift_models ((status)) WHERE status = 'active'",
     ]
 
@@ -231,6 +233,27 @@ public final class PostgresStore: FeedbackStore, FeatureLog, ReputationArchive, 
             ON CONFLICT (source, target) DO UPDATE SET messages = GREATEST(mailsift_graph_edge.messages, EXCLUDED.messages),
                 updated = GREATEST(mailsift_graph_edge.updated, EXCLUDED.updated), outbound = mailsift_graph_edge.outbound OR EXCLUDED.outbound
             """, logger: logger)
+    }
+
+    // MARK: - Sent messages
+
+    public func loadSentMessages(since: Int64) async throws -> [UInt64: Int64] {
+        let rows = try await client.query("SELECT key, time FROM mailsift_sent_message WHERE time >= \(since)", logger: logger)
+        var out: [UInt64: Int64] = [:]
+        for try await (key, time) in rows.decode((Int64, Int64).self) { out[UInt64(bitPattern: key)] = time }
+        return out
+    }
+
+    public func saveSentMessages(_ entries: [UInt64: Int64], prunedBefore: Int64) async throws {
+        if !entries.isEmpty {
+            let pairs = Array(entries)
+            let keys = pairs.map { Int64(bitPattern: $0.key) }, times = pairs.map(\.value)
+            try await client.query("""
+                INSERT INTO mailsift_sent_message (key, time) SELECT * FROM UNNEST(\(keys)::bigint[], \(times)::bigint[])
+                ON CONFLICT (key) DO UPDATE SET time = GREATEST(mailsift_sent_message.time, EXCLUDED.time)
+                """, logger: logger)
+        }
+        try await client.query("DELETE FROM mailsift_sent_message WHERE time < \(prunedBefore)", logger: logger)
     }
 
     // MARK: - Model registry

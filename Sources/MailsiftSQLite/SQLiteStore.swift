@@ -6,7 +6,7 @@ import MailsiftCore
 /// holding user feedback, the feature log and the sender reputations. Feedback is committed before
 /// ``record(_:)`` returns; several processes may open the same file (SQLite locks it, and a writer waits
 /// up to five seconds for another).
-public final class SQLiteStore: FeedbackStore, FeatureLog, ReputationArchive, CommunicationGraphArchive {
+public final class SQLiteStore: FeedbackStore, FeatureLog, ReputationArchive, CommunicationGraphArchive, MessageLedgerArchive {
     public let path: String
     private let pool: DatabasePool
 
@@ -71,6 +71,12 @@ public final class SQLiteStore: FeedbackStore, FeatureLog, ReputationArchive, Co
                 CREATE TABLE graph_edge (
                     source TEXT NOT NULL, target TEXT NOT NULL, messages REAL NOT NULL, updated INTEGER NOT NULL,
                     outbound INTEGER NOT NULL, PRIMARY KEY (source, target));
+                """)
+        }
+        m.registerMigration("v3: sent messages") { db in
+            try db.execute(sql: """
+                CREATE TABLE sent_message (key INTEGER PRIMARY KEY, time INTEGER NOT NULL);
+                CREATE INDEX sent_message_time ON sent_message (time);
                 """)
         }
         return m
@@ -192,6 +198,29 @@ public final class SQLiteStore: FeedbackStore, FeatureLog, ReputationArchive, Co
                     updated = max(updated, excluded.updated), outbound = max(outbound, excluded.outbound)
                 """)
             for (e, w) in rows { try statement.execute(arguments: [e.source, e.target, w.messages, w.updated, w.outbound]) }
+        }
+    }
+
+    // MARK: - Sent messages
+
+    public func loadSentMessages(since: Int64) async throws -> [UInt64: Int64] {
+        try await pool.read { db in
+            var out: [UInt64: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT key, time FROM sent_message WHERE time >= ?", arguments: [since]) {
+                out[UInt64(bitPattern: row["key"])] = row["time"]
+            }
+            return out
+        }
+    }
+
+    public func saveSentMessages(_ entries: [UInt64: Int64], prunedBefore: Int64) async throws {
+        let rows = Array(entries)
+        try await pool.write { db in
+            let statement = try db.cachedStatement(sql: """
+                INSERT INTO sent_message (key, time) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET time = max(time, excluded.time)
+                """)
+            for (key, time) in rows { try statement.execute(arguments: [Int64(bitPattern: key), time]) }
+            try db.execute(sql: "DELETE FROM sent_message WHERE time < ?", arguments: [prunedBefore])
         }
     }
 }

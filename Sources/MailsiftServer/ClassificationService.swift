@@ -134,20 +134,34 @@ public final class ClassificationService: Sendable {
         // tens of milliseconds of work there would hold up every other connection of that loop (the fair
         // share of the CPU comes from the operating system's scheduler instead).
         let large = bytes.count >= Self.offloadBytes
-        let a: AnalyzedMessage
+        let extractor = model.cascade.extractor
+        let message: Message
         do {
-            let extractor = model.cascade.extractor
-            a = try await Self.run(offloaded: large) { try extractor.analyze(bytes) }
+            message = try await Self.run(offloaded: large) { try extractor.analyzer.parser.parse(bytes) }
         } catch let error as ParseError {
             metrics.unparsableMessage()
             throw .unparsable(error)
         } catch {
-            preconditionFailure("analysis throws only parse errors: \(error)")
+            preconditionFailure("parsing throws only parse errors: \(error)")
         }
+        let now = Int64(Date().timeIntervalSince1970)
+        let (keys, sender) = await learning.observe(message, envelope: envelope, at: now)
+        // Forgeable evidence counts only when the site can vouch for it: a reply when it names mail a user sent
+        // (ReplyClaim), list fields (with verify_lists) when the users read the list (ListClaim, StreamContext).
+        // Otherwise every stage reads the message without them.
+        var replies = false
+        if configuration.verifyReplies, case let claim = ReplyClaim(message), claim.claims {
+            replies = await !learning.verifies(claim, at: now)
+            learning.metrics.reply(replies ? .discounted : .verified)
+        }
+        var lists = false
+        if configuration.verifyLists, ListClaim(message).claims {
+            lists = !(configuration.streamContextSettings ?? StreamContext()).trusts(sender)
+            learning.metrics.list(lists ? .discounted : .verified)
+        }
+        let a = await Self.run(offloaded: large) { [replies, lists] in extractor.analyze(message, discountingReply: replies, discountingList: lists) }
         let analysed = clock.now
         metrics.stage("analyse", analysed - start)
-        let now = Int64(Date().timeIntervalSince1970)
-        let (keys, sender) = await learning.observe(a, envelope: envelope, at: now)
 
         // A message whose analysis used up the budget gets the fallback verdict, on its own: slow input is not
         // a failure of the model stages and never counts against the circuit breaker (an attacker could

@@ -247,14 +247,15 @@ public struct HTTPAPI: Sendable {
     }
 
     /// `POST /v1/sent`: a message a local user sent (the raw message, envelope headers as for classify),
-    /// with the feedback bearer token: its recipients become the sender's contacts in the communication graph.
+    /// with the feedback bearer token: its recipients become the sender's contacts in the communication graph, and
+    /// its Message-ID one that replies may name (``ReplyClaim``).
     private func sent(_ request: Request) async throws -> Response {
         try await withFeedbackBody(request, limit: configuration.maxMessageBytes, tooLarge: "message larger than max_message_bytes") {
-            recordSent($0, headers: request.headers)
+            await recordSent($0, headers: request.headers)
         }
     }
 
-    private func recordSent(_ body: ByteBuffer, headers: HTTPFields) -> Response {
+    private func recordSent(_ body: ByteBuffer, headers: HTTPFields) async -> Response {
         let message: Message
         do {
             message = try MessageParser().parse(Array(body.readableBytesView))
@@ -262,7 +263,7 @@ public struct HTTPAPI: Sendable {
             service.metrics.rejected(.badRequest)
             return Self.error("the message cannot be parsed: \(error)", status: .badRequest)
         }
-        let recorded = service.learning.recordSent(message, envelope: Self.envelope(headers), at: Int64(Date().timeIntervalSince1970))
+        let recorded = await service.learning.recordSent(message, envelope: Self.envelope(headers), at: Int64(Date().timeIntervalSince1970))
         guard recorded > 0 else {
             service.metrics.rejected(.badRequest)
             return Self.error("no sender or no recipients: give From and To (or X-Envelope-From and X-Envelope-To)", status: .badRequest)

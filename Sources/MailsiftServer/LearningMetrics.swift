@@ -8,7 +8,15 @@ public final class LearningMetrics: Sendable {
     }
 
     public enum StoreOperation: String, CaseIterable, Sendable {
-        case featureLog = "feature_log", reputation, feedback, graph
+        case featureLog = "feature_log", reputation, feedback, graph, ledger
+    }
+
+    /// What became of a message's reply claim (``ReplyClaim``) or list claim (``ListClaim``).
+    public enum Claim: String, CaseIterable, Sendable {
+        /// It named a message a user sent; the list is one the users read.
+        case verified
+        /// It did not, and was discounted.
+        case discounted
     }
 
     private let feedback: [FeedbackResult: Counter]
@@ -21,6 +29,10 @@ public final class LearningMetrics: Sendable {
     private let sharedDropped: Gauge
     private let graphEdges: Gauge
     private let graphLocalUsers: Gauge
+    private let replies: [Claim: Counter]
+    private let lists: [Claim: Counter]
+    private let ledgerErrors: Counter
+    private let sentMessageIDs: Gauge
 
     public init(registry: PrometheusCollectorRegistry) {
         func d(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor { ServerMetrics.descriptor(name, unit, help) }
@@ -43,7 +55,25 @@ public final class LearningMetrics: Sendable {
         sharedDropped = registry.makeGauge(descriptor: d("shared_state_dropped", "updates", "Sender-state updates dropped from a full backlog, since start"))
         graphEdges = registry.makeGauge(descriptor: d("graph", "edges", "Communication-graph edges held in process, at the last trust computation"))
         graphLocalUsers = registry.makeGauge(descriptor: d("graph_local", "users", "Local users (senders of recorded sent mail) seeding the trust computation"))
+        var replies: [Claim: Counter] = [:], lists: [Claim: Counter] = [:]
+        for r in Claim.allCases {
+            replies[r] = registry.makeCounter(
+                descriptor: d("reply_claims", "total", "Messages claiming to be replies: verified (they name mail a user sent) or discounted (read without the claim)"),
+                labels: [("result", r.rawValue)])
+            lists[r] = registry.makeCounter(
+                descriptor: d("list_claims", "total", "Messages with list fields, with verify_lists: verified (a list the users read) or discounted (read without them)"),
+                labels: [("result", r.rawValue)])
+        }
+        self.replies = replies
+        self.lists = lists
+        ledgerErrors = registry.makeCounter(descriptor: d("sent_ledger_errors", "total", "Failed reads and writes of the sent Message-IDs in Redis (the local ledger answered)"))
+        sentMessageIDs = registry.makeGauge(descriptor: d("sent_ledger", "ids", "Sent Message-IDs held in process"))
     }
+
+    public func reply(_ result: Claim) { replies[result]?.increment() }
+    public func list(_ result: Claim) { lists[result]?.increment() }
+    public func ledgerError() { ledgerErrors.increment() }
+    public func sentMessageIDs(_ n: Int) { sentMessageIDs.set(to: Double(n)) }
 
     public func graph(edges: Int, localUsers: Int) {
         graphEdges.set(to: Double(edges))

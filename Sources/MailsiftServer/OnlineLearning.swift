@@ -32,6 +32,10 @@ public final class OnlineLearning: Service, Sendable {
     /// Who writes to whom (``CommunicationGraph``), and the trust scores last computed from it.
     private let graph: Mutex<CommunicationGraph>
     private let trust = Mutex(TrustScores.empty)
+    /// The Message-IDs of mail the users sent (``ReplyClaim``): in process, saved to the store.
+    public let ledger: InMemoryMessageLedger
+    /// The same in Redis, shared by every server, when `redis_url` is set.
+    public let sharedLedger: RedisMessageLedger?
 
     /// Why feedback was not taken.
     public enum FeedbackError: Error, CustomStringConvertible, Sendable {
@@ -50,7 +54,7 @@ public final class OnlineLearning: Service, Sendable {
 
     public init(
         configuration: ServerConfiguration, store: (any LearningStore)?, close: (@Sendable () -> Void)? = nil, reputations: [ReputationKey: Reputation] = [:],
-        edges: [CommunicationGraph.Edge: CommunicationGraph.Weight] = [:], metrics: LearningMetrics, logger: Logger
+        edges: [CommunicationGraph.Edge: CommunicationGraph.Weight] = [:], sentMessages: [UInt64: Int64] = [:], metrics: LearningMetrics, logger: Logger
     ) {
         self.configuration = configuration
         self.store = store
@@ -63,10 +67,10 @@ public final class OnlineLearning: Service, Sendable {
         priors = ReputationPrior.Model()
         let local = InMemorySenderStateStore(policy: policy, capacity: configuration.senderStateKeys, reputations: reputations)
         self.local = local
-        shared = configuration.redisURL.flatMap { url in
-            guard let client = try? RedisClient(url: url) else { return nil }
-            return FallbackSenderStateStore(shared: RedisSenderStateStore(client: client, policy: policy), local: local)
-        }
+        let client = configuration.redisURL.flatMap { try? RedisClient(url: $0) }
+        shared = client.map { FallbackSenderStateStore(shared: RedisSenderStateStore(client: $0, policy: policy), local: local) }
+        ledger = InMemoryMessageLedger(policy: configuration.ledgerPolicy, entries: sentMessages)
+        sharedLedger = client.map { RedisMessageLedger(client: $0, policy: configuration.ledgerPolicy) }
     }
 
     /// Where sender state is read and taught: Redis (with the local fallback) or the local state alone.
@@ -81,9 +85,13 @@ public final class OnlineLearning: Service, Sendable {
         do {
             let reputations = try await stores.learning.loadReputations()
             let edges = try await stores.learning.loadEdges()
-            logger.info("store opened", metadata: ["store": "\(stores.location)", "reputations": "\(reputations.count)", "graph_edges": "\(edges.count)"])
+            let since = Int64(Date().timeIntervalSince1970) - configuration.ledgerPolicy.retentionSeconds
+            let sent = try await stores.learning.loadSentMessages(since: since)
+            logger.info("store opened", metadata: [
+                "store": "\(stores.location)", "reputations": "\(reputations.count)", "graph_edges": "\(edges.count)", "sent_message_ids": "\(sent.count)"])
             let learning = OnlineLearning(
-                configuration: configuration, store: stores.learning, close: stores.close, reputations: reputations, edges: edges, metrics: metrics, logger: logger)
+                configuration: configuration, store: stores.learning, close: stores.close, reputations: reputations, edges: edges, sentMessages: sent,
+                metrics: metrics, logger: logger)
             learning.recomputeTrust()
             return learning
         } catch {
@@ -100,8 +108,8 @@ public final class OnlineLearning: Service, Sendable {
     /// Counts the message's senders at `time` and returns their keys and state (this message included):
     /// velocity and reputation, and the From address's trust and whether it is a recipient's contact. The
     /// message is recorded in the communication graph (sender to recipients).
-    public func observe(_ a: AnalyzedMessage, envelope: Envelope, at time: Int64) async -> (SenderKeys, SenderState) {
-        let keys = SenderKeys(a, envelope: envelope, prior: priors)
+    public func observe(_ message: Message, envelope: Envelope, at time: Int64) async -> (SenderKeys, SenderState) {
+        let keys = SenderKeys(message, envelope: envelope, prior: priors)
         var state = if let shared { await shared.observe(keys, at: time) } else { local.observe(keys, at: time) }
         trust.withLock { $0 }.fill(&state, keys: keys)
         if let from = keys.fromAddress {
@@ -114,9 +122,31 @@ public final class OnlineLearning: Service, Sendable {
 
     /// Records a message a local user sent (`POST /v1/sent`): its sender becomes a local user, and its
     /// recipients that user's contacts. The sender is the envelope's, else From; the recipients the
-    /// envelope's, else To, Cc and Bcc. Returns how many recipients were recorded.
-    public func recordSent(_ message: Message, envelope: Envelope, at time: Int64) -> Int {
-        graph.withLock { $0.recordSent(message, envelope: envelope, at: time) }
+    /// envelope's, else To, Cc and Bcc. Its Message-ID goes into the ledger that replies are checked against
+    /// (in Redis too, when configured). Returns how many recipients were recorded (0: nothing was).
+    public func recordSent(_ message: Message, envelope: Envelope, at time: Int64) async -> Int {
+        let recorded = graph.withLock { $0.recordSent(message, envelope: envelope, at: time) }
+        guard recorded > 0, let id = message.messageID, let key = ReplyClaim.key(id) else { return recorded }
+        ledger.recordNow([key], at: time)
+        if let sharedLedger {
+            do { try await sharedLedger.record([key], at: time) } catch { metrics.ledgerError() }
+        }
+        return recorded
+    }
+
+    // MARK: - Replies
+
+    /// Whether `claim` names a message the site's users sent (within the retention window): in process first,
+    /// then in Redis, which other servers write to. Redis failing (down, slow: its command timeout bounds the
+    /// wait) leaves the local answer.
+    public func verifies(_ claim: ReplyClaim, at time: Int64) async -> Bool {
+        guard !claim.referenced.isEmpty else { return false }
+        if ledger.knowsAnyNow(claim.referenced, at: time) { return true }
+        guard let sharedLedger else { return false }
+        do { return try await sharedLedger.knowsAny(claim.referenced) } catch {
+            metrics.ledgerError()
+            return false
+        }
     }
 
     /// Computes the trust scores from the graph as it is now (outside the lock: on a copy) and swaps them in.
@@ -200,8 +230,17 @@ public final class OnlineLearning: Service, Sendable {
     public func flush() async {
         await flushFeatureLog()
         metrics.senderKeys(local.velocityKeyCount)
+        metrics.sentMessageIDs(ledger.count)
         if let shared { metrics.sharedState(degraded: shared.degraded, waiting: shared.waiting, dropped: shared.dropped) }
         guard let store else { return }
+        let sent = ledger.takeChanged()
+        do {
+            try await store.saveSentMessages(sent, prunedBefore: Int64(Date().timeIntervalSince1970) - ledger.policy.retentionSeconds)
+        } catch {
+            ledger.markChanged(sent)
+            metrics.storeError(.ledger)
+            logger.error("saving the sent Message-IDs failed", metadata: ["error": "\(error)"])
+        }
         let edges = graph.withLock { $0.takeChanged() }
         do {
             try await store.saveEdges(edges)

@@ -155,7 +155,7 @@ public struct StreamWorker: Service {
     /// Records one sent message in the communication graph, then acknowledges it.
     func process(sent e: RedisStreamConsumer.Entry) async throws(RedisError) {
         guard let bytes = e.fields["message"], let message = try? MessageParser().parse(bytes),
-              service.learning.recordSent(message, envelope: Self.envelope(e), at: Int64(Date().timeIntervalSince1970)) > 0 else {
+              await service.learning.recordSent(message, envelope: Self.envelope(e), at: Int64(Date().timeIntervalSince1970)) > 0 else {
             try await deadLetter(sent, e, reason: "a sent message needs parsable bytes with a sender and recipients")
             return
         }

@@ -23,15 +23,25 @@ public struct Evaluation: Sendable {
     public let kind: ModelManifest.Kind
     let positive: String
 
-    /// Spam models: every message through the cascade (rules, trees, text, combination), on every core.
-    public init(cascade: Cascade, messages: [CorpusMessage], progress: (any ProgressReporter)? = nil) {
+    /// Spam models: every message through the cascade (rules, trees, text, combination), on every core. With
+    /// `verifies`, a message that claims to be a reply is read without the claim unless `verifies` says it names
+    /// mail the site knows, as `serve` does (``ReplyClaim``); nil: replies read as written. With `discountingLists`,
+    /// list fields are read as `serve` reads them for a list no user reads (``ListClaim``).
+    public init(
+        cascade: Cascade, messages: [CorpusMessage], progress: (any ProgressReporter)? = nil, verifies: (@Sendable (ReplyClaim) -> Bool)? = nil,
+        discountingLists: Bool = false
+    ) {
         let manifest = cascade.bundle.manifest
         kind = manifest.kind
         let positive = manifest.labels.last ?? "spam"
         let negative = manifest.labels.first ?? "ham"
         self.positive = positive
         rows = ParallelMap.map(messages, progress: progress, makeScratch: cascade.makeScratch) { m, scratch in
-            guard let a = try? cascade.extractor.analyze(m.bytes) else {
+            let parsed = try? cascade.extractor.analyzer.parser.parse(m.bytes)
+            let claim = parsed.map(ReplyClaim.init)
+            let discount = verifies.map { check in claim.map { $0.claims && !check($0) } ?? false } ?? false
+            let lists = discountingLists && (parsed.map { ListClaim($0).claims } ?? false)
+            guard let parsed, case let a = cascade.extractor.analyze(parsed, discountingReply: discount, discountingList: lists) else {
                 // Unparseable: scored as the text model scores a message with no features.
                 let p = manifest.calibration.probability(margin: cascade.text.bundle.model.margin(SparseFeatures()))
                 let spam = manifest.operatingPoints?.isSpam(probability: p) ?? (p >= 0.5)

@@ -46,6 +46,10 @@ public enum TrainingRun {
         public var droppedTreeColumns: Set<MetadataFeature> = []
         /// ``FeatureConfiguration/conversationHeaders``; nil keeps the configuration's default.
         public var conversationHeaders: Bool?
+        /// Spam models: attacked copies of each training spam (``AttackAugmentation``); 0: none.
+        public var augmentAttacks = 0
+        /// The edits the attacked copies are made with.
+        public var augmentEdits: [AttackEdit] = AttackAugmentation.defaultEdits
 
         public init(
             labels: [String]?, epochs: Int = 3, folds: Int = 5, calibration: Calibration.Method = .platt, targetFPR: Double = 0.001,
@@ -106,6 +110,11 @@ public enum TrainingRun {
             labels = Array(Set(messages.map(\.label))).sorted()
         }
         guard !messages.isEmpty else { throw Failure(description: "no training messages with the labels \(labels.joined(separator: ", "))") }
+        if kind == .spam, r.augmentAttacks > 0 {
+            let copies = AttackAugmentation.copies(of: messages, spamLabel: labels[1], copies: r.augmentAttacks, edits: r.augmentEdits, seed: r.seed)
+            log("\(copies.count) attacked copies of the training spam added (docs/adversarial.md)")
+            messages += copies
+        }
         var outOfFold: String? = nil
         var features = kind == .spam ? FeatureConfiguration.spam : FeatureConfiguration.topics
         if let bits = r.hashBits { features.hashBits = bits }
@@ -151,6 +160,7 @@ public enum TrainingRun {
             + "\(options.calibration) \(options.targetFPR) \(withTrees) \(r.viewModels) \(r.mode?.rawValue ?? "auto")" + (r.timeBlockedFolds ? " time-folds" : "") + (r.thresholdMargin != 1 ? " margin \(r.thresholdMargin)" : "")
             + (r.rejectAgreement.map { " agreement \($0)" } ?? "")
             + (r.droppedTreeColumns.isEmpty ? "" : " without " + r.droppedTreeColumns.map(\.name).sorted().joined(separator: ","))
+            + (r.augmentAttacks > 0 ? " attacked copies \(r.augmentAttacks) " + r.augmentEdits.map(\.rawValue).joined(separator: ",") : "")
         let optionsHash = String(FeatureHash.xxh64(optionsKey, seed: 0), radix: 16)
         var manifest = ModelManifest(
             version: "\(kind.rawValue)-\(day)-\(fingerprint.prefix(8))-\(optionsHash.prefix(4))", kind: kind, labels: labels, features: features,

@@ -15,9 +15,13 @@ extension Mailsift {
         var stageScores: String?
         @Flag(help: "Also retrain with each feature view dropped in turn and report the change.")
         var ablation = false
+        @Option(help: "How reply headers are read: as-written; unverified (as serve reads them where no user sent the mail named); corpus (as serve reads them where every message of the split's corpora is known) (docs/adversarial.md).")
+        var replies: EvalCommand.Replies = .asWritten
+        @Flag(help: "Read list headers as serve reads them for a list no user reads: discounted (docs/adversarial.md).")
+        var unreadLists = false
 
         func run() throws {
-            print(try EvalCommand.run(model: modelOption.source, corpora: rows.corpus, split: rows.split, scoresPath: scores, stageScoresPath: stageScores, ablation: ablation, log: Mailsift.log))
+            print(try EvalCommand.run(model: modelOption.source, corpora: rows.corpus, split: rows.split, scoresPath: scores, stageScoresPath: stageScores, ablation: ablation, replies: replies, unreadLists: unreadLists, log: Mailsift.log))
         }
     }
 }

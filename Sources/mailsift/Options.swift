@@ -2,11 +2,13 @@ import ArgumentParser
 import Foundation
 import Logging
 import MailsiftCore
+import MailsiftCommandLine
 import MailsiftFiles
 import MailsiftServer
 import MailsiftTraining
 
 extension Calibration.Method: ExpressibleByArgument {}
+extension EvalCommand.Replies: ExpressibleByArgument {}
 
 /// `--model`, `--rules`, `--no-rules`: shared by the commands that score.
 struct ModelOption: ParsableArguments {

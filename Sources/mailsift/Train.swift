@@ -52,11 +52,16 @@ extension Mailsift {
         var dropTreeColumns: String?
         @Flag(inversion: .prefixedNo, help: "Let the headers view name the reply and list headers (In-Reply-To, References, List-*, Precedence, ...) (default: on; docs/generalisation.md).")
         var conversationHeaders: Bool?
+        @Option(help: "Spam models: add this many attacked copies of each training spam (good words, a ham paragraph, a plain subject, list headers, a common mailer; docs/adversarial.md).")
+        var augmentAttacks = 0
+        @Option(help: "Spam models: the edits of the attacked copies, comma-separated (default: good_words,ham_paragraph,plain_subject,list,mailer).")
+        var augmentEdits: String?
         @Option(help: "Spam models: write each training row's out-of-fold scores to this TSV (id, label, score, then text, trees, stacked, cascade).")
         var oofScores: String?
 
         func validate() throws {
             if topics == (labels != nil) { throw ValidationError("give either --labels spam,ham or --topics") }
+            if augmentAttacks < 0 { throw ValidationError("--augment-attacks must not be negative") }
             if !(hamWeight > 0) { throw ValidationError("--ham-weight must be positive") }
             if !(thresholdMargin >= 1) { throw ValidationError("--threshold-margin must be at least 1") }
             if !(rejectAgreement >= 0 && rejectAgreement < 1) { throw ValidationError("--reject-agreement must lie in [0, 1)") }
@@ -65,6 +70,16 @@ extension Mailsift {
             }
             _ = try parsedViews()
             _ = try droppedColumns()
+            if let augmentEdits { _ = try Self.edits(augmentEdits) }
+        }
+
+        static func edits(_ list: String) throws -> [AttackEdit] {
+            try list.split(separator: ",").map { name in
+                guard let e = AttackEdit(rawValue: String(name)) else {
+                    throw ValidationError("unknown edit \(name); edits: \(AttackEdit.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return e
+            }
         }
 
         func droppedColumns() throws -> Set<MetadataFeature> {
@@ -100,6 +115,8 @@ extension Mailsift {
             settings.rejectAgreement = rejectAgreement > 0 ? rejectAgreement : nil
             settings.droppedTreeColumns = try droppedColumns()
             settings.conversationHeaders = conversationHeaders
+            settings.augmentAttacks = augmentAttacks
+            if let augmentEdits { settings.augmentEdits = try Self.edits(augmentEdits) }
             print(try TrainCommand.run(TrainCommand.Request(corpora: rows.corpus, split: rows.split, out: out, settings: settings, outOfFoldScores: oofScores), log: Mailsift.log))
         }
     }

@@ -20,8 +20,13 @@ import Testing
     }
 
     /// A server on the shipped model with `directory` as its data directory.
-    static func server(_ directory: String?, redis: String? = nil, streamContext: Bool = true, streamMinEvidence: Double? = nil) async throws -> Server {
+    static func server(
+        _ directory: String?, redis: String? = nil, streamContext: Bool = true, streamMinEvidence: Double? = nil, verifyReplies: Bool = true,
+        verifyLists: Bool = false
+    ) async throws -> Server {
         var c = ServerConfiguration()
+        c.verifyReplies = verifyReplies
+        c.verifyLists = verifyLists
         c.streamContext = streamContext
         if let streamMinEvidence { c.streamMinEvidence = streamMinEvidence }
         c.redisURL = redis
@@ -143,6 +148,95 @@ import Testing
         #expect(String(decoding: server.metrics.render(), as: UTF8.self).contains("mailsift_stream_capped_total \(capped ? 1 : 0)"))
     }
 
+    /// A reply counts only when it names mail a user sent (`POST /v1/sent`): the same reply naming a Message-ID
+    /// nobody here sent is classified without its reply headers (the logged tree row has no In-Reply-To and no
+    /// References), and says so. The sent Message-IDs survive a restart; with `verify_replies` off, replies are
+    /// read as written.
+    @Test(arguments: [true, false]) func repliesCountOnlyWhenTheyNameMailAUserSent(verify: Bool) async throws {
+        let dir = Self.dataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let sent = "From: Alice <alice@corp.example>\r\nTo: Bob <bob@partner.example>\r\nMessage-ID: <q3-figures@corp.example>\r\nSubject: Q3 figures\r\n\r\nHere they are.\r\n"
+        @Sendable func reply(_ n: Int, naming id: String) -> String {
+            "Message-ID: <reply-\(n)@partner.example>\r\nIn-Reply-To: <\(id)>\r\nReferences: <\(id)>\r\n"
+                + Fixture.ham.replacingOccurrences(of: "Subject: ", with: "Subject: Re: ").replacingOccurrences(of: "Message-ID:", with: "X-Old-Message-ID:")
+        }
+        @Sendable func reasons(_ client: some TestClientProtocol, _ text: String) async throws -> [String] {
+            try await client.execute(uri: "/v1/classify", method: .post, body: ByteBuffer(string: text)) { r in
+                ((Fixture.json(r.body)["reasons"] as? [[String: Any]]) ?? []).compactMap { $0["feature"] as? String }
+            }
+        }
+        let columns = [MetadataFeature.inReplyTo, .referencesCount].map(\.rawValue)
+        do {
+            let server = try await Self.server(dir, verifyReplies: verify)
+            try await server.application().test(.router) { client in
+                let (h, _) = Self.feedback("")
+                try await client.execute(uri: "/v1/sent", method: .post, headers: h, body: ByteBuffer(string: sent)) { #expect($0.status == .ok) }
+                let real = try await reasons(client, reply(1, naming: "q3-figures@corp.example"))
+                #expect(!real.contains("reply_unverified"))
+                let forged = try await reasons(client, reply(2, naming: "made-up@corp.example"))
+                #expect((forged.first == "reply_unverified") == verify)
+            }
+            await server.service.learning.flush()
+            let store = try #require(server.service.learning.store)
+            let real = try #require(try await store.entry(messageID: "<reply-1@partner.example>")).treeRow
+            let forged = try #require(try await store.entry(messageID: "<reply-2@partner.example>")).treeRow
+            #expect(real[columns[0]] == 1 && real[columns[1]] == 1)
+            #expect(forged[columns[0]] == (verify ? 0 : 1) && forged[columns[1]] == (verify ? 0 : 1))
+            let metrics = String(decoding: server.metrics.render(), as: UTF8.self)
+            #expect(metrics.contains(#"mailsift_reply_claims_total{result="discounted"} \#(verify ? 1 : 0)"#))
+            #expect(metrics.contains(#"mailsift_reply_claims_total{result="verified"} \#(verify ? 1 : 0)"#))
+            #expect(metrics.contains("mailsift_sent_ledger_ids 1"))
+        }
+        guard verify else { return }
+        let restarted = try await Self.server(dir)
+        #expect(restarted.service.learning.ledger.count == 1)
+        try await restarted.application().test(.router) { client in
+            let real = try await reasons(client, reply(3, naming: "q3-figures@corp.example"))
+            #expect(!real.contains("reply_unverified"))
+            let forged = try await reasons(client, reply(4, naming: "other@corp.example"))
+            #expect(forged.first == "reply_unverified")
+        }
+    }
+
+    /// With `verify_lists`, a list's fields count only once the users read the list: before their feedback the
+    /// message is classified without them (its logged tree row has no list fields) and says so; after two ham
+    /// reports on the list's mail they count. Without `verify_lists` they always count.
+    @Test(arguments: [true, false]) func listFieldsCountForAListTheUsersRead(verify: Bool) async throws {
+        let dir = Self.dataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let server = try await Self.server(dir, verifyLists: verify)
+        @Sendable func post(_ n: Int) -> String {
+            "Return-Path: <radio-users-bounces@lists.example.org>\r\nList-Id: Radio users <radio-users.lists.example.org>\r\nList-Unsubscribe: <mailto:leave@lists.example.org>\r\nPrecedence: list\r\n"
+                + Fixture.ham.replacingOccurrences(of: "<m-1@example.org>", with: "<post-\(n)@example.org>")
+        }
+        @Sendable func reasons(_ client: some TestClientProtocol, _ n: Int) async throws -> [String] {
+            try await client.execute(uri: "/v1/classify", method: .post, body: ByteBuffer(string: post(n))) { r in
+                ((Fixture.json(r.body)["reasons"] as? [[String: Any]]) ?? []).compactMap { $0["feature"] as? String }
+            }
+        }
+        try await server.application().test(.router) { client in
+            for n in 1...2 {
+                let why = try await reasons(client, n)
+                #expect(why.contains("list_unverified") == verify)
+            }
+            let now = Int64(Date().timeIntervalSince1970)
+            for n in 1...2 {
+                let (h, body) = Self.feedback(#"{"message_id": "<post-\#(n)@example.org>", "user": "bob", "label": "ham", "time": \#(now)}"#)
+                try await client.execute(uri: "/v1/feedback", method: .post, headers: h, body: body) { #expect($0.status == .ok) }
+            }
+            let read = try await reasons(client, 3)
+            #expect(!read.contains("list_unverified"))
+        }
+        await server.service.learning.flush()
+        let store = try #require(server.service.learning.store)
+        let column = MetadataFeature.listHeaders.rawValue
+        for (n, expected) in [(1, verify ? 0 : 2), (3, 2)] as [(Int, Float)] {
+            #expect(try #require(try await store.entry(messageID: "<post-\(n)@example.org>")).treeRow[column] == expected)
+        }
+        let metrics = String(decoding: server.metrics.render(), as: UTF8.self)
+        #expect(metrics.contains(#"mailsift_list_claims_total{result="discounted"} \#(verify ? 2 : 0)"#))
+    }
+
     @Test func withoutADataDirectoryFeedbackIsRefusedAndWithoutATokenDisabled() async throws {
         let server = try await Self.server(nil)
         try await server.application().test(.router) { client in
@@ -257,7 +351,9 @@ import Testing
         let cascade = Fixture.model.cascade
         var expected: [String: SparseFeatures] = [:]
         for body in messages {
-            let a = try cascade.extractor.analyze(body)
+            // As the server reads it: the example ham's In-Reply-To names no message a user sent here.
+            let message = try MessageParser().parse(body)
+            let a = cascade.extractor.analyze(message, discountingReply: ReplyClaim(message).claims)
             var features = SparseFeatures()
             var extraction = cascade.extractor.makeScratch()
             cascade.extractor.features(of: a, scratch: &extraction, into: &features)

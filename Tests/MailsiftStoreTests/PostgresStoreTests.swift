@@ -44,6 +44,8 @@ struct PostgresStoreTests {
             try await store.saveEdges([edge: .init(messages: 8, updated: 50, outbound: true)])
             // Another server's smaller count does not lower it; a later time moves the time.
             try await store.saveEdges([edge: .init(messages: 3, updated: 60, outbound: false)])
+            try await store.saveSentMessages([1: 100, 0xF000_0000_0000_0001: 50, 3: 10], prunedBefore: 0)
+            try await store.saveSentMessages([0xF000_0000_0000_0001: 40, 1: 120], prunedBefore: 20)
         }
         server.crash()
         try server.start()
@@ -64,6 +66,8 @@ struct PostgresStoreTests {
             #expect(try await store.bundle("v1") == bundle)
             let edges = try await store.loadEdges()
             #expect(edges == [CommunicationGraph.Edge("alice@corp.example", "bob@partner.example"): .init(messages: 8, updated: 60, outbound: true)])
+            #expect(try await store.loadSentMessages(since: 0) == [1: 120, 0xF000_0000_0000_0001: 50])
+            #expect(try await store.loadSentMessages(since: 60) == [1: 120])
         }
     }
 

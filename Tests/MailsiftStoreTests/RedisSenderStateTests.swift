@@ -124,6 +124,21 @@ struct RedisSenderStateTests {
         #expect(state.reputations[.domain]!.spamRate > 0.7)
     }
 
+    /// A sent Message-ID recorded through one server is known to another, until it expires.
+    @Test func sentMessageIDsAreSharedAndExpire() async throws {
+        let redis = try RedisServer()
+        let policy = MessageLedgerPolicy(retentionSeconds: 1, capacity: 16)
+        let first = RedisMessageLedger(client: try RedisClient(url: redis.url), policy: policy)
+        let second = RedisMessageLedger(client: try RedisClient(url: redis.url), policy: policy)
+        try await first.record([7, 0xF000_0000_0000_0001], at: 100)
+        #expect(try await second.knowsAny([3, 7]))
+        #expect(try await second.knowsAny([0xF000_0000_0000_0001]))
+        #expect(try await !second.knowsAny([3]))
+        #expect(try await !second.knowsAny([]))
+        try await Task.sleep(for: .milliseconds(2_100))
+        #expect(try await !second.knowsAny([7]))
+    }
+
     static var mailsiftBinary: String {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         return root.appendingPathComponent(".build/debug/mailsift").path

@@ -84,6 +84,22 @@ struct SQLiteStoreTests {
         #expect(try await SQLiteStore(directory: dir).loadEdges() == [edge: .init(messages: 8, updated: 60, outbound: true)])
     }
 
+    /// Sent Message-IDs: the later time of a key is kept, old ones are pruned, and they come back after reopening
+    /// (keys with the top bit set included: stored as signed integers).
+    @Test func sentMessageIDsMergePruneAndSurviveReopening() async throws {
+        let dir = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let high: UInt64 = 0xF000_0000_0000_0001
+        do {
+            let store = try SQLiteStore(directory: dir)
+            try await store.saveSentMessages([1: 100, high: 50, 3: 10], prunedBefore: 0)
+            try await store.saveSentMessages([high: 40, 1: 120], prunedBefore: 20)
+        }
+        let store = try SQLiteStore(directory: dir)
+        #expect(try await store.loadSentMessages(since: 0) == [1: 120, high: 50])
+        #expect(try await store.loadSentMessages(since: 60) == [1: 120])
+    }
+
     @Test func aFileThatIsNotADatabaseIsRefused() throws {
         let dir = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

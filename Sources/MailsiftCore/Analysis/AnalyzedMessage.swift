@@ -15,4 +15,10 @@ public struct AnalyzedMessage: Sendable {
     public var normalizedBody: NormalizedText
     /// Hashed features of subject and body (namespaced apart).
     public var features: [UInt64]
+    /// The message claimed to be a reply to mail the site does not know, and was analysed without the claim
+    /// (``ReplyClaim/discounted(_:)``).
+    public var replyDiscounted = false
+    /// The message carried list fields of a list the site's users do not read, and was analysed without them
+    /// (``ListClaim/discounted(_:)``).
+    public var listDiscounted = false
 }

@@ -25,7 +25,12 @@ public struct MessageAnalyzer: Sendable {
     }
 
     public func analyze(_ bytes: [UInt8]) throws(ParseError) -> AnalyzedMessage {
-        var message = try parser.parse(bytes)
+        analyze(try parser.parse(bytes))
+    }
+
+    /// The same for a message already parsed (and perhaps changed: ``ReplyClaim/discounted(_:)``).
+    public func analyze(_ parsed: Message) -> AnalyzedMessage {
+        var message = parsed
         var body = ""
         var hidden = ""
         var urls: [ExtractedURL] = []

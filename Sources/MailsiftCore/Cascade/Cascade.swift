@@ -255,6 +255,16 @@ public struct Cascade: Sendable {
                 stage: verdict.stage, feature: "reject_withheld", weight: 0,
                 text: "reject withheld: the text model and the trees do not both say spam (mail unlike the training mail); quarantined"))
         }
+        if a.replyDiscounted {
+            out.append(Reason(
+                stage: verdict.stage, feature: "reply_unverified", weight: 0,
+                text: "claims to be a reply, but In-Reply-To and References name no message this site knows: read as a new message"))
+        }
+        if a.listDiscounted {
+            out.append(Reason(
+                stage: verdict.stage, feature: "list_unverified", weight: 0,
+                text: "carries mailing-list headers, but the list is not one this site's users read: read as a message without them"))
+        }
         if verdict.streamCapped {
             out.append(Reason(
                 stage: verdict.stage, feature: "stream_read", weight: 0,

@@ -25,6 +25,19 @@ public struct FeatureExtractor: Sendable {
         try analyzer.analyze(bytes)
     }
 
+    /// Analyses a parsed message; without the reply claim (``ReplyClaim``) when `discountingReply`, without the
+    /// list claim (``ListClaim``) when `discountingList`.
+    public func analyze(_ message: Message, discountingReply: Bool = false, discountingList: Bool = false) -> AnalyzedMessage {
+        guard discountingReply || discountingList else { return analyzer.analyze(message) }
+        var m = message
+        if discountingReply { m = ReplyClaim.discounted(m) }
+        if discountingList { m = ListClaim.discounted(m) }
+        var a = analyzer.analyze(m)
+        a.replyDiscounted = discountingReply
+        a.listDiscounted = discountingList
+        return a
+    }
+
     /// Appends the 64-bit feature hashes of every enabled view, view after view in ``viewOrder`` (the
     /// explanations rely on it), and the end offset of each view's hashes to `viewEnds`.
     public func features(of a: AnalyzedMessage, into out: inout [UInt64], viewEnds: inout [Int]) {

@@ -3,12 +3,13 @@ import Synchronization
 /// The in-memory ``LearningStore`` (feedback, feature log, reputations and graph edges), for tests and for
 /// tools that work on a copy: it keeps what the SQLite and PostgreSQL stores keep, with the same rules
 /// (idempotent feedback, saved reputations replacing older ones, the larger count of each edge kept).
-public final class InMemoryLearningStore: FeedbackStore, FeatureLog, ReputationArchive, CommunicationGraphArchive {
+public final class InMemoryLearningStore: FeedbackStore, FeatureLog, ReputationArchive, CommunicationGraphArchive, MessageLedgerArchive {
     private struct State {
         var feedback: [FeedbackKey: Feedback] = [:]
         var log: [FeatureLogEntry] = []
         var reputations: [ReputationKey: Reputation] = [:]
         var edges: [CommunicationGraph.Edge: CommunicationGraph.Weight] = [:]
+        var sent: [UInt64: Int64] = [:]
     }
 
     private struct FeedbackKey: Hashable {
@@ -76,6 +77,15 @@ public final class InMemoryLearningStore: FeedbackStore, FeatureLog, ReputationA
                 s.edges[edge] = CommunicationGraph.Weight(
                     messages: max(old.messages, w.messages), updated: max(old.updated, w.updated), outbound: old.outbound || w.outbound)
             }
+        }
+    }
+
+    public func loadSentMessages(since: Int64) -> [UInt64: Int64] { state.withLock { $0.sent.filter { $0.value >= since } } }
+
+    public func saveSentMessages(_ entries: [UInt64: Int64], prunedBefore: Int64) {
+        state.withLock { s in
+            s.sent.merge(entries) { max($0, $1) }
+            s.sent = s.sent.filter { $0.value >= prunedBefore }
         }
     }
 }

@@ -33,5 +33,15 @@ public protocol CommunicationGraphArchive: Sendable {
     func saveEdges(_ edges: [CommunicationGraph.Edge: CommunicationGraph.Weight]) async throws
 }
 
+/// Port: where the ledger of sent Message-IDs (``MessageLedger``) is kept between runs, and shared by servers
+/// that write to the same PostgreSQL.
+public protocol MessageLedgerArchive: Sendable {
+    /// The keys recorded at or after `since`, with their times.
+    func loadSentMessages(since: Int64) async throws -> [UInt64: Int64]
+    /// Saves these keys (the later time of the stored and the saved one is kept) and deletes those recorded
+    /// before `prunedBefore`.
+    func saveSentMessages(_ entries: [UInt64: Int64], prunedBefore: Int64) async throws
+}
+
 /// What the learning loop of a server writes to: the embedded SQLite store (one process) or PostgreSQL (many).
-public typealias LearningStore = FeedbackStore & FeatureLog & ReputationArchive & CommunicationGraphArchive
+public typealias LearningStore = FeedbackStore & FeatureLog & ReputationArchive & CommunicationGraphArchive & MessageLedgerArchive

@@ -40,7 +40,11 @@ public struct SenderKeys: Sendable, Hashable, Codable {
 
     /// The keys of `a` as delivered with `envelope`.
     public init(_ a: AnalyzedMessage, envelope: Envelope = Envelope(), prior priorModel: ReputationPrior.Model = .init()) {
-        let m = a.message
+        self.init(a.message, envelope: envelope, prior: priorModel)
+    }
+
+    /// The keys of a parsed message as delivered with `envelope` (they read its header fields only).
+    public init(_ m: Message, envelope: Envelope = Envelope(), prior priorModel: ReputationPrior.Model = .init()) {
         let ip = envelope.clientIP ?? SenderKeys.deliveringIP(m)
         let from = m.from.first
         let sender = envelope.mailFrom.map { $0.trimmingCharacters(in: SenderKeys.angleBrackets) } ?? m.returnPath.first?.address

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import MailsiftCommandLine
+import MailsiftCore
+
+extension Mailsift {
+    struct Attack: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Attack the model as a spammer with query access would: edit caught test spam until it slips through (docs/adversarial.md)."
+        )
+
+        @OptionGroup var modelOption: ModelOption
+        @OptionGroup var rows: SplitOption
+        @Option(help: "How many caught test spams to attack, picked in a seeded order (0: all).")
+        var messages = 200
+        @Option(help: "Most verdicts asked for per message, the unedited one's included.")
+        var budget = 20
+        @Option(help: "The edits the attacker may make, comma-separated (\(AttackEdit.allCases.map(\.rawValue).joined(separator: ", "))).")
+        var edits = AttackEdit.allCases.map(\.rawValue).joined(separator: ",")
+        @Option(help: "Seed of the message order and of the attacker's made-up identifiers.")
+        var seed: UInt64 = 1
+        @Flag(help: "Trust reply headers as written (no ledger check): the filter before replies were checked.")
+        var trustReplies = false
+        @Flag(help: "Read list headers as serve with verify_lists reads them for a list no user reads: discounted.")
+        var unreadLists = false
+        @Option(help: "Take the attacker's ham words, paragraphs and subjects from this split's train rows (default: the attacked split's).")
+        var materialSplit: String?
+        @Option(help: "A corpus folder of --material-split. Repeatable.")
+        var materialCorpus: [String] = []
+        @Option(help: "Write each attacked message's outcome to this file (TSV).")
+        var outcomes: String?
+
+        func run() throws {
+            var options = AttackCommand.Options()
+            options.messages = messages
+            options.budget = budget
+            options.edits = try edits.split(separator: ",").map { name in
+                guard let e = AttackEdit(rawValue: name.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("unknown edit \(name)") }
+                return e
+            }
+            options.seed = seed
+            options.trustReplies = trustReplies
+            options.unreadLists = unreadLists
+            options.outcomesPath = outcomes
+            options.materialSplit = materialSplit
+            options.materialCorpora = materialCorpus
+            print(try AttackCommand.run(model: modelOption.source, corpora: rows.corpus, split: rows.split, options: options, log: Mailsift.log))
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import MailsiftTestKit
+import Testing
+
+@testable import MailsiftCore
+
+@Suite struct AdaptiveAttackTests {
+    static let material = AttackMaterial(
+        goodWords: ["meeting", "thanks", "project"], paragraphs: ["We met on Tuesday to go over the release plan for the next quarter."],
+        subjects: ["Notes from Tuesday"], seed: 7)
+
+    static func parse(_ bytes: [UInt8]) throws -> Message { try MessageParser().parse(bytes) }
+
+    static let plain = Array("From: a@spam.example\r\nTo: b@x.example\r\nSubject: Cheap pills\r\nX-Mailer: Bulk 1.0\r\n\r\nBuy now.\r\n".utf8)
+
+    @Test func headerEditsAddWhatTheyName() throws {
+        let reply = try Self.parse(try #require(AttackEdit.reply.apply(to: Self.plain, material: Self.material, salt: 1)))
+        #expect(reply.subject == "Re: Cheap pills" && ReplyClaim(reply).referenced.count == 1 && reply.headers["references"] == reply.headers["in-reply-to"])
+        let list = try Self.parse(try #require(AttackEdit.list.apply(to: Self.plain, material: Self.material, salt: 1)))
+        #expect(list.headers["list-id"] != nil && list.headers["list-unsubscribe"] != nil && list.headers["precedence"] == "list")
+        let mailer = try Self.parse(try #require(AttackEdit.mailer.apply(to: Self.plain, material: Self.material, salt: 1)))
+        #expect(mailer.headers.all("x-mailer").map(\.value) == ["Microsoft Outlook 16.0"] && mailer.headers["thread-index"] != nil)
+        let subject = try Self.parse(try #require(AttackEdit.plainSubject.apply(to: Self.plain, material: Self.material, salt: 1)))
+        #expect(subject.headers.all("subject").map(\.value) == ["Notes from Tuesday"])
+        // Different messages get different made-up Message-IDs.
+        let other = try Self.parse(try #require(AttackEdit.reply.apply(to: Self.plain, material: Self.material, salt: 2)))
+        #expect(ReplyClaim(other).referenced != ReplyClaim(reply).referenced)
+    }
+
+    /// Text is appended where the analyser reads it, whatever the body's form.
+    @Test(arguments: [
+        "Content-Type: text/plain\r\n\r\nBuy now.\r\n",
+        "Content-Type: text/html\r\n\r\n<html><body><p>Buy now.</p></body></html>\r\n",
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n\(Data("Buy now.\n".utf8).base64EncodedString())\r\n",
+        "Content-Type: multipart/alternative; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nBuy now.\r\n--b1\r\nContent-Type: text/html\r\n\r\n<p>Buy now.</p>\r\n--b1--\r\n",
+    ])
+    func goodWordsReachTheText(body: String) throws {
+        let bytes = Array("From: a@spam.example\r\nSubject: pills\r\nMIME-Version: 1.0\r\n\(body)".utf8)
+        let edited = try #require(AttackEdit.goodWords.apply(to: bytes, material: Self.material, salt: 1))
+        let a = try MessageAnalyzer().analyze(edited)
+        #expect(a.bodyText.contains("Buy now.") && a.bodyText.contains("meeting thanks project"), "\(a.bodyText)")
+        #expect(a.message.flags.isDisjoint(with: [.missingClosingBoundary, .badBase64]))
+        let paragraph = try #require(AttackEdit.hamParagraph.apply(to: bytes, material: Self.material, salt: 1))
+        #expect(try MessageAnalyzer().analyze(paragraph).bodyText.contains("release plan"))
+    }
+
+    @Test func anEditThatCannotApplyGivesNil() {
+        let image = Array("From: a@b\r\nContent-Type: image/png\r\n\r\nxx\r\n".utf8)
+        #expect(AttackEdit.goodWords.apply(to: image, material: Self.material, salt: 1) == nil)
+        let none = AttackMaterial(goodWords: [], paragraphs: [], subjects: [], seed: 1)
+        #expect(AttackEdit.hamParagraph.apply(to: Self.plain, material: none, salt: 1) == nil)
+    }
+
+    /// A filter that trusts reply headers and list headers: the attacker finds the reply edit first, then
+    /// the list edit, and stops at inbox; the budget bounds the queries.
+    @Test func greedySearchKeepsTheBestEditEachRound() throws {
+        func ask(_ bytes: [UInt8]) -> AdaptiveAttack.Answer {
+            let m = try! Self.parse(bytes)
+            var p = 0.99
+            if m.headers["in-reply-to"] != nil { p -= 0.5 }
+            if m.headers["list-id"] != nil { p -= 0.45 }
+            return .init(probability: p, action: p >= 0.9 ? .reject : p >= 0.4 ? .quarantine : p >= 0.1 ? .tag : .inbox)
+        }
+        let attack = AdaptiveAttack(material: Self.material, budget: 20)
+        let o = attack.run(Self.plain, salt: 3, ask: ask)
+        #expect(o.start.action == .reject && o.end.action == .inbox && o.applied == [.reply, .list] && o.lowest == .inbox)
+        #expect(o.lowestEdits == [.reply, .list])
+        #expect(o.queries == 1 + AttackEdit.allCases.count + AttackEdit.allCases.count - 1)
+        let tight = AdaptiveAttack(material: Self.material, budget: 4).run(Self.plain, salt: 3, ask: ask)
+        #expect(tight.queries == 4 && tight.applied == [.reply] && tight.end.action == .quarantine)
+        // A filter nothing moves: one round, then the attacker gives up.
+        let stuck = attack.run(Self.plain, salt: 3) { _ in .init(probability: 0.99, action: .reject) }
+        #expect(stuck.applied.isEmpty && stuck.queries == 1 + AttackEdit.allCases.count && stuck.lowest == .reject)
+    }
+}
+
+/// The shipped model under the attack's reply edit, as `serve` reads replies: a made-up In-Reply-To and a
+/// `Re:` buy nothing, where read as written they lower the verdicts.
+@Suite(.enabled(if: TestPaths.corpusRoot != nil, "../shared/corpus is not present"))
+struct ForgedReplyTests {
+    @Test func aForgedReplyBuysNoLowerAction() throws {
+        let cascade = try ShippedModel.cascade()
+        var scratch = cascade.makeScratch()
+        func ask(_ bytes: [UInt8], trusting: Bool) -> AdaptiveAttack.Answer {
+            let message = try! MessageParser().parse(bytes)
+            let discount = !trusting && ReplyClaim(message).claims  // the site knows no Message-ID
+            let v = cascade.classify(cascade.extractor.analyze(message, discountingReply: discount), scratch: &scratch)
+            return .init(probability: v.probability, action: v.action)
+        }
+        let dir = try #require(TestPaths.corpusRoot).appendingPathComponent("spamassassin/messages")
+        let attack = AdaptiveAttack(edits: [.reply], material: AttackMaterial(goodWords: [], paragraphs: [], subjects: [], seed: 1))
+        var attacked = 0, loweredAsWritten = 0
+        for file in try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted().filter({ $0.hasPrefix("spam") }).prefix(150) {
+            let bytes = [UInt8](try Data(contentsOf: dir.appendingPathComponent(file)))
+            guard (try? MessageParser().parse(bytes)) != nil else { continue }
+            let checked = attack.run(bytes, salt: 1) { ask($0, trusting: false) }
+            guard checked.start.action >= .tag else { continue }
+            attacked += 1
+            #expect(checked.lowest >= checked.start.action, "\(file): \(checked.start.action) -> \(checked.lowest)")
+            #expect(abs(checked.end.probability - checked.start.probability) < 0.05, "\(file)")
+            let trusted = attack.run(bytes, salt: 1) { ask($0, trusting: true) }
+            if trusted.end.probability < trusted.start.probability - 0.05 { loweredAsWritten += 1 }
+        }
+        #expect(attacked > 100)
+        #expect(loweredAsWritten >= 5, "\(loweredAsWritten) of \(attacked) lowered by a reply read as written")
+    }
+}
