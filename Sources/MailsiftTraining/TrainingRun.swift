@@ -50,6 +50,9 @@ public enum TrainingRun {
         public var augmentAttacks = 0
         /// The edits the attacked copies are made with.
         public var augmentEdits: [AttackEdit] = AttackAugmentation.defaultEdits
+        /// Whether the attacked copies also train the trees and fit the combiner, thresholds and exit bands (else
+        /// only the text and view models see them).
+        public var augmentStages = true
 
         public init(
             labels: [String]?, epochs: Int = 3, folds: Int = 5, calibration: Calibration.Method = .platt, targetFPR: Double = 0.001,
@@ -110,6 +113,7 @@ public enum TrainingRun {
             labels = Array(Set(messages.map(\.label))).sorted()
         }
         guard !messages.isEmpty else { throw Failure(description: "no training messages with the labels \(labels.joined(separator: ", "))") }
+        let originals = messages.count
         if kind == .spam, r.augmentAttacks > 0 {
             let copies = AttackAugmentation.copies(of: messages, spamLabel: labels[1], copies: r.augmentAttacks, edits: r.augmentEdits, seed: r.seed)
             log("\(copies.count) attacked copies of the training spam added (docs/adversarial.md)")
@@ -160,7 +164,7 @@ public enum TrainingRun {
             + "\(options.calibration) \(options.targetFPR) \(withTrees) \(r.viewModels) \(r.mode?.rawValue ?? "auto")" + (r.timeBlockedFolds ? " time-folds" : "") + (r.thresholdMargin != 1 ? " margin \(r.thresholdMargin)" : "")
             + (r.rejectAgreement.map { " agreement \($0)" } ?? "")
             + (r.droppedTreeColumns.isEmpty ? "" : " without " + r.droppedTreeColumns.map(\.name).sorted().joined(separator: ","))
-            + (r.augmentAttacks > 0 ? " attacked copies \(r.augmentAttacks) " + r.augmentEdits.map(\.rawValue).joined(separator: ",") : "")
+            + (r.augmentAttacks > 0 ? " attacked copies \(r.augmentAttacks) " + r.augmentEdits.map(\.rawValue).joined(separator: ",") + (r.augmentStages ? "" : " text only") : "")
         let optionsHash = String(FeatureHash.xxh64(optionsKey, seed: 0), radix: 16)
         var manifest = ModelManifest(
             version: "\(kind.rawValue)-\(day)-\(fingerprint.prefix(8))-\(optionsHash.prefix(4))", kind: kind, labels: labels, features: features,
@@ -189,13 +193,16 @@ public enum TrainingRun {
                 log("view model \(spec.name) (\(spec.views.map(\.rawValue).joined(separator: ", "))) trained")
             }
             let dropped = r.droppedTreeColumns.sorted { $0.rawValue < $1.rawValue }
+            // The rows the stages are fitted on: all, or the messages without their attacked copies (appended last).
+            let fitted = r.augmentStages ? examples.count : originals
             let stages = try CascadeTraining.train(
-                rows: items.map { item in
+                rows: items.prefix(fitted).map { item in
                     var row = item.metadata
                     CascadeManifest.mask(&row, width: row.count, columns: dropped.map(\.rawValue))
                     return row
-                }, labels: examples.map { $0.label == 1 }, folds: folds, foldCount: options.folds,
-                textMargins: textMargins, textCalibration: result.calibration, viewModels: viewModels.map { ($0.model.spec, $0.margins) },
+                }, labels: examples.prefix(fitted).map { $0.label == 1 }, folds: Array(folds.prefix(fitted)), foldCount: options.folds,
+                textMargins: Array(textMargins.prefix(fitted)), textCalibration: result.calibration,
+                viewModels: viewModels.map { ($0.model.spec, Array($0.margins.prefix(fitted))) },
                 options: options, mode: r.mode, thresholdMargin: r.thresholdMargin, log: log
             )
             for v in viewModels {
@@ -211,7 +218,7 @@ public enum TrainingRun {
             // Featurising and every training: text model, view models, trees (not the test evaluation).
             bundle.manifest.training.seconds = Date().timeIntervalSince(started)
             if r.outOfFoldScores {
-                outOfFold = outOfFoldFile(messages: messages, scores: stages.outOfFoldScores, chosen: stages.manifest.mode.rawValue)
+                outOfFold = outOfFoldFile(messages: Array(messages.prefix(fitted)), scores: stages.outOfFoldScores, chosen: stages.manifest.mode.rawValue)
             }
         }
         // Held-out figures for the summary (and the record): the choices above never saw these rows.

@@ -40,10 +40,12 @@ extension Mailsift {
 
         @OptionGroup var modelOption: ModelOption
         @OptionGroup var corpus: BenchCorpusOption
+        @Flag(help: "Read reply headers as written (no check against the sent Message-IDs, as before verify_replies).")
+        var trustReplies = false
 
         func run() throws {
             let cascade = try ModelLoader(trees: XGBoostTreeLoader()).cascade(modelOption.source)
-            print(try ClassifyBenchmark(messages: try corpus.messages, cascade: cascade, minimumSeconds: corpus.seconds).run())
+            print(try ClassifyBenchmark(messages: try corpus.messages, cascade: cascade, minimumSeconds: corpus.seconds, trustReplies: trustReplies).run())
         }
     }
 

@@ -56,6 +56,8 @@ extension Mailsift {
         var augmentAttacks = 0
         @Option(help: "Spam models: the edits of the attacked copies, comma-separated (default: good_words,ham_paragraph,plain_subject,list,mailer).")
         var augmentEdits: String?
+        @Flag(inversion: .prefixedNo, help: "Spam models: let the attacked copies train the trees and fit the combiner too (else only the text and view models see them).")
+        var augmentStages = true
         @Option(help: "Spam models: write each training row's out-of-fold scores to this TSV (id, label, score, then text, trees, stacked, cascade).")
         var oofScores: String?
 
@@ -117,6 +119,7 @@ extension Mailsift {
             settings.conversationHeaders = conversationHeaders
             settings.augmentAttacks = augmentAttacks
             if let augmentEdits { settings.augmentEdits = try Self.edits(augmentEdits) }
+            settings.augmentStages = augmentStages
             print(try TrainCommand.run(TrainCommand.Request(corpora: rows.corpus, split: rows.split, out: out, settings: settings, outOfFoldScores: oofScores), log: Mailsift.log))
         }
     }

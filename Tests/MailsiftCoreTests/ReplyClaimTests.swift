@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func recognisesReplyPrefixesNotForwards() {
-        for s in ["Re: x", "RE:x", "re[2]: x", "AW: Re: x", "  SV : x", "Antw: x", "Re^3: x"] { #expect(ReplyClaim.hasReplyPrefix(s), "\(s)") }
+        for s in ["Re: x", "RE:x", "re[2]: x", "AW: Re: x", "  SV : x", "Antw: x", "Re^3: x", "Re\u{FF1A} x"] { #expect(ReplyClaim.hasReplyPrefix(s), "\(s)") }
         for s in ["Fwd: x", "Regarding: x", "Return policy", "Re x", "", "Reply needed"] { #expect(!ReplyClaim.hasReplyPrefix(s), "\(s)") }
         #expect(ReplyClaim.replyPrefixLength("Re: AW: hello") == 7)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MailsiftCore
 import MailsiftServer
 @testable import MailsiftRedis
@@ -137,6 +138,29 @@ struct RedisSenderStateTests {
         #expect(try await !second.knowsAny([]))
         try await Task.sleep(for: .milliseconds(2_100))
         #expect(try await !second.knowsAny([7]))
+    }
+
+    /// Two servers on one Redis: mail sent through one makes a reply to it count on the other. With Redis
+    /// stopped, the other answers from its own ledger (which does not have it) and counts the failure.
+    @Test func aReplyToMailSentThroughAnotherServerCounts() async throws {
+        let redis = try RedisServer()
+        var c = ServerConfiguration()
+        c.redisURL = redis.url
+        func learning() -> OnlineLearning {
+            OnlineLearning(configuration: c, store: nil, metrics: LearningMetrics(registry: ServerMetrics().registry), logger: Logger(label: "test"))
+        }
+        let a = learning(), b = learning()
+        let sent = try MessageParser().parse(Array("From: alice@corp.example\r\nTo: bob@partner.example\r\nMessage-ID: <plan-7@corp.example>\r\n\r\nplan\r\n".utf8))
+        #expect(await a.recordSent(sent, envelope: Envelope(), at: 1_000) == 1)
+        func claim(_ id: String) throws -> ReplyClaim {
+            ReplyClaim(try MessageParser().parse(Array("From: bob@partner.example\r\nIn-Reply-To: <\(id)>\r\nSubject: Re: plan\r\n\r\nok\r\n".utf8)))
+        }
+        #expect(await b.verifies(try claim("plan-7@corp.example"), at: 1_010))
+        #expect(await !b.verifies(try claim("other@corp.example"), at: 1_010))
+        #expect(b.ledger.count == 0 && a.ledger.count == 1)
+        redis.stop()
+        #expect(await !b.verifies(try claim("plan-7@corp.example"), at: 1_020))
+        #expect(await a.verifies(try claim("plan-7@corp.example"), at: 1_020))  // its own ledger has it
     }
 
     static var mailsiftBinary: String {

@@ -21,6 +21,14 @@ public struct ReplyClaim: Sendable, Hashable {
     public static let maximumIDBytes = 250
     /// The fields a discounted claim loses.
     static let threadFieldNames: Set<String> = ["in-reply-to", "references", "thread-index", "thread-topic"]
+    /// Their name hashes (``HeaderField``'s), compared before the names.
+    static let threadFieldKeys = Set(threadFieldNames.map { FeatureHash.xxh64($0) })
+    static let inReplyToKey = FeatureHash.xxh64("in-reply-to")
+    static let referencesKey = FeatureHash.xxh64("references")
+
+    static func isThreadField(_ field: HeaderField) -> Bool {
+        threadFieldKeys.contains(field.nameKey) && threadFieldNames.contains(field.lowercasedName)
+    }
 
     public init(_ message: Message) {
         var ids: [UInt64] = []
@@ -33,13 +41,10 @@ public struct ReplyClaim: Sendable, Hashable {
                 ids.append(k)
             }
         }
-        for field in message.headers where ReplyClaim.threadFieldNames.contains(field.lowercasedName) {
+        for field in message.headers where ReplyClaim.isThreadField(field) {
             threadFields = true
-            switch field.lowercasedName {
-            case "in-reply-to": take(field.value, newestFirst: false)
-            case "references": take(field.value, newestFirst: true)
-            default: break
-            }
+            if field.nameKey == ReplyClaim.inReplyToKey { take(field.value, newestFirst: false) }
+            if field.nameKey == ReplyClaim.referencesKey { take(field.value, newestFirst: true) }
         }
         referenced = ids
         self.threadFields = threadFields
@@ -74,44 +79,62 @@ public struct ReplyClaim: Sendable, Hashable {
     /// Whether `subject` starts with a reply prefix (`Re:`, `AW:`, `SV:`...).
     public static func hasReplyPrefix(_ subject: String) -> Bool { replyPrefixLength(subject) > 0 }
 
-    /// The length, in characters, of the reply prefixes a subject starts with (`Re: AW: [2]`...): 0 when none.
+    /// The length, in UTF-8 bytes, of the reply prefixes a subject starts with (`Re: AW: [2]`...): 0 when none.
+    /// Read byte by byte (every prefix word is ASCII; the colon may be the fullwidth one).
     static func replyPrefixLength(_ subject: String) -> Int {
-        let chars = Array(subject.prefix(200))
-        var i = 0
-        var end = 0
-        func blanks() { while i < chars.count, chars[i] == " " || chars[i] == "\t" { i += 1 } }
-        while true {
-            blanks()
-            var word = ""
-            while i < chars.count, chars[i].isLetter, word.count < 5 { word.append(chars[i]); i += 1 }
-            guard replyWords.contains(word.lowercased()) else { return end }
-            // An optional count: "Re[2]:" or "Re^2:".
-            if i < chars.count, chars[i] == "[" || chars[i] == "^" {
-                let bracket = chars[i] == "["
-                i += 1
-                while i < chars.count, chars[i].isNumber { i += 1 }
-                if bracket { guard i < chars.count, chars[i] == "]" else { return end }; i += 1 }
+        var subject = subject
+        return subject.withUTF8 { u -> Int in
+            let n = min(u.count, 200)
+            var i = 0, end = 0
+            func blanks() { while i < n, u[i] == 0x20 || u[i] == 0x09 { i += 1 } }
+            while true {
+                blanks()
+                var word: UInt64 = 0, letters = 0
+                while i < n, letters < 5, case let b = u[i] | 0x20, b >= 0x61, b <= 0x7A {
+                    word = word << 8 | UInt64(b)
+                    letters += 1
+                    i += 1
+                }
+                guard letters > 0, letters < 5 || !(i < n && (u[i] | 0x20) >= 0x61 && (u[i] | 0x20) <= 0x7A), replyWords.contains(word) else { return end }
+                // An optional count: "Re[2]:" or "Re^2:".
+                if i < n, u[i] == UInt8(ascii: "[") || u[i] == UInt8(ascii: "^") {
+                    let bracket = u[i] == UInt8(ascii: "[")
+                    i += 1
+                    while i < n, u[i] >= 0x30, u[i] <= 0x39 { i += 1 }
+                    if bracket {
+                        guard i < n, u[i] == UInt8(ascii: "]") else { return end }
+                        i += 1
+                    }
+                }
+                blanks()
+                if i < n, u[i] == UInt8(ascii: ":") {
+                    i += 1
+                } else if i + 2 < n, u[i] == 0xEF, u[i + 1] == 0xBC, u[i + 2] == 0x9A {  // U+FF1A FULLWIDTH COLON
+                    i += 3
+                } else {
+                    return end
+                }
+                end = i
             }
-            blanks()
-            guard i < chars.count, chars[i] == ":" || chars[i] == "：" else { return end }
-            i += 1
-            end = i
         }
     }
 
-    /// Reply prefixes of common mail clients' languages (not forwards: a forward claims no thread).
-    static let replyWords: Set<String> = ["re", "aw", "sv", "vs", "antw", "odp", "ynt", "rif", "res", "atb"]
+    /// Reply prefixes of common mail clients' languages (not forwards: a forward claims no thread), as their
+    /// lower-case ASCII bytes packed big-endian into an integer.
+    static let replyWords: Set<UInt64> = Set(["re", "aw", "sv", "vs", "antw", "odp", "ynt", "rif", "res", "atb"].map { word in
+        word.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    })
 
     /// The message without its claim: the thread fields removed and the subject's reply prefixes cut, so every
     /// stage sees it as a message that answers nothing. The raw bytes are left as they were.
     public static func discounted(_ message: Message) -> Message {
         var m = message
         var fields: [HeaderField] = []
-        for field in m.root.headers where !threadFieldNames.contains(field.lowercasedName) {
+        for field in m.root.headers where !isThreadField(field) {
             if field.lowercasedName == "subject" {
                 let cut = replyPrefixLength(field.value)
                 if cut > 0 {
-                    let rest = String(field.value.dropFirst(cut)).trimmingBlanks()
+                    let rest = String(decoding: field.value.utf8.dropFirst(cut), as: UTF8.self).trimmingBlanks()
                     fields.append(HeaderField(name: field.name, rawValue: rest, value: rest))
                     continue
                 }
