@@ -12,7 +12,7 @@ public enum AttackCommand {
     public struct Options: Sendable {
         public var messages = 200
         public var budget = 20
-        public var edits: [AttackEdit] = AttackEdit.allCases
+        public var edits: [AttackEdit] = AttackEdit.defaultEdits
         public var seed: UInt64 = 1
         public var trustReplies = false
         /// Read list headers as `serve` with `verify_lists` reads them for a list no user reads: discounted (else as

@@ -185,7 +185,7 @@ public final class ClassificationService: Sendable {
             metrics.stage("cascade", done - analysed)
             if done - arrival > budget { metrics.overBudgetRequest() }
             if verdict.probability.isFinite {
-                shadow?.score(a, envelope: envelope, sender: sender, active: verdict, activeVersion: model.version, messageID: entry?.messageID ?? MessageKey.of(a.message))
+                shadow?.score(a, envelope: envelope, sender: sender, streamContext: configuration.streamContextSettings, active: verdict, activeVersion: model.version, messageID: entry?.messageID ?? MessageKey.of(a.message))
                 await learning.learn(from: verdict.probability, keys: keys, entry: entry, at: now)
             }
             // Only the model stages' own failures count: an error or a probability that is not a number.

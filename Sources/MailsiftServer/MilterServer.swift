@@ -57,6 +57,11 @@ public struct MilterServer: TCPProtocolServer {
             case .unparsable: return session.finish(.unparsable)
             }
         }
+        // Mail a local user submits (SMTP AUTH): recorded as sent, so replies to it count (ReplyClaim). Not when
+        // it was judged spam: a stolen account's spam must not vouch for replies.
+        if envelope.authenticatedSender != nil, result.action < .quarantine, let parsed = try? MessageParser().parse(message) {
+            _ = await service.learning.recordSent(parsed, envelope: envelope, at: Int64(Date().timeIntervalSince1970))
+        }
         let scale = ScoreScale(service.models.model?.cascade.bundle.manifest.operatingPoints)
         let score = scale.score(probability: result.probability, action: result.action, stage: result.stage)
         let headers = SpamdReply.headers(result, score: score, symbols: SpamdReply.symbols(result))

@@ -54,6 +54,9 @@ public struct MilterSession: Sendable {
     private var size = 0
     /// The actions the MTA agreed to at negotiation (all of ours until then).
     private var allowed = MilterSession.actions
+    /// The `{auth_authen}` macro sent with the macros of the coming MAIL command (Postfix's `milter_mail_macros`
+    /// has it by default), for that message's envelope.
+    private var mailAuthentication: String?
 
     public init(maxMessageBytes: Int) { self.maxMessageBytes = maxMessageBytes }
 
@@ -68,6 +71,19 @@ public struct MilterSession: Sendable {
             allowed = words[1] & Self.actions
             return .reply([Self.packet(.optionNegotiation, Self.be32(min(words[0], Self.version)) + Self.be32(allowed) + Self.be32(0))])
         case .macro:
+            // The command the macros are for, then name and value pairs, each NUL-terminated.
+            if data.first == UInt8(ascii: "M") {
+                mailAuthentication = nil
+                let fields = data.dropFirst().split(separator: 0, omittingEmptySubsequences: false)
+                var i = fields.startIndex
+                while i + 1 < fields.endIndex {
+                    let name = String(decoding: fields[i], as: UTF8.self)
+                    if name == "{auth_authen}" || name == "auth_authen", !fields[i + 1].isEmpty, fields[i + 1].count <= Self.maxEnvelopeFieldBytes {
+                        mailAuthentication = String(decoding: fields[i + 1], as: UTF8.self)
+                    }
+                    i += 2
+                }
+            }
             return .reply([])
         case .connect:
             // hostname \0 family (1 byte) port (2 bytes) address \0
@@ -85,6 +101,8 @@ public struct MilterSession: Sendable {
         case .mail:
             resetMessage()
             envelope.mailFrom = Self.firstField(data).map(Self.unbracketed)
+            envelope.authenticatedSender = mailAuthentication
+            mailAuthentication = nil
             return .reply([Self.packet(.continue)])
         case .recipient:
             if envelope.recipients.count < Self.maxRecipients, let r = Self.firstField(data) { envelope.recipients.append(Self.unbracketed(r)) }
@@ -195,6 +213,7 @@ public struct MilterSession: Sendable {
         size = 0
         envelope.recipients.removeAll()
         envelope.mailFrom = nil
+        envelope.authenticatedSender = nil
     }
 
     /// The packet's first NUL-terminated field, when it is at most ``maxEnvelopeFieldBytes`` long.

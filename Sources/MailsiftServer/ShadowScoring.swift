@@ -76,11 +76,16 @@ public final class ShadowScoring: Sendable {
     /// Whether this message is scored (the share ``sample``).
     func sampled() -> Bool { sample >= 1 || Double.random(in: 0..<1) < sample }
 
-    /// Scores `a` with the candidate, as the active model did (same envelope and sender state), and records
-    /// how the two verdicts differ.
-    func score(_ a: AnalyzedMessage, envelope: Envelope, sender: SenderState, active: Cascade.Verdict, activeVersion: String, messageID: String?) {
+    /// Scores `a` with the candidate, as the active model did (same envelope, sender state and stream context),
+    /// and records how the two verdicts differ.
+    func score(
+        _ a: AnalyzedMessage, envelope: Envelope, sender: SenderState, streamContext: StreamContext?, active: Cascade.Verdict, activeVersion: String,
+        messageID: String?
+    ) {
         guard let model = models.model, sampled() else { return }
-        let shadow = model.withScratch { model.cascade.classify(a, envelope: envelope, sender: sender, scratch: &$0) }
+        var cascade = model.cascade
+        cascade.streamContext = streamContext
+        let shadow = model.withScratch { cascade.classify(a, envelope: envelope, sender: sender, scratch: &$0) }
         guard shadow.probability.isFinite else { return }
         record(active: active, shadow: shadow, activeVersion: activeVersion, shadowVersion: model.version, messageID: messageID)
     }

@@ -15,8 +15,8 @@ extension Mailsift {
         var messages = 200
         @Option(help: "Most verdicts asked for per message, the unedited one's included.")
         var budget = 20
-        @Option(help: "The edits the attacker may make, comma-separated (\(AttackEdit.allCases.map(\.rawValue).joined(separator: ", "))).")
-        var edits = AttackEdit.allCases.map(\.rawValue).joined(separator: ",")
+        @Option(help: "The edits the attacker may make, comma-separated, of \(AttackEdit.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var edits = AttackEdit.defaultEdits.map(\.rawValue).joined(separator: ",")
         @Option(help: "Seed of the message order and of the attacker's made-up identifiers.")
         var seed: UInt64 = 1
         @Flag(help: "Trust reply headers as written (no ledger check): the filter before replies were checked.")

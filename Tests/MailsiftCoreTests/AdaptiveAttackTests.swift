@@ -44,6 +44,22 @@ import Testing
         #expect(try MessageAnalyzer().analyze(paragraph).bodyText.contains("release plan"))
     }
 
+    @Test func hiddenWordsGoWhereTheReaderDoesNotSeeThem() throws {
+        let html = Array("From: a@b.example\r\nSubject: x\r\nContent-Type: text/html\r\n\r\n<html><body><p>Buy now.</p></body></html>\r\n".utf8)
+        let a = try MessageAnalyzer().analyze(try #require(AttackEdit.hiddenWords.apply(to: html, material: Self.material, salt: 1)))
+        #expect(a.hiddenText.contains("meeting thanks project") && !a.bodyText.contains("meeting") && a.message.flags.contains(.hiddenHTMLText))
+        #expect(AttackEdit.hiddenWords.apply(to: Self.plain, material: Self.material, salt: 1) == nil)
+    }
+
+    @Test func theShortenerReplacesEveryLink() throws {
+        let bytes = Array("From: a@b.example\r\nSubject: x\r\nContent-Type: text/html\r\n\r\n<a href=\"http://pay.evil.example/login?id=1\">Pay</a> or HTTPS://evil.example/x\r\n".utf8)
+        let a = try MessageAnalyzer().analyze(try #require(AttackEdit.shortener.apply(to: bytes, material: Self.material, salt: 1)))
+        #expect(!a.urls.isEmpty && a.urls.allSatisfy { $0.host == "bit.ly" }, "\(a.urls.map(\.host))")
+        #expect(AttackEdit.shortener.apply(to: Self.plain, material: Self.material, salt: 1) == nil)
+        let encoded = Array("From: a@b\r\nContent-Transfer-Encoding: base64\r\n\r\naHR0cDovL2V2aWwuZXhhbXBsZS8=\r\n".utf8)
+        #expect(AttackEdit.shortener.apply(to: encoded, material: Self.material, salt: 1) == nil)
+    }
+
     @Test func anEditThatCannotApplyGivesNil() {
         let image = Array("From: a@b\r\nContent-Type: image/png\r\n\r\nxx\r\n".utf8)
         #expect(AttackEdit.goodWords.apply(to: image, material: Self.material, salt: 1) == nil)
@@ -65,12 +81,13 @@ import Testing
         let o = attack.run(Self.plain, salt: 3, ask: ask)
         #expect(o.start.action == .reject && o.end.action == .inbox && o.applied == [.reply, .list] && o.lowest == .inbox)
         #expect(o.lowestEdits == [.reply, .list])
-        #expect(o.queries == 1 + AttackEdit.allCases.count + AttackEdit.allCases.count - 1)
+        let applicable = AttackEdit.defaultEdits.count
+        #expect(o.queries == 1 + applicable + applicable - 1)
         let tight = AdaptiveAttack(material: Self.material, budget: 4).run(Self.plain, salt: 3, ask: ask)
         #expect(tight.queries == 4 && tight.applied == [.reply] && tight.end.action == .quarantine)
         // A filter nothing moves: one round, then the attacker gives up.
         let stuck = attack.run(Self.plain, salt: 3) { _ in .init(probability: 0.99, action: .reject) }
-        #expect(stuck.applied.isEmpty && stuck.queries == 1 + AttackEdit.allCases.count && stuck.lowest == .reject)
+        #expect(stuck.applied.isEmpty && stuck.queries == 1 + applicable && stuck.lowest == .reject)
     }
 }
 

@@ -98,8 +98,9 @@ enum Probe {
         return nil
     }
 
-    /// A milter conversation as Postfix holds it: `accept`, `quarantine`, `reject`, `tempfail`, or nil.
-    static func milter(port: Int, _ message: String) -> String? {
+    /// A milter conversation as Postfix holds it: `accept`, `quarantine`, `reject`, `tempfail`, or nil. With
+    /// `authenticated`, the MAIL command's macros say the client logged in with SMTP AUTH as that user.
+    static func milter(port: Int, _ message: String, authenticated: String? = nil) -> String? {
         guard let c = AttackClient(port: port) else { return nil }
         func packet(_ command: Character, _ data: [UInt8] = []) -> [UInt8] {
             MilterSession.be32(UInt32(data.count + 1)) + [UInt8(ascii: command.unicodeScalars.first!)] + data
@@ -107,6 +108,7 @@ enum Probe {
         func z(_ s: String) -> [UInt8] { Array(s.utf8) + [0] }
         var out = packet("O", MilterSession.be32(6) + MilterSession.be32(0x1FF) + MilterSession.be32(0))
         out += packet("C", z("client.example.org") + [UInt8(ascii: "4"), 0x1F, 0x90] + z("198.51.100.7"))
+        if let authenticated { out += packet("D", [UInt8(ascii: "M")] + z("{auth_type}") + z("PLAIN") + z("{auth_authen}") + z(authenticated)) }
         out += packet("M", z("<sender@example.org>"))
         out += packet("R", z("<customer@example.org>"))
         let text = message.replacingOccurrences(of: "\r\n", with: "\n")

@@ -198,6 +198,23 @@ import Testing
         }
     }
 
+    /// Mail a user submits through the milter with SMTP AUTH is recorded as sent: a reply to it counts. The same
+    /// message from a client that did not log in records nothing.
+    @Test func submissionsThroughTheMilterAreSentMail() async throws {
+        let server = try await Self.server(nil)
+        let out = "From: Alice <alice@corp.example>\r\nTo: Bob <bob@partner.example>\r\nMessage-ID: <out-1@corp.example>\r\nSubject: the plan\r\n\r\nHere is the plan for Tuesday.\r\n"
+        let other = out.replacingOccurrences(of: "out-1@", with: "out-2@")
+        try await AttackTests.withListeners(server) { _, _, milter in
+            #expect(Probe.milter(port: milter, out, authenticated: "alice") == "accept")
+            #expect(Probe.milter(port: milter, other) == "accept")
+        }
+        let learning = server.service.learning
+        func claim(_ id: String) throws -> ReplyClaim { ReplyClaim(try MessageParser().parse(Array("In-Reply-To: <\(id)>\r\n\r\nok\r\n".utf8))) }
+        #expect(await learning.verifies(try claim("out-1@corp.example"), at: Int64(Date().timeIntervalSince1970)))
+        #expect(await !learning.verifies(try claim("out-2@corp.example"), at: Int64(Date().timeIntervalSince1970)))
+        #expect(learning.trustScores.localUsers <= 1 && learning.ledger.count == 1)
+    }
+
     /// With `verify_lists`, a list's fields count only once the users read the list: before their feedback the
     /// message is classified without them (its logged tree row has no list fields) and says so; after two ham
     /// reports on the list's mail they count. Without `verify_lists` they always count.

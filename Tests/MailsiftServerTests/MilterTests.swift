@@ -66,6 +66,27 @@ import Testing
         #expect(try session.handle(command: UInt8(ascii: "Q"), data: []) == .close)
     }
 
+    /// The `{auth_authen}` macro sent with MAIL marks that message's envelope as a local user's submission; the
+    /// next message, without it, is not.
+    @Test func smtpAuthMarksTheSubmission() throws {
+        var session = MilterSession(maxMessageBytes: 1 << 20)
+        func envelope(_ packets: [(Character, [UInt8])]) throws -> Envelope? {
+            var out: Envelope?
+            for (command, data) in packets {
+                if case .classify(_, let e) = try session.handle(command: UInt8(ascii: command.unicodeScalars.first!), data: ArraySlice(data)) { out = e }
+            }
+            return out
+        }
+        let message: [(Character, [UInt8])] = [("L", Self.z("Subject") + Self.z("x")), ("N", []), ("B", Array("x\r\n".utf8)), ("E", [])]
+        let first = try envelope([("D", [UInt8(ascii: "M")] + Self.z("{auth_type}") + Self.z("PLAIN") + Self.z("{auth_authen}") + Self.z("alice")),
+                                  ("M", Self.z("<alice@corp.example>"))] + message)
+        #expect(first?.authenticatedSender == "alice" && first?.mailFrom == "alice@corp.example")
+        let second = try envelope([("D", [UInt8(ascii: "M")] + Self.z("{mail_addr}") + Self.z("bob@x.example")), ("M", Self.z("<bob@x.example>"))] + message)
+        #expect(second?.authenticatedSender == nil)
+        let third = try envelope([("M", Self.z("<carol@x.example>"))] + message)
+        #expect(third?.authenticatedSender == nil)
+    }
+
     @Test func badPacketsAreRefused() {
         var reader = MilterPacketReader()
         reader.feed(MilterSession.be32(0))

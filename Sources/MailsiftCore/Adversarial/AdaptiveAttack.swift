@@ -9,7 +9,7 @@ public struct AdaptiveAttack: Sendable {
     /// Most verdicts asked for per message, the first (the unedited message's) included.
     public var budget: Int
 
-    public init(edits: [AttackEdit] = AttackEdit.allCases, material: AttackMaterial, budget: Int = 20) {
+    public init(edits: [AttackEdit] = AttackEdit.defaultEdits, material: AttackMaterial, budget: Int = 20) {
         self.edits = edits
         self.material = material
         self.budget = budget
