@@ -12,12 +12,18 @@ public struct ClassifyBenchmark {
     /// Read reply headers as written; else as `serve` reads them at a site that knows none of the Message-IDs
     /// named (``ReplyClaim``: every claim looked at, and discounted).
     public var trustReplies: Bool
+    /// Leave word salad in the text (``WordSalad``), as before it was taken out.
+    public var keepWordSalad: Bool
+    /// The ledger holds every message's own Message-ID: a site that saw the threads, whose replies mostly verify
+    /// (else it holds none, the worst case).
+    public var knowsCorpus = false
 
-    public init(messages: [[UInt8]], cascade: Cascade, minimumSeconds: Double = 3, trustReplies: Bool = false) {
+    public init(messages: [[UInt8]], cascade: Cascade, minimumSeconds: Double = 3, trustReplies: Bool = false, keepWordSalad: Bool = false) {
         self.messages = messages
         self.cascade = cascade
         self.minimumSeconds = minimumSeconds
         self.trustReplies = trustReplies
+        self.keepWordSalad = keepWordSalad
     }
 
     public func run() throws -> String {
@@ -26,11 +32,17 @@ public struct ClassifyBenchmark {
         var sink = 0.0
         var stages: [Cascade.Stage: Int] = [:]
         let ledger = InMemoryMessageLedger()
+        var analyzer = cascade.extractor.analyzer
+        if knowsCorpus {
+            ledger.recordNow(messages.compactMap { (try? analyzer.parser.parse($0))?.messageID.flatMap(ReplyClaim.key) }, at: 0)
+        }
+        analyzer.removesWordSalad = !keepWordSalad
         func classify(_ bytes: [UInt8]) -> Cascade.Stage? {
-            guard let message = try? cascade.extractor.analyzer.parser.parse(bytes) else { return nil }
+            guard let message = try? analyzer.parser.parse(bytes) else { return nil }
             var discount = false
             if !trustReplies, case let claim = ReplyClaim(message), claim.claims { discount = !ledger.knowsAnyNow(claim.referenced, at: 0) }
-            let a = cascade.extractor.analyze(message, discountingReply: discount)
+            var a = analyzer.analyze(discount ? ReplyClaim.discounted(message) : message)
+            a.replyDiscounted = discount
             let v = cascade.classify(a, scratch: &scratch)
             sink += v.probability
             return v.stage
@@ -54,7 +66,8 @@ public struct ClassifyBenchmark {
             String(format: "classify: %.0f msg/s, %.1f MB/s (one core, median of %d passes; mode %@)", n / median.seconds,
                    Double(bytes) / median.seconds / 1e6, median.passes, cascade.mode.rawValue),
             String(format: "latency per message: p50 %.0f us, p99 %.0f us, p99.9 %.0f us", percentile(0.5), percentile(0.99), percentile(0.999)),
-            "decided by: " + shares.joined(separator: ", ") + (trustReplies ? "; replies as written" : "; replies checked (none known, as serve at a new site)"),
+            "decided by: " + shares.joined(separator: ", ") + (trustReplies ? "; replies as written" : knowsCorpus ? "; replies checked (every message of the corpus known)" : "; replies checked (none known, as serve at a new site)")
+                + (keepWordSalad ? "; word salad kept" : ""),
             stageTimes(cascade),
             "model \(bundle.manifest.version); \(messages.count) messages" + (sink.isNaN ? " (nan)" : ""),
         ].joined(separator: "\n")

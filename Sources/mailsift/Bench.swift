@@ -42,10 +42,17 @@ extension Mailsift {
         @OptionGroup var corpus: BenchCorpusOption
         @Flag(help: "Read reply headers as written (no check against the sent Message-IDs, as before verify_replies).")
         var trustReplies = false
+        @Flag(help: "Leave word salad in the text models' text (as before it was taken out).")
+        var keepWordSalad = false
+        @Flag(help: "Check replies against a ledger of every corpus message's Message-ID (a site that saw the threads), not an empty one.")
+        var knownCorpus = false
 
         func run() throws {
             let cascade = try ModelLoader(trees: XGBoostTreeLoader()).cascade(modelOption.source)
-            print(try ClassifyBenchmark(messages: try corpus.messages, cascade: cascade, minimumSeconds: corpus.seconds, trustReplies: trustReplies).run())
+            var benchmark = ClassifyBenchmark(
+                messages: try corpus.messages, cascade: cascade, minimumSeconds: corpus.seconds, trustReplies: trustReplies, keepWordSalad: keepWordSalad)
+            benchmark.knowsCorpus = knownCorpus
+            print(try benchmark.run())
         }
     }
 

@@ -15,6 +15,8 @@ public struct AnalyzedMessage: Sendable {
     public var normalizedBody: NormalizedText
     /// Hashed features of subject and body (namespaced apart).
     public var features: [UInt64]
+    /// Words of word salad taken out of ``normalizedBody`` (``WordSalad``); ``bodyText`` keeps them.
+    public var wordSaladWords = 0
     /// The message claimed to be a reply to mail the site does not know, and was analysed without the claim
     /// (``ReplyClaim/discounted(_:)``).
     public var replyDiscounted = false

@@ -9,6 +9,8 @@ public struct MessageAnalyzer: Sendable {
     /// Whether ``analyze(_:)`` hashes subject and body into ``AnalyzedMessage/features`` (a caller that
     /// hashes the texts its own way, as ``FeatureExtractor`` does, turns this off).
     public var hashesText = true
+    /// Whether word salad (``WordSalad``) is taken out of the normalised body.
+    public var removesWordSalad = true
 
     public static let subjectSeed: UInt64 = 0x5EB1EC7
     public static let bodySeed: UInt64 = 0xB0D1
@@ -58,7 +60,11 @@ public struct MessageAnalyzer: Sendable {
             body = String(decoding: body.utf8.prefix(maxTextBytes), as: UTF8.self)
         }
         let subject = normalizer.normalize(message.subject ?? "")
-        let normalizedBody = normalizer.normalize(body)
+        var normalizedBody = normalizer.normalize(body)
+        var salad = 0
+        if removesWordSalad {
+            (normalizedBody.text, salad) = WordSalad.removed(from: normalizedBody.text)
+        }
         var features: [UInt64] = []
         if hashesText {
             features.reserveCapacity(normalizedBody.text.utf8.count * 2 + 64)
@@ -67,7 +73,7 @@ public struct MessageAnalyzer: Sendable {
         }
         return AnalyzedMessage(
             message: message, bodyText: body, hasPlainText: hasPlain, hiddenText: hidden, urls: urls, html: stats,
-            normalizedSubject: subject, normalizedBody: normalizedBody, features: features
+            normalizedSubject: subject, normalizedBody: normalizedBody, features: features, wordSaladWords: salad
         )
     }
 }

@@ -260,6 +260,11 @@ public struct Cascade: Sendable {
                 stage: verdict.stage, feature: "reply_unverified", weight: 0,
                 text: "claims to be a reply, but In-Reply-To and References name no message this site knows: read as a new message"))
         }
+        if a.wordSaladWords > 0 {
+            out.append(Reason(
+                stage: verdict.stage, feature: "word_salad", weight: 0,
+                text: "\(a.wordSaladWords) words in runs without punctuation (word salad) left out of the text models"))
+        }
         if a.listDiscounted {
             out.append(Reason(
                 stage: verdict.stage, feature: "list_unverified", weight: 0,

@@ -22,12 +22,14 @@ public struct ReplyClaim: Sendable, Hashable {
     /// The fields a discounted claim loses.
     static let threadFieldNames: Set<String> = ["in-reply-to", "references", "thread-index", "thread-topic"]
     /// Their name hashes (``HeaderField``'s), compared before the names.
-    static let threadFieldKeys = Set(threadFieldNames.map { FeatureHash.xxh64($0) })
     static let inReplyToKey = FeatureHash.xxh64("in-reply-to")
     static let referencesKey = FeatureHash.xxh64("references")
+    static let threadIndexKey = FeatureHash.xxh64("thread-index")
+    static let threadTopicKey = FeatureHash.xxh64("thread-topic")
 
     static func isThreadField(_ field: HeaderField) -> Bool {
-        threadFieldKeys.contains(field.nameKey) && threadFieldNames.contains(field.lowercasedName)
+        let k = field.nameKey
+        return (k == inReplyToKey || k == referencesKey || k == threadIndexKey || k == threadTopicKey) && threadFieldNames.contains(field.lowercasedName)
     }
 
     public init(_ message: Message) {
