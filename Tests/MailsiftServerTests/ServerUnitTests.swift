@@ -146,6 +146,16 @@ import Testing
         #expect(streams.streamContextSettings == nil)
         streams.streamMaxSpamRate = 2
         #expect(throws: ServerConfiguration.ConfigurationError.self) { try streams.validate() }
+        // Forgeable evidence: replies checked and lists read as written by default; the ledger's policy.
+        let defaults = ServerConfiguration()
+        #expect(defaults.verifyReplies && !defaults.verifyLists && defaults.ledgerPolicy == MessageLedgerPolicy())
+        try "verify_replies: false\nverify_lists: true\nreply_retention_days: 30\n".write(toFile: path, atomically: true, encoding: .utf8)
+        var claims = try ServerConfiguration.load(file: path)
+        #expect(!claims.verifyReplies && claims.verifyLists && claims.ledgerPolicy.retentionSeconds == 30 * 86_400)
+        try claims.apply(environment: ["MAILSIFT_VERIFY_REPLIES": "true", "MAILSIFT_SENT_MESSAGE_IDS": "500"])
+        #expect(claims.verifyReplies && claims.ledgerPolicy.capacity == 500)
+        claims.replyRetentionDays = 0
+        #expect(throws: ServerConfiguration.ConfigurationError.self) { try claims.validate() }
     }
 }
 
