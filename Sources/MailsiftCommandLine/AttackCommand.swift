@@ -23,6 +23,8 @@ public enum AttackCommand {
         /// split's train rows), e.g. the dev corpora's when the attacked set is test only.
         public var materialSplit: String?
         public var materialCorpora: [String] = []
+        /// Run the static obfuscations (``StaticObfuscation``) on every test spam instead of the adaptive attack.
+        public var staticObfuscation = false
 
         public init() {}
     }
@@ -59,6 +61,13 @@ public enum AttackCommand {
             verdict(bytes).map { .init(probability: $0.probability, action: $0.action) } ?? .init(probability: 1, action: .reject)
         }
 
+        if options.staticObfuscation {
+            let hams = try splitFile.messages(split: "test", corpora: corpora).filter { $0.label == labels[0] }
+            return staticReport(
+                hams: hams.map { verdict($0.bytes)?.probability ?? 0 }, spam: test, material: material, model: bundle.manifest.version,
+                score: { verdict($0)?.probability })
+        }
+
         // The caught spam, in a seeded order.
         var caught: [(CorpusMessage, AdaptiveAttack.Answer)] = []
         var atTag = 0
@@ -92,6 +101,37 @@ public enum AttackCommand {
             try tsv.write(toFile: path, atomically: true, encoding: .utf8)
         }
         return report(outcomes.map(\.1), test: test.count, atTag: atTag, caught: caught.count, options: options, model: bundle.manifest.version)
+    }
+
+    /// Each static obfuscation on every test spam it applies to: recall at the threshold of 0.1% FPR on the test
+    /// hams (unedited), for those spams written again without the edit and with it.
+    static func staticReport(
+        hams: [Double], spam: [CorpusMessage], material: AttackMaterial, model: String, score: ([UInt8]) -> Double?
+    ) -> String {
+        var rows: [[(String, String)]] = []
+        for edit in StaticObfuscation.allCases {
+            var before: [Double] = [], after: [Double] = []
+            for m in spam {
+                let salt = FeatureHash.xxh64(m.id)
+                guard let base = edit.apply(to: m.bytes, material: material, salt: salt, identity: true),
+                      let edited = edit.apply(to: m.bytes, material: material, salt: salt),
+                      let p0 = score(base), let p1 = score(edited)
+                else { continue }
+                before.append(p0)
+                after.append(p1)
+            }
+            func recall(_ spamScores: [Double]) -> Double {
+                SpamMetrics(scores: hams.map { ($0, false) } + spamScores.map { ($0, true) })?.recallAt01 ?? 0
+            }
+            guard !before.isEmpty else { continue }
+            let r0 = recall(before), r1 = recall(after)
+            rows.append([
+                ("edit", edit.rawValue), ("spams it applies to", "\(before.count) of \(spam.count)"),
+                ("recall at 0.1% FPR, rewritten unedited", String(format: "%.2f%%", 100 * r0)),
+                ("edited", String(format: "%.2f%%", 100 * r1)), ("change", String(format: "%+.2f points", 100 * (r1 - r0))),
+            ])
+        }
+        return "model \(model); static obfuscations of the test spam against \(hams.count) unedited test hams\n" + SpamMetrics.table(rows)
     }
 
     /// The report: evasion at each action and the edits that did it.

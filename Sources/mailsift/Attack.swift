@@ -27,6 +27,8 @@ extension Mailsift {
         var materialSplit: String?
         @Option(help: "A corpus folder of --material-split. Repeatable.")
         var materialCorpus: [String] = []
+        @Flag(name: .customLong("static"), help: "Instead of the adaptive attack, apply each static obfuscation (homoglyphs, leetspeak, zero-width characters, split words, HTML splitting, base64, padding) to every test spam and report recall at 0.1% FPR with and without it.")
+        var staticObfuscation = false
         @Option(help: "Write each attacked message's outcome to this file (TSV).")
         var outcomes: String?
 
@@ -44,6 +46,7 @@ extension Mailsift {
             options.outcomesPath = outcomes
             options.materialSplit = materialSplit
             options.materialCorpora = materialCorpus
+            options.staticObfuscation = staticObfuscation
             print(try AttackCommand.run(model: modelOption.source, corpora: rows.corpus, split: rows.split, options: options, log: Mailsift.log))
         }
     }

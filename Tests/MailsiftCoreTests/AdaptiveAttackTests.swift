@@ -122,3 +122,39 @@ struct ForgedReplyTests {
         #expect(loweredAsWritten >= 5, "\(loweredAsWritten) of \(attacked) lowered by a reply read as written")
     }
 }
+
+@Suite struct StaticObfuscationTests {
+    static let plain = Array("From: a@spam.example\r\nSubject: offer\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nCheap replica watches, order today from our store.\r\n".utf8)
+    static let html = Array("From: a@spam.example\r\nSubject: offer\r\nContent-Type: text/html\r\n\r\n<p class=\"x\">Cheap replica watches today</p>\r\n".utf8)
+    static let material = AttackMaterial(goodWords: ["meeting", "thanks"], paragraphs: [], subjects: [], seed: 3)
+
+    static func text(_ bytes: [UInt8]?) throws -> String {
+        let edited = try #require(bytes)
+        return try #require(try MessageParser().parse(edited).root.text)
+    }
+
+    /// Each edit changes the visible text as it says; the identity rewrite keeps it, and the analyser's
+    /// normaliser undoes the character tricks.
+    @Test func eachEditDoesWhatItSays() throws {
+        let m = Self.material
+        #expect(try Self.text(StaticObfuscation.homoglyphs.apply(to: Self.plain, material: m, salt: 1)).contains("Ch\u{0435}ap"))  // Cyrillic е
+        #expect(try Self.text(StaticObfuscation.leetspeak.apply(to: Self.plain, material: m, salt: 1)).contains("Ch3ap"))
+        #expect(try Self.text(StaticObfuscation.zeroWidth.apply(to: Self.plain, material: m, salt: 1)).contains("Ch\u{200B}eap"))
+        #expect(try Self.text(StaticObfuscation.splitWords.apply(to: Self.plain, material: m, salt: 1)).contains("C h e a p"))
+        #expect(try Self.text(StaticObfuscation.htmlSplit.apply(to: Self.html, material: m, salt: 1)).contains("<p class=\"x\">Ch<b></b>eap"))
+        #expect(StaticObfuscation.htmlSplit.apply(to: Self.plain, material: m, salt: 1) == nil)
+        let b64 = try MessageParser().parse(try #require(StaticObfuscation.base64.apply(to: Self.plain, material: m, salt: 1)))
+        #expect(b64.headers["content-transfer-encoding"] == "base64" && b64.root.text?.contains("Cheap replica watches") == true)
+        let padded = try Self.text(StaticObfuscation.padding.apply(to: Self.plain, material: m, salt: 1))
+        #expect(padded.components(separatedBy: "meeting").count - 1 >= 75)
+        for edit in StaticObfuscation.allCases where edit != .htmlSplit {
+            let same = try Self.text(edit.apply(to: Self.plain, material: m, salt: 1, identity: true))
+            #expect(same.contains("Cheap replica watches, order today from our store."), "\(edit)")
+        }
+        let analysed = try MessageAnalyzer().analyze(try #require(StaticObfuscation.homoglyphs.apply(to: Self.plain, material: m, salt: 1)))
+        #expect(analysed.normalizedBody.text.contains("cheap replica watches"))
+        // Multipart messages are left out.
+        let multipart = Array("From: a@b\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nCheap pills\r\n--b--\r\n".utf8)
+        #expect(StaticObfuscation.leetspeak.apply(to: multipart, material: m, salt: 1) == nil)
+    }
+}
