@@ -145,6 +145,7 @@ public final class ClassificationService: Sendable {
             preconditionFailure("parsing throws only parse errors: \(error)")
         }
         let now = Int64(Date().timeIntervalSince1970)
+        let parsed = clock.now
         let (keys, sender) = await learning.observe(message, envelope: envelope, at: now)
         // Forgeable evidence counts only when the site can vouch for it: a reply when it names mail a user sent
         // (ReplyClaim), list fields (with verify_lists) when the users read the list (ListClaim, StreamContext).
@@ -159,15 +160,18 @@ public final class ClassificationService: Sendable {
             lists = !(configuration.streamContextSettings ?? StreamContext()).trusts(sender)
             learning.metrics.list(lists ? .discounted : .verified)
         }
+        // The wait for the sender state and the ledger (Redis, when shared) is not the message's analysis: it
+        // counts toward neither the analyse stage nor the budget check below, as before the checks came first.
+        let waited = clock.now - parsed
         let a = await Self.run(offloaded: large) { [replies, lists] in extractor.analyze(message, discountingReply: replies, discountingList: lists) }
         let analysed = clock.now
-        metrics.stage("analyse", analysed - start)
+        metrics.stage("analyse", analysed - start - waited)
 
         // A message whose analysis used up the budget gets the fallback verdict, on its own: slow input is not
         // a failure of the model stages and never counts against the circuit breaker (an attacker could
         // otherwise open it for everyone with a few crafted messages).
         var fallback: ServerMetrics.Fallback?
-        if analysed - arrival > budget {
+        if analysed - arrival - waited > budget {
             fallback = .overBudget
         } else if !breaker.allows(now: analysed) {
             fallback = .breakerOpen
@@ -205,9 +209,9 @@ public final class ClassificationService: Sendable {
                     // The text model decided without the trees: still a model verdict, but flagged.
                     metrics.fellBack(.modelError)
                     logger.error("tree stage failed", metadata: ["model": "\(model.version)", "error": "\(error)"])
-                    return result(verdict, model: model, a: a, fallback: .modelError, start: start, analysed: analysed, reasons: why)
+                    return result(verdict, model: model, a: a, fallback: .modelError, start: start, analysed: analysed - waited, reasons: why)
                 }
-                return result(verdict, model: model, a: a, fallback: nil, start: start, analysed: analysed, reasons: why)
+                return result(verdict, model: model, a: a, fallback: nil, start: start, analysed: analysed - waited, reasons: why)
             }
         }
         let t = clock.now
@@ -223,7 +227,7 @@ public final class ClassificationService: Sendable {
         // A degraded verdict is logged but teaches the reputations nothing.
         await learning.learn(from: .nan, keys: keys, entry: entry, at: now)
         metrics.fellBack(fallback!)  // every path that reaches here set it
-        return result(verdict, model: model, a: a, fallback: fallback, start: start, analysed: analysed, reasons: why)
+        return result(verdict, model: model, a: a, fallback: fallback, start: start, analysed: analysed - waited, reasons: why)
     }
 
     /// Messages of this many bytes or more are analysed and classified on NIO's thread pool (see
