@@ -233,13 +233,17 @@ public final class OnlineLearning: Service, Sendable {
         metrics.sentMessageIDs(ledger.count)
         if let shared { metrics.sharedState(degraded: shared.degraded, waiting: shared.waiting, dropped: shared.dropped) }
         guard let store else { return }
+        // New sent Message-IDs are saved, and the expired ones pruned, only when there are new ones: no write a second
+        // for a site that sends little (expired rows left meanwhile are not loaded).
         let sent = ledger.takeChanged()
-        do {
-            try await store.saveSentMessages(sent, prunedBefore: Int64(Date().timeIntervalSince1970) - ledger.policy.retentionSeconds)
-        } catch {
-            ledger.markChanged(sent)
-            metrics.storeError(.ledger)
-            logger.error("saving the sent Message-IDs failed", metadata: ["error": "\(error)"])
+        if !sent.isEmpty {
+            do {
+                try await store.saveSentMessages(sent, prunedBefore: Int64(Date().timeIntervalSince1970) - ledger.policy.retentionSeconds)
+            } catch {
+                ledger.markChanged(sent)
+                metrics.storeError(.ledger)
+                logger.error("saving the sent Message-IDs failed", metadata: ["error": "\(error)"])
+            }
         }
         let edges = graph.withLock { $0.takeChanged() }
         do {
