@@ -5,9 +5,8 @@ import MailsiftTrees
 
 /// `mailsift attack`: an attacker with query access edits caught test spam (``AdaptiveAttack``) and the report
 /// says how much of it slips below each action, with which edits. The attacker's ham words, paragraphs and
-/// subjects come from the split's train rows; the filter is the model as `serve` runs it, replies checked against
-/// an empty ledger (the attacker's Message-IDs are made up; no user of the site sent them) unless
-/// `trustReplies`.
+/// subjects come from the split's train rows; the filter is the model as `serve` runs it, every reply claim
+/// discounted (the attacker's Message-IDs are made up; no user of the site sent them) unless `trustReplies`.
 public enum AttackCommand {
     public struct Options: Sendable {
         public var messages = 200
@@ -47,13 +46,12 @@ public enum AttackCommand {
             from: train.compactMap { m in (try? cascade.extractor.analyze(m.bytes)).map { ($0, m.label == labels[0]) } }, seed: options.seed)
         log("attacker's material from \(train.count) train rows: \(material.goodWords.count) good words (\(material.goodWords.prefix(12).joined(separator: " ")) ...), \(material.paragraphs.count) paragraphs, \(material.subjects.count) subjects")
 
-        let ledger = InMemoryMessageLedger()
         var scratch = cascade.makeScratch()
         /// The filter's verdict, replies and lists read as `serve` reads them at a site that knows none of them.
         func verdict(_ bytes: [UInt8]) -> Cascade.Verdict? {
             guard let message = try? cascade.extractor.analyzer.parser.parse(bytes) else { return nil }
-            let claim = ReplyClaim(message)
-            let replies = !options.trustReplies && claim.claims && !ledger.knowsAnyNow(claim.referenced, at: 0)
+            // The site's ledger knows none of the attacker's made-up Message-IDs: every claim is discounted.
+            let replies = !options.trustReplies && ReplyClaim(message).claims
             let lists = options.unreadLists && ListClaim(message).claims
             return cascade.classify(cascade.extractor.analyze(message, discountingReply: replies, discountingList: lists), scratch: &scratch)
         }
@@ -140,7 +138,7 @@ public enum AttackCommand {
         func share(_ k: Int) -> String { String(format: "%.1f%% (%d)", 100 * Double(k) / Double(max(n, 1)), k) }
         var lines = [
             "model \(model); \(test) test spams, \(atTag) at tag or above, \(caught) at quarantine or above; \(n) attacked",
-            "edits: \(options.edits.map(\.rawValue).joined(separator: ", ")); budget \(options.budget) queries a message; replies \(options.trustReplies ? "trusted as written" : "checked against the site's ledger (empty)"); lists \(options.unreadLists ? "discounted (no user reads them)" : "as written")",
+            "edits: \(options.edits.map(\.rawValue).joined(separator: ", ")); budget \(options.budget) queries a message; replies \(options.trustReplies ? "trusted as written" : "checked (the attacker's Message-IDs are unknown)"); lists \(options.unreadLists ? "discounted (no user reads them)" : "as written")",
             "",
         ]
         let rows: [[(String, String)]] = [Action.reject, .quarantine, .tag].map { action in

@@ -36,10 +36,7 @@ extension Mailsift {
             var options = AttackCommand.Options()
             options.messages = messages
             options.budget = budget
-            options.edits = try edits.split(separator: ",").map { name in
-                guard let e = AttackEdit(rawValue: name.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("unknown edit \(name)") }
-                return e
-            }
+            options.edits = try attackEdits(edits)
             options.seed = seed
             options.trustReplies = trustReplies
             options.unreadLists = unreadLists

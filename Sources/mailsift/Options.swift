@@ -129,3 +129,13 @@ struct BenchCorpusOption: ParsableArguments {
 
     var messages: [[UInt8]] { get throws { try CorpusReader.messageBytes(of: corpus) } }
 }
+
+/// The attack edits named in a comma-separated list (`attack --edits`, `train --augment-edits`).
+func attackEdits(_ list: String) throws -> [AttackEdit] {
+    try list.split(separator: ",").map { name in
+        guard let edit = AttackEdit(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+            throw ValidationError("unknown edit \(name); edits: \(AttackEdit.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return edit
+    }
+}

@@ -72,16 +72,7 @@ extension Mailsift {
             }
             _ = try parsedViews()
             _ = try droppedColumns()
-            if let augmentEdits { _ = try Self.edits(augmentEdits) }
-        }
-
-        static func edits(_ list: String) throws -> [AttackEdit] {
-            try list.split(separator: ",").map { name in
-                guard let e = AttackEdit(rawValue: String(name)) else {
-                    throw ValidationError("unknown edit \(name); edits: \(AttackEdit.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                return e
-            }
+            if let augmentEdits { _ = try attackEdits(augmentEdits) }
         }
 
         func droppedColumns() throws -> Set<MetadataFeature> {
@@ -118,7 +109,7 @@ extension Mailsift {
             settings.droppedTreeColumns = try droppedColumns()
             settings.conversationHeaders = conversationHeaders
             settings.augmentAttacks = augmentAttacks
-            if let augmentEdits { settings.augmentEdits = try Self.edits(augmentEdits) }
+            if let augmentEdits { settings.augmentEdits = try attackEdits(augmentEdits) }
             settings.augmentStages = augmentStages
             print(try TrainCommand.run(TrainCommand.Request(corpora: rows.corpus, split: rows.split, out: out, settings: settings, outOfFoldScores: oofScores), log: Mailsift.log))
         }

@@ -250,30 +250,20 @@ public struct Cascade: Sendable {
     public func reasons(_ a: AnalyzedMessage, verdict: Verdict, count: Int = 8, scratch: inout Scratch) -> [Reason] {
         let weights = bundle.manifest.cascade?.combiner.weights
         var out: [Reason] = []
-        if verdict.rejectWithheld {
-            out.append(Reason(
-                stage: verdict.stage, feature: "reject_withheld", weight: 0,
-                text: "reject withheld: the text model and the trees do not both say spam (mail unlike the training mail); quarantined"))
-        }
-        if a.replyDiscounted {
-            out.append(Reason(
-                stage: verdict.stage, feature: "reply_unverified", weight: 0,
-                text: "claims to be a reply, but In-Reply-To and References name no message this site knows: read as a new message"))
-        }
-        if a.wordSaladWords > 0 {
-            out.append(Reason(
-                stage: verdict.stage, feature: "word_salad", weight: 0,
-                text: "\(a.wordSaladWords) words in runs without punctuation (word salad) left out of the text models"))
-        }
-        if a.listDiscounted {
-            out.append(Reason(
-                stage: verdict.stage, feature: "list_unverified", weight: 0,
-                text: "carries mailing-list headers, but the list is not one this site's users read: read as a message without them"))
-        }
-        if verdict.streamCapped {
-            out.append(Reason(
-                stage: verdict.stage, feature: "stream_read", weight: 0,
-                text: "a list or sender this site's users read (their feedback marked its mail not spam): \(streamContext?.cap.rawValue ?? "tag") at most"))
+        // Notices first: what the verdict was capped by, and evidence the analysis left out. They weigh nothing.
+        let notices: [(Bool, String, String)] = [
+            (verdict.rejectWithheld, "reject_withheld",
+             "reject withheld: the text model and the trees do not both say spam (mail unlike the training mail); quarantined"),
+            (a.replyDiscounted, "reply_unverified",
+             "claims to be a reply, but In-Reply-To and References name no message this site knows: read as a new message"),
+            (a.wordSaladWords > 0, "word_salad", "\(a.wordSaladWords) words in runs without punctuation (word salad) left out of the text models"),
+            (a.listDiscounted, "list_unverified",
+             "carries mailing-list headers, but the list is not one this site's users read: read as a message without them"),
+            (verdict.streamCapped, "stream_read",
+             "a list or sender this site's users read (their feedback marked its mail not spam): \(streamContext?.cap.rawValue ?? "tag") at most"),
+        ]
+        for (applies, feature, text) in notices where applies {
+            out.append(Reason(stage: verdict.stage, feature: feature, weight: 0, text: text))
         }
         for stage in stages {
             var scale = 1.0

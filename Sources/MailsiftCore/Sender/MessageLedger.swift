@@ -14,7 +14,7 @@ public protocol MessageLedger: Sendable {
 public struct MessageLedgerPolicy: Sendable, Hashable, Codable {
     /// Seconds a Message-ID is kept (replies come within days; threads go on for months): 180 days.
     public var retentionSeconds: Int64 = 180 * 86_400
-    /// Most Message-IDs kept in process (16 bytes each in the table): the oldest go first.
+    /// Most Message-IDs kept in process: the oldest go first.
     public var capacity = 1_000_000
 
     public init(retentionSeconds: Int64 = 180 * 86_400, capacity: Int = 1_000_000) {
