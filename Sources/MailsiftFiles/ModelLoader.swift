@@ -6,8 +6,14 @@ import MailsiftCore
 /// all load through it.
 public struct ModelLoader: Sendable {
     public var trees: any TreeLoader
+    /// Gives the transformer stage's encoder to each cascade built here whose model has the stage
+    /// (`MailsiftEncoder`'s `EncoderProvider`); nil, or nil from it: the stage does not run.
+    public var encoder: (@Sendable (ModelBundle) -> (any SentenceEncoder)?)?
 
-    public init(trees: any TreeLoader) { self.trees = trees }
+    public init(trees: any TreeLoader, encoder: (@Sendable (ModelBundle) -> (any SentenceEncoder)?)? = nil) {
+        self.trees = trees
+        self.encoder = encoder
+    }
 
     /// Which files to load; nil is the shipped default.
     public struct Source: Sendable, Equatable {
@@ -30,7 +36,9 @@ public struct ModelLoader: Sendable {
 
     /// The cascade of a bundle already read (a registry's version, a retrained candidate).
     public func cascade(_ bundle: ModelBundle, rules: RuleSet = .empty, mode: CascadeManifest.Mode? = nil) throws -> Cascade {
-        try Cascade(loading: bundle, rules: rules, mode: mode, trees: trees)
+        var cascade = try Cascade(loading: bundle, rules: rules, mode: mode, trees: trees)
+        if bundle.manifest.cascade?.transformer != nil { cascade.encoder = encoder?(bundle) }
+        return cascade
     }
 
     /// The cascade of `source`.

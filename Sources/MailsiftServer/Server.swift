@@ -1,5 +1,9 @@
 import Hummingbird
 import Logging
+import MailsiftCore
+import MailsiftEncoder
+import MailsiftFiles
+import MailsiftTrees
 import MailsiftRedis
 import Metrics
 import NIOCore
@@ -30,8 +34,21 @@ public struct Server: Sendable {
         self.metrics = metrics
         let models = ModelSwitch(model)
         service = ClassificationService(models: models, configuration: configuration, metrics: metrics, learning: learning, logger: logger)
-        reloader = ModelReloader(models: models, configuration: configuration, metrics: metrics, shadow: service.shadow, logger: logger)
+        reloader = ModelReloader(
+            models: models, configuration: configuration, metrics: metrics, shadow: service.shadow, loader: Server.loader(configuration, logger: logger),
+            logger: logger)
         api = HTTPAPI(service: service, reloader: reloader)
+    }
+
+    /// The model loader: trees by XGBoost, and the transformer stage's encoder (loaded once, when the first model
+    /// with the stage loads) unless `transformer` is off.
+    static func loader(_ c: ServerConfiguration, logger: Logger) -> ModelLoader {
+        guard c.transformer else { return ModelLoader(trees: XGBoostTreeLoader()) }
+        let provider = EncoderProvider(
+            configured: c.transformerEncoder, precision: BertEncoder.Precision(rawValue: c.transformerPrecision) ?? .fp32,
+            log: { logger.warning("\($0)") })
+        let encoder: @Sendable (ModelBundle) -> (any SentenceEncoder)? = { provider.encoder(for: $0) }
+        return ModelLoader(trees: XGBoostTreeLoader(), encoder: encoder)
     }
 
     /// The server of a process (`serve`, `worker`): process logging and metrics bootstrapped, and the

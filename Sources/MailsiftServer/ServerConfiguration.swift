@@ -101,6 +101,13 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     /// default: on `modern_lists`, whose ham is list mail nobody has given feedback on, it halves recall at 0.1% FPR
     /// (docs/adversarial.md).
     public var verifyLists = false
+    /// Run the model's transformer stage (stage 3) when it has one and the encoder's weights load; without the
+    /// weights the model runs without it, logged once at start, and `mailsift_transformer_enabled` is 0.
+    public var transformer = true
+    /// The encoder's folder (default: MAILSIFT_ENCODER, else /usr/local/share/mailsift/all-MiniLM-L6-v2).
+    public var transformerEncoder: String?
+    /// The encoder's weights: `fp32` or `int8` (docs/transformer.md).
+    public var transformerPrecision = "fp32"
     /// Days a sent message's Message-ID answers replies.
     public var replyRetentionDays = 180
     /// Most sent Message-IDs held in process (the oldest go first); Redis and the stores keep theirs by age.
@@ -146,6 +153,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case senderStateKeys = "sender_state_keys", redisURL = "redis_url", postgresURL = "postgres_url"
         case shadowModel = "shadow_model", shadowSample = "shadow_sample", trustSeconds = "trust_seconds", graphEdges = "graph_edges"
         case verifyReplies = "verify_replies", verifyLists = "verify_lists", replyRetentionDays = "reply_retention_days", sentMessageIDs = "sent_message_ids"
+        case transformer, transformerEncoder = "transformer_encoder", transformerPrecision = "transformer_precision"
         case streamContext = "stream_context", streamMinEvidence = "stream_min_evidence", streamMaxSpamRate = "stream_max_spam_rate"
     }
 
@@ -191,6 +199,9 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         streamContext = try c.decodeIfPresent(Bool.self, forKey: .streamContext) ?? d.streamContext
         verifyReplies = try c.decodeIfPresent(Bool.self, forKey: .verifyReplies) ?? d.verifyReplies
         verifyLists = try c.decodeIfPresent(Bool.self, forKey: .verifyLists) ?? d.verifyLists
+        transformer = try c.decodeIfPresent(Bool.self, forKey: .transformer) ?? d.transformer
+        transformerEncoder = try c.decodeIfPresent(String.self, forKey: .transformerEncoder)
+        transformerPrecision = try c.decodeIfPresent(String.self, forKey: .transformerPrecision) ?? d.transformerPrecision
         replyRetentionDays = try c.decodeIfPresent(Int.self, forKey: .replyRetentionDays) ?? d.replyRetentionDays
         sentMessageIDs = try c.decodeIfPresent(Int.self, forKey: .sentMessageIDs) ?? d.sentMessageIDs
         streamMinEvidence = try c.decodeIfPresent(Double.self, forKey: .streamMinEvidence) ?? d.streamMinEvidence
@@ -298,6 +309,9 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         if let b = bool(.streamContext) { streamContext = b }
         if let b = bool(.verifyReplies) { verifyReplies = b }
         if let b = bool(.verifyLists) { verifyLists = b }
+        if let b = bool(.transformer) { transformer = b }
+        if let s = value(.transformerEncoder) { transformerEncoder = s }
+        if let s = value(.transformerPrecision) { transformerPrecision = s }
         if let n = try int(.replyRetentionDays) { replyRetentionDays = n }
         if let n = try int(.sentMessageIDs) { sentMessageIDs = n }
         if let x = try double(.streamMinEvidence) { streamMinEvidence = x }
@@ -318,6 +332,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         try check(maxConnectionsPerClient > 0, "max_connections_per_client must be positive")
         try check(breakerFailures > 0 && breakerOpenSeconds > 0, "breaker settings must be positive")
         try check(watchSeconds >= 0, "watch_seconds must not be negative")
+        try check(["fp32", "int8"].contains(transformerPrecision), "transformer_precision must be fp32 or int8")
         try check(adminToken.map { $0.utf8.count >= 16 } ?? true, "admin_token must have at least 16 characters")
         try check(feedbackToken.map { $0.utf8.count >= 16 } ?? true, "feedback_token must have at least 16 characters")
         try check(featureLogDays > 0 && featureLogQueue > 0 && senderStateKeys >= 16, "feature log and sender state limits must be positive")

@@ -38,6 +38,7 @@ public final class ServerMetrics: Sendable {
     private let breaker: Gauge
     private let inFlight: Gauge
     private let modelLoaded: Gauge
+    private let transformerEnabled: Gauge
     private let modelInfo: VersionInfoGauge
 
     static let latencyBuckets: [Duration] = [
@@ -92,6 +93,9 @@ public final class ServerMetrics: Sendable {
         inFlight = registry.makeGauge(descriptor: Self.descriptor("requests", "in_flight", "Classification requests being served"))
         modelLoaded = registry.makeGauge(descriptor: Self.descriptor("model_loaded_timestamp", "seconds", "When the serving model was loaded (Unix time)"))
         modelInfo = VersionInfoGauge(registry: registry, name: "model", help: "The model being served")
+        transformerEnabled = registry.makeGauge(descriptor: MetricNameDescriptor(
+            namespace: "mailsift", metricName: "transformer", unitName: "enabled",
+            helpText: "1 when the serving model's transformer stage runs; 0 when it has none, or its encoder is off or missing (docs/transformer.md)"))
     }
 
     static func descriptor(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
@@ -124,6 +128,7 @@ public final class ServerMetrics: Sendable {
     public func modelServing(_ model: ServingModel) {
         modelInfo.set(version: model.version)
         modelLoaded.set(to: model.loadedAt.timeIntervalSince1970)
+        transformerEnabled.set(to: model.cascade.transformerActive ? 1 : 0)
     }
 
     /// The text exposition format.

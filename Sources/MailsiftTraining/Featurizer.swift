@@ -15,11 +15,13 @@ public enum Featurizer {
         /// When it arrived (the topmost dated `Received` field, else `Date:`), as ``SplitPlanner`` dates it;
         /// only when asked for.
         public var time: Int64? = nil
+        /// What the transformer stage reads, as token ids (``TransformerInput``); only when asked for.
+        public var tokens: [Int32] = []
     }
 
     public static func featurize(
         _ messages: [CorpusMessage], configuration: FeatureConfiguration, idf: [Float]? = nil, metadata: Bool = false,
-        times: Bool = false, progress: (any ProgressReporter)? = nil
+        times: Bool = false, tokens: (tokenizer: WordPieceTokenizer, count: Int)? = nil, progress: (any ProgressReporter)? = nil
     ) -> [Item] {
         let extractor = FeatureExtractor(configuration: configuration, idf: idf)
         let columns = MetadataFeatureExtractor()
@@ -28,6 +30,7 @@ public enum Featurizer {
             var key = m.corpus + "/" + m.id
             var parsed = false
             var time: Int64? = nil
+            var ids: [Int32] = []
             var row: [Float] = metadata ? [Float](repeating: .nan, count: MetadataFeature.allCases.count) : []
             if let a = try? extractor.analyze(m.bytes) {
                 extractor.features(of: a, scratch: &scratch, into: &features)
@@ -35,8 +38,10 @@ public enum Featurizer {
                 if let id = a.message.messageID, !id.isEmpty { key = id }
                 parsed = true
                 if times { time = SplitPlanner.arrivalTime(of: a.message) }
+                if let tokens { ids = tokens.tokenizer.encode(TransformerInput.text(of: a), maxTokens: tokens.count) }
             }
-            return Item(features: features, metadata: row, key: key, parsed: parsed, time: time)
+            if ids.isEmpty, let tokens { ids = tokens.tokenizer.encode("", maxTokens: tokens.count) }
+            return Item(features: features, metadata: row, key: key, parsed: parsed, time: time, tokens: ids)
         }
     }
 }

@@ -53,6 +53,13 @@ public enum TrainingRun {
         /// Whether the attacked copies also train the trees and fit the combiner, thresholds and exit bands (else
         /// only the text and view models see them).
         public var augmentStages = true
+        /// Spam models with trees: the sentence encoder of a transformer stage (``TransformerTraining``); nil: none.
+        public var transformer: (any SentenceEncoder)?
+        /// The tokens the transformer stage reads, `[CLS]` and `[SEP]` included.
+        public var transformerTokens = 128
+        /// Where the transformer stage runs: earlier probabilities from `lower` to `upper` (nil: the earlier
+        /// stages' reject threshold).
+        public var transformerBand: (lower: Double, upper: Double?) = (0.01, nil)
 
         public init(
             labels: [String]?, epochs: Int = 3, folds: Int = 5, calibration: Calibration.Method = .platt, targetFPR: Double = 0.001,
@@ -137,8 +144,10 @@ public enum TrainingRun {
         )
         log("training on \(messages.count) messages from \(corpora.count) corpora (\(kind.rawValue): \(labels.joined(separator: ", ")))")
         let withTrees = kind == .spam && r.trees && r.folds >= 3
+        let encoder = withTrees ? r.transformer : nil
         let items = Featurizer.featurize(
-            messages, configuration: features, metadata: withTrees, times: r.timeBlockedFolds, progress: progress("features", messages.count))
+            messages, configuration: features, metadata: withTrees, times: r.timeBlockedFolds,
+            tokens: encoder.map { ($0.tokenizer, r.transformerTokens) }, progress: progress("features", messages.count))
         let unparsed = items.filter { !$0.parsed }.count
         if unparsed > 0 { log("\(unparsed) messages could not be parsed; they train on the bias alone") }
         let blocks = r.timeBlockedFolds && r.folds >= 2
@@ -164,6 +173,7 @@ public enum TrainingRun {
             + "\(options.calibration) \(options.targetFPR) \(withTrees) \(r.viewModels) \(r.mode?.rawValue ?? "auto")" + (r.timeBlockedFolds ? " time-folds" : "") + (r.thresholdMargin != 1 ? " margin \(r.thresholdMargin)" : "")
             + (r.rejectAgreement.map { " agreement \($0)" } ?? "")
             + (r.droppedTreeColumns.isEmpty ? "" : " without " + r.droppedTreeColumns.map(\.name).sorted().joined(separator: ","))
+            + (r.transformer.map { " transformer \($0.identity) \(r.transformerTokens) \(r.transformerBand.lower) \(r.transformerBand.upper ?? -1)" } ?? "")
             + (r.augmentAttacks > 0 ? " attacked copies \(r.augmentAttacks) " + r.augmentEdits.map(\.rawValue).joined(separator: ",") + (r.augmentStages ? "" : " text only") : "")
         let optionsHash = String(FeatureHash.xxh64(optionsKey, seed: 0), radix: 16)
         var manifest = ModelManifest(
@@ -214,19 +224,35 @@ public enum TrainingRun {
             bundle.manifest.cascade?.droppedTreeFeatures = dropped.isEmpty ? nil : dropped.map(\.name)
             bundle.manifest.operatingPoints = stages.operatingPoints
             bundle.manifest.training.outOfFold = stages.manifest.outOfFold[stages.manifest.mode.rawValue] ?? result.outOfFold
+            var outOfFoldScores = stages.outOfFoldScores
+            if let encoder, let earlier = stages.outOfFoldScores[stages.manifest.mode.rawValue] {
+                let stage = TransformerTraining.train(
+                    tokens: items.prefix(fitted).map(\.tokens), labels: examples.prefix(fitted).map { $0.label == 1 }, folds: Array(folds.prefix(fitted)),
+                    foldCount: options.folds, earlier: earlier, encoder: encoder, maxTokens: r.transformerTokens, lower: r.transformerBand.lower,
+                    upper: r.transformerBand.upper, earlierPoints: stages.operatingPoints, hamWeight: options.hamWeight, targetFPR: options.targetFPR,
+                    thresholdMargin: r.thresholdMargin, progress: progress("transformer", fitted), log: log)
+                bundle.manifest.cascade?.transformer = stage.spec
+                for (name, m) in stage.outOfFold { bundle.manifest.cascade?.outOfFold[name] = m }
+                bundle.manifest.training.outOfFold = stage.outOfFold["refined"] ?? bundle.manifest.training.outOfFold
+                outOfFoldScores["transformer"] = stage.headMargins.map(LinearModel.sigmoid)
+                outOfFoldScores["refined"] = stage.refined
+            }
             bundle.sections[ModelBundle.treesSection] = stages.trees
             // Featurising and every training: text model, view models, trees (not the test evaluation).
             bundle.manifest.training.seconds = Date().timeIntervalSince(started)
             if r.outOfFoldScores {
-                outOfFold = outOfFoldFile(messages: Array(messages.prefix(fitted)), scores: stages.outOfFoldScores, chosen: stages.manifest.mode.rawValue)
+                outOfFold = outOfFoldFile(
+                    messages: Array(messages.prefix(fitted)), scores: outOfFoldScores, chosen: encoder == nil ? stages.manifest.mode.rawValue : "refined")
             }
         }
         // Held-out figures for the summary (and the record): the choices above never saw these rows.
         var evaluation: Evaluation? = nil
         let test = test.filter { kind == .topics || labels.contains($0.label) }
         if !test.isEmpty {
+            var cascade = kind == .spam ? try Cascade(loading: bundle, trees: trees) : nil
+            cascade?.encoder = encoder
             let e = kind == .spam
-                ? Evaluation(cascade: try Cascade(loading: bundle, trees: trees), messages: test)
+                ? Evaluation(cascade: cascade!, messages: test)
                 : Evaluation(classifier: Classifier(bundle: bundle), messages: test)
             bundle.manifest.training.test = e.spam?.dictionary ?? e.classes.map { ["accuracy": $0.accuracy, "macro_f1": $0.macroF1] }
             evaluation = e
@@ -250,7 +276,7 @@ public enum TrainingRun {
     /// The out-of-fold scores as a TSV that `../shared/eval/metrics.py` reads (`score` is the chosen
     /// combination's; the other columns let an engineer study each stage on the train side).
     static func outOfFoldFile(messages: [CorpusMessage], scores: [String: [Double]], chosen: String) -> String {
-        let names = ["text", "trees", "stacked", "cascade"]
+        let names = ["text", "trees", "stacked", "cascade"] + ["transformer", "refined"].filter { scores[$0] != nil }
         var out = "id\tlabel\tscore\t" + names.joined(separator: "\t") + "\n"
         for (i, m) in messages.enumerated() {
             out += "\(m.id)\t\(m.label)\t\(scores[chosen]?[i] ?? .nan)"

@@ -44,7 +44,7 @@ extension Mailsift {
             options.materialSplit = materialSplit
             options.materialCorpora = materialCorpus
             options.staticObfuscation = staticObfuscation
-            print(try AttackCommand.run(model: modelOption.source, corpora: rows.corpus, split: rows.split, options: options, log: Mailsift.log))
+            print(try AttackCommand.run(model: modelOption.source, loader: modelOption.loader, corpora: rows.corpus, split: rows.split, options: options, log: Mailsift.log))
         }
     }
 }

@@ -48,7 +48,7 @@ extension Mailsift {
         var knownCorpus = false
 
         func run() throws {
-            let cascade = try ModelLoader(trees: XGBoostTreeLoader()).cascade(modelOption.source)
+            let cascade = try modelOption.loader.cascade(modelOption.source)
             var benchmark = ClassifyBenchmark(
                 messages: try corpus.messages, cascade: cascade, minimumSeconds: corpus.seconds, trustReplies: trustReplies, keepWordSalad: keepWordSalad)
             benchmark.knowsCorpus = knownCorpus

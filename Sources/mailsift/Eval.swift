@@ -1,5 +1,6 @@
 import ArgumentParser
 import MailsiftCommandLine
+import MailsiftEncoder
 
 extension Mailsift {
     struct Eval: ParsableCommand {
@@ -21,7 +22,9 @@ extension Mailsift {
         var unreadLists = false
 
         func run() throws {
-            print(try EvalCommand.run(model: modelOption.source, corpora: rows.corpus, split: rows.split, scoresPath: scores, stageScoresPath: stageScores, ablation: ablation, replies: replies, unreadLists: unreadLists, log: Mailsift.log))
+            let (loader, provider) = modelOption.loaderAndProvider()
+            print(try EvalCommand.run(model: modelOption.source, loader: loader, corpora: rows.corpus, split: rows.split, scoresPath: scores, stageScoresPath: stageScores, ablation: ablation, replies: replies, unreadLists: unreadLists, log: Mailsift.log))
+            try provider?.savePersistentCache()
         }
     }
 }

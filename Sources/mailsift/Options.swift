@@ -3,12 +3,15 @@ import Foundation
 import Logging
 import MailsiftCore
 import MailsiftCommandLine
+import MailsiftEncoder
 import MailsiftFiles
 import MailsiftServer
 import MailsiftTraining
+import MailsiftTrees
 
 extension Calibration.Method: ExpressibleByArgument {}
 extension EvalCommand.Replies: ExpressibleByArgument {}
+extension BertEncoder.Precision: ExpressibleByArgument {}
 
 /// `--model`, `--rules`, `--no-rules`: shared by the commands that score.
 struct ModelOption: ParsableArguments {
@@ -18,8 +21,25 @@ struct ModelOption: ParsableArguments {
     var rules: String?
     @Flag(help: "Run no rules (stage 0).")
     var noRules = false
+    @Option(help: "The transformer stage's encoder folder (default: MAILSIFT_ENCODER, else \(EncoderLocation.defaultFolder); docs/transformer.md).")
+    var transformer: String?
+    @Option(help: "The encoder's weights in fp32 or int8.")
+    var transformerPrecision: BertEncoder.Precision = .fp32
+    @Flag(help: "Run a model without its transformer stage.")
+    var noTransformer = false
 
     var source: ModelLoader.Source { ModelLoader.Source(model: model, rules: rules, noRules: noRules) }
+
+    /// The loader, with the encoder for a model that has a transformer stage (loaded once, when first needed).
+    var loader: ModelLoader { loaderAndProvider().loader }
+
+    /// The same, with the provider (whose cache `eval` saves for the next run: ``EncoderProvider/savePersistentCache()``).
+    func loaderAndProvider() -> (loader: ModelLoader, provider: EncoderProvider?) {
+        guard !noTransformer else { return (ModelLoader(trees: XGBoostTreeLoader()), nil) }
+        let provider = EncoderProvider(configured: transformer, precision: transformerPrecision, log: Mailsift.log)
+        let encoder: @Sendable (ModelBundle) -> (any SentenceEncoder)? = { provider.encoder(for: $0) }
+        return (ModelLoader(trees: XGBoostTreeLoader(), encoder: encoder), provider)
+    }
 }
 
 /// Where `feedback` and `retrain` find feedback, the feature log and the model registry: a data directory

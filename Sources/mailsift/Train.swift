@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import MailsiftEncoder
 import MailsiftCommandLine
 import MailsiftCore
 import MailsiftTraining
@@ -58,6 +60,14 @@ extension Mailsift {
         var augmentEdits: String?
         @Flag(inversion: .prefixedNo, help: "Spam models: let the attacked copies train the trees and fit the combiner too (else only the text and view models see them).")
         var augmentStages = true
+        @Option(help: "Spam models: train a transformer stage on this sentence encoder's folder (all-MiniLM-L6-v2: config.json, vocab.txt, model.safetensors; docs/transformer.md).")
+        var transformer: String?
+        @Option(help: "The transformer stage's weights in fp32 or int8.")
+        var transformerPrecision: BertEncoder.Precision = .fp32
+        @Option(help: "Tokens the transformer stage reads, [CLS] and [SEP] included.")
+        var transformerTokens = 128
+        @Option(help: "Where the transformer stage runs: LOW or LOW,HIGH, the earlier stages' probability (HIGH by default: their reject threshold).")
+        var transformerBand = "0.01"
         @Option(help: "Spam models: write each training row's out-of-fold scores to this TSV (id, label, score, then text, trees, stacked, cascade).")
         var oofScores: String?
 
@@ -73,6 +83,16 @@ extension Mailsift {
             _ = try parsedViews()
             _ = try droppedColumns()
             if let augmentEdits { _ = try attackEdits(augmentEdits) }
+            _ = try band()
+            if transformerTokens < 8 || transformerTokens > 512 { throw ValidationError("--transformer-tokens must lie in 8...512") }
+        }
+
+        func band() throws -> (lower: Double, upper: Double?) {
+            let parts = transformerBand.split(separator: ",").map { Double($0) }
+            guard (1...2).contains(parts.count), let lower = parts[0], lower >= 0, lower < 1, parts.count == 1 || (parts[1] ?? 0) > lower else {
+                throw ValidationError("--transformer-band takes LOW or LOW,HIGH with 0 <= LOW < HIGH")
+            }
+            return (lower, parts.count == 2 ? parts[1] : nil)
         }
 
         func droppedColumns() throws -> Set<MetadataFeature> {
@@ -111,7 +131,16 @@ extension Mailsift {
             settings.augmentAttacks = augmentAttacks
             if let augmentEdits { settings.augmentEdits = try attackEdits(augmentEdits) }
             settings.augmentStages = augmentStages
+            var cache: EmbeddingCache? = nil
+            if let transformer {
+                cache = EmbeddingCache(try BertEncoder(folder: URL(fileURLWithPath: transformer), precision: transformerPrecision), capacity: 1 << 20)
+                if let path = EmbeddingCache.persistentPath { cache?.load(from: path) }
+                settings.transformer = cache
+                settings.transformerTokens = transformerTokens
+                settings.transformerBand = try band()
+            }
             print(try TrainCommand.run(TrainCommand.Request(corpora: rows.corpus, split: rows.split, out: out, settings: settings, outOfFoldScores: oofScores), log: Mailsift.log))
+            if let cache, let path = EmbeddingCache.persistentPath { try cache.save(to: path) }
         }
     }
 }

@@ -184,6 +184,7 @@ struct CascadeTests {
             switch v.stage {
             case .trees: #expect(v.textMargin == nil && v.treeMargin != nil, "\(file)")
             case .combined: #expect(v.textMargin != nil && v.treeMargin != nil, "\(file)")
+            case .transformer: #expect(v.transformerMargin != nil, "\(file)")
             case .rules, .text: Issue.record("\(file): decided by \(v.stage) with no rule hit and the trees loaded")
             }
         }

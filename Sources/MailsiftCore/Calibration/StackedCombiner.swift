@@ -61,7 +61,7 @@ public struct StackedCombiner: Codable, Sendable, Hashable {
     }
 
     /// Solves `a x = b` (a is d x d, row-major) by Gaussian elimination with partial pivoting.
-    static func solve(_ a: [Double], _ b: [Double], _ d: Int) -> [Double]? {
+    public static func solve(_ a: [Double], _ b: [Double], _ d: Int) -> [Double]? {
         var m = a
         var v = b
         for col in 0..<d {

@@ -20,6 +20,16 @@ public struct Cascade: Sendable {
     /// Streams of mail the site's users read cap the model's action (``StreamContext``); nil: no cap. Needs the
     /// sender state (``classify(_:envelope:sender:scratch:)``'s `sender`), which carries the stream's reputation.
     public var streamContext: StreamContext? = StreamContext()
+    /// The sentence encoder of the transformer stage (stage 3, ``CascadeManifest/transformer``): with one whose
+    /// model is the one the head was trained on, a message whose probability falls in the stage's band is
+    /// refined by it. Nil, or another model: the stage does not run (``transformerActive``).
+    public var encoder: (any SentenceEncoder)?
+
+    /// Whether the transformer stage runs: the model has one and ``encoder`` is the model it was trained on.
+    public var transformerActive: Bool {
+        guard let spec = bundle.manifest.cascade?.transformer, let encoder else { return false }
+        return TransformerSpec.model(of: encoder.identity) == TransformerSpec.model(of: spec.encoder) && encoder.dimension == spec.dimension
+    }
 
     /// `viewModels`: the bundle's, already decoded (``Cascade/init(loading:rules:mode:trees:)`` checks and decodes
     /// them once); nil decodes them here, and a bundle whose view sections do not match its manifest gets none.
@@ -69,7 +79,7 @@ public struct Cascade: Sendable {
 
     /// Which stage decided.
     public enum Stage: String, Codable, Sendable, CaseIterable {
-        case rules, trees, text, combined
+        case rules, trees, text, combined, transformer
     }
 
     public struct Verdict: Sendable {
@@ -81,6 +91,8 @@ public struct Cascade: Sendable {
         /// The stages' raw scores (log-odds) where they ran.
         public var textMargin: Double?
         public var treeMargin: Double?
+        /// The transformer head's margin, when the stage ran.
+        public var transformerMargin: Double?
         /// The view models' margins, when the combination ran (``viewModels``' order).
         public var viewMargins: [Double] = []
         /// The metadata columns the tree stage scored, when it ran.
@@ -107,8 +119,17 @@ public struct Cascade: Sendable {
                 let spam = action >= .quarantine
                 let labels = bundle.manifest.labels
                 return Verdict(label: spam ? labels[1] : labels[0], probability: spam ? 1 : 0, action: action, stage: stage.kind, rules: context.rules)
-            case .probability(let p):
-                var v = verdict(p, stage: stage.kind, text: context.textMargin, tree: context.treeMargin, context.rules)
+            case .probability(var p):
+                var kind = stage.kind
+                var head: Double? = nil
+                if transformerActive, let spec = bundle.manifest.cascade?.transformer, spec.routes(p), let encoder {
+                    let margin = spec.margin(encoder.embed(encoder.tokenizer.encode(TransformerInput.text(of: a), maxTokens: spec.tokens)))
+                    p = spec.refined(probability: p, margin: margin)
+                    kind = .transformer
+                    head = margin
+                }
+                var v = verdict(p, stage: kind, text: context.textMargin, tree: context.treeMargin, context.rules, transformer: transformerActive)
+                v.transformerMargin = head
                 withholdReject(&v)
                 capForStream(&v, sender: sender)
                 v.viewMargins = context.viewMargins
@@ -213,9 +234,10 @@ public struct Cascade: Sendable {
         v.rejectWithheld = true
     }
 
-    private func verdict(_ p: Double, stage: Stage, text: Double?, tree: Double?, _ outcome: RuleSet.Outcome) -> Verdict {
+    /// `transformer`: the transformer stage is active, and its thresholds apply (``TransformerSpec/operatingPoints``).
+    private func verdict(_ p: Double, stage: Stage, text: Double?, tree: Double?, _ outcome: RuleSet.Outcome, transformer: Bool = false) -> Verdict {
         let m = bundle.manifest
-        let points = m.operatingPoints
+        let points = transformer ? m.cascade?.transformer?.operatingPoints ?? m.operatingPoints : m.operatingPoints
         let spam = points?.isSpam(probability: p) ?? (p >= 0.5)
         let action = points?.action(probability: p) ?? (spam ? .quarantine : .inbox)
         return Verdict(
@@ -264,6 +286,13 @@ public struct Cascade: Sendable {
         ]
         for (applies, feature, text) in notices where applies {
             out.append(Reason(stage: verdict.stage, feature: feature, weight: 0, text: text))
+        }
+        if let margin = verdict.transformerMargin, let spec = bundle.manifest.cascade?.transformer {
+            let weight = spec.combiner[1] * margin
+            out.append(Reason(
+                stage: .transformer, feature: "transformer",
+                weight: verdict.label == bundle.manifest.labels[1] ? weight : -weight,
+                text: String(format: "the transformer read the start of the text and found it %@ (%+.2f)", margin > 0 ? "spam-like" : "ham-like", weight)))
         }
         for stage in stages {
             var scale = 1.0

@@ -36,6 +36,8 @@ public struct CascadeManifest: Codable, Sendable, Hashable {
     /// no tree splits on them and their values never reach a verdict; retraining keeps them out too. Nil or
     /// empty: none.
     public var droppedTreeFeatures: [String]?
+    /// The transformer stage (`train --transformer`), nil without one.
+    public var transformer: TransformerSpec?
     /// Out-of-fold figures per stage and combination (`text`, `trees`, `stacked`, `cascade`).
     public var outOfFold: [String: [String: Double]]
 
