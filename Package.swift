@@ -121,7 +121,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MailsiftServerTests",
-            dependencies: ["MailsiftServer", "MailsiftCore", "MailsiftFiles", "MailsiftTrees", "MailsiftTestKit", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["MailsiftServer", "MailsiftCore", "MailsiftFiles", "MailsiftTrees", "MailsiftTestKit", "MailsiftEncoder", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: strictSettings
         ),
     ]

@@ -225,12 +225,11 @@ public enum TrainingRun {
             bundle.manifest.operatingPoints = stages.operatingPoints
             bundle.manifest.training.outOfFold = stages.manifest.outOfFold[stages.manifest.mode.rawValue] ?? result.outOfFold
             var outOfFoldScores = stages.outOfFoldScores
-            if let encoder, let earlier = stages.outOfFoldScores[stages.manifest.mode.rawValue] {
-                let stage = TransformerTraining.train(
+            if let encoder, let earlier = stages.outOfFoldScores[stages.manifest.mode.rawValue], let stage = TransformerTraining.train(
                     tokens: items.prefix(fitted).map(\.tokens), labels: examples.prefix(fitted).map { $0.label == 1 }, folds: Array(folds.prefix(fitted)),
                     foldCount: options.folds, earlier: earlier, encoder: encoder, maxTokens: r.transformerTokens, lower: r.transformerBand.lower,
                     upper: r.transformerBand.upper, earlierPoints: stages.operatingPoints, hamWeight: options.hamWeight, targetFPR: options.targetFPR,
-                    thresholdMargin: r.thresholdMargin, progress: progress("transformer", fitted), log: log)
+                    thresholdMargin: r.thresholdMargin, progress: progress("transformer", fitted), log: log) {
                 bundle.manifest.cascade?.transformer = stage.spec
                 for (name, m) in stage.outOfFold { bundle.manifest.cascade?.outOfFold[name] = m }
                 bundle.manifest.training.outOfFold = stage.outOfFold["refined"] ?? bundle.manifest.training.outOfFold
@@ -242,7 +241,7 @@ public enum TrainingRun {
             bundle.manifest.training.seconds = Date().timeIntervalSince(started)
             if r.outOfFoldScores {
                 outOfFold = outOfFoldFile(
-                    messages: Array(messages.prefix(fitted)), scores: outOfFoldScores, chosen: encoder == nil ? stages.manifest.mode.rawValue : "refined")
+                    messages: Array(messages.prefix(fitted)), scores: outOfFoldScores, chosen: outOfFoldScores["refined"] == nil ? stages.manifest.mode.rawValue : "refined")
             }
         }
         // Held-out figures for the summary (and the record): the choices above never saw these rows.

@@ -15,13 +15,26 @@ enum TransformerTraining {
         var headMargins: [Double]
     }
 
+    /// The fewest hams and the fewest spams among the routed out-of-fold rows for the stage to be fitted: with
+    /// fewer (a training side whose classes the earlier stages separate, such as one ham source), the combiner
+    /// and the thresholds would rest on a handful of messages. Without them the model has no transformer stage.
+    static let minimumRoutedPerClass = 100
+
     /// `tokens`: each training row's token ids; `earlier`: its out-of-fold probability from the earlier stages
     /// (the chosen mode's); `band`: where the stage runs (`upper` nil: the earlier stages' reject threshold).
     static func train(
         tokens: [[Int32]], labels: [Bool], folds: [Int], foldCount: Int, earlier: [Double], encoder: any SentenceEncoder, maxTokens: Int,
         lower: Double, upper: Double?, earlierPoints: OperatingPoints, hamWeight: Double, targetFPR: Double, thresholdMargin: Double,
         l2: Double = 1e-4, progress: (any ProgressReporter)?, log: @escaping @Sendable (String) -> Void
-    ) -> Result {
+    ) -> Result? {
+        let top = upper ?? earlierPoints.reject
+        let routed = earlier.indices.filter { earlier[$0] >= lower && earlier[$0] < top }
+        let routedSpam = routed.count { labels[$0] }
+        guard routedSpam >= minimumRoutedPerClass, routed.count - routedSpam >= minimumRoutedPerClass else {
+            log(String(format: "transformer: not trained: %d hams and %d spams of the training side fall in its band %.4f ..< %.6f (%d of each needed)",
+                       routed.count - routedSpam, routedSpam, lower, top, minimumRoutedPerClass))
+            return nil
+        }
         let embeddings = ParallelMap.map(tokens, progress: progress, makeScratch: { () }) { t, _ in encoder.embed(t) }
         let weights = labels.map { $0 ? 1 : hamWeight }
         var headMargins = [Double](repeating: 0, count: labels.count)
@@ -32,8 +45,6 @@ enum TransformerTraining {
             for i in folds.indices where folds[i] == f { headMargins[i] = head.margin(embeddings[i]) }
         }
         let head = LogisticHead.fit(embeddings, labels: labels, weights: weights, l2: l2)
-        let top = upper ?? earlierPoints.reject
-        let routed = earlier.indices.filter { earlier[$0] >= lower && earlier[$0] < top }
         func logit(_ p: Double) -> Double {
             let q = min(max(p, 1e-12), 1 - 1e-12)
             return Foundation.log(q / (1 - q))

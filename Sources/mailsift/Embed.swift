@@ -10,8 +10,8 @@ extension Mailsift {
             discussion: "The encoder folder holds config.json, vocab.txt and model.safetensors (all-MiniLM-L6-v2; docs/transformer.md)."
         )
 
-        @Option(help: "The sentence encoder's folder.")
-        var encoder: String
+        @Option(help: "The sentence encoder's folder (default: MAILSIFT_ENCODER, else \(EncoderLocation.defaultFolder)).")
+        var encoder: String?
 
         @Option(help: "Weights in fp32 or int8.")
         var precision: BertEncoder.Precision = .fp32
@@ -27,7 +27,7 @@ extension Mailsift {
 
         func run() throws {
             try Mailsift.exitingOnReadErrors {
-                try EmbedCommand.run(files: files, encoderFolder: encoder, precision: precision, maxTokens: tokens, textOnly: textOnly) { print($0) }
+                try EmbedCommand.run(files: files, encoderFolder: EncoderLocation.folder(configured: encoder), precision: precision, maxTokens: tokens, textOnly: textOnly) { print($0) }
             }
         }
     }
