@@ -23,13 +23,20 @@ public struct Cascade: Sendable {
     /// The sentence encoder of the transformer stage (stage 3, ``CascadeManifest/transformer``): with one whose
     /// model is the one the head was trained on, a message whose probability falls in the stage's band is
     /// refined by it. Nil, or another model: the stage does not run (``transformerActive``).
-    public var encoder: (any SentenceEncoder)?
+    public var encoder: (any SentenceEncoder)? {
+        didSet {
+            transformer = nil
+            if let spec = bundle.manifest.cascade?.transformer, let encoder,
+               TransformerSpec.model(of: encoder.identity) == TransformerSpec.model(of: spec.encoder), encoder.dimension == spec.dimension {
+                transformer = (spec, encoder)
+            }
+        }
+    }
+    /// The stage and its encoder when it runs (set with ``encoder``).
+    private var transformer: (spec: TransformerSpec, encoder: any SentenceEncoder)?
 
     /// Whether the transformer stage runs: the model has one and ``encoder`` is the model it was trained on.
-    public var transformerActive: Bool {
-        guard let spec = bundle.manifest.cascade?.transformer, let encoder else { return false }
-        return TransformerSpec.model(of: encoder.identity) == TransformerSpec.model(of: spec.encoder) && encoder.dimension == spec.dimension
-    }
+    public var transformerActive: Bool { transformer != nil }
 
     /// `viewModels`: the bundle's, already decoded (``Cascade/init(loading:rules:mode:trees:)`` checks and decodes
     /// them once); nil decodes them here, and a bundle whose view sections do not match its manifest gets none.
@@ -122,13 +129,13 @@ public struct Cascade: Sendable {
             case .probability(var p):
                 var kind = stage.kind
                 var head: Double? = nil
-                if transformerActive, let spec = bundle.manifest.cascade?.transformer, spec.routes(p), let encoder {
+                if let (spec, encoder) = transformer, spec.routes(p) {
                     let margin = spec.margin(encoder.embed(encoder.tokenizer.encode(TransformerInput.text(of: a), maxTokens: spec.tokens)))
                     p = spec.refined(probability: p, margin: margin)
                     kind = .transformer
                     head = margin
                 }
-                var v = verdict(p, stage: kind, text: context.textMargin, tree: context.treeMargin, context.rules, transformer: transformerActive)
+                var v = verdict(p, stage: kind, text: context.textMargin, tree: context.treeMargin, context.rules, transformer: transformer?.spec)
                 v.transformerMargin = head
                 withholdReject(&v)
                 capForStream(&v, sender: sender)
@@ -234,10 +241,10 @@ public struct Cascade: Sendable {
         v.rejectWithheld = true
     }
 
-    /// `transformer`: the transformer stage is active, and its thresholds apply (``TransformerSpec/operatingPoints``).
-    private func verdict(_ p: Double, stage: Stage, text: Double?, tree: Double?, _ outcome: RuleSet.Outcome, transformer: Bool = false) -> Verdict {
+    /// `transformer`: the active transformer stage, whose thresholds apply (``TransformerSpec/operatingPoints``).
+    private func verdict(_ p: Double, stage: Stage, text: Double?, tree: Double?, _ outcome: RuleSet.Outcome, transformer: TransformerSpec? = nil) -> Verdict {
         let m = bundle.manifest
-        let points = transformer ? m.cascade?.transformer?.operatingPoints ?? m.operatingPoints : m.operatingPoints
+        let points = transformer?.operatingPoints ?? m.operatingPoints
         let spam = points?.isSpam(probability: p) ?? (p >= 0.5)
         let action = points?.action(probability: p) ?? (spam ? .quarantine : .inbox)
         return Verdict(
