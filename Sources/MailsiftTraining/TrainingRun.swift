@@ -56,7 +56,7 @@ public enum TrainingRun {
         /// Spam models with trees: the sentence encoder of a transformer stage (``TransformerTraining``); nil: none.
         public var transformer: (any SentenceEncoder)?
         /// The tokens the transformer stage reads, `[CLS]` and `[SEP]` included.
-        public var transformerTokens = 128
+        public var transformerTokens = 64
         /// Where the transformer stage runs: earlier probabilities from `lower` to `upper` (nil: the earlier
         /// stages' reject threshold).
         public var transformerBand: (lower: Double, upper: Double?) = (0.01, nil)

@@ -1,4 +1,6 @@
 import ArgumentParser
+import MailsiftCore
+import MailsiftEncoder
 import Foundation
 import MailsiftBenchmarks
 import MailsiftFiles
@@ -48,7 +50,10 @@ extension Mailsift {
         var knownCorpus = false
 
         func run() throws {
-            let cascade = try modelOption.loader.cascade(modelOption.source)
+            var cascade = try modelOption.loader.cascade(modelOption.source)
+            // The passes repeat the corpus: without this, every pass after the first would read the transformer
+            // stage's embeddings from its cache, where a server sees mostly new mail.
+            if let cached = cascade.encoder as? EmbeddingCache { cascade.encoder = cached.base }
             var benchmark = ClassifyBenchmark(
                 messages: try corpus.messages, cascade: cascade, minimumSeconds: corpus.seconds, trustReplies: trustReplies, keepWordSalad: keepWordSalad)
             benchmark.knowsCorpus = knownCorpus

@@ -65,7 +65,7 @@ extension Mailsift {
         @Option(help: "The transformer stage's weights in fp32 or int8.")
         var transformerPrecision: BertEncoder.Precision = .fp32
         @Option(help: "Tokens the transformer stage reads, [CLS] and [SEP] included.")
-        var transformerTokens = 128
+        var transformerTokens = 64
         @Option(help: "Where the transformer stage runs: LOW or LOW,HIGH, the earlier stages' probability (HIGH by default: their reject threshold).")
         var transformerBand = "0.01"
         @Option(help: "Spam models: write each training row's out-of-fold scores to this TSV (id, label, score, then text, trees, stacked, cascade).")
