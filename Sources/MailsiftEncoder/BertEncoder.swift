@@ -6,8 +6,8 @@ import MailsiftCore
 /// position and token-type embeddings, then `layers` blocks of multi-head self-attention and a GELU feed-forward
 /// layer, each with a residual connection and layer norm; the embedding is the mean of the last layer's token
 /// vectors, scaled to length 1. The matrix products are OpenBLAS `sgemm` calls on one thread (the server and
-/// the trainer run many messages at once, one per core); the rest is plain loops. One sequence at a time, so
-/// there is no padding and no attention mask.
+/// the trainer run many messages at once, one per core); the rest is plain loops. Sequences are never padded:
+/// a batch stacks their tokens for the dense layers and runs attention within each (``embed(batch:)``).
 ///
 /// Weights come from the model's folder (`config.json`, `vocab.txt`, `model.safetensors`) and are checked
 /// against the configuration; precision ``Precision/int8`` keeps the large matrices as 8-bit integers with a
@@ -121,65 +121,86 @@ public final class BertEncoder: SentenceEncoder {
     }
 
     /// The unit-length mean of the last layer's token vectors for `tokens` (at most ``maxTokens``; more are cut).
-    public func embed(_ tokens: [Int32]) -> [Float] {
-        let ids = tokens.prefix(maxTokens)
-        let n = ids.count, h = dimension
-        guard n > 0 else { return [Float](repeating: 0, count: h) }
-        var x = [Float](repeating: 0, count: n * h)
-        let vocabularySize = wordEmbeddings.count / h
-        for (t, id) in ids.enumerated() {
-            let word = Int(id) >= 0 && Int(id) < vocabularySize ? Int(id) : Int(tokenizer.unknown)
-            for j in 0..<h { x[t * h + j] = wordEmbeddings[word * h + j] + positionEmbeddings[t * h + j] + typeEmbedding[j] }
+    public func embed(_ tokens: [Int32]) -> [Float] { embed(batch: [tokens])[0] }
+
+    /// Several sequences at once: their tokens are stacked into one matrix, so each dense layer is one larger
+    /// `sgemm`, and attention runs within each sequence (no padding, no mask; the result is each sequence's own).
+    public func embed(batch: [[Int32]]) -> [[Float]] {
+        let sequences = batch.map { Array($0.prefix(maxTokens)) }
+        let h = dimension
+        var starts: [Int] = []
+        var total = 0
+        for s in sequences {
+            starts.append(total)
+            total += s.count
         }
-        layerNorm(&x, rows: n, embeddingNorm)
-        var q = [Float](repeating: 0, count: n * h), k = q, v = q, context = q, projected = q
-        var scores = [Float](repeating: 0, count: n * n)
-        var hidden = [Float](repeating: 0, count: n * intermediateSize)
+        guard total > 0 else { return sequences.map { _ in [Float](repeating: 0, count: h) } }
+        var x = [Float](repeating: 0, count: total * h)
+        let vocabularySize = wordEmbeddings.count / h
+        for (k, ids) in sequences.enumerated() {
+            for (t, id) in ids.enumerated() {
+                let word = Int(id) >= 0 && Int(id) < vocabularySize ? Int(id) : Int(tokenizer.unknown)
+                let row = (starts[k] + t) * h
+                for j in 0..<h { x[row + j] = wordEmbeddings[word * h + j] + positionEmbeddings[t * h + j] + typeEmbedding[j] }
+            }
+        }
+        layerNorm(&x, rows: total, embeddingNorm)
+        var q = [Float](repeating: 0, count: total * h), k = q, v = q, context = q, projected = q
+        let longest = sequences.map(\.count).max() ?? 0
+        var scores = [Float](repeating: 0, count: longest * longest)
+        var hidden = [Float](repeating: 0, count: total * intermediateSize)
         let d = h / heads
         let scale = 1 / Float(d).squareRoot()
         for layer in layers {
-            apply(layer.query, x, rows: n, into: &q)
-            apply(layer.key, x, rows: n, into: &k)
-            apply(layer.value, x, rows: n, into: &v)
-            for head in 0..<heads {
-                let offset = head * d
-                q.withUnsafeBufferPointer { qp in
-                    k.withUnsafeBufferPointer { kp in
-                        cblas_sgemm(
-                            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(d), scale, qp.baseAddress! + offset, Int32(h),
-                            kp.baseAddress! + offset, Int32(h), 0, &scores, Int32(n))
+            apply(layer.query, x, rows: total, into: &q)
+            apply(layer.key, x, rows: total, into: &k)
+            apply(layer.value, x, rows: total, into: &v)
+            for (index, ids) in sequences.enumerated() where !ids.isEmpty {
+                let n = ids.count
+                for head in 0..<heads {
+                    let offset = starts[index] * h + head * d
+                    q.withUnsafeBufferPointer { qp in
+                        k.withUnsafeBufferPointer { kp in
+                            cblas_sgemm(
+                                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(d), scale, qp.baseAddress! + offset, Int32(h),
+                                kp.baseAddress! + offset, Int32(h), 0, &scores, Int32(n))
+                        }
                     }
-                }
-                softmaxRows(&scores, rows: n)
-                v.withUnsafeBufferPointer { vp in
-                    context.withUnsafeMutableBufferPointer { cp in
-                        cblas_sgemm(
-                            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(d), Int32(n), 1, scores, Int32(n), vp.baseAddress! + offset,
-                            Int32(h), 0, cp.baseAddress! + offset, Int32(h))
+                    softmaxRows(&scores, rows: n)
+                    v.withUnsafeBufferPointer { vp in
+                        context.withUnsafeMutableBufferPointer { cp in
+                            cblas_sgemm(
+                                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(d), Int32(n), 1, scores, Int32(n), vp.baseAddress! + offset,
+                                Int32(h), 0, cp.baseAddress! + offset, Int32(h))
+                        }
                     }
                 }
             }
-            apply(layer.attentionOutput, context, rows: n, into: &projected)
-            addLayerNorm(&x, projected, rows: n, layer.attentionNorm)
-            apply(layer.intermediate, x, rows: n, into: &hidden)
+            apply(layer.attentionOutput, context, rows: total, into: &projected)
+            addLayerNorm(&x, projected, rows: total, layer.attentionNorm)
+            apply(layer.intermediate, x, rows: total, into: &hidden)
             hidden.withUnsafeMutableBufferPointer { p in
                 for i in p.indices { p[i] = 0.5 * p[i] * (1 + erff(p[i] * 0.70710678118654752)) }
             }
-            apply(layer.output, hidden, rows: n, into: &projected)
-            addLayerNorm(&x, projected, rows: n, layer.outputNorm)
+            apply(layer.output, hidden, rows: total, into: &projected)
+            addLayerNorm(&x, projected, rows: total, layer.outputNorm)
         }
-        var pooled = [Float](repeating: 0, count: h)
-        for t in 0..<n {
-            for j in 0..<h { pooled[j] += x[t * h + j] }
+        return sequences.enumerated().map { index, ids in
+            var pooled = [Float](repeating: 0, count: h)
+            guard !ids.isEmpty else { return pooled }
+            for t in 0..<ids.count {
+                let row = (starts[index] + t) * h
+                for j in 0..<h { pooled[j] += x[row + j] }
+            }
+            var norm: Float = 0
+            for j in 0..<h {
+                pooled[j] /= Float(ids.count)
+                norm += pooled[j] * pooled[j]
+            }
+            let inverse = 1 / max(norm.squareRoot(), 1e-12)
+            for j in 0..<h { pooled[j] *= inverse }
+            return pooled
         }
-        var norm: Float = 0
-        for j in 0..<h {
-            pooled[j] /= Float(n)
-            norm += pooled[j] * pooled[j]
-        }
-        let inverse = 1 / max(norm.squareRoot(), 1e-12)
-        for j in 0..<h { pooled[j] *= inverse }
-        return pooled
     }
 
     func apply(_ layer: Dense, _ input: [Float], rows: Int, into output: inout [Float]) {

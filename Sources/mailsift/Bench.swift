@@ -10,7 +10,7 @@ extension Mailsift {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Benchmarks (run a release build: swift run -c release mailsift bench ...).",
-            subcommands: [ParseBench.self, ClassifyBench.self, VelocityBench.self]
+            subcommands: [ParseBench.self, ClassifyBench.self, EncoderBench.self, VelocityBench.self]
         )
     }
 
@@ -58,6 +58,34 @@ extension Mailsift {
                 messages: try corpus.messages, cascade: cascade, minimumSeconds: corpus.seconds, trustReplies: trustReplies, keepWordSalad: keepWordSalad)
             benchmark.knowsCorpus = knownCorpus
             print(try benchmark.run())
+        }
+    }
+
+    struct EncoderBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "encoder",
+            abstract: "The transformer stage's encoder on one core: per-message latency at each window, FP32 and INT8, and batches (docs/transformer.md)."
+        )
+
+        @OptionGroup var corpus: BenchCorpusOption
+        @Option(help: "The encoder's folder (default: MAILSIFT_ENCODER, else \(EncoderLocation.defaultFolder)).")
+        var encoder: String?
+        @Option(help: "Windows in tokens, comma-separated.")
+        var tokens = "64,128,256"
+        @Option(help: "Precisions, comma-separated: fp32, int8.")
+        var precision = "fp32,int8"
+        @Option(help: "Messages a batch.")
+        var batch = 8
+
+        func run() throws {
+            let windows = tokens.split(separator: ",").compactMap { Int($0) }
+            let bench = EncoderBenchmark(messages: try corpus.messages, minimumSeconds: corpus.seconds)
+            for name in precision.split(separator: ",") {
+                guard let p = BertEncoder.Precision(rawValue: String(name)) else { throw ValidationError("unknown precision \(name)") }
+                let model = try BertEncoder(folder: URL(fileURLWithPath: EncoderLocation.folder(configured: encoder)), precision: p)
+                for line in bench.run(model, name: model.identity, tokens: windows, batch: batch) { print(line) }
+            }
+            print("\(bench.texts.count) messages, one core")
         }
     }
 

@@ -70,6 +70,17 @@ import Testing
         }
     }
 
+    @Test func aBatchGivesEachSequenceItsOwnEmbedding() throws {
+        let encoder = try Self.encoder()
+        let sequences = try Self.reference().cases.map { encoder.tokenizer.encode($0.text, maxTokens: 64) }
+        let batched = encoder.embed(batch: sequences)
+        #expect(batched.count == sequences.count)
+        for (tokens, embedding) in zip(sequences, batched) {
+            #expect(Self.cosine(embedding, encoder.embed(tokens)) >= 0.99999)
+        }
+        #expect(encoder.embed(batch: []).isEmpty)
+    }
+
     @Test func int8StaysCloseToFP32() throws {
         let fp32 = try Self.encoder()
         let int8 = try Self.encoder(.int8)

@@ -10,4 +10,10 @@ public protocol SentenceEncoder: Sendable {
     /// What the encoder is, for logs and manifests (model name and precision).
     var identity: String { get }
     func embed(_ tokens: [Int32]) -> [Float]
+    /// Several sequences in one pass (the same results as one at a time).
+    func embed(batch: [[Int32]]) -> [[Float]]
+}
+
+extension SentenceEncoder {
+    public func embed(batch: [[Int32]]) -> [[Float]] { batch.map(embed) }
 }
