@@ -42,7 +42,7 @@ public struct HTTPAPI: Sendable {
         }
         router.post("checkv2") { request, context in
             try await classifyOne(request, context, endpoint: .checkv2) { request, result in
-                let scale = ScoreScale(service.models.model?.cascade.bundle.manifest.operatingPoints)
+                let scale = ScoreScale(service.models.model?.cascade.operatingPoints)
                 return Self.json(RspamdReply(result, scale: scale, queueID: request.headers[.init("Queue-Id")!]))
             }
         }

@@ -62,7 +62,7 @@ public struct MilterServer: TCPProtocolServer {
         if envelope.authenticatedSender != nil, result.action < .quarantine, let parsed = try? MessageParser().parse(message) {
             _ = await service.learning.recordSent(parsed, envelope: envelope, at: Int64(Date().timeIntervalSince1970))
         }
-        let scale = ScoreScale(service.models.model?.cascade.bundle.manifest.operatingPoints)
+        let scale = ScoreScale(service.models.model?.cascade.operatingPoints)
         let score = scale.score(probability: result.probability, action: result.action, stage: result.stage)
         let headers = SpamdReply.headers(result, score: score, symbols: SpamdReply.symbols(result))
         return session.finish(.verdict(action: result.action, probability: result.probability, headers: headers))

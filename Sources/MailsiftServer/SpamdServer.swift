@@ -73,7 +73,7 @@ public struct SpamdServer: TCPProtocolServer {
         do {
             // The budget counts from the whole request read (a slow client sets that pace).
             let result = try await service.classify(request.body, envelope: Envelope(user: request.user))
-            let scale = ScoreScale(service.models.model?.cascade.bundle.manifest.operatingPoints)
+            let scale = ScoreScale(service.models.model?.cascade.operatingPoints)
             return SpamdReply.reply(to: request, result: result, scale: scale)
         } catch .notReady {
             return SpamdReply.error(69, "no model is loaded yet")

@@ -160,6 +160,7 @@ import Testing
         let phish = try analyzer.analyze(Array("From: a@b.example\nTo: c@d.example\nSubject: verify your account\n\nyour password expires: verify your account or it is suspended\n".utf8))
         var scratch = cascade.makeScratch()
         #expect(cascade.transformerActive)
+        #expect(cascade.operatingPoints == spec.operatingPoints)
         let v = cascade.classify(phish, scratch: &scratch)
         #expect(v.stage == .transformer)
         let margin = try #require(v.transformerMargin)
@@ -171,6 +172,7 @@ import Testing
         // Without the encoder, or with another model's, the stage is off and the manifest's thresholds apply.
         cascade.encoder = nil
         #expect(!cascade.transformerActive)
+        #expect(cascade.operatingPoints == cascade.bundle.manifest.operatingPoints)
         let without = cascade.classify(phish, scratch: &scratch)
         #expect(without.stage != .transformer && without.transformerMargin == nil)
         #expect(without.action == cascade.bundle.manifest.operatingPoints?.action(probability: without.probability))

@@ -38,6 +38,9 @@ public struct Cascade: Sendable {
     /// Whether the transformer stage runs: the model has one and ``encoder`` is the model it was trained on.
     public var transformerActive: Bool { transformer != nil }
 
+    /// The thresholds the verdicts are given with: the transformer stage's while it runs, else the manifest's.
+    public var operatingPoints: OperatingPoints? { transformer?.spec.operatingPoints ?? bundle.manifest.operatingPoints }
+
     /// `viewModels`: the bundle's, already decoded (``Cascade/init(loading:rules:mode:trees:)`` checks and decodes
     /// them once); nil decodes them here, and a bundle whose view sections do not match its manifest gets none.
     public init(
@@ -303,7 +306,8 @@ public struct Cascade: Sendable {
         }
         for stage in stages {
             var scale = 1.0
-            if verdict.stage == .combined, let weights {
+            // A probability the transformer refined was the combination's when the text stage ran.
+            if verdict.stage == .combined || (verdict.stage == .transformer && verdict.textMargin != nil && verdict.treeMargin != nil), let weights {
                 if stage.kind == .trees { scale = weights[1] }
                 if stage.kind == .text { scale = weights[0] }
             }

@@ -34,7 +34,7 @@ public struct TextStage: CascadeStage {
         let score = Classifier.Score(label: verdict.label, probability: verdict.probability, action: verdict.action, margin: margin, distribution: [])
         // The text stage ran on this message with this scratch: its features are there.
         let x = scratch.text.features
-        guard verdict.stage == .combined, !viewModels.isEmpty, verdict.viewMargins.count == viewModels.count else {
+        guard verdict.stage == .combined || verdict.stage == .transformer, !viewModels.isEmpty, verdict.viewMargins.count == viewModels.count else {
             return classifier.reasons(a, score: score, features: x, count: count).map {
                 Cascade.Reason(stage: .text, feature: $0.feature, weight: $0.weight * scale, text: Classifier.describe($0.view, $0.feature, $0.weight * scale))
             }
