@@ -57,7 +57,7 @@ public enum EvalCommand {
         if let cascade, manifest.cascade != nil {
             out.append(try stageTable(bundle: bundle, rules: rules, loader: loader, test: test, configured: cascade.mode, stageScoresPath: stageScoresPath))
         }
-        if ablation { out.append(try ablationTable(bundle: bundle, corpora: corpora, split: split, full: evaluation, log: log)) }
+        if ablation { out.append(try ablationTable(bundle: bundle, corpora: corpora, split: split, full: evaluation, encoder: loader.encoder, log: log)) }
         return out.joined(separator: "\n")
     }
 
@@ -194,7 +194,10 @@ public enum EvalCommand {
         ]
     }
 
-    static func ablationTable(bundle: ModelBundle, corpora: [String], split: String, full: Evaluation, log: @escaping @Sendable (String) -> Void) throws -> String {
+    static func ablationTable(
+        bundle: ModelBundle, corpora: [String], split: String, full: Evaluation, encoder: (@Sendable (ModelBundle) -> (any SentenceEncoder)?)? = nil,
+        log: @escaping @Sendable (String) -> Void
+    ) throws -> String {
         let m = bundle.manifest
         var rows: [[(String, String)]] = []
         func row(_ name: String, _ e: Evaluation) -> [(String, String)] {
@@ -225,6 +228,12 @@ public enum EvalCommand {
             settings.rejectAgreement = m.cascade?.rejectAgreement
             settings.conversationHeaders = m.features.conversationHeaders
             settings.droppedTreeColumns = Set((m.cascade?.droppedTreeColumns ?? []).map { MetadataFeature.allCases[$0] })
+            // A model with a transformer stage is retrained with it, through the same encoder.
+            if let spec = m.cascade?.transformer, let encoder = encoder?(bundle) {
+                settings.transformer = encoder
+                settings.transformerTokens = spec.tokens
+                settings.transformerBand = (spec.lower, nil)
+            }
             let request = TrainCommand.Request(corpora: corpora, split: split, out: tmp, settings: settings)
             let (_, evaluation) = try TrainCommand.train(request) { _ in }
             if let evaluation { rows.append(row("without \(view.rawValue)", evaluation)) }
