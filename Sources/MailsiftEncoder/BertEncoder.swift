@@ -39,6 +39,8 @@ public final class BertEncoder: SentenceEncoder {
     public let dimension: Int
     public let maxTokens: Int
     public let tokenizer: WordPieceTokenizer
+    /// `bert-LAYERSxHIDDEN-FINGERPRINT PRECISION`: the fingerprint hashes the weights file's tensor table (names,
+    /// shapes, offsets), a sample of its bytes and the vocabulary, so a model's head runs only on its own encoder.
     public let identity: String
     public let precision: Precision
     let heads: Int
@@ -116,7 +118,8 @@ public final class BertEncoder: SentenceEncoder {
         maxTokens = config.max_position_embeddings
         epsilon = Float(config.layer_norm_eps)
         self.precision = precision
-        identity = "\(folder.lastPathComponent == "model" ? folder.deletingLastPathComponent().lastPathComponent : folder.lastPathComponent) \(config.num_hidden_layers)x\(h) \(precision.rawValue)"
+        // Named by what it is, not where it lies: the same weights in another folder are the same encoder.
+        identity = "bert-\(config.num_hidden_layers)x\(h)-\(file.fingerprint(vocabulary: vocab)) \(precision.rawValue)"
         mailsift_openblas_threads(1)
     }
 

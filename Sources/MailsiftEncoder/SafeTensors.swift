@@ -1,4 +1,5 @@
 import Foundation
+import MailsiftCore
 
 /// A `.safetensors` file (Hugging Face's weight format): an 8-byte little-endian header length, a JSON header
 /// naming each tensor's dtype, shape and byte range, then the raw little-endian data. Only what the encoder
@@ -47,6 +48,26 @@ struct SafeTensors {
         bytes = data
         self.entries = entries
         dataStart = 8 + Int(length)
+    }
+
+    /// Eight hex digits identifying these weights with `vocabulary`: a hash of the header (every tensor's name,
+    /// shape and byte range), of 4,096 bytes sampled through the data, and of the vocabulary.
+    func fingerprint(vocabulary: String) -> String {
+        var hash = FeatureHash.xxh64(vocabulary, seed: 0x5AFE)
+        bytes.withUnsafeBytes { raw in
+            let header = UnsafeRawBufferPointer(rebasing: raw[0..<min(dataStart, raw.count)])
+            hash ^= FeatureHash.xxh64(header, seed: hash)
+            var sample = [UInt8]()
+            sample.reserveCapacity(4096)
+            let step = max(1, (raw.count - dataStart) / 4096)
+            var i = dataStart
+            while i < raw.count, sample.count < 4096 {
+                sample.append(raw[i])
+                i += step
+            }
+            hash ^= sample.withUnsafeBytes { FeatureHash.xxh64($0, seed: hash) }
+        }
+        return String(String(hash, radix: 16).suffix(8))
     }
 
     /// The `F32` tensor `name`, which must have `shape`.

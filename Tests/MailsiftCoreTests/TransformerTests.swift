@@ -70,6 +70,19 @@ import Testing
         }
     }
 
+    @Test func theEncoderIsNamedByItsWeightsNotItsFolder() throws {
+        let encoder = try Self.encoder()
+        #expect(encoder.identity.hasPrefix("bert-6x384-") && encoder.identity.hasSuffix(" fp32"), "\(encoder.identity)")
+        // The same files under another name: the same encoder, so a model's head runs on it.
+        let other = FileManager.default.temporaryDirectory.appendingPathComponent("encoder-\(UUID().uuidString)/model")
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: other.deletingLastPathComponent()) }
+        for name in ["config.json", "vocab.txt", "model.safetensors"] {
+            try FileManager.default.createSymbolicLink(at: other.appendingPathComponent(name), withDestinationURL: Self.folder.appendingPathComponent(name))
+        }
+        #expect(try BertEncoder(folder: other).identity == encoder.identity)
+    }
+
     @Test func aBatchGivesEachSequenceItsOwnEmbedding() throws {
         let encoder = try Self.encoder()
         let sequences = try Self.reference().cases.map { encoder.tokenizer.encode($0.text, maxTokens: 64) }
