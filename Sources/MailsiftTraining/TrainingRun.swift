@@ -60,6 +60,8 @@ public enum TrainingRun {
         /// Where the transformer stage runs: earlier probabilities from `lower` to `upper` (nil: the earlier
         /// stages' reject threshold).
         public var transformerBand: (lower: Double, upper: Double?) = (0.01, nil)
+        /// The transformer head's L2 penalty (times the examples' total weight).
+        public var transformerL2 = 1e-4
 
         public init(
             labels: [String]?, epochs: Int = 3, folds: Int = 5, calibration: Calibration.Method = .platt, targetFPR: Double = 0.001,
@@ -173,7 +175,7 @@ public enum TrainingRun {
             + "\(options.calibration) \(options.targetFPR) \(withTrees) \(r.viewModels) \(r.mode?.rawValue ?? "auto")" + (r.timeBlockedFolds ? " time-folds" : "") + (r.thresholdMargin != 1 ? " margin \(r.thresholdMargin)" : "")
             + (r.rejectAgreement.map { " agreement \($0)" } ?? "")
             + (r.droppedTreeColumns.isEmpty ? "" : " without " + r.droppedTreeColumns.map(\.name).sorted().joined(separator: ","))
-            + (r.transformer.map { " transformer \($0.identity) \(r.transformerTokens) \(r.transformerBand.lower) \(r.transformerBand.upper ?? -1)" } ?? "")
+            + (r.transformer.map { " transformer \($0.identity) \(r.transformerTokens) \(r.transformerBand.lower) \(r.transformerBand.upper ?? -1) \(r.transformerL2)" } ?? "")
             + (r.augmentAttacks > 0 ? " attacked copies \(r.augmentAttacks) " + r.augmentEdits.map(\.rawValue).joined(separator: ",") + (r.augmentStages ? "" : " text only") : "")
         let optionsHash = String(FeatureHash.xxh64(optionsKey, seed: 0), radix: 16)
         var manifest = ModelManifest(
@@ -229,7 +231,7 @@ public enum TrainingRun {
                     tokens: items.prefix(fitted).map(\.tokens), labels: examples.prefix(fitted).map { $0.label == 1 }, folds: Array(folds.prefix(fitted)),
                     foldCount: options.folds, earlier: earlier, encoder: encoder, maxTokens: r.transformerTokens, lower: r.transformerBand.lower,
                     upper: r.transformerBand.upper, earlierPoints: stages.operatingPoints, hamWeight: options.hamWeight, targetFPR: options.targetFPR,
-                    thresholdMargin: r.thresholdMargin, progress: progress("transformer", fitted), log: log) {
+                    thresholdMargin: r.thresholdMargin, l2: r.transformerL2, progress: progress("transformer", fitted), log: log) {
                 bundle.manifest.cascade?.transformer = stage.spec
                 for (name, m) in stage.outOfFold { bundle.manifest.cascade?.outOfFold[name] = m }
                 bundle.manifest.training.outOfFold = stage.outOfFold["refined"] ?? bundle.manifest.training.outOfFold

@@ -68,6 +68,8 @@ extension Mailsift {
         var transformerTokens = 64
         @Option(help: "Where the transformer stage runs: LOW or LOW,HIGH, the earlier stages' probability (HIGH by default: their reject threshold).")
         var transformerBand = "0.01"
+        @Option(help: "The transformer head's L2 penalty, times the examples' total weight (chosen out of fold: docs/transformer.md).")
+        var transformerL2 = 1e-4
         @Option(help: "Spam models: write each training row's out-of-fold scores to this TSV (id, label, score, then text, trees, stacked, cascade).")
         var oofScores: String?
 
@@ -138,6 +140,7 @@ extension Mailsift {
                 settings.transformer = cache
                 settings.transformerTokens = transformerTokens
                 settings.transformerBand = try band()
+                settings.transformerL2 = transformerL2
             }
             print(try TrainCommand.run(TrainCommand.Request(corpora: rows.corpus, split: rows.split, out: out, settings: settings, outOfFoldScores: oofScores), log: Mailsift.log))
             if let cache, let path = EmbeddingCache.persistentPath { try cache.save(to: path) }
