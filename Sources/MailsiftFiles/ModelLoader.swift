@@ -37,7 +37,7 @@ public struct ModelLoader: Sendable {
     /// The cascade of a bundle already read (a registry's version, a retrained candidate).
     public func cascade(_ bundle: ModelBundle, rules: RuleSet = .empty, mode: CascadeManifest.Mode? = nil) throws -> Cascade {
         var cascade = try Cascade(loading: bundle, rules: rules, mode: mode, trees: trees)
-        if bundle.manifest.cascade?.transformer != nil { cascade.encoder = encoder?(bundle) }
+        cascade.encoder = encoder?(bundle)
         return cascade
     }
 

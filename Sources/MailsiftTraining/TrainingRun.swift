@@ -250,11 +250,14 @@ public enum TrainingRun {
         var evaluation: Evaluation? = nil
         let test = test.filter { kind == .topics || labels.contains($0.label) }
         if !test.isEmpty {
-            var cascade = kind == .spam ? try Cascade(loading: bundle, trees: trees) : nil
-            cascade?.encoder = encoder
-            let e = kind == .spam
-                ? Evaluation(cascade: cascade!, messages: test)
-                : Evaluation(classifier: Classifier(bundle: bundle), messages: test)
+            let e: Evaluation
+            if kind == .spam {
+                var cascade = try Cascade(loading: bundle, trees: trees)
+                cascade.encoder = encoder
+                e = Evaluation(cascade: cascade, messages: test)
+            } else {
+                e = Evaluation(classifier: Classifier(bundle: bundle), messages: test)
+            }
             bundle.manifest.training.test = e.spam?.dictionary ?? e.classes.map { ["accuracy": $0.accuracy, "macro_f1": $0.macroF1] }
             evaluation = e
         }

@@ -135,8 +135,7 @@ extension Mailsift {
             settings.augmentStages = augmentStages
             var cache: EmbeddingCache? = nil
             if let transformer {
-                cache = EmbeddingCache(try BertEncoder(folder: URL(fileURLWithPath: transformer), precision: transformerPrecision), capacity: 1 << 20)
-                if let path = EmbeddingCache.persistentPath { cache?.load(from: path) }
+                cache = try EncoderLocation.open(folder: transformer, precision: transformerPrecision)
                 settings.transformer = cache
                 settings.transformerTokens = transformerTokens
                 settings.transformerBand = try band()

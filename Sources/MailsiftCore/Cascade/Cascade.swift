@@ -26,10 +26,7 @@ public struct Cascade: Sendable {
     public var encoder: (any SentenceEncoder)? {
         didSet {
             transformer = nil
-            if let spec = bundle.manifest.cascade?.transformer, let encoder,
-               TransformerSpec.model(of: encoder.identity) == TransformerSpec.model(of: spec.encoder), encoder.dimension == spec.dimension {
-                transformer = (spec, encoder)
-            }
+            if let spec = bundle.manifest.cascade?.transformer, let encoder, spec.reads(encoder) { transformer = (spec, encoder) }
         }
     }
     /// The stage and its encoder when it runs (set with ``encoder``).

@@ -47,6 +47,11 @@ public struct TransformerSpec: Codable, Sendable, Hashable {
         return words.joined(separator: " ")
     }
 
+    /// Whether `encoder` is the one the head was trained on: the same model (either precision), the same width.
+    public func reads(_ encoder: any SentenceEncoder) -> Bool {
+        TransformerSpec.model(of: encoder.identity) == TransformerSpec.model(of: self.encoder) && encoder.dimension == dimension
+    }
+
     public func routes(_ probability: Double) -> Bool { probability >= lower && probability < upper }
 
     /// The head's margin for an embedding.
