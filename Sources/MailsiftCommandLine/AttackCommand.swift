@@ -24,6 +24,8 @@ public enum AttackCommand {
         public var materialCorpora: [String] = []
         /// Run the static obfuscations (``StaticObfuscation``) on every test spam instead of the adaptive attack.
         public var staticObfuscation = false
+        /// Whose authentication results are believed (``AuthenticationTrust``).
+        public var trust: AuthenticationTrust = .none
 
         public init() {}
     }
@@ -53,7 +55,7 @@ public enum AttackCommand {
             // The site's ledger knows none of the attacker's made-up Message-IDs: every claim is discounted.
             let replies = !options.trustReplies && ReplyClaim(message).claims
             let lists = options.unreadLists && ListClaim(message).claims
-            return cascade.classify(cascade.extractor.analyze(message, discountingReply: replies, discountingList: lists), scratch: &scratch)
+            return cascade.classify(cascade.extractor.analyze(message, discountingReply: replies, discountingList: lists, trust: options.trust), scratch: &scratch)
         }
         func ask(_ bytes: [UInt8]) -> AdaptiveAttack.Answer {
             verdict(bytes).map { .init(probability: $0.probability, action: $0.action) } ?? .init(probability: 1, action: .reject)

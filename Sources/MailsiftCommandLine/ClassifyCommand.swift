@@ -20,7 +20,8 @@ public enum ClassifyCommand {
     }
 
     public static func run(
-        files: [String], model source: ModelLoader.Source, loader: ModelLoader = ModelLoader(trees: XGBoostTreeLoader()), reasons: Int = 8,
+        files: [String], model source: ModelLoader.Source, loader: ModelLoader = ModelLoader(trees: XGBoostTreeLoader()), trust: AuthenticationTrust = .none,
+        reasons: Int = 8,
         emit: (String) -> Void
     ) throws {
         let cascade = try loader.cascade(source)
@@ -39,7 +40,7 @@ public enum ClassifyCommand {
             var out = Output(file: file, modelVersion: model.manifest.version)
             let start = clock.now
             do {
-                let a = try cascade.extractor.analyze(bytes)
+                let a = try cascade.extractor.analyze(bytes, trust: trust)
                 let verdict = cascade.classify(a, scratch: &scratch)
                 let elapsed = clock.now - start
                 out.label = verdict.label

@@ -20,7 +20,8 @@ public enum EvalCommand {
 
     public static func run(
         model source: ModelLoader.Source, loader: ModelLoader = ModelLoader(trees: XGBoostTreeLoader()), corpora: [String], split: String,
-        scoresPath: String?, stageScoresPath: String? = nil, ablation: Bool, replies: Replies = .asWritten, unreadLists: Bool = false, log: @escaping @Sendable (String) -> Void
+        scoresPath: String?, stageScoresPath: String? = nil, ablation: Bool, replies: Replies = .asWritten, unreadLists: Bool = false, trust: AuthenticationTrust = .none,
+        log: @escaping @Sendable (String) -> Void
     ) throws -> String {
         let (bundle, rules) = try loader.files(source)
         let splitFile = try SplitFile(path: split)
@@ -43,19 +44,19 @@ public enum EvalCommand {
             } + test.compactMap { (try? parser.parse($0.bytes))?.messageID.flatMap(ReplyClaim.key) })
             verifies = { claim in claim.referenced.contains(where: known.contains) }
         }
-        let evaluation = cascade.map { Evaluation(cascade: $0, messages: test, progress: bar, verifies: verifies, discountingLists: unreadLists) }
+        let evaluation = cascade.map { Evaluation(cascade: $0, messages: test, progress: bar, verifies: verifies, discountingLists: unreadLists, trust: trust) }
             ?? Evaluation(classifier: Classifier(bundle: bundle), messages: test, progress: bar)
         let elapsed = clock.now - start
         if let scoresPath {
             try evaluation.scoresFile().write(toFile: scoresPath, atomically: true, encoding: .utf8)
         }
         var out = [evaluation.table(file: scoresPath ?? "test")]
-        out.append(String(format: "model %@; %d messages scored in %.2f s (parse, features, model; all cores); replies %@, lists %@", manifest.version, test.count, elapsed.seconds, replies.rawValue, unreadLists ? "unread" : "as-written"))
+        out.append(String(format: "model %@; %d messages scored in %.2f s (parse, features, model; all cores); replies %@, lists %@, authentication results %@", manifest.version, test.count, elapsed.seconds, replies.rawValue, unreadLists ? "unread" : "as-written", trust.authservIDs.isEmpty ? "none trusted" : "trusted from " + trust.authservIDs.sorted().joined(separator: ",")))
         if let target = manifest.operatingPoints?.targetFPR, case let rates = evaluation.actionRates(targetFPR: target), !rates.isEmpty {
             out.append(actionTable(rates))
         }
         if let cascade, manifest.cascade != nil {
-            out.append(try stageTable(bundle: bundle, rules: rules, loader: loader, test: test, configured: cascade.mode, stageScoresPath: stageScoresPath))
+            out.append(try stageTable(bundle: bundle, rules: rules, loader: loader, test: test, configured: cascade.mode, stageScoresPath: stageScoresPath, trust: trust))
         }
         if ablation { out.append(try ablationTable(bundle: bundle, corpora: corpora, split: split, full: evaluation, encoder: loader.encoder, log: log)) }
         return out.joined(separator: "\n")
@@ -75,11 +76,12 @@ public enum EvalCommand {
     /// messages each stage decided, and throughput (one core).
     /// With `stageScoresPath`, each message's stages apart are written there (``stageScoresFile``).
     static func stageTable(
-        bundle: ModelBundle, rules: RuleSet, loader: ModelLoader, test: [CorpusMessage], configured: CascadeManifest.Mode, stageScoresPath: String? = nil
+        bundle: ModelBundle, rules: RuleSet, loader: ModelLoader, test: [CorpusMessage], configured: CascadeManifest.Mode, stageScoresPath: String? = nil,
+        trust: AuthenticationTrust = .none
     ) throws -> String {
         guard let c = bundle.manifest.cascade else { return "" }
         let analyzer = Classifier(bundle: bundle).extractor
-        let analysed = test.compactMap { m in (try? analyzer.analyze(m.bytes)).map { (m, $0) } }
+        let analysed = test.compactMap { m in (try? analyzer.analyze(m.bytes, trust: trust)).map { (m, $0) } }
         var rows: [[(String, String)]] = []
         var stackedRows: [StackedRow] = []
         var configuredVerdicts: [Cascade.Verdict] = []

@@ -18,6 +18,8 @@ public final class ClassificationService: Sendable {
     /// The candidate scoring in shadow, when ``ServerConfiguration/shadowModel`` is set.
     public let shadow: ShadowScoring?
     private let inFlight = Atomic<Int>(0)
+    /// Whose authentication results are believed (``ServerConfiguration/trustedAuthservIDs``).
+    let trust: AuthenticationTrust
 
     /// The served model's cascade with the configured stream context (``ServerConfiguration/streamContextSettings``):
     /// a copy of a few references, made per message.
@@ -35,6 +37,8 @@ public final class ClassificationService: Sendable {
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
+        // validate() refuses a network that does not parse; a configuration that skipped it trusts nothing.
+        trust = configuration.authenticationTrust ?? .none
         self.learning = learning ?? OnlineLearning(
             configuration: configuration, store: nil, metrics: LearningMetrics(registry: metrics.registry), logger: logger)
         shadow = configuration.shadowModel == nil ? nil : ShadowScoring(sample: configuration.shadowSample, registry: metrics.registry, logger: logger)
@@ -163,9 +167,16 @@ public final class ClassificationService: Sendable {
         // The wait for the sender state and the ledger (Redis, when shared) is not the message's analysis: it
         // counts toward neither the analyse stage nor the budget check below, as before the checks came first.
         let waited = clock.now - parsed
-        let a = await Self.run(offloaded: large) { [replies, lists] in extractor.analyze(message, discountingReply: replies, discountingList: lists) }
+        let a = await Self.run(offloaded: large) { [replies, lists, trust] in
+            extractor.analyze(message, discountingReply: replies, discountingList: lists, trust: trust)
+        }
         let analysed = clock.now
         metrics.stage("analyse", analysed - start - waited)
+        if a.ignoredAuthentication > 0 {
+            learning.metrics.authentication(.discounted)
+        } else if a.message.headers.contains(where: { AuthenticationTrust.isAuthenticationField($0.lowercasedName) }) {
+            learning.metrics.authentication(.verified)
+        }
 
         // A message whose analysis used up the budget gets the fallback verdict, on its own: slow input is not
         // a failure of the model stages and never counts against the circuit breaker (an attacker could

@@ -31,6 +31,7 @@ public final class LearningMetrics: Sendable {
     private let graphLocalUsers: Gauge
     private let replies: [Claim: Counter]
     private let lists: [Claim: Counter]
+    private let authentication: [Claim: Counter]
     private let ledgerErrors: Counter
     private let sentMessageIDs: Gauge
 
@@ -55,7 +56,7 @@ public final class LearningMetrics: Sendable {
         sharedDropped = registry.makeGauge(descriptor: d("shared_state_dropped", "updates", "Sender-state updates dropped from a full backlog, since start"))
         graphEdges = registry.makeGauge(descriptor: d("graph", "edges", "Communication-graph edges held in process, at the last trust computation"))
         graphLocalUsers = registry.makeGauge(descriptor: d("graph_local", "users", "Local users (senders of recorded sent mail) seeding the trust computation"))
-        var replies: [Claim: Counter] = [:], lists: [Claim: Counter] = [:]
+        var replies: [Claim: Counter] = [:], lists: [Claim: Counter] = [:], authentication: [Claim: Counter] = [:]
         for r in Claim.allCases {
             replies[r] = registry.makeCounter(
                 descriptor: d("reply_claims", "total", "Messages claiming to be replies: verified (they name mail a user sent) or discounted (read without the claim)"),
@@ -63,15 +64,20 @@ public final class LearningMetrics: Sendable {
             lists[r] = registry.makeCounter(
                 descriptor: d("list_claims", "total", "Messages with list fields, with verify_lists: verified (a list the users read) or discounted (read without them)"),
                 labels: [("result", r.rawValue)])
+            authentication[r] = registry.makeCounter(
+                descriptor: d("authentication_claims", "total", "Messages with Authentication-Results or Received-SPF fields: verified (every one written by a trusted authserv-id above the site's arrival hop) or discounted (some taken out)"),
+                labels: [("result", r.rawValue)])
         }
         self.replies = replies
         self.lists = lists
+        self.authentication = authentication
         ledgerErrors = registry.makeCounter(descriptor: d("sent_ledger_errors", "total", "Failed reads and writes of the sent Message-IDs in Redis (the local ledger answered)"))
         sentMessageIDs = registry.makeGauge(descriptor: d("sent_ledger", "ids", "Sent Message-IDs held in process"))
     }
 
     public func reply(_ result: Claim) { replies[result]?.increment() }
     public func list(_ result: Claim) { lists[result]?.increment() }
+    public func authentication(_ result: Claim) { authentication[result]?.increment() }
     public func ledgerError() { ledgerErrors.increment() }
     public func sentMessageIDs(_ n: Int) { sentMessageIDs.set(to: Double(n)) }
 

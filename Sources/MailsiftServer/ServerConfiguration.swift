@@ -101,6 +101,18 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     /// default: on `modern_lists`, whose ham is list mail nobody has given feedback on, it halves recall at 0.1% FPR
     /// (docs/adversarial.md).
     public var verifyLists = false
+    /// The authserv-ids of the site's own MTAs and filters: `Authentication-Results` fields (and `Received-SPF`
+    /// fields with `receiver=`) that carry one of them, above every Received hop from outside ``trustedNetworks``,
+    /// are believed; every other such field is taken out before classification (``AuthenticationTrust``). Empty by
+    /// default: a filter in front of the MTA has nobody's results to believe (docs/authentication.md).
+    public var trustedAuthservIDs: [String] = []
+    /// The site's own relays besides loopback (addresses or CIDR blocks): a Received hop from one of them is the
+    /// site passing the message on, not the message arriving.
+    public var trustedNetworks: [String] = []
+    /// The trust these settings give; nil where a network does not parse (``validate()`` refuses it).
+    public var authenticationTrust: AuthenticationTrust? {
+        try? AuthenticationTrust(authservIDs: trustedAuthservIDs, networks: trustedNetworks)
+    }
     /// Run the model's transformer stage (stage 3) when it has one and the encoder's weights load; without the
     /// weights the model runs without it, logged once at start, and `mailsift_transformer_enabled` is 0.
     public var transformer = true
@@ -154,6 +166,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case shadowModel = "shadow_model", shadowSample = "shadow_sample", trustSeconds = "trust_seconds", graphEdges = "graph_edges"
         case verifyReplies = "verify_replies", verifyLists = "verify_lists", replyRetentionDays = "reply_retention_days", sentMessageIDs = "sent_message_ids"
         case transformer, transformerEncoder = "transformer_encoder", transformerPrecision = "transformer_precision"
+        case trustedAuthservIDs = "trusted_authserv_ids", trustedNetworks = "trusted_networks"
         case streamContext = "stream_context", streamMinEvidence = "stream_min_evidence", streamMaxSpamRate = "stream_max_spam_rate"
     }
 
@@ -202,6 +215,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         transformer = try c.decodeIfPresent(Bool.self, forKey: .transformer) ?? d.transformer
         transformerEncoder = try c.decodeIfPresent(String.self, forKey: .transformerEncoder)
         transformerPrecision = try c.decodeIfPresent(String.self, forKey: .transformerPrecision) ?? d.transformerPrecision
+        trustedAuthservIDs = try c.decodeIfPresent([String].self, forKey: .trustedAuthservIDs) ?? d.trustedAuthservIDs
+        trustedNetworks = try c.decodeIfPresent([String].self, forKey: .trustedNetworks) ?? d.trustedNetworks
         replyRetentionDays = try c.decodeIfPresent(Int.self, forKey: .replyRetentionDays) ?? d.replyRetentionDays
         sentMessageIDs = try c.decodeIfPresent(Int.self, forKey: .sentMessageIDs) ?? d.sentMessageIDs
         streamMinEvidence = try c.decodeIfPresent(Double.self, forKey: .streamMinEvidence) ?? d.streamMinEvidence
@@ -312,6 +327,11 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         if let b = bool(.transformer) { transformer = b }
         if let s = value(.transformerEncoder) { transformerEncoder = s }
         if let s = value(.transformerPrecision) { transformerPrecision = s }
+        func list(_ key: CodingKeys) -> [String]? {
+            value(key).map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        }
+        if let l = list(.trustedAuthservIDs) { trustedAuthservIDs = l }
+        if let l = list(.trustedNetworks) { trustedNetworks = l }
         if let n = try int(.replyRetentionDays) { replyRetentionDays = n }
         if let n = try int(.sentMessageIDs) { sentMessageIDs = n }
         if let x = try double(.streamMinEvidence) { streamMinEvidence = x }
@@ -333,6 +353,11 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         try check(breakerFailures > 0 && breakerOpenSeconds > 0, "breaker settings must be positive")
         try check(watchSeconds >= 0, "watch_seconds must not be negative")
         try check(["fp32", "int8"].contains(transformerPrecision), "transformer_precision must be fp32 or int8")
+        do {
+            _ = try AuthenticationTrust(authservIDs: trustedAuthservIDs, networks: trustedNetworks)
+        } catch {
+            throw ConfigurationError(reason: "trusted_networks: \(error)")
+        }
         try check(adminToken.map { $0.utf8.count >= 16 } ?? true, "admin_token must have at least 16 characters")
         try check(feedbackToken.map { $0.utf8.count >= 16 } ?? true, "feedback_token must have at least 16 characters")
         try check(featureLogDays > 0 && featureLogQueue > 0 && senderStateKeys >= 16, "feature log and sender state limits must be positive")

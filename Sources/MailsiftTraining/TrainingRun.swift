@@ -171,7 +171,7 @@ public enum TrainingRun {
         let day = String(created.prefix(10)).replacingOccurrences(of: "-", with: "")
         // The same data trained the same day with other options is another model: the version says so.
         let settings = canonicalJSON(features)
-        let optionsKey = "\(settings) \(options.optimizer) \(options.epochs) \(options.folds) \(options.seed) \(options.hamWeight) "
+        let optionsKey = "\(settings) \(MessageAnalyzer.revision) \(options.optimizer) \(options.epochs) \(options.folds) \(options.seed) \(options.hamWeight) "
             + "\(options.calibration) \(options.targetFPR) \(withTrees) \(r.viewModels) \(r.mode?.rawValue ?? "auto")" + (r.timeBlockedFolds ? " time-folds" : "") + (r.thresholdMargin != 1 ? " margin \(r.thresholdMargin)" : "")
             + (r.rejectAgreement.map { " agreement \($0)" } ?? "")
             + (r.droppedTreeColumns.isEmpty ? "" : " without " + r.droppedTreeColumns.map(\.name).sorted().joined(separator: ","))

@@ -44,6 +44,7 @@ extension Mailsift {
             options.materialSplit = materialSplit
             options.materialCorpora = materialCorpus
             options.staticObfuscation = staticObfuscation
+            options.trust = try modelOption.trust
             print(try AttackCommand.run(model: modelOption.source, loader: modelOption.loader, corpora: rows.corpus, split: rows.split, options: options, log: Mailsift.log))
         }
     }

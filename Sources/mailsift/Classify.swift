@@ -16,7 +16,7 @@ extension Mailsift {
 
         func run() throws {
             try Mailsift.exitingOnReadErrors {
-                try ClassifyCommand.run(files: files, model: modelOption.source, loader: modelOption.loader, reasons: reasons) { print($0) }
+                try ClassifyCommand.run(files: files, model: modelOption.source, loader: modelOption.loader, trust: modelOption.trust, reasons: reasons) { print($0) }
             }
         }
     }

@@ -23,7 +23,7 @@ extension Mailsift {
 
         func run() throws {
             let (loader, provider) = modelOption.loaderAndProvider()
-            print(try EvalCommand.run(model: modelOption.source, loader: loader, corpora: rows.corpus, split: rows.split, scoresPath: scores, stageScoresPath: stageScores, ablation: ablation, replies: replies, unreadLists: unreadLists, log: Mailsift.log))
+            print(try EvalCommand.run(model: modelOption.source, loader: loader, corpora: rows.corpus, split: rows.split, scoresPath: scores, stageScoresPath: stageScores, ablation: ablation, replies: replies, unreadLists: unreadLists, trust: modelOption.trust, log: Mailsift.log))
             try provider?.savePersistentCache()
         }
     }

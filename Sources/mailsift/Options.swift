@@ -27,6 +27,23 @@ struct ModelOption: ParsableArguments {
     var transformerPrecision: BertEncoder.Precision = .fp32
     @Flag(help: "Run a model without its transformer stage.")
     var noTransformer = false
+    @Option(name: .customLong("trusted-authserv-id"), help: "An authserv-id whose Authentication-Results (and Received-SPF receiver) are believed when above every untrusted Received hop; without one, none are (docs/authentication.md). Repeatable.")
+    var trustedAuthservIDs: [String] = []
+    @Option(name: .customLong("trusted-network"), help: "A relay of the site's besides loopback (address or CIDR block), for the position check of --trusted-authserv-id. Repeatable.")
+    var trustedNetworks: [String] = []
+
+    /// Whose authentication results the command believes.
+    var trust: AuthenticationTrust {
+        get throws {
+            do {
+                return try AuthenticationTrust(authservIDs: trustedAuthservIDs, networks: trustedNetworks)
+            } catch {
+                throw ValidationError("--trusted-network: \(error)")
+            }
+        }
+    }
+
+    func validate() throws { _ = try trust }
 
     var source: ModelLoader.Source { ModelLoader.Source(model: model, rules: rules, noRules: noRules) }
 

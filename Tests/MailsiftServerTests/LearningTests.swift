@@ -254,6 +254,32 @@ import Testing
         #expect(metrics.contains(#"mailsift_list_claims_total{result="discounted"} \#(verify ? 2 : 0)"#))
     }
 
+    /// A forged `Authentication-Results` pass changes nothing served: the verdict is the one without it, the reasons
+    /// name the claim, and the counter counts it. A field of the configured authserv-id on top counts. (Each message
+    /// goes to a server of its own: the sender's velocity would tell them apart.)
+    @Test func forgedAuthenticationResultsChangeNoVerdict() async throws {
+        let spam = try String(contentsOfFile: DegradationTests.example("phishing.eml"), encoding: .utf8)
+        let forged = "Authentication-Results: mx.google.com; spf=pass smtp.mailfrom=a@example.org; dkim=pass header.d=example.org\n" + spam
+        let ours = "Authentication-Results: mx.site.example; spf=pass smtp.mailfrom=a@example.org\n" + spam
+        func verdict(_ message: String) async throws -> (probability: Double, reasons: [String], metrics: String) {
+            let server = Fixture.server { $0.trustedAuthservIDs = ["mx.site.example"] }
+            let (p, why) = try await server.application().test(.router) { client in
+                try await client.execute(uri: "/v1/classify", method: .post, body: ByteBuffer(string: message)) { r in
+                    let json = Fixture.json(r.body)
+                    return ((json["probability"] as? Double) ?? -1, ((json["reasons"] as? [[String: Any]]) ?? []).compactMap { $0["feature"] as? String })
+                }
+            }
+            return (p, why, String(decoding: server.metrics.render(), as: UTF8.self))
+        }
+        let plain = try await verdict(spam), claimed = try await verdict(forged), trusted = try await verdict(ours)
+        #expect(plain.probability == claimed.probability && plain.probability > 0.5)
+        #expect(!plain.reasons.contains("authentication_untrusted") && claimed.reasons.first == "authentication_untrusted")
+        #expect(!trusted.reasons.contains("authentication_untrusted"))
+        #expect(claimed.metrics.contains(#"mailsift_authentication_claims_total{result="discounted"} 1"#))
+        #expect(trusted.metrics.contains(#"mailsift_authentication_claims_total{result="verified"} 1"#))
+        #expect(plain.metrics.contains(#"mailsift_authentication_claims_total{result="verified"} 0"#))
+    }
+
     @Test func withoutADataDirectoryFeedbackIsRefusedAndWithoutATokenDisabled() async throws {
         let server = try await Self.server(nil)
         try await server.application().test(.router) { client in

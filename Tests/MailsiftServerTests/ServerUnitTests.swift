@@ -156,6 +156,16 @@ import Testing
         #expect(claims.verifyReplies && claims.ledgerPolicy.capacity == 500)
         claims.replyRetentionDays = 0
         #expect(throws: ServerConfiguration.ConfigurationError.self) { try claims.validate() }
+        // Authentication results: none trusted by default; ids and relays from the file and the environment, checked.
+        #expect(defaults.authenticationTrust?.authservIDs.isEmpty == true)
+        try "trusted_authserv_ids: [mx.site.example]\ntrusted_networks: [10.0.0.0/8]\n".write(toFile: path, atomically: true, encoding: .utf8)
+        var trust = try ServerConfiguration.load(file: path)
+        #expect(trust.trustedAuthservIDs == ["mx.site.example"] && trust.authenticationTrust?.authservIDs == ["mx.site.example"])
+        try trust.apply(environment: ["MAILSIFT_TRUSTED_AUTHSERV_IDS": "mx1.site.example, MX2.site.example", "MAILSIFT_TRUSTED_NETWORKS": "192.0.2.0/24"])
+        #expect(trust.authenticationTrust?.authservIDs == ["mx1.site.example", "mx2.site.example"] && trust.trustedNetworks == ["192.0.2.0/24"])
+        try trust.validate()
+        trust.trustedNetworks = ["mx.site.example"]
+        #expect { try trust.validate() } throws: { "\($0)".contains("trusted_networks") }
     }
 }
 

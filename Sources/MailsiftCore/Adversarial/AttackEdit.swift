@@ -20,6 +20,9 @@ public enum AttackEdit: String, Sendable, Hashable, CaseIterable, Codable {
     case hiddenWords = "hidden_words"
     /// Every link in a plain or HTML body (not base64 or quoted-printable) replaced by a shortener's.
     case shortener
+    /// `Authentication-Results` and `Received-SPF` fields claiming SPF, DKIM and DMARC passes for the From domain,
+    /// as Gmail writes them (`mx.google.com`: the authserv-id of the dev corpora's hams), on top of the header.
+    case forgedAuthentication = "forged_auth"
 
     /// The edits `mailsift attack` makes unless told otherwise: the evasion issue's five and a plain subject. With
     /// a budget of 20 queries they found more evasions than all eight, whose first round alone takes nine
@@ -64,6 +67,13 @@ public enum AttackEdit: String, Sendable, Hashable, CaseIterable, Codable {
             guard !material.goodWords.isEmpty, raw.appendText(html, htmlOnly: true) else { return nil }
         case .shortener:
             guard raw.shortenLinks(seed: material.seed ^ salt) else { return nil }
+        case .forgedAuthentication:
+            let domain = (try? MessageParser().parse(bytes))?.from.first?.domain ?? "\(token.prefix(6)).example.com"
+            raw.prependHeader(
+                "Received-SPF", "pass (google.com: domain of news@\(domain) designates 192.0.2.25 as permitted sender) receiver=mx.google.com; client-ip=192.0.2.25;")
+            raw.prependHeader(
+                "Authentication-Results",
+                "mx.google.com; spf=pass smtp.mailfrom=news@\(domain); dkim=pass header.d=\(domain) header.s=s1; dmarc=pass (p=REJECT) header.from=\(domain)")
         }
         return raw.bytes
     }
@@ -95,6 +105,13 @@ struct RawMessage {
 
     mutating func addHeader(_ name: String, _ value: String) {
         header += Array("\(name): \(value)".utf8) + newline
+    }
+
+    /// Adds a field on top of the header, where a receiving system writes its own (after an mbox `From ` line).
+    mutating func prependHeader(_ name: String, _ value: String) {
+        var at = 0
+        if header.starts(with: Array("From ".utf8)), let end = header.firstIndex(of: 0x0A) { at = end + 1 }
+        header.insert(contentsOf: Array("\(name): \(value)".utf8) + newline, at: at)
     }
 
     /// Removes every field named `name` (with its continuation lines).

@@ -17,6 +17,10 @@ public struct AnalyzedMessage: Sendable {
     public var features: [UInt64]
     /// Words of word salad taken out of ``normalizedBody`` (``WordSalad``); ``bodyText`` keeps them.
     public var wordSaladWords = 0
+    /// `Authentication-Results` and `Received-SPF` fields the analysis took out as not trusted
+    /// (``AuthenticationTrust``), and the passes they claimed (`spf=pass`, `dkim=pass`...).
+    public var ignoredAuthentication = 0
+    public var claimedAuthenticationPasses: [String] = []
     /// The message claimed to be a reply to mail the site does not know, and was analysed without the claim
     /// (``ReplyClaim/discounted(_:)``).
     public var replyDiscounted = false

@@ -12,6 +12,10 @@ public struct MessageAnalyzer: Sendable {
     /// Whether word salad (``WordSalad``) is taken out of the normalised body.
     public var removesWordSalad = true
 
+    /// Names what the analysis reads, for model versions: a model trained after a change here is another model
+    /// even from the same data and options (2026-12-07: authentication fields only when trusted).
+    public static let revision = "authentication-trust"
+
     public static let subjectSeed: UInt64 = 0x5EB1EC7
     public static let bodySeed: UInt64 = 0xB0D1
 
@@ -26,13 +30,16 @@ public struct MessageAnalyzer: Sendable {
         self.maxTextBytes = maxTextBytes
     }
 
-    public func analyze(_ bytes: [UInt8]) throws(ParseError) -> AnalyzedMessage {
-        analyze(try parser.parse(bytes))
+    /// Parses and analyses a message, with only the authentication results `trust` believes left in it
+    /// (``AuthenticationTrust``; by default none).
+    public func analyze(_ bytes: [UInt8], trust: AuthenticationTrust = .none) throws(ParseError) -> AnalyzedMessage {
+        analyze(try parser.parse(bytes), trust: trust)
     }
 
     /// The same for a message already parsed (and perhaps changed: ``ReplyClaim/discounted(_:)``).
-    public func analyze(_ parsed: Message) -> AnalyzedMessage {
-        var message = parsed
+    public func analyze(_ parsed: Message, trust: AuthenticationTrust = .none) -> AnalyzedMessage {
+        let judgement = trust.judged(parsed)
+        var message = judgement.message
         var body = ""
         var hidden = ""
         var urls: [ExtractedURL] = []
@@ -73,7 +80,8 @@ public struct MessageAnalyzer: Sendable {
         }
         return AnalyzedMessage(
             message: message, bodyText: body, hasPlainText: hasPlain, hiddenText: hidden, urls: urls, html: stats,
-            normalizedSubject: subject, normalizedBody: normalizedBody, features: features, wordSaladWords: salad
+            normalizedSubject: subject, normalizedBody: normalizedBody, features: features, wordSaladWords: salad,
+            ignoredAuthentication: judgement.ignored, claimedAuthenticationPasses: judgement.claimedPasses
         )
     }
 }

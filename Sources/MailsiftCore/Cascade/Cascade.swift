@@ -286,6 +286,8 @@ public struct Cascade: Sendable {
             (a.replyDiscounted, "reply_unverified",
              "claims to be a reply, but In-Reply-To and References name no message this site knows: read as a new message"),
             (a.wordSaladWords > 0, "word_salad", "\(a.wordSaladWords) words in runs without punctuation (word salad) left out of the text models"),
+            (!a.claimedAuthenticationPasses.isEmpty, "authentication_untrusted",
+             "claims \(a.claimedAuthenticationPasses.joined(separator: ", ")) in authentication fields no trusted host wrote: ignored"),
             (a.listDiscounted, "list_unverified",
              "carries mailing-list headers, but the list is not one this site's users read: read as a message without them"),
             (verdict.streamCapped, "stream_read",

@@ -21,18 +21,20 @@ public struct FeatureExtractor: Sendable {
         grams = Tokenizer(options: .init(wordNGrams: 0...0, charNGram: configuration.charNGram, maxFeatures: 1 << 20))
     }
 
-    public func analyze(_ bytes: [UInt8]) throws(ParseError) -> AnalyzedMessage {
-        try analyzer.analyze(bytes)
+    public func analyze(_ bytes: [UInt8], trust: AuthenticationTrust = .none) throws(ParseError) -> AnalyzedMessage {
+        try analyzer.analyze(bytes, trust: trust)
     }
 
-    /// Analyses a parsed message; without the reply claim (``ReplyClaim``) when `discountingReply`, without the
-    /// list claim (``ListClaim``) when `discountingList`.
-    public func analyze(_ message: Message, discountingReply: Bool = false, discountingList: Bool = false) -> AnalyzedMessage {
-        guard discountingReply || discountingList else { return analyzer.analyze(message) }
+    /// Analyses a parsed message with the authentication results `trust` believes; without the reply claim
+    /// (``ReplyClaim``) when `discountingReply`, without the list claim (``ListClaim``) when `discountingList`.
+    public func analyze(
+        _ message: Message, discountingReply: Bool = false, discountingList: Bool = false, trust: AuthenticationTrust = .none
+    ) -> AnalyzedMessage {
+        guard discountingReply || discountingList else { return analyzer.analyze(message, trust: trust) }
         var m = message
         if discountingReply { m = ReplyClaim.discounted(m) }
         if discountingList { m = ListClaim.discounted(m) }
-        var a = analyzer.analyze(m)
+        var a = analyzer.analyze(m, trust: trust)
         a.replyDiscounted = discountingReply
         a.listDiscounted = discountingList
         return a

@@ -250,7 +250,7 @@ public struct MetadataFeatureExtractor: Sendable {
 
     private func structure(_ a: AnalyzedMessage, _ w: inout Writer) {
         let m = a.message
-        w.set(.messageBytes, m.bytes.count)
+        w.set(.messageBytes, m.bytes.count - m.removedHeaderBytes)
         let leaves = m.leaves
         w.set(.mimeLeaves, leaves.count)
         w.set(.mimeDepth, leaves.map(\.depth).max() ?? 0)

@@ -10,9 +10,12 @@ public struct HeaderField: Sendable, Hashable {
     public let rawValue: String
     /// The unfolded value with RFC 2047 encoded-words decoded, trimmed.
     public let value: String
+    /// The field's bytes in the message, folded lines and line ending included (0 for a field made, not parsed).
+    public let byteCount: Int
 
-    public init(name: String, rawValue: String, value: String? = nil) {
+    public init(name: String, rawValue: String, value: String? = nil, byteCount: Int = 0) {
         self.name = name
+        self.byteCount = byteCount
         self.lowercasedName = name.fastLowercased()
         self.nameKey = FeatureHash.xxh64(lowercasedName)
         self.rawValue = rawValue

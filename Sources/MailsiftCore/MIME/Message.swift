@@ -9,6 +9,9 @@ public struct Message: Sendable {
     public var root: MIMEPart
     /// Defects and anomalies found while parsing, across the whole tree.
     public var flags: ParseFlags
+    /// Bytes of the header fields the analysis took out (``AuthenticationTrust``, ``ListClaim``): the message's
+    /// size is counted without them, as if they had never been written.
+    public var removedHeaderBytes = 0
 
     public var headers: HeaderFields { root.headers }
     public var subject: String? { headers["subject"] }
@@ -41,11 +44,11 @@ public struct Message: Sendable {
         headers.all("authentication-results").map { AuthenticationResults(parsing: $0.value) }
     }
     /// The result word of each Received-SPF field (`pass`, `fail`, `softfail`...), top first.
-    public var receivedSPF: [String] {
-        headers.all("received-spf").compactMap { field in
-            field.value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "(" || $0 == ";" })
-                .first.map { $0.lowercased() }
-        }
+    public var receivedSPF: [String] { headers.all("received-spf").compactMap { Message.spfResult($0.value) } }
+
+    /// The result word of a Received-SPF field's value.
+    static func spfResult(_ value: String) -> String? {
+        value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "(" || $0 == ";" }).first.map { $0.lowercased() }
     }
     /// The Date header as seconds since 1970 (UTC), when it parses.
     public var date: MessageDate? { headers["date"].flatMap(MessageDate.init(parsing:)) }

@@ -226,7 +226,10 @@ struct ParseState {
         if raw.eightBit { flags.insert(.eightBitHeader) }
         let (value, wordFlags) = EncodedWordDecoder.decode(raw.0)
         flags.formUnion(wordFlags)
-        return HeaderField(name: nameText, rawValue: raw.0, value: value)
+        var end = (continuations.last ?? firstLine).upperBound
+        if end < buf.count, buf[end] == ASCII.cr { end += 1 }
+        if end < buf.count, buf[end] == ASCII.lf { end += 1 }
+        return HeaderField(name: nameText, rawValue: raw.0, value: value, byteCount: end - name.lowerBound)
     }
 
     // MARK: Multipart bodies

@@ -22,7 +22,15 @@ public struct ListClaim: Sendable, Hashable {
     /// The message without its list fields. The raw bytes are left as they were.
     public static func discounted(_ message: Message) -> Message {
         var m = message
-        m.root.headers = HeaderFields(m.root.headers.filter { !isListField($0.lowercasedName) })
+        var kept: [HeaderField] = []
+        for field in m.root.headers {
+            if isListField(field.lowercasedName) {
+                m.removedHeaderBytes += field.byteCount
+            } else {
+                kept.append(field)
+            }
+        }
+        m.root.headers = HeaderFields(kept)
         return m
     }
 }
