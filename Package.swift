@@ -110,7 +110,10 @@ let package = Package(
         ),
         .testTarget(
             name: "MailsiftCoreTests",
-            dependencies: ["MailsiftCore", "MailsiftTrees", "MailsiftFiles", "MailsiftTraining", "MailsiftCommandLine", "MailsiftTestKit", "MailsiftEncoder"],
+            dependencies: [
+                "MailsiftCore", "MailsiftTrees", "MailsiftFiles", "MailsiftTraining", "MailsiftCommandLine", "MailsiftTestKit", "MailsiftEncoder",
+                .product(name: "Yams", package: "Yams"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

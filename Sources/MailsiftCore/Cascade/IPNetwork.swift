@@ -22,6 +22,16 @@ struct IPAddress: Sendable, Hashable {
         bytes = withUnsafeBytes(of: v6) { Array($0) }
     }
 
+    /// The address as text, as `inet_ntop` writes it (IPv4 dotted, IPv6 in its shortest lower-case form).
+    var text: String {
+        if isV4 { return bytes[12...].map { String($0) }.joined(separator: ".") }
+        var out = [CChar](repeating: 0, count: 64)
+        var v6 = in6_addr()
+        withUnsafeMutableBytes(of: &v6) { $0.copyBytes(from: bytes) }
+        guard inet_ntop(AF_INET6, &v6, &out, socklen_t(out.count)) != nil else { return "" }
+        return String(cString: out)
+    }
+
     /// Whether this is an IPv4 address (stored IPv4-mapped).
     var isV4: Bool { bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xFF && bytes[11] == 0xFF }
 
@@ -48,6 +58,11 @@ struct IPNetwork: Sendable, Hashable {
     var base: IPAddress
     /// Prefix length over the 16-byte form.
     var prefix: Int
+
+    init(base: IPAddress, prefix: Int) {
+        self.base = base
+        self.prefix = prefix
+    }
 
     init?(_ text: String) {
         let pieces = text.split(separator: "/", maxSplits: 1)
