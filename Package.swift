@@ -34,6 +34,9 @@ let package = Package(
         .systemLibrary(name: "CXGBoost", path: "Sources/CXGBoost", providers: [.apt(["libxgboost-dev"])]),
         // OpenBLAS's CBLAS (Debian libopenblas-dev), for the sentence encoder.
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+        // DNS for sender authentication: libunbound behind the core's DNSResolver port.
+        .systemLibrary(name: "CUnbound", path: "Sources/CUnbound", providers: [.apt(["libunbound-dev"])]),
+        .target(name: "MailsiftDNS", dependencies: ["MailsiftCore", "CUnbound"], swiftSettings: strictSettings),
         // The transformer stage's sentence encoder: all-MiniLM-L6-v2 (BERT) from its safetensors weights, run on
         // OpenBLAS in FP32 or INT8. Behind the core's SentenceEncoder port.
         .target(name: "MailsiftEncoder", dependencies: ["MailsiftCore", "COpenBLAS"], swiftSettings: strictSettings),
@@ -116,6 +119,9 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "MailsiftDNSTests", dependencies: ["MailsiftDNS", "MailsiftCore", "MailsiftTestKit"], swiftSettings: strictSettings
         ),
         .testTarget(
             name: "MailsiftStoreTests",
