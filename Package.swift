@@ -83,7 +83,7 @@ let package = Package(
         .target(
             name: "MailsiftServer",
             dependencies: [
-                "MailsiftCore", "MailsiftTrees", "MailsiftFiles", "MailsiftRedis", "MailsiftPostgres", "MailsiftEncoder",
+                "MailsiftCore", "MailsiftTrees", "MailsiftFiles", "MailsiftRedis", "MailsiftPostgres", "MailsiftEncoder", "MailsiftDNS",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MailsiftCore
+import MailsiftDNS
 import NIOPosix
 import Synchronization
 
@@ -20,6 +21,8 @@ public final class ClassificationService: Sendable {
     private let inFlight = Atomic<Int>(0)
     /// Whose authentication results are believed (``ServerConfiguration/trustedAuthservIDs``).
     let trust: AuthenticationTrust
+    /// Mailsift's own SPF check, with ``ServerConfiguration/spf`` (nil without it).
+    let authentication: SenderAuthentication?
 
     /// The served model's cascade with the configured stream context (``ServerConfiguration/streamContextSettings``):
     /// a copy of a few references, made per message.
@@ -29,9 +32,11 @@ public final class ClassificationService: Sendable {
         return cascade
     }
 
+    /// `resolver` answers the SPF check's DNS with ``ServerConfiguration/spf``; without one, a libunbound resolver on
+    /// ``ServerConfiguration/dnsResolvers`` is made (and with none to be had, SPF is off, logged).
     public init(
         models: ModelSwitch, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics(), learning: OnlineLearning? = nil,
-        logger: Logger
+        resolver: (any DNSResolver)? = nil, logger: Logger
     ) {
         self.models = models
         self.configuration = configuration
@@ -39,6 +44,16 @@ public final class ClassificationService: Sendable {
         self.logger = logger
         // validate() refuses a network that does not parse; a configuration that skipped it trusts nothing.
         trust = configuration.authenticationTrust ?? .none
+        var authentication: SenderAuthentication?
+        if configuration.spf {
+            do {
+                authentication = SenderAuthentication(
+                    resolver: try resolver ?? UnboundResolver(forwarders: configuration.dnsResolvers), authservID: configuration.authservID)
+            } catch {
+                logger.error("SPF is off: no DNS resolver", metadata: ["error": "\(error)"])
+            }
+        }
+        self.authentication = authentication
         self.learning = learning ?? OnlineLearning(
             configuration: configuration, store: nil, metrics: LearningMetrics(registry: metrics.registry), logger: logger)
         shadow = configuration.shadowModel == nil ? nil : ShadowScoring(sample: configuration.shadowSample, registry: metrics.registry, logger: logger)
@@ -91,6 +106,9 @@ public final class ClassificationService: Sendable {
         public var isSpam: Bool { action >= .quarantine }
         /// The model's name for spam (its second label).
         public var spamLabel: String
+        /// The `Authentication-Results` value Mailsift wrote (with ``ServerConfiguration/spf``), stamped on the
+        /// message by the milter and spamd and given in the JSON reply.
+        public var authenticationResults: String?
 
         /// A reason's weight toward spam (reasons weigh toward their verdict; rules always toward spam),
         /// as SpamAssassin and Rspamd clients read symbol scores.
@@ -139,7 +157,7 @@ public final class ClassificationService: Sendable {
         // share of the CPU comes from the operating system's scheduler instead).
         let large = bytes.count >= Self.offloadBytes
         let extractor = model.cascade.extractor
-        let message: Message
+        var message: Message
         do {
             message = try await Self.run(offloaded: large) { try extractor.analyzer.parser.parse(bytes) }
         } catch let error as ParseError {
@@ -150,7 +168,21 @@ public final class ClassificationService: Sendable {
         }
         let now = Int64(Date().timeIntervalSince1970)
         let parsed = clock.now
-        let (keys, sender) = await learning.observe(message, envelope: envelope, at: now)
+        // Mailsift's own SPF result, written on top as a field of its authserv-id that the analysis trusts (and any
+        // field the message brought in that name taken out). The wait on DNS is bounded by spf_budget_ms on its own,
+        // and counts toward the analysis' budget no more than the wait for the sender state does (`waited`).
+        var trust = self.trust
+        var spf: SenderAuthentication.Report?
+        if let authentication {
+            let asked = clock.now
+            spf = await authentication.authenticate(message, envelope: envelope, trust: trust, deadline: asked + .milliseconds(configuration.spfBudgetMilliseconds))
+            metrics.stage("spf", clock.now - asked)
+            if let spf { learning.metrics.spf(spf.spf.result.rawValue) }
+            message = authentication.stamped(message, with: spf)
+            trust = trust.trusting(authentication.authservID)
+        }
+        // The sender's reputation prior reads only the authentication results the analysis will trust.
+        let (keys, sender) = await learning.observe(trust.judged(message).message, envelope: envelope, at: now)
         // Forgeable evidence counts only when the site can vouch for it: a reply when it names mail a user sent
         // (ReplyClaim), list fields (with verify_lists) when the users read the list (ListClaim, StreamContext).
         // Otherwise every stage reads the message without them.
@@ -167,7 +199,7 @@ public final class ClassificationService: Sendable {
         // The wait for the sender state and the ledger (Redis, when shared) is not the message's analysis: it
         // counts toward neither the analyse stage nor the budget check below, as before the checks came first.
         let waited = clock.now - parsed
-        let a = await Self.run(offloaded: large) { [replies, lists, trust] in
+        let a = await Self.run(offloaded: large) { [message, replies, lists, trust] in
             extractor.analyze(message, discountingReply: replies, discountingList: lists, trust: trust)
         }
         let analysed = clock.now
@@ -220,9 +252,9 @@ public final class ClassificationService: Sendable {
                     // The text model decided without the trees: still a model verdict, but flagged.
                     metrics.fellBack(.modelError)
                     logger.error("tree stage failed", metadata: ["model": "\(model.version)", "error": "\(error)"])
-                    return result(verdict, model: model, a: a, fallback: .modelError, start: start, analysed: analysed - waited, reasons: why)
+                    return result(verdict, model: model, a: a, fallback: .modelError, start: start, analysed: analysed - waited, reasons: why, spf: spf)
                 }
-                return result(verdict, model: model, a: a, fallback: nil, start: start, analysed: analysed - waited, reasons: why)
+                return result(verdict, model: model, a: a, fallback: nil, start: start, analysed: analysed - waited, reasons: why, spf: spf)
             }
         }
         let t = clock.now
@@ -238,7 +270,7 @@ public final class ClassificationService: Sendable {
         // A degraded verdict is logged but teaches the reputations nothing.
         await learning.learn(from: .nan, keys: keys, entry: entry, at: now)
         metrics.fellBack(fallback!)  // every path that reaches here set it
-        return result(verdict, model: model, a: a, fallback: fallback, start: start, analysed: analysed - waited, reasons: why)
+        return result(verdict, model: model, a: a, fallback: fallback, start: start, analysed: analysed - waited, reasons: why, spf: spf)
     }
 
     /// Messages of this many bytes or more are analysed and classified on NIO's thread pool (see
@@ -287,16 +319,23 @@ public final class ClassificationService: Sendable {
 
     private func result(
         _ v: Cascade.Verdict, model: ServingModel, a: AnalyzedMessage, fallback: ServerMetrics.Fallback?,
-        start: ContinuousClock.Instant, analysed: ContinuousClock.Instant, reasons why: [Cascade.Reason]
+        start: ContinuousClock.Instant, analysed: ContinuousClock.Instant, reasons why: [Cascade.Reason], spf: SenderAuthentication.Report?
     ) -> Result {
         metrics.verdict(v)
+        var why = why
+        if let spf {
+            // Named as Rspamd names its SPF symbols; it weighs nothing (a rule on `spf=fail` can).
+            why.insert(Cascade.Reason(
+                stage: .rules, feature: spf.symbol, weight: 0,
+                text: "SPF \(spf.spf.result.rawValue) for \(spf.spf.domain), client \(spf.client.ip): \(spf.spf.detail)"), at: 0)
+        }
         let end = ContinuousClock.now
         func us(_ d: Duration) -> Int { Int(d.microseconds) }
         return Result(
             label: v.label, probability: v.probability, action: v.action, stage: v.stage, reasons: why, modelVersion: model.version,
             degraded: fallback != nil, fallback: fallback?.rawValue, messageId: MessageKey.of(a.message),
             timings: .init(analyseMicroseconds: us(analysed - start), classifyMicroseconds: us(end - analysed), totalMicroseconds: us(end - start)),
-            rules: v.rules.hits, spamLabel: model.cascade.bundle.manifest.labels[1]
+            rules: v.rules.hits, spamLabel: model.cascade.bundle.manifest.labels[1], authenticationResults: spf?.field
         )
     }
 }

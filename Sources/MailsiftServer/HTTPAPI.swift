@@ -388,7 +388,9 @@ struct RspamdReply: Encodable {
         messageId = r.messageId
         queueId = queueID
         timeReal = Double(r.timings.totalMicroseconds) / 1e6
-        milter = ["add_headers": ["X-Spam-Flag": r.isSpam ? "YES" : "NO", "X-Spam-Score": String(format: "%.2f", score)]]
+        var headers = ["X-Spam-Flag": r.isSpam ? "YES" : "NO", "X-Spam-Score": String(format: "%.2f", score)]
+        if let results = r.authenticationResults { headers["Authentication-Results"] = results }
+        milter = ["add_headers": headers]
     }
 
     enum CodingKeys: String, CodingKey {

@@ -78,6 +78,7 @@ extension ClassificationService.Result {
     func write(into w: inout JSONWriter) {
         w.beginObject()
         w.field("action", action.rawValue)
+        if let authenticationResults { w.field("authentication_results", authenticationResults) }
         w.field("degraded", degraded)
         if let fallback { w.field("fallback", fallback) }
         w.field("label", label)

@@ -32,6 +32,7 @@ public final class LearningMetrics: Sendable {
     private let replies: [Claim: Counter]
     private let lists: [Claim: Counter]
     private let authentication: [Claim: Counter]
+    private let spfResults: [String: Counter]
     private let ledgerErrors: Counter
     private let sentMessageIDs: Gauge
 
@@ -71,6 +72,13 @@ public final class LearningMetrics: Sendable {
         self.replies = replies
         self.lists = lists
         self.authentication = authentication
+        var spfResults: [String: Counter] = [:]
+        for r in ["pass", "fail", "softfail", "neutral", "none", "temperror", "permerror"] {
+            spfResults[r] = registry.makeCounter(
+                descriptor: d("spf_results", "total", "SPF results of Mailsift's own check (spf on), by result; temperror counts DNS that did not answer within spf_budget_ms"),
+                labels: [("result", r)])
+        }
+        self.spfResults = spfResults
         ledgerErrors = registry.makeCounter(descriptor: d("sent_ledger_errors", "total", "Failed reads and writes of the sent Message-IDs in Redis (the local ledger answered)"))
         sentMessageIDs = registry.makeGauge(descriptor: d("sent_ledger", "ids", "Sent Message-IDs held in process"))
     }
@@ -78,6 +86,7 @@ public final class LearningMetrics: Sendable {
     public func reply(_ result: Claim) { replies[result]?.increment() }
     public func list(_ result: Claim) { lists[result]?.increment() }
     public func authentication(_ result: Claim) { authentication[result]?.increment() }
+    public func spf(_ result: String) { spfResults[result]?.increment() }
     public func ledgerError() { ledgerErrors.increment() }
     public func sentMessageIDs(_ n: Int) { sentMessageIDs.set(to: Double(n)) }
 

@@ -113,6 +113,17 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     public var authenticationTrust: AuthenticationTrust? {
         try? AuthenticationTrust(authservIDs: trustedAuthservIDs, networks: trustedNetworks)
     }
+    /// Check SPF (RFC 7208) for every message whose SMTP client is known (the envelope's client IP, else the first
+    /// Received hop from outside ``trustedNetworks``), write the result as Mailsift's own `Authentication-Results`
+    /// (``authservID``), and let the rules and the reputation prior read it. Off by default: every message then
+    /// waits on DNS (at most ``spfBudgetMilliseconds``), and a host without a resolver would wait for nothing.
+    public var spf = false
+    /// Resolvers for SPF (`192.0.2.53`, `127.0.0.1@5353`); empty: those of `/etc/resolv.conf`.
+    public var dnsResolvers: [String] = []
+    /// The authserv-id of the results Mailsift writes; fields with it that a message arrives with are taken out.
+    public var authservID = "mailsift"
+    /// The longest a message waits on DNS for SPF, in milliseconds: what is not answered by then is `temperror`.
+    public var spfBudgetMilliseconds = 200
     /// Run the model's transformer stage (stage 3) when it has one and the encoder's weights load; without the
     /// weights the model runs without it, logged once at start, and `mailsift_transformer_enabled` is 0.
     public var transformer = true
@@ -167,6 +178,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case verifyReplies = "verify_replies", verifyLists = "verify_lists", replyRetentionDays = "reply_retention_days", sentMessageIDs = "sent_message_ids"
         case transformer, transformerEncoder = "transformer_encoder", transformerPrecision = "transformer_precision"
         case trustedAuthservIDs = "trusted_authserv_ids", trustedNetworks = "trusted_networks"
+        case spf, dnsResolvers = "dns_resolvers", authservID = "authserv_id", spfBudgetMilliseconds = "spf_budget_ms"
         case streamContext = "stream_context", streamMinEvidence = "stream_min_evidence", streamMaxSpamRate = "stream_max_spam_rate"
     }
 
@@ -217,6 +229,10 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         transformerPrecision = try c.decodeIfPresent(String.self, forKey: .transformerPrecision) ?? d.transformerPrecision
         trustedAuthservIDs = try c.decodeIfPresent([String].self, forKey: .trustedAuthservIDs) ?? d.trustedAuthservIDs
         trustedNetworks = try c.decodeIfPresent([String].self, forKey: .trustedNetworks) ?? d.trustedNetworks
+        spf = try c.decodeIfPresent(Bool.self, forKey: .spf) ?? d.spf
+        dnsResolvers = try c.decodeIfPresent([String].self, forKey: .dnsResolvers) ?? d.dnsResolvers
+        authservID = try c.decodeIfPresent(String.self, forKey: .authservID) ?? d.authservID
+        spfBudgetMilliseconds = try c.decodeIfPresent(Int.self, forKey: .spfBudgetMilliseconds) ?? d.spfBudgetMilliseconds
         replyRetentionDays = try c.decodeIfPresent(Int.self, forKey: .replyRetentionDays) ?? d.replyRetentionDays
         sentMessageIDs = try c.decodeIfPresent(Int.self, forKey: .sentMessageIDs) ?? d.sentMessageIDs
         streamMinEvidence = try c.decodeIfPresent(Double.self, forKey: .streamMinEvidence) ?? d.streamMinEvidence
@@ -332,6 +348,10 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         }
         if let l = list(.trustedAuthservIDs) { trustedAuthservIDs = l }
         if let l = list(.trustedNetworks) { trustedNetworks = l }
+        if let b = bool(.spf) { spf = b }
+        if let l = list(.dnsResolvers) { dnsResolvers = l }
+        if let s = value(.authservID) { authservID = s }
+        if let n = try int(.spfBudgetMilliseconds) { spfBudgetMilliseconds = n }
         if let n = try int(.replyRetentionDays) { replyRetentionDays = n }
         if let n = try int(.sentMessageIDs) { sentMessageIDs = n }
         if let x = try double(.streamMinEvidence) { streamMinEvidence = x }
@@ -353,6 +373,10 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         try check(breakerFailures > 0 && breakerOpenSeconds > 0, "breaker settings must be positive")
         try check(watchSeconds >= 0, "watch_seconds must not be negative")
         try check(["fp32", "int8"].contains(transformerPrecision), "transformer_precision must be fp32 or int8")
+        try check(spfBudgetMilliseconds > 0, "spf_budget_ms must be positive")
+        try check(
+            !authservID.isEmpty && authservID.utf8.count <= 253 && authservID.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ";") && $0 != UInt8(ascii: "(") && $0 != UInt8(ascii: ")") },
+            "authserv_id must be one token of printable ASCII (a host name)")
         do {
             _ = try AuthenticationTrust(authservIDs: trustedAuthservIDs, networks: trustedNetworks)
         } catch {

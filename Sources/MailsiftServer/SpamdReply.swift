@@ -53,6 +53,7 @@ public enum SpamdReply {
         out.append(("X-Spam-Status", String(format: "%@, score=%.1f required=%.1f tests=%@ version=Mailsift", r.isSpam ? "Yes" : "No", score, ScoreScale.spamScore, symbols.joined(separator: ","))))
         out.append(("X-Spam-Score", String(format: "%.1f", score)))
         out.append(("X-Mailsift-Verdict", String(format: "%@; probability=%.4f; action=%@; stage=%@; model=%@%@", r.label, r.probability, r.action.rawValue, r.stage.rawValue, r.modelVersion, r.degraded ? "; degraded=\(r.fallback ?? "")" : "")))
+        if let results = r.authenticationResults { out.append(("Authentication-Results", results)) }
         return out
     }
 

@@ -124,7 +124,11 @@ import Testing
         let shipped = try String(contentsOfFile: try #require(RulesFile.defaultPath), encoding: .utf8)
         let rules = try RulesFile.parse(shipped + "\n  - name: HOLD_ME\n    header: Subject\n    pattern: QUARANTINE-ME\n    action: quarantine\n")
         let model = try ServingModel(cascade: try ShippedModel.cascade(Fixture.model.cascade.bundle, rules: rules), path: nil)
-        let server = Fixture.server(model: model)
+        // SPF on, against a private DNS server that publishes example.org's record (swaks sends as sender@example.org
+        // from 127.0.0.1): the delivered mail carries Mailsift's own Authentication-Results.
+        let dns = try SenderAuthenticationTests.dns()
+        defer { dns.stop() }
+        let server = Fixture.server({ $0.spf = true; $0.dnsResolvers = [dns.address] }, model: model)
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("mailsift-postfix-\(UUID())")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
@@ -152,6 +156,7 @@ import Testing
         let mailbox = try String(contentsOfFile: queue + "/mailbox", encoding: .utf8)
         #expect(mailbox.components(separatedBy: "\nFrom sender@example.org").count == 1)  // only the ham was delivered
         #expect(mailbox.contains("X-Mailsift-Verdict: ham; probability="))
+        #expect(mailbox.contains("Authentication-Results: mailsift; spf=pass (example.org: client-ip 127.0.0.1; ip4:127.0.0.1) smtp.mailfrom=sender@example.org"))
         #expect(mailbox.contains("X-Spam-Status: No, score="))
         #expect(mailbox.contains("Subject: minutes of Tuesday's meeting"))
     }

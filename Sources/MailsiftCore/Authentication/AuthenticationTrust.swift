@@ -46,6 +46,13 @@ public struct AuthenticationTrust: Sendable, Hashable {
         self.relays = relays
     }
 
+    /// The same trust, believing `authservID` too (Mailsift's own, once it has written its results).
+    public func trusting(_ authservID: String) -> AuthenticationTrust {
+        var t = self
+        t.authservIDs.insert(authservID.trimmingBlanks().fastLowercased())
+        return t
+    }
+
     /// What judging a message found.
     public struct Judgement: Sendable {
         /// The message without the fields that are not trusted.

@@ -163,7 +163,8 @@ public struct FeatureExtractor: Sendable {
     static func headerBlock(_ m: Message, limit: Int, shape: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(limit)
-        for field in m.headers where !MetadataTokens.isFilterHeader(field.lowercasedName) && !(shape && isTraceField(field.lowercasedName)) {
+        for field in m.headers where !MetadataTokens.isFilterHeader(field.lowercasedName) && !(shape && isTraceField(field.lowercasedName))
+            && !AuthenticationTrust.isAuthenticationField(field.lowercasedName) {
             out += field.name.utf8
             out.append(UInt8(ascii: ":"))
             out.append(UInt8(ascii: " "))

@@ -17,6 +17,8 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
     // Recipients
     case toCount, ccCount, toMissing, toIsFrom
     // Authentication
+    // Always 0 since 2026-12-07: the learned models read no authentication field (docs/authentication.md); kept so
+    // the columns of existing models stay where they are.
     case spfPass, spfFail, spfSoftFail, dkimPass, dkimFail, dmarcPass, dmarcFail, authenticationResultsCount
     // Header block
     case headerCount, headerBytes, extensionHeaders, mailerPresent, mimeVersionMissing, parseDefects, duplicateSingletons

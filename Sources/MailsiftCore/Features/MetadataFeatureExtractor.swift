@@ -53,13 +53,18 @@ public struct MetadataFeatureExtractor: Sendable {
         var to = 0, cc = 0, toFields = 0, extensions = 0, headerBytes = 0
         var sender = false, mailer = false, mimeVersion = false
         var list = (headers: 0, unsubscribe: false, bulk: false, inReplyTo: false, references: 0, organization: false)
-        var authentication = 0
-        var auth = (spfPass: false, spfFail: false, spfSoft: false, dkimPass: false, dkimFail: false, dmarcPass: false, dmarcFail: false)
+        // Authentication fields are read by the rules and the reputation prior only: no training row has one
+        // (docs/authentication.md), so the columns below stay 0 and the fields count in no other column.
+        var authenticationFields = 0
         // Received fields should form one block at the top (each relay prepends one); trace fields that
         // relays and mailbox storage add may sit among them.
         var receivedBlocks = 0, inReceivedBlock = false
         for field in m.headers {
             let name = field.lowercasedName
+            if AuthenticationTrust.isAuthenticationField(name) {
+                authenticationFields += 1
+                continue
+            }
             headerBytes += field.name.utf8.count + field.rawValue.utf8.count + 4
             if name.utf8.first == UInt8(ascii: "x"), name.utf8.dropFirst().first == UInt8(ascii: "-") { extensions += 1 }
             if name.utf8.starts(with: "list-".utf8) { list.headers += 1 }
@@ -94,28 +99,7 @@ public struct MetadataFeatureExtractor: Sendable {
             case .inReplyTo: list.inReplyTo = true
             case .references: list.references += field.value.utf8.count { $0 == UInt8(ascii: "<") }
             case .organization: list.organization = true
-            case .authenticationResults:
-                authentication += 1
-                for check in AuthenticationResults(parsing: field.value).checks {
-                    switch (check.method, check.result) {
-                    case ("spf", "pass"): auth.spfPass = true
-                    case ("spf", "fail"): auth.spfFail = true
-                    case ("spf", "softfail"): auth.spfSoft = true
-                    case ("dkim", "pass"): auth.dkimPass = true
-                    case ("dkim", "fail"): auth.dkimFail = true
-                    case ("dmarc", "pass"): auth.dmarcPass = true
-                    case ("dmarc", "fail"): auth.dmarcFail = true
-                    default: break
-                    }
-                }
-            case .receivedSPF:
-                let word = field.value.utf8.prefix { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "(") && $0 != ASCII.semicolon }
-                switch String(decoding: word.map(ASCII.lower), as: UTF8.self) {
-                case "pass": auth.spfPass = true
-                case "fail": auth.spfFail = true
-                case "softfail": auth.spfSoft = true
-                default: break
-                }
+            case .authenticationResults, .receivedSPF: break
             case .received, .trace, .other: break
             }
         }
@@ -174,21 +158,16 @@ public struct MetadataFeatureExtractor: Sendable {
         if let from, toFields == 1, to == 1, let first = AddressParser.parseList(m.headers.first("to")?.value).first {
             w.set(.toIsFrom, first.address.lowercased() == from.address.lowercased())
         }
-        w.set(.spfPass, auth.spfPass)
-        w.set(.spfFail, auth.spfFail)
-        w.set(.spfSoftFail, auth.spfSoft)
-        w.set(.dkimPass, auth.dkimPass)
-        w.set(.dkimFail, auth.dkimFail)
-        w.set(.dmarcPass, auth.dmarcPass)
-        w.set(.dmarcFail, auth.dmarcFail)
-        w.set(.authenticationResultsCount, authentication)
+        for f in [MetadataFeature.spfPass, .spfFail, .spfSoftFail, .dkimPass, .dkimFail, .dmarcPass, .dmarcFail, .authenticationResultsCount] {
+            w.set(f, 0)
+        }
         w.set(.inReplyTo, list.inReplyTo)
         w.set(.referencesCount, list.references)
         w.set(.listHeaders, list.headers)
         w.set(.listUnsubscribe, list.unsubscribe)
         w.set(.precedenceBulk, list.bulk)
         w.set(.organizationPresent, list.organization)
-        w.set(.headerCount, m.headers.count)
+        w.set(.headerCount, m.headers.count - authenticationFields)
         w.set(.headerBytes, headerBytes)
         w.set(.extensionHeaders, extensions)
         w.set(.mailerPresent, mailer)

@@ -35,11 +35,11 @@ enum MetadataTokens {
         var recipients = (to: 0, cc: 0)
         var fields = (from: HeaderField?.none, replyTo: HeaderField?.none, returnPath: HeaderField?.none, messageID: HeaderField?.none,
                       mailer: HeaderField?.none, userAgent: HeaderField?.none, date: false)
-        var authentication: [HeaderField] = []
-        var spf: [HeaderField] = []
         // One pass over the fields: what needs no parsing, and the fields read below.
         for field in m.headers {
             let name = field.lowercasedName
+            // Read by the rules and the reputation prior only (docs/authentication.md).
+            if AuthenticationTrust.isAuthenticationField(name) { continue }
             switch name {
             case "received":
                 received += 1
@@ -53,8 +53,6 @@ enum MetadataTokens {
             case "x-mailer": if fields.mailer == nil { fields.mailer = field }
             case "user-agent": if fields.userAgent == nil { fields.userAgent = field }
             case "date": fields.date = true
-            case "authentication-results": authentication.append(field)
-            case "received-spf": spf.append(field)
             default: break
             }
             if names.count < 64, name.utf8.count <= 40, !isFilterHeader(name), conversationHeaders || !isConversationHeader(name),
@@ -99,17 +97,6 @@ enum MetadataTokens {
         if let mailer = (fields.mailer ?? fields.userAgent)?.value {
             let word = mailer.split(whereSeparator: { $0 == " " || $0 == "/" || $0 == "(" }).first.map { $0.lowercased() } ?? ""
             t.add("mailer=", word.prefix(32))
-        }
-        for field in authentication {
-            for check in AuthenticationResults(parsing: field.value).checks {
-                t.token.append(contentsOf: "auth_".utf8)
-                t.token.append(contentsOf: check.method.utf8)
-                t.add("=", check.result)
-            }
-        }
-        for field in spf {
-            let word = field.value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "(" || $0 == ";" }).first
-            if let word { t.add("received_spf=", word.lowercased()) }
         }
         if !fields.date { t.add("date_missing") }
         t.add("type=", m.root.contentType.mimeType)

@@ -1,0 +1,106 @@
+/// Mailsift's own check of who sent a message, written as an `Authentication-Results` field of its own (RFC 8601)
+/// that the analysis then trusts. Today that is SPF (``SPFCheck``) of the SMTP client: the envelope's client IP, HELO
+/// and MAIL FROM when the MTA gives them (milter, `/checkv2` headers, `/v1/classify` headers), else the first
+/// untrusted Received hop (``AuthenticationTrust``) and Return-Path.
+public struct SenderAuthentication: Sendable {
+    public var spf: SPFCheck
+    /// The authserv-id Mailsift writes (`mailsift` by default; a site usually names its MX).
+    public var authservID: String
+
+    public init(resolver: any DNSResolver, authservID: String) {
+        spf = SPFCheck(resolver: resolver)
+        spf.receiver = authservID
+        self.authservID = authservID
+    }
+
+    /// The SMTP client whose authority is checked.
+    public struct Client: Sendable, Hashable {
+        public var ip: String
+        public var helo: String
+        /// The envelope sender; empty for a null sender (bounces), which SPF checks through the HELO name.
+        public var mailFrom: String
+    }
+
+    /// What was found, and the field that says so.
+    public struct Report: Sendable {
+        public var client: Client
+        public var spf: SPFCheck.Outcome
+        /// The `Authentication-Results` value Mailsift writes.
+        public var field: String
+        /// The result as Rspamd names its SPF symbols (`R_SPF_ALLOW`, `R_SPF_FAIL`...).
+        public var symbol: String {
+            switch spf.result {
+            case .pass: "R_SPF_ALLOW"
+            case .fail: "R_SPF_FAIL"
+            case .softfail: "R_SPF_SOFTFAIL"
+            case .neutral: "R_SPF_NEUTRAL"
+            case .none: "R_SPF_NA"
+            case .temperror: "R_SPF_DNSFAIL"
+            case .permerror: "R_SPF_PERMFAIL"
+            }
+        }
+    }
+
+    /// The client of `message`: the envelope's where it names an IP address, else the first Received hop from
+    /// outside the site's relays. Nil when neither gives an address.
+    public static func client(of message: Message, envelope: Envelope, trust: AuthenticationTrust) -> Client? {
+        if let ip = envelope.clientIP?.trimmingBlanks(), IPAddress(ip) != nil {
+            return Client(ip: ip, helo: envelope.helo ?? "", mailFrom: envelope.mailFrom ?? returnPath(message))
+        }
+        let fields = message.headers
+        let index = trust.untrustedHop(in: fields)
+        guard index < fields.count else { return nil }
+        let hop = ReceivedHop(parsing: fields[fields.index(fields.startIndex, offsetBy: index)].value, parsesDate: false)
+        guard let ip = hop.fromIP, IPAddress(ip) != nil else { return nil }
+        return Client(ip: ip, helo: envelope.helo ?? hop.from ?? "", mailFrom: envelope.mailFrom ?? returnPath(message))
+    }
+
+    static func returnPath(_ message: Message) -> String {
+        message.returnPath.first?.address ?? ""
+    }
+
+    /// Checks the client's authority; nil without a client. Bounded by `deadline`: what DNS has not answered by
+    /// then is `temperror`.
+    public func authenticate(
+        _ message: Message, envelope: Envelope, trust: AuthenticationTrust, deadline: ContinuousClock.Instant
+    ) async -> Report? {
+        guard let client = SenderAuthentication.client(of: message, envelope: envelope, trust: trust) else { return nil }
+        let helo = client.helo.isEmpty ? "unknown" : client.helo
+        let outcome = await spf.check(ip: client.ip, mailFrom: client.mailFrom, helo: helo, deadline: deadline)
+        let identity = client.mailFrom.isEmpty ? "smtp.helo=\(SenderAuthentication.token(helo))"
+            : "smtp.mailfrom=\(SenderAuthentication.token(client.mailFrom))"
+        let comment = SenderAuthentication.comment("\(outcome.domain): client-ip \(client.ip); \(outcome.detail)")
+        return Report(client: client, spf: outcome, field: "\(authservID); spf=\(outcome.result.rawValue) (\(comment)) \(identity)")
+    }
+
+    /// `message` with Mailsift's field on top and every field claiming Mailsift's authserv-id taken out (RFC 8601
+    /// section 5: a sender must not be able to write results in its name).
+    public func stamped(_ message: Message, with report: Report?) -> Message {
+        var m = message
+        var kept: [HeaderField] = []
+        if let report {
+            let value = report.field
+            kept.append(HeaderField(name: "Authentication-Results", rawValue: value, value: value, byteCount: 0))
+        }
+        let own = authservID.fastLowercased()
+        for field in m.root.headers {
+            if field.lowercasedName == "authentication-results", AuthenticationResults(parsing: field.value).authservID.fastLowercased() == own {
+                m.removedHeaderBytes += field.byteCount
+                continue
+            }
+            kept.append(field)
+        }
+        m.root.headers = HeaderFields(kept)
+        return m
+    }
+
+    /// A value fit for an RFC 8601 property: no blanks, semicolons or parentheses, 256 bytes at most.
+    static func token(_ s: String) -> String {
+        String(String.UnicodeScalarView(s.unicodeScalars.prefix(256).filter { $0.value > 0x20 && $0.value < 0x7F && !";()\"\\".unicodeScalars.contains($0) }))
+    }
+
+    /// Text fit for a comment: printable ASCII without parentheses or backslashes, 200 bytes at most.
+    static func comment(_ s: String) -> String {
+        String(String.UnicodeScalarView(s.unicodeScalars.prefix(200).filter { $0.value >= 0x20 && $0.value < 0x7F && !"()\\".unicodeScalars.contains($0) }))
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import MailsiftCore
+import MailsiftServer
+import MailsiftTestKit
+import NIOCore
+import Testing
+
+/// `serve` with `spf` on, against a real DNS server (a private unbound on 127.0.0.1 with fixture zones).
+@Suite(.serialized) struct SenderAuthenticationTests {
+    static func dns() throws -> UnboundServer {
+        try UnboundServer(
+            localZones: ["bank.example.", "example.org."],
+            localData: [
+                "bank.example. 300 IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"",
+                "example.org. 300 IN TXT \"v=spf1 ip4:127.0.0.1 -all\"",
+            ])
+    }
+
+    static let message = "From: Bank <alerts@bank.example>\r\nTo: bob@example.com\r\nSubject: your statement\r\nMessage-ID: <s-1@bank.example>\r\n\r\nYour statement is ready.\r\n"
+
+    /// The result is Mailsift's own field in the reply and a reason named as Rspamd names it; a field the sender
+    /// wrote under Mailsift's authserv-id is taken out; with no client known there is no check.
+    @Test func theReplyCarriesMailsiftsOwnResult() async throws {
+        let dns = try Self.dns()
+        defer { dns.stop() }
+        let server = Fixture.server {
+            $0.spf = true
+            $0.dnsResolvers = [dns.address]
+            $0.authservID = "mx.site.example"
+        }
+        try await server.application().test(.router) { client in
+            func classify(_ ip: String?, _ text: String = Self.message, from: String = "alerts@bank.example") async throws -> [String: Any] {
+                var h: HTTPFields = [HTTPField.Name("X-Envelope-From")!: from, HTTPField.Name("X-Helo")!: "mta.bank.example"]
+                if let ip { h[HTTPField.Name("X-Client-IP")!] = ip }
+                return try await client.execute(uri: "/v1/classify", method: .post, headers: h, body: ByteBuffer(string: text)) { Fixture.json($0.body) }
+            }
+            func features(_ json: [String: Any]) -> [String] { ((json["reasons"] as? [[String: Any]]) ?? []).compactMap { $0["feature"] as? String } }
+            let pass = try await classify("192.0.2.10")
+            #expect((pass["authentication_results"] as? String)?.hasPrefix("mx.site.example; spf=pass (bank.example: client-ip 192.0.2.10; ip4:192.0.2.0/24) smtp.mailfrom=alerts@bank.example") == true)
+            #expect(features(pass).first == "R_SPF_ALLOW")
+            let fail = try await classify("203.0.113.5")
+            #expect((fail["authentication_results"] as? String)?.contains("spf=fail") == true && features(fail).first == "R_SPF_FAIL")
+            // A pass the sender wrote in Mailsift's name is not read: the verdict equals the one without it.
+            let forged = try await classify("203.0.113.5", "Authentication-Results: mx.site.example; spf=pass smtp.mailfrom=alerts@bank.example\r\n" + Self.message)
+            #expect(forged["probability"] as? Double == fail["probability"] as? Double)
+            #expect(!features(forged).contains("authentication_untrusted"))
+            let none = try await classify(nil)
+            #expect(none["authentication_results"] == nil && !features(none).contains { $0.hasPrefix("R_SPF") })
+        }
+        let metrics = String(decoding: server.metrics.render(), as: UTF8.self)
+        #expect(metrics.contains(#"mailsift_spf_results_total{result="pass"} 1"#))
+        #expect(metrics.contains(#"mailsift_spf_results_total{result="fail"} 2"#))
+    }
+
+    /// A resolver that does not answer costs each message spf_budget_ms and gives temperror, nothing worse.
+    @Test func aDeadResolverCostsTheBudgetOnly() async throws {
+        let silent = try SilentUDPServer()
+        let server = Fixture.server {
+            $0.spf = true
+            $0.dnsResolvers = [silent.address]
+            $0.spfBudgetMilliseconds = 150
+        }
+        try await server.application().test(.router) { client in
+            let clock = ContinuousClock()
+            let start = clock.now
+            let h: HTTPFields = [HTTPField.Name("X-Client-IP")!: "192.0.2.10", HTTPField.Name("X-Envelope-From")!: "alerts@bank.example"]
+            let json = try await client.execute(uri: "/v1/classify", method: .post, headers: h, body: ByteBuffer(string: Self.message)) { Fixture.json($0.body) }
+            #expect((json["authentication_results"] as? String)?.hasPrefix("mailsift; spf=temperror") == true)
+            #expect(json["degraded"] as? Bool == false)
+            #expect(clock.now - start < .seconds(2))
+        }
+    }
+}
