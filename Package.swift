@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
@@ -37,6 +38,11 @@ let package = Package(
         // DNS for sender authentication: libunbound behind the core's DNSResolver port.
         .systemLibrary(name: "CUnbound", path: "Sources/CUnbound", providers: [.apt(["libunbound-dev"])]),
         .target(name: "MailsiftDNS", dependencies: ["MailsiftCore", "CUnbound"], swiftSettings: strictSettings),
+        // DKIM's cryptography (SHA, RSA PKCS#1 v1.5, Ed25519) on swift-crypto, behind the core's DKIMCrypto port.
+        .target(
+            name: "MailsiftCrypto",
+            dependencies: ["MailsiftCore", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")],
+            swiftSettings: strictSettings),
         // The transformer stage's sentence encoder: all-MiniLM-L6-v2 (BERT) from its safetensors weights, run on
         // OpenBLAS in FP32 or INT8. Behind the core's SentenceEncoder port.
         .target(name: "MailsiftEncoder", dependencies: ["MailsiftCore", "COpenBLAS"], swiftSettings: strictSettings),
@@ -101,6 +107,7 @@ let package = Package(
             name: "mailsift",
             dependencies: [
                 "MailsiftCore", "MailsiftFiles", "MailsiftTraining", "MailsiftCommandLine", "MailsiftBenchmarks", "MailsiftServer", "MailsiftTestKit", "MailsiftRedis", "MailsiftEncoder",
+                "MailsiftDNS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -121,7 +128,8 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
-            name: "MailsiftDNSTests", dependencies: ["MailsiftDNS", "MailsiftCore", "MailsiftTestKit"], swiftSettings: strictSettings
+            name: "MailsiftDNSTests", dependencies: ["MailsiftDNS", "MailsiftCrypto", "MailsiftCore", "MailsiftTestKit"],
+            resources: [.copy("Fixtures")], swiftSettings: strictSettings
         ),
         .testTarget(
             name: "MailsiftStoreTests",

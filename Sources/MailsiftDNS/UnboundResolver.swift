@@ -24,6 +24,48 @@ public final class UnboundResolver: DNSResolver, @unchecked Sendable {
     public static let maximumRecords = 64
     public static let maximumTextBytes = 16 << 10
 
+    /// Answers kept in process for their TTL (at most an hour; a name that does not exist or has no such record,
+    /// a minute), so a warm lookup costs a dictionary read, not two hand-offs between threads through libunbound.
+    /// Failures are not kept. Bounded: past ``cacheCapacity`` entries the expired go, then everything.
+    private let cache = Mutex<[CacheKey: CacheEntry]>([:])
+    public static let cacheCapacity = 100_000
+
+    struct CacheKey: Hashable {
+        var name: String
+        var type: DNSRecordType
+    }
+
+    struct CacheEntry {
+        var answer: DNSAnswer
+        var expires: ContinuousClock.Instant
+    }
+
+    func cached(_ key: CacheKey, now: ContinuousClock.Instant) -> DNSAnswer? {
+        cache.withLock { c in
+            guard let e = c[key] else { return nil }
+            if e.expires > now { return e.answer }
+            c[key] = nil
+            return nil
+        }
+    }
+
+    func keep(_ answer: DNSAnswer, for key: CacheKey, now: ContinuousClock.Instant) {
+        let seconds: Int
+        switch answer {
+        case .records(_, let ttl): seconds = min(Int(ttl), 3_600)
+        case .noData, .nameError: seconds = 60
+        case .serverFailure, .timeout: return
+        }
+        guard seconds > 0 else { return }
+        cache.withLock { c in
+            if c.count >= UnboundResolver.cacheCapacity {
+                c = c.filter { $0.value.expires > now }
+                if c.count >= UnboundResolver.cacheCapacity { c.removeAll(keepingCapacity: true) }
+            }
+            c[key] = CacheEntry(answer: answer, expires: now + .seconds(seconds))
+        }
+    }
+
     public struct SetupError: Error, CustomStringConvertible {
         public var description: String
     }
@@ -95,6 +137,15 @@ public final class UnboundResolver: DNSResolver, @unchecked Sendable {
         guard ContinuousClock.now < deadline else { return .timeout }
         // A name DNS cannot carry is an answer of its own: it does not exist.
         guard name.utf8.count <= 253, !name.split(separator: ".").contains(where: { $0.utf8.count > 63 }) else { return .nameError }
+        let key = CacheKey(name: name.lowercased(), type: type)
+        let now = ContinuousClock.now
+        if let answer = cached(key, now: now) { return answer }
+        let answer = await resolve(name, type, deadline: deadline)
+        keep(answer, for: key, now: now)
+        return answer
+    }
+
+    private func resolve(_ name: String, _ type: DNSRecordType, deadline: ContinuousClock.Instant) async -> DNSAnswer {
         let pending = Pending()
         return await withCheckedContinuation { continuation in
             pending.state.withLock { $0.continuation = continuation }
@@ -166,7 +217,7 @@ public final class UnboundResolver: DNSResolver, @unchecked Sendable {
             withUnsafeMutableBytes(of: &v6) { $0.copyMemory(from: b) }
             var out = [CChar](repeating: 0, count: 64)
             guard inet_ntop(AF_INET6, &v6, &out, socklen_t(out.count)) != nil else { return nil }
-            return .address(String(cString: out))
+            return .address(String(decoding: out.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         case 16:
             var strings: [[UInt8]] = []
             var total = 0

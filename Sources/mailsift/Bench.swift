@@ -1,5 +1,6 @@
 import ArgumentParser
 import MailsiftCore
+import MailsiftDNS
 import MailsiftEncoder
 import Foundation
 import MailsiftBenchmarks
@@ -48,8 +49,18 @@ extension Mailsift {
         var keepWordSalad = false
         @Flag(help: "Check replies against a ledger of every corpus message's Message-ID (a site that saw the threads), not an empty one.")
         var knownCorpus = false
+        @Option(help: "Check SPF for every message through this DNS resolver (address@port), as serve with spf on (scripts/bench-spf.sh).")
+        var spfResolver: String?
+        @Option(help: "The longest a message waits on DNS for SPF, in milliseconds.")
+        var spfBudgetMs = 200
+        @Option(help: "Write unbound server lines that publish SPF records for the corpus's senders to this file, and stop.")
+        var spfZone: String?
 
         func run() throws {
+            if let spfZone {
+                try (ClassifyBenchmark.spfZone(try corpus.messages).joined(separator: "\n") + "\n").write(toFile: spfZone, atomically: true, encoding: .utf8)
+                return
+            }
             var cascade = try modelOption.loader.cascade(modelOption.source)
             // The passes repeat the corpus: without this, every pass after the first would read the transformer
             // stage's embeddings from its cache, where a server sees mostly new mail.
@@ -57,6 +68,10 @@ extension Mailsift {
             var benchmark = ClassifyBenchmark(
                 messages: try corpus.messages, cascade: cascade, minimumSeconds: corpus.seconds, trustReplies: trustReplies, keepWordSalad: keepWordSalad)
             benchmark.knowsCorpus = knownCorpus
+            if let spfResolver {
+                benchmark.authentication = SenderAuthentication(resolver: try UnboundResolver(forwarders: [spfResolver]), authservID: "mailsift")
+                benchmark.spfBudget = .milliseconds(spfBudgetMs)
+            }
             print(try benchmark.run())
         }
     }

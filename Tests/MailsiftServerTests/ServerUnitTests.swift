@@ -157,7 +157,7 @@ import Testing
         claims.replyRetentionDays = 0
         #expect(throws: ServerConfiguration.ConfigurationError.self) { try claims.validate() }
         // Authentication results: none trusted by default; ids and relays from the file and the environment, checked.
-        #expect(defaults.authenticationTrust?.authservIDs.isEmpty == true)
+        #expect(defaults.authenticationTrust == AuthenticationTrust.none)
         try "trusted_authserv_ids: [mx.site.example]\ntrusted_networks: [10.0.0.0/8]\n".write(toFile: path, atomically: true, encoding: .utf8)
         var trust = try ServerConfiguration.load(file: path)
         #expect(trust.trustedAuthservIDs == ["mx.site.example"] && trust.authenticationTrust?.authservIDs == ["mx.site.example"])

@@ -18,8 +18,8 @@ public struct AuthenticationTrust: Sendable, Hashable {
     /// The site's relays: a Received hop from one of them is the site passing the message on.
     var relays: [IPNetwork]
 
-    /// Nothing trusted: every authentication field is ignored.
-    public static let none = AuthenticationTrust(authservIDs: [], relays: [])
+    /// Nothing trusted: every authentication field is ignored (loopback is the only relay).
+    public static let none = AuthenticationTrust(authservIDs: [], relays: AuthenticationTrust.loopback.compactMap(IPNetwork.init))
 
     /// A network that does not parse.
     public struct BadNetwork: Error, Sendable, CustomStringConvertible {

@@ -1,10 +1,12 @@
+import Synchronization
+
 /// SPF (RFC 7208): whether the client at an IP address may send mail for the envelope sender's (or the HELO name's)
 /// domain, by the domain's published record. Every mechanism and modifier, macros, include and redirect, the limits
 /// of section 4.6.4 (10 lookups that reach DNS, 2 void lookups, 10 MX and PTR names each) and the `exp` explanation.
 /// DNS comes through the ``DNSResolver`` port; `deadline` bounds the whole check: a lookup not answered by then makes
 /// the result `temperror`. Checked against the RFC 7208 test suite (docs/authentication.md).
 public struct SPFCheck: Sendable {
-    public enum Result: String, Sendable, Hashable, Codable {
+    public enum Result: String, Sendable, Hashable, Codable, CaseIterable {
         case none, neutral, pass, fail, softfail, temperror, permerror
     }
 
@@ -30,7 +32,31 @@ public struct SPFCheck: Sendable {
     /// Most TXT bytes read of one record.
     static let maximumRecordBytes = 4096
 
+    /// Records parsed before, by their text: most mail comes from a few senders, whose records are parsed once.
+    let records = RecordCache()
+
     public init(resolver: any DNSResolver) { self.resolver = resolver }
+
+    /// Parsed records (or their syntax errors), bounded: past ``capacity`` it starts again.
+    final class RecordCache: Sendable {
+        let entries = Mutex<[String: Swift.Result<SPFRecord, Run.Failure>]>([:])
+        static let capacity = 10_000
+
+        func record(_ text: String) throws(Run.Failure) -> SPFRecord {
+            if let cached = entries.withLock({ $0[text] }) { return try cached.get() }
+            let parsed: Swift.Result<SPFRecord, Run.Failure>
+            do throws(Run.Failure) {
+                parsed = .success(try SPFRecord(parsing: text))
+            } catch {
+                parsed = .failure(error)
+            }
+            entries.withLock { e in
+                if e.count >= RecordCache.capacity { e.removeAll(keepingCapacity: true) }
+                e[text] = parsed
+            }
+            return try parsed.get()
+        }
+    }
 
     /// `check_host()` for a message: the MAIL FROM identity when there is one (else `postmaster@` the HELO name).
     public func check(ip: String, mailFrom: String?, helo: String, deadline: ContinuousClock.Instant) async -> Outcome {
@@ -55,7 +81,7 @@ public struct SPFCheck: Sendable {
     }
 
     /// A name SPF can look up: labels of 1 to 63 bytes, at least two of them, 253 bytes at most.
-    static func isValidDomain(_ name: String) -> Bool {
+    public static func isValidDomain(_ name: String) -> Bool {
         var n = Substring(name)
         if n.hasSuffix(".") { n = n.dropLast() }
         let labels = n.split(separator: ".", omittingEmptySubsequences: false)
@@ -115,7 +141,7 @@ public struct SPFCheck: Sendable {
             guard !spf.isEmpty else { return (.none, "no SPF record at \(domain)") }
             guard spf.count == 1 else { throw Failure(result: .permerror, detail: "\(spf.count) SPF records at \(domain)") }
             let text = String(decoding: spf[0].prefix(SPFCheck.maximumRecordBytes), as: UTF8.self)
-            let record = try SPFRecord(parsing: text)
+            let record = try check.records.record(text)
             for directive in record.directives {
                 if try await matches(directive.mechanism, domain: domain, depth: depth) {
                     let result = directive.qualifier

@@ -96,11 +96,11 @@ public struct SenderAuthentication: Sendable {
 
     /// A value fit for an RFC 8601 property: no blanks, semicolons or parentheses, 256 bytes at most.
     static func token(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.prefix(256).filter { $0.value > 0x20 && $0.value < 0x7F && !";()\"\\".unicodeScalars.contains($0) }))
+        String(decoding: s.utf8.prefix(256).filter { $0 > 0x20 && $0 < 0x7F && $0 != ASCII.semicolon && $0 != 0x28 && $0 != 0x29 && $0 != ASCII.quote && $0 != ASCII.backslash }, as: UTF8.self)
     }
 
     /// Text fit for a comment: printable ASCII without parentheses or backslashes, 200 bytes at most.
     static func comment(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.prefix(200).filter { $0.value >= 0x20 && $0.value < 0x7F && !"()\\".unicodeScalars.contains($0) }))
+        String(decoding: s.utf8.prefix(200).filter { $0 >= 0x20 && $0 < 0x7F && $0 != 0x28 && $0 != 0x29 && $0 != ASCII.backslash }, as: UTF8.self)
     }
 }

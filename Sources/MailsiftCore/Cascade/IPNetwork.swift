@@ -29,7 +29,7 @@ struct IPAddress: Sendable, Hashable {
         var v6 = in6_addr()
         withUnsafeMutableBytes(of: &v6) { $0.copyBytes(from: bytes) }
         guard inet_ntop(AF_INET6, &v6, &out, socklen_t(out.count)) != nil else { return "" }
-        return String(cString: out)
+        return String(decoding: out.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Whether this is an IPv4 address (stored IPv4-mapped).
