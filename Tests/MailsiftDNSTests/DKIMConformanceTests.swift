@@ -1,0 +1,39 @@
+import Foundation
+import MailsiftCore
+import MailsiftCrypto
+import MailsiftDNS
+import MailsiftTestKit
+import Testing
+
+/// DKIM against an independent implementation: messages signed by dkimpy with RSA 1024 and 2048 and Ed25519 keys,
+/// every canonicalisation, with and without l=, and broken copies of them (scripts/dkim-fixtures.py). The keys are
+/// served by a private unbound; Mailsift's verdict on each message's signature must be dkimpy's.
+@Suite(.serialized) struct DKIMConformanceTests {
+    static var fixtures: URL { Bundle.module.url(forResource: "Fixtures/dkim", withExtension: nil)! }
+
+    @Test func agreesWithDkimpyOnEveryMessage() async throws {
+        let zone = try String(contentsOf: Self.fixtures.appendingPathComponent("keys.zone"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        let dns = try UnboundServer(localZones: ["dkim.mailsift.example."], localData: zone)
+        defer { dns.stop() }
+        var check = DKIMCheck(resolver: try UnboundResolver(forwarders: [dns.address]), crypto: SwiftCryptoDKIM())
+        check.now = Int64(Date().timeIntervalSince1970)
+        let rows = try String(contentsOf: Self.fixtures.appendingPathComponent("expected.tsv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { $0.split(separator: "\t").map(String.init) }
+        #expect(rows.count >= 200)
+        var disagreements: [String] = []
+        var results: [String: Int] = [:]
+        for row in rows {
+            let bytes = [UInt8](try Data(contentsOf: Self.fixtures.appendingPathComponent(row[0])))
+            let message = try MessageParser().parse(bytes)
+            let outcome = await check.check(message, deadline: .now + .seconds(5)).first
+            let ours = outcome?.result == .pass ? "pass" : "fail"
+            results["\(row[2]): \(outcome?.result.rawValue ?? "none")", default: 0] += 1
+            if ours != row[1] { disagreements.append("\(row[0]) (\(row[2])): dkimpy \(row[1]), Mailsift \(outcome.map { "\($0.result.rawValue) \($0.detail)" } ?? "no signature")") }
+        }
+        print("DKIM: \(rows.count - disagreements.count) of \(rows.count) verdicts agree with dkimpy")
+        for (k, v) in results.sorted(by: { $0.key < $1.key }) { print("  \(k): \(v)") }
+        for d in disagreements { print("  disagrees: \(d)") }
+        #expect(disagreements.isEmpty)
+    }
+}
