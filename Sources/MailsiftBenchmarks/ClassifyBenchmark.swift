@@ -54,9 +54,9 @@ public struct ClassifyBenchmark: Sendable {
             guard var message = try? analyzer.parser.parse(bytes) else { return nil }
             if let authentication {
                 let report = await authentication.authenticate(message, envelope: Envelope(), trust: .none, deadline: .now + spfBudget)
-                if let report {
-                    spfResults[report.spf.result, default: 0] += 1
-                    if report.spf.result == .temperror, failures.count < 3 { failures.append("\(report.spf.domain): \(report.spf.detail)") }
+                if let spf = report?.spf {
+                    spfResults[spf.result, default: 0] += 1
+                    if spf.result == .temperror, failures.count < 3 { failures.append("\(spf.domain): \(spf.detail)") }
                 }
                 message = authentication.stamped(message, with: report)
             }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MailsiftCore
+import MailsiftCrypto
 import MailsiftDNS
 import NIOPosix
 import Synchronization
@@ -45,12 +46,13 @@ public final class ClassificationService: Sendable {
         // validate() refuses a network that does not parse; a configuration that skipped it trusts nothing.
         trust = configuration.authenticationTrust ?? .none
         var authentication: SenderAuthentication?
-        if configuration.spf {
+        if configuration.spf || configuration.dkim {
             do {
                 authentication = SenderAuthentication(
-                    resolver: try resolver ?? UnboundResolver(forwarders: configuration.dnsResolvers), authservID: configuration.authservID)
+                    resolver: try resolver ?? UnboundResolver(forwarders: configuration.dnsResolvers), authservID: configuration.authservID,
+                    spf: configuration.spf, dkim: configuration.dkim ? SwiftCryptoDKIM() : nil)
             } catch {
-                logger.error("SPF is off: no DNS resolver", metadata: ["error": "\(error)"])
+                logger.error("SPF and DKIM are off: no DNS resolver", metadata: ["error": "\(error)"])
             }
         }
         self.authentication = authentication
@@ -177,7 +179,8 @@ public final class ClassificationService: Sendable {
             let asked = clock.now
             spf = await authentication.authenticate(message, envelope: envelope, trust: trust, deadline: asked + .milliseconds(configuration.spfBudgetMilliseconds))
             metrics.stage("spf", clock.now - asked)
-            if let spf { learning.metrics.spf(spf.spf.result.rawValue) }
+            if let result = spf?.spf?.result { learning.metrics.spf(result.rawValue) }
+            for outcome in spf?.dkim ?? [] { learning.metrics.dkim(outcome.result.rawValue) }
             message = authentication.stamped(message, with: spf)
             trust = trust.trusting(authentication.authservID)
         }
@@ -324,10 +327,9 @@ public final class ClassificationService: Sendable {
         metrics.verdict(v)
         var why = why
         if let spf {
-            // Named as Rspamd names its SPF symbols; it weighs nothing (a rule on `spf=fail` can).
-            why.insert(Cascade.Reason(
-                stage: .rules, feature: spf.symbol, weight: 0,
-                text: "SPF \(spf.spf.result.rawValue) for \(spf.spf.domain), client \(spf.client.ip): \(spf.spf.detail)"), at: 0)
+            // Named as Rspamd names its symbols; they weigh nothing (a rule on `spf=fail` or `dkim=fail` can).
+            let reasons = zip(spf.symbols, spf.descriptions).map { Cascade.Reason(stage: .rules, feature: $0, weight: 0, text: $1) }
+            why.insert(contentsOf: reasons, at: 0)
         }
         let end = ContinuousClock.now
         func us(_ d: Duration) -> Int { Int(d.microseconds) }

@@ -33,6 +33,7 @@ public final class LearningMetrics: Sendable {
     private let lists: [Claim: Counter]
     private let authentication: [Claim: Counter]
     private let spfResults: [String: Counter]
+    private let dkimResults: [String: Counter]
     private let ledgerErrors: Counter
     private let sentMessageIDs: Gauge
 
@@ -79,6 +80,12 @@ public final class LearningMetrics: Sendable {
                 labels: [("result", r)])
         }
         self.spfResults = spfResults
+        var dkimResults: [String: Counter] = [:]
+        for r in ["pass", "fail", "neutral", "temperror", "permerror"] {
+            dkimResults[r] = registry.makeCounter(
+                descriptor: d("dkim_results", "total", "DKIM results of Mailsift's own check (dkim on), one per signature, by result"), labels: [("result", r)])
+        }
+        self.dkimResults = dkimResults
         ledgerErrors = registry.makeCounter(descriptor: d("sent_ledger_errors", "total", "Failed reads and writes of the sent Message-IDs in Redis (the local ledger answered)"))
         sentMessageIDs = registry.makeGauge(descriptor: d("sent_ledger", "ids", "Sent Message-IDs held in process"))
     }
@@ -87,6 +94,7 @@ public final class LearningMetrics: Sendable {
     public func list(_ result: Claim) { lists[result]?.increment() }
     public func authentication(_ result: Claim) { authentication[result]?.increment() }
     public func spf(_ result: String) { spfResults[result]?.increment() }
+    public func dkim(_ result: String) { dkimResults[result]?.increment() }
     public func ledgerError() { ledgerErrors.increment() }
     public func sentMessageIDs(_ n: Int) { sentMessageIDs.set(to: Double(n)) }
 

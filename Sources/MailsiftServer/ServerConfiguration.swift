@@ -118,11 +118,14 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     /// (``authservID``), and let the rules and the reputation prior read it. Off by default: every message then
     /// waits on DNS (at most ``spfBudgetMilliseconds``), and a host without a resolver would wait for nothing.
     public var spf = false
+    /// Check every `DKIM-Signature` (RFC 6376, RFC 8463) against the signer's key in DNS, within the same budget, and
+    /// write the results into Mailsift's `Authentication-Results` beside SPF's. Off by default, as SPF.
+    public var dkim = false
     /// Resolvers for SPF (`192.0.2.53`, `127.0.0.1@5353`); empty: those of `/etc/resolv.conf`.
     public var dnsResolvers: [String] = []
     /// The authserv-id of the results Mailsift writes; fields with it that a message arrives with are taken out.
     public var authservID = "mailsift"
-    /// The longest a message waits on DNS for SPF, in milliseconds: what is not answered by then is `temperror`.
+    /// The longest a message waits on DNS for SPF and DKIM, in milliseconds: what is not answered by then is `temperror`.
     public var spfBudgetMilliseconds = 200
     /// Run the model's transformer stage (stage 3) when it has one and the encoder's weights load; without the
     /// weights the model runs without it, logged once at start, and `mailsift_transformer_enabled` is 0.
@@ -178,7 +181,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case verifyReplies = "verify_replies", verifyLists = "verify_lists", replyRetentionDays = "reply_retention_days", sentMessageIDs = "sent_message_ids"
         case transformer, transformerEncoder = "transformer_encoder", transformerPrecision = "transformer_precision"
         case trustedAuthservIDs = "trusted_authserv_ids", trustedNetworks = "trusted_networks"
-        case spf, dnsResolvers = "dns_resolvers", authservID = "authserv_id", spfBudgetMilliseconds = "spf_budget_ms"
+        case spf, dkim, dnsResolvers = "dns_resolvers", authservID = "authserv_id", spfBudgetMilliseconds = "spf_budget_ms"
         case streamContext = "stream_context", streamMinEvidence = "stream_min_evidence", streamMaxSpamRate = "stream_max_spam_rate"
     }
 
@@ -230,6 +233,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         trustedAuthservIDs = try c.decodeIfPresent([String].self, forKey: .trustedAuthservIDs) ?? d.trustedAuthservIDs
         trustedNetworks = try c.decodeIfPresent([String].self, forKey: .trustedNetworks) ?? d.trustedNetworks
         spf = try c.decodeIfPresent(Bool.self, forKey: .spf) ?? d.spf
+        dkim = try c.decodeIfPresent(Bool.self, forKey: .dkim) ?? d.dkim
         dnsResolvers = try c.decodeIfPresent([String].self, forKey: .dnsResolvers) ?? d.dnsResolvers
         authservID = try c.decodeIfPresent(String.self, forKey: .authservID) ?? d.authservID
         spfBudgetMilliseconds = try c.decodeIfPresent(Int.self, forKey: .spfBudgetMilliseconds) ?? d.spfBudgetMilliseconds
@@ -349,6 +353,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         if let l = list(.trustedAuthservIDs) { trustedAuthservIDs = l }
         if let l = list(.trustedNetworks) { trustedNetworks = l }
         if let b = bool(.spf) { spf = b }
+        if let b = bool(.dkim) { dkim = b }
         if let l = list(.dnsResolvers) { dnsResolvers = l }
         if let s = value(.authservID) { authservID = s }
         if let n = try int(.spfBudgetMilliseconds) { spfBudgetMilliseconds = n }

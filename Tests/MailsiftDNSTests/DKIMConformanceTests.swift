@@ -36,4 +36,20 @@ import Testing
         for d in disagreements { print("  disagrees: \(d)") }
         #expect(disagreements.isEmpty)
     }
+
+    /// dkimpy cannot sign with `x=`: an expired signature is made by writing one into a signed message (which also
+    /// breaks the signature, so the expiry must be what is reported), and checked before any DNS or cryptography.
+    @Test func anExpiredSignatureFails() async throws {
+        let bytes = [UInt8](try Data(contentsOf: Self.fixtures.appendingPathComponent("000-r1024-rsa-sha256-simple-simple-b0.eml")))
+        let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "DKIM-Signature: v=1;", with: "DKIM-Signature: v=1; x=1000000000;")
+        let dead = try SilentUDPServer()
+        var check = DKIMCheck(resolver: try UnboundResolver(forwarders: [dead.address]), crypto: SwiftCryptoDKIM())
+        check.now = Int64(Date().timeIntervalSince1970)
+        let outcome = try #require(await check.check(try MessageParser().parse(Array(text.utf8)), deadline: .now + .milliseconds(300)).first)
+        #expect(outcome.result == .fail && outcome.detail == "signature expired")
+        // Unparseable signatures are permanent errors, each named.
+        let broken = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "DKIM-Signature: v=1;", with: "DKIM-Signature: v=2;")
+        let permanent = try #require(await check.check(try MessageParser().parse(Array(broken.utf8)), deadline: .now + .milliseconds(300)).first)
+        #expect(permanent.result == .permerror && permanent.detail == "version is not 1")
+    }
 }

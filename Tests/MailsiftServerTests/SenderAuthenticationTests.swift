@@ -73,4 +73,35 @@ import Testing
             #expect(clock.now - start < .seconds(2))
         }
     }
+
+    /// With `dkim` on, the signatures' results join SPF's in Mailsift's field and reasons (dkimpy-signed fixtures of
+    /// the DNS tests, their keys on a private unbound).
+    @Test func dkimResultsAreWrittenBesideSPF() async throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../MailsiftDNSTests/Fixtures/dkim").standardized
+        let zone = try String(contentsOf: fixtures.appendingPathComponent("keys.zone"), encoding: .utf8).split(separator: "\n").map(String.init)
+        let dns = try UnboundServer(localZones: ["dkim.mailsift.example."], localData: zone)
+        defer { dns.stop() }
+        let rows = try String(contentsOf: fixtures.appendingPathComponent("expected.tsv"), encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+        let signed = try #require(rows.first { $0[2] == "signed" && $0[1] == "pass" && $0[0].contains("r2048-rsa-sha256") })[0]
+        let broken = try #require(rows.first { $0[2] == "body changed" && $0[1] == "fail" && $0[0].contains("r2048-rsa-sha256") })[0]
+        let server = Fixture.server {
+            $0.dkim = true
+            $0.dnsResolvers = [dns.address]
+        }
+        try await server.application().test(.router) { client in
+            func classify(_ file: String) async throws -> [String: Any] {
+                let body = ByteBuffer(bytes: try Data(contentsOf: fixtures.appendingPathComponent(file)))
+                return try await client.execute(uri: "/v1/classify", method: .post, body: body) { Fixture.json($0.body) }
+            }
+            func features(_ json: [String: Any]) -> [String] { ((json["reasons"] as? [[String: Any]]) ?? []).compactMap { $0["feature"] as? String } }
+            let good = try await classify(signed)
+            #expect((good["authentication_results"] as? String)?.hasPrefix("mailsift; dkim=pass header.d=dkim.mailsift.example header.s=r2048 header.a=rsa-sha256") == true)
+            #expect(features(good).first == "R_DKIM_ALLOW")
+            let bad = try await classify(broken)
+            #expect((bad["authentication_results"] as? String)?.hasPrefix("mailsift; dkim=fail (body hash mismatch) header.d=dkim.mailsift.example") == true)
+            #expect(features(bad).first == "R_DKIM_REJECT")
+        }
+        let metrics = String(decoding: server.metrics.render(), as: UTF8.self)
+        #expect(metrics.contains(#"mailsift_dkim_results_total{result="pass"} 1"#) && metrics.contains(#"mailsift_dkim_results_total{result="fail"} 1"#))
+    }
 }

@@ -1,15 +1,23 @@
 /// Mailsift's own check of who sent a message, written as an `Authentication-Results` field of its own (RFC 8601)
-/// that the analysis then trusts. Today that is SPF (``SPFCheck``) of the SMTP client: the envelope's client IP, HELO
-/// and MAIL FROM when the MTA gives them (milter, `/checkv2` headers, `/v1/classify` headers), else the first
-/// untrusted Received hop (``AuthenticationTrust``) and Return-Path.
+/// that the analysis then trusts: SPF (``SPFCheck``) of the SMTP client (the envelope's client IP, HELO and MAIL FROM
+/// when the MTA gives them: milter, `/checkv2` headers, `/v1/classify` headers; else the first untrusted Received hop,
+/// ``AuthenticationTrust``, and Return-Path), and DKIM (``DKIMCheck``) of the message's signatures.
 public struct SenderAuthentication: Sendable {
-    public var spf: SPFCheck
+    /// The SPF check; nil: SPF is not checked.
+    public var spf: SPFCheck?
+    /// The DKIM check; nil: signatures are not checked.
+    public var dkim: DKIMCheck?
     /// The authserv-id Mailsift writes (`mailsift` by default; a site usually names its MX).
     public var authservID: String
 
-    public init(resolver: any DNSResolver, authservID: String) {
-        spf = SPFCheck(resolver: resolver)
-        spf.receiver = authservID
+    /// SPF through `resolver`; DKIM too with `crypto`.
+    public init(resolver: any DNSResolver, authservID: String, spf checksSPF: Bool = true, dkim crypto: (any DKIMCrypto)? = nil) {
+        if checksSPF {
+            var spf = SPFCheck(resolver: resolver)
+            spf.receiver = authservID
+            self.spf = spf
+        }
+        dkim = crypto.map { DKIMCheck(resolver: resolver, crypto: $0) }
         self.authservID = authservID
     }
 
@@ -23,21 +31,47 @@ public struct SenderAuthentication: Sendable {
 
     /// What was found, and the field that says so.
     public struct Report: Sendable {
-        public var client: Client
-        public var spf: SPFCheck.Outcome
+        /// The client SPF checked; nil when none is known.
+        public var client: Client?
+        public var spf: SPFCheck.Outcome?
+        /// Each signature's outcome, top first.
+        public var dkim: [DKIMCheck.Outcome] = []
         /// The `Authentication-Results` value Mailsift writes.
         public var field: String
-        /// The result as Rspamd names its SPF symbols (`R_SPF_ALLOW`, `R_SPF_FAIL`...).
-        public var symbol: String {
-            switch spf.result {
-            case .pass: "R_SPF_ALLOW"
-            case .fail: "R_SPF_FAIL"
-            case .softfail: "R_SPF_SOFTFAIL"
-            case .neutral: "R_SPF_NEUTRAL"
-            case .none: "R_SPF_NA"
-            case .temperror: "R_SPF_DNSFAIL"
-            case .permerror: "R_SPF_PERMFAIL"
+        /// The results as Rspamd names its symbols (`R_SPF_ALLOW`, `R_DKIM_REJECT`...).
+        public var symbols: [String] {
+            var out: [String] = []
+            if let spf {
+                switch spf.result {
+                case .pass: out.append("R_SPF_ALLOW")
+                case .fail: out.append("R_SPF_FAIL")
+                case .softfail: out.append("R_SPF_SOFTFAIL")
+                case .neutral: out.append("R_SPF_NEUTRAL")
+                case .none: out.append("R_SPF_NA")
+                case .temperror: out.append("R_SPF_DNSFAIL")
+                case .permerror: out.append("R_SPF_PERMFAIL")
+                }
             }
+            for result in Set(dkim.map(\.result)).sorted(by: { $0.rawValue < $1.rawValue }) {
+                switch result {
+                case .pass: out.append("R_DKIM_ALLOW")
+                case .fail: out.append("R_DKIM_REJECT")
+                case .temperror: out.append("R_DKIM_TEMPFAIL")
+                case .permerror, .neutral: out.append("R_DKIM_PERMFAIL")
+                }
+            }
+            return out
+        }
+        /// One line per result, for the verdict's reasons.
+        public var descriptions: [String] {
+            var out: [String] = []
+            if let spf, let client {
+                out.append("SPF \(spf.result.rawValue) for \(spf.domain), client \(client.ip): \(spf.detail)")
+            }
+            for d in dkim {
+                out.append("DKIM \(d.result.rawValue) for \(d.domain.isEmpty ? "a signature" : d.domain)\(d.selector.isEmpty ? "" : " (selector \(d.selector))")\(d.detail.isEmpty ? "" : ": " + d.detail)")
+            }
+            return out
         }
     }
 
@@ -59,18 +93,37 @@ public struct SenderAuthentication: Sendable {
         message.returnPath.first?.address ?? ""
     }
 
-    /// Checks the client's authority; nil without a client. Bounded by `deadline`: what DNS has not answered by
-    /// then is `temperror`.
+    /// Checks the client's authority (SPF) and the message's signatures (DKIM); nil when there was nothing to check.
+    /// Bounded by `deadline`: what DNS has not answered by then is `temperror`.
     public func authenticate(
         _ message: Message, envelope: Envelope, trust: AuthenticationTrust, deadline: ContinuousClock.Instant
     ) async -> Report? {
-        guard let client = SenderAuthentication.client(of: message, envelope: envelope, trust: trust) else { return nil }
-        let helo = client.helo.isEmpty ? "unknown" : client.helo
-        let outcome = await spf.check(ip: client.ip, mailFrom: client.mailFrom, helo: helo, deadline: deadline)
-        let identity = client.mailFrom.isEmpty ? "smtp.helo=\(SenderAuthentication.token(helo))"
-            : "smtp.mailfrom=\(SenderAuthentication.token(client.mailFrom))"
-        let comment = SenderAuthentication.comment("\(outcome.domain): client-ip \(client.ip); \(outcome.detail)")
-        return Report(client: client, spf: outcome, field: "\(authservID); spf=\(outcome.result.rawValue) (\(comment)) \(identity)")
+        var parts: [String] = []
+        var report = Report(field: "")
+        if let spf, let client = SenderAuthentication.client(of: message, envelope: envelope, trust: trust) {
+            let helo = client.helo.isEmpty ? "unknown" : client.helo
+            let outcome = await spf.check(ip: client.ip, mailFrom: client.mailFrom, helo: helo, deadline: deadline)
+            let identity = client.mailFrom.isEmpty ? "smtp.helo=\(SenderAuthentication.token(helo))"
+                : "smtp.mailfrom=\(SenderAuthentication.token(client.mailFrom))"
+            let comment = SenderAuthentication.comment("\(outcome.domain): client-ip \(client.ip); \(outcome.detail)")
+            parts.append("spf=\(outcome.result.rawValue) (\(comment)) \(identity)")
+            report.client = client
+            report.spf = outcome
+        }
+        if let dkim {
+            report.dkim = await dkim.check(message, deadline: deadline)
+            for d in report.dkim {
+                var part = "dkim=\(d.result.rawValue)"
+                if !d.detail.isEmpty || d.testing { part += " (\(SenderAuthentication.comment(d.detail + (d.testing ? "; key in testing mode" : ""))))" }
+                if !d.domain.isEmpty {
+                    part += " header.d=\(SenderAuthentication.token(d.domain)) header.s=\(SenderAuthentication.token(d.selector)) header.a=\(d.algorithm)"
+                }
+                parts.append(part)
+            }
+        }
+        guard !parts.isEmpty else { return nil }
+        report.field = authservID + "; " + parts.joined(separator: "; ")
+        return report
     }
 
     /// `message` with Mailsift's field on top and every field claiming Mailsift's authserv-id taken out (RFC 8601
