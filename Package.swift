@@ -35,9 +35,11 @@ let package = Package(
         .systemLibrary(name: "CXGBoost", path: "Sources/CXGBoost", providers: [.apt(["libxgboost-dev"])]),
         // OpenBLAS's CBLAS (Debian libopenblas-dev), for the sentence encoder.
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
-        // DNS for sender authentication: libunbound behind the core's DNSResolver port.
+        // DNS for sender authentication: libunbound behind the core's DNSResolver port, and the Public Suffix List
+        // (libpsl) behind its PublicSuffixes port.
         .systemLibrary(name: "CUnbound", path: "Sources/CUnbound", providers: [.apt(["libunbound-dev"])]),
-        .target(name: "MailsiftDNS", dependencies: ["MailsiftCore", "CUnbound"], swiftSettings: strictSettings),
+        .systemLibrary(name: "CPSL", path: "Sources/CPSL", providers: [.apt(["libpsl-dev"])]),
+        .target(name: "MailsiftDNS", dependencies: ["MailsiftCore", "CUnbound", "CPSL"], swiftSettings: strictSettings),
         // DKIM's cryptography (SHA, RSA PKCS#1 v1.5, Ed25519) on swift-crypto, behind the core's DKIMCrypto port.
         .target(
             name: "MailsiftCrypto",

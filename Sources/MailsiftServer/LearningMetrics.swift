@@ -34,6 +34,7 @@ public final class LearningMetrics: Sendable {
     private let authentication: [Claim: Counter]
     private let spfResults: [String: Counter]
     private let dkimResults: [String: Counter]
+    private let dmarcResults: [String: Counter]
     private let ledgerErrors: Counter
     private let sentMessageIDs: Gauge
 
@@ -86,6 +87,12 @@ public final class LearningMetrics: Sendable {
                 descriptor: d("dkim_results", "total", "DKIM results of Mailsift's own check (dkim on), one per signature, by result"), labels: [("result", r)])
         }
         self.dkimResults = dkimResults
+        var dmarcResults: [String: Counter] = [:]
+        for r in ["pass", "fail", "none", "temperror", "permerror"] {
+            dmarcResults[r] = registry.makeCounter(
+                descriptor: d("dmarc_results", "total", "DMARC results of Mailsift's own check (dmarc on), by result"), labels: [("result", r)])
+        }
+        self.dmarcResults = dmarcResults
         ledgerErrors = registry.makeCounter(descriptor: d("sent_ledger_errors", "total", "Failed reads and writes of the sent Message-IDs in Redis (the local ledger answered)"))
         sentMessageIDs = registry.makeGauge(descriptor: d("sent_ledger", "ids", "Sent Message-IDs held in process"))
     }
@@ -95,6 +102,7 @@ public final class LearningMetrics: Sendable {
     public func authentication(_ result: Claim) { authentication[result]?.increment() }
     public func spf(_ result: String) { spfResults[result]?.increment() }
     public func dkim(_ result: String) { dkimResults[result]?.increment() }
+    public func dmarc(_ result: String) { dmarcResults[result]?.increment() }
     public func ledgerError() { ledgerErrors.increment() }
     public func sentMessageIDs(_ n: Int) { sentMessageIDs.set(to: Double(n)) }
 

@@ -121,6 +121,12 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     /// Check every `DKIM-Signature` (RFC 6376, RFC 8463) against the signer's key in DNS, within the same budget, and
     /// write the results into Mailsift's `Authentication-Results` beside SPF's. Off by default, as SPF.
     public var dkim = false
+    /// Check DMARC (RFC 7489) on Mailsift's own SPF and DKIM results, with the Public Suffix List (libpsl), and write
+    /// the result beside theirs. Off by default, as they are.
+    public var dmarc = false
+    /// Reject a DMARC failure whose domain publishes `p=reject` (the shipped rule `DMARC_REJECT` reads Mailsift's
+    /// result then). Off by default: the failure is evidence only.
+    public var dmarcReject = false
     /// Resolvers for SPF (`192.0.2.53`, `127.0.0.1@5353`); empty: those of `/etc/resolv.conf`.
     public var dnsResolvers: [String] = []
     /// The authserv-id of the results Mailsift writes; fields with it that a message arrives with are taken out.
@@ -181,7 +187,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case verifyReplies = "verify_replies", verifyLists = "verify_lists", replyRetentionDays = "reply_retention_days", sentMessageIDs = "sent_message_ids"
         case transformer, transformerEncoder = "transformer_encoder", transformerPrecision = "transformer_precision"
         case trustedAuthservIDs = "trusted_authserv_ids", trustedNetworks = "trusted_networks"
-        case spf, dkim, dnsResolvers = "dns_resolvers", authservID = "authserv_id", spfBudgetMilliseconds = "spf_budget_ms"
+        case spf, dkim, dmarc, dmarcReject = "dmarc_reject", dnsResolvers = "dns_resolvers", authservID = "authserv_id", spfBudgetMilliseconds = "spf_budget_ms"
         case streamContext = "stream_context", streamMinEvidence = "stream_min_evidence", streamMaxSpamRate = "stream_max_spam_rate"
     }
 
@@ -234,6 +240,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         trustedNetworks = try c.decodeIfPresent([String].self, forKey: .trustedNetworks) ?? d.trustedNetworks
         spf = try c.decodeIfPresent(Bool.self, forKey: .spf) ?? d.spf
         dkim = try c.decodeIfPresent(Bool.self, forKey: .dkim) ?? d.dkim
+        dmarc = try c.decodeIfPresent(Bool.self, forKey: .dmarc) ?? d.dmarc
+        dmarcReject = try c.decodeIfPresent(Bool.self, forKey: .dmarcReject) ?? d.dmarcReject
         dnsResolvers = try c.decodeIfPresent([String].self, forKey: .dnsResolvers) ?? d.dnsResolvers
         authservID = try c.decodeIfPresent(String.self, forKey: .authservID) ?? d.authservID
         spfBudgetMilliseconds = try c.decodeIfPresent(Int.self, forKey: .spfBudgetMilliseconds) ?? d.spfBudgetMilliseconds
@@ -354,6 +362,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         if let l = list(.trustedNetworks) { trustedNetworks = l }
         if let b = bool(.spf) { spf = b }
         if let b = bool(.dkim) { dkim = b }
+        if let b = bool(.dmarc) { dmarc = b }
+        if let b = bool(.dmarcReject) { dmarcReject = b }
         if let l = list(.dnsResolvers) { dnsResolvers = l }
         if let s = value(.authservID) { authservID = s }
         if let n = try int(.spfBudgetMilliseconds) { spfBudgetMilliseconds = n }

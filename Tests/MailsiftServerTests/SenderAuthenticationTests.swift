@@ -104,4 +104,43 @@ import Testing
         let metrics = String(decoding: server.metrics.render(), as: UTF8.self)
         #expect(metrics.contains(#"mailsift_dkim_results_total{result="pass"} 1"#) && metrics.contains(#"mailsift_dkim_results_total{result="fail"} 1"#))
     }
+
+    /// DMARC on Mailsift's own SPF: aligned pass, failure under p=reject (evidence only, or a reject with
+    /// `dmarc_reject`), a subdomain under the organisational domain's `sp=`, a domain without a record.
+    @Test func dmarcOnMailsiftsOwnResults() async throws {
+        let dns = try UnboundServer(
+            localZones: ["bank.example.", "shop.example."],
+            localData: [
+                "bank.example. 300 IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"",
+                "_dmarc.bank.example. 300 IN TXT \"v=DMARC1; p=reject; sp=quarantine\"",
+                "mail.bank.example. 300 IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"",
+                "shop.example. 300 IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"",
+            ])
+        defer { dns.stop() }
+        func classify(_ ip: String, from: String, reject: Bool) async throws -> [String: Any] {
+            let server = Fixture.server {
+                $0.dmarc = true
+                $0.dmarcReject = reject
+                $0.dnsResolvers = [dns.address]
+            }
+            let text = Self.message.replacingOccurrences(of: "alerts@bank.example", with: "alerts@" + from)
+            let h: HTTPFields = [HTTPField.Name("X-Client-IP")!: ip, HTTPField.Name("X-Envelope-From")!: "alerts@" + from]
+            return try await server.application().test(.router) { client in
+                try await client.execute(uri: "/v1/classify", method: .post, headers: h, body: ByteBuffer(string: text)) { Fixture.json($0.body) }
+            }
+        }
+        func field(_ json: [String: Any]) -> String { (json["authentication_results"] as? String) ?? "" }
+        func features(_ json: [String: Any]) -> [String] { ((json["reasons"] as? [[String: Any]]) ?? []).compactMap { $0["feature"] as? String } }
+        let pass = try await classify("192.0.2.10", from: "bank.example", reject: false)
+        #expect(field(pass).contains("dmarc=pass (policy reject) header.from=bank.example") && features(pass).contains("DMARC_POLICY_ALLOW"))
+        let fail = try await classify("203.0.113.5", from: "bank.example", reject: false)
+        #expect(field(fail).contains("dmarc=fail (policy reject) header.from=bank.example") && features(fail).contains("DMARC_POLICY_REJECT"))
+        #expect(!features(fail).contains("DMARC_REJECT"))
+        let rejected = try await classify("203.0.113.5", from: "bank.example", reject: true)
+        #expect(field(rejected).contains("dmarc=fail (p=reject)") && rejected["action"] as? String == "reject" && features(rejected).contains("DMARC_REJECT"))
+        let subdomain = try await classify("203.0.113.5", from: "mail.bank.example", reject: true)
+        #expect(field(subdomain).contains("dmarc=fail (p=quarantine) header.from=mail.bank.example") && !features(subdomain).contains("DMARC_REJECT"))
+        let none = try await classify("192.0.2.10", from: "shop.example", reject: true)
+        #expect(field(none).contains("dmarc=none header.from=shop.example") && features(none).contains("DMARC_NA"))
+    }
 }

@@ -7,6 +7,11 @@ public struct SenderAuthentication: Sendable {
     public var spf: SPFCheck?
     /// The DKIM check; nil: signatures are not checked.
     public var dkim: DKIMCheck?
+    /// The DMARC check, on the SPF and DKIM results; nil: not checked.
+    public var dmarc: DMARCCheck?
+    /// Whether a DMARC failure under `p=reject` is written so the shipped rule `DMARC_REJECT` rejects it (`p=` in the
+    /// result's comment); else the policy is named without `p=` and the failure only counts as evidence.
+    public var dmarcReject = false
     /// The authserv-id Mailsift writes (`mailsift` by default; a site usually names its MX).
     public var authservID: String
 
@@ -36,6 +41,7 @@ public struct SenderAuthentication: Sendable {
         public var spf: SPFCheck.Outcome?
         /// Each signature's outcome, top first.
         public var dkim: [DKIMCheck.Outcome] = []
+        public var dmarc: DMARCCheck.Outcome?
         /// The `Authentication-Results` value Mailsift writes.
         public var field: String
         /// The results as Rspamd names its symbols (`R_SPF_ALLOW`, `R_DKIM_REJECT`...).
@@ -50,6 +56,20 @@ public struct SenderAuthentication: Sendable {
                 case .none: out.append("R_SPF_NA")
                 case .temperror: out.append("R_SPF_DNSFAIL")
                 case .permerror: out.append("R_SPF_PERMFAIL")
+                }
+            }
+            if let dmarc {
+                switch dmarc.result {
+                case .pass: out.append("DMARC_POLICY_ALLOW")
+                case .fail:
+                    switch dmarc.policy {
+                    case "reject": out.append("DMARC_POLICY_REJECT")
+                    case "quarantine": out.append("DMARC_POLICY_QUARANTINE")
+                    default: out.append("DMARC_POLICY_SOFTFAIL")
+                    }
+                case .none: out.append("DMARC_NA")
+                case .temperror: out.append("DMARC_DNSFAIL")
+                case .permerror: out.append("DMARC_BAD_POLICY")
                 }
             }
             for result in Set(dkim.map(\.result)).sorted(by: { $0.rawValue < $1.rawValue }) {
@@ -67,6 +87,9 @@ public struct SenderAuthentication: Sendable {
             var out: [String] = []
             if let spf, let client {
                 out.append("SPF \(spf.result.rawValue) for \(spf.domain), client \(client.ip): \(spf.detail)")
+            }
+            if let dmarc {
+                out.append("DMARC \(dmarc.result.rawValue) for \(dmarc.fromDomain)\(dmarc.policy.map { " (policy \($0))" } ?? ""): \(dmarc.detail)")
             }
             for d in dkim {
                 out.append("DKIM \(d.result.rawValue) for \(d.domain.isEmpty ? "a signature" : d.domain)\(d.selector.isEmpty ? "" : " (selector \(d.selector))")\(d.detail.isEmpty ? "" : ": " + d.detail)")
@@ -120,6 +143,16 @@ public struct SenderAuthentication: Sendable {
                 }
                 parts.append(part)
             }
+        }
+        if let dmarc, let outcome = await dmarc.check(message, spf: report.spf, dkim: report.dkim, deadline: deadline) {
+            var part = "dmarc=\(outcome.result.rawValue)"
+            if let policy = outcome.policy {
+                // `p=` in the comment is what the DMARC_REJECT rule reads (as in OpenDMARC's results).
+                part += dmarcReject ? " (p=\(policy))" : " (policy \(policy))"
+            }
+            part += " header.from=\(SenderAuthentication.token(outcome.fromDomain))"
+            parts.append(part)
+            report.dmarc = outcome
         }
         guard !parts.isEmpty else { return nil }
         report.field = authservID + "; " + parts.joined(separator: "; ")
