@@ -15,11 +15,29 @@ import Synchronization
 /// DNS server never holds a message past its budget. Counts an attacker controls are capped: at most
 /// ``maximumRecords`` records an answer and ``maximumTextBytes`` bytes a TXT record are read.
 public final class UnboundResolver: DNSResolver, @unchecked Sendable {
-    // The context is thread-safe (libunbound's own locks); `ctx` is never reassigned.
-    private let ctx: OpaquePointer
-    private let stopping = Atomic<Bool>(false)
-    private var thread: Thread?
-    private let finished = DispatchSemaphore(value: 0)
+    /// libunbound's context, shared by the resolver, its delivery thread and the queries still out: it is deleted when
+    /// the last of them lets go, so a query's deadline can still cancel it after the resolver is gone.
+    final class Context: @unchecked Sendable {
+        // Thread-safe (libunbound's own locks); never reassigned.
+        let ctx: OpaquePointer
+        let stopping = Atomic<Bool>(false)
+
+        init(_ ctx: OpaquePointer) { self.ctx = ctx }
+
+        deinit { ub_ctx_delete(ctx) }
+
+        /// Waits for libunbound's descriptor and hands answers to their callbacks, until the resolver goes.
+        func deliver() {
+            let fd = ub_fd(ctx)
+            while !stopping.load(ordering: .acquiring) {
+                var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                if poll(&p, 1, 50) > 0 { _ = ub_process(ctx) }
+            }
+        }
+    }
+
+    private let context: Context
+    private var ctx: OpaquePointer { context.ctx }
 
     public static let maximumRecords = 64
     public static let maximumTextBytes = 16 << 10
@@ -73,10 +91,10 @@ public final class UnboundResolver: DNSResolver, @unchecked Sendable {
     /// `forwarders`: resolver addresses (`192.0.2.53`, `127.0.0.1@5353`); empty: `/etc/resolv.conf`'s.
     public init(forwarders: [String] = []) throws {
         guard let ctx = ub_ctx_create() else { throw SetupError(description: "libunbound: cannot create a context") }
-        self.ctx = ctx
+        let context = Context(ctx)
+        self.context = context
         func check(_ code: Int32, _ what: String) throws {
             if code != 0 {
-                ub_ctx_delete(ctx)
                 throw SetupError(description: "libunbound: \(what): \(String(cString: ub_strerror(code)))")
             }
         }
@@ -90,27 +108,13 @@ public final class UnboundResolver: DNSResolver, @unchecked Sendable {
         try check(ub_ctx_set_option(ctx, "edns-buffer-size:", "1232"), "edns-buffer-size")
         // A resolver on this host (a local cache, the usual set-up of a mail server) is a resolver like any other.
         try check(ub_ctx_set_option(ctx, "do-not-query-localhost:", "no"), "do-not-query-localhost")
-        let thread = Thread { [unowned self] in self.deliver() }
+        let thread = Thread { context.deliver() }
         thread.name = "mailsift-dns"
-        self.thread = thread
         thread.start()
     }
 
-    deinit {
-        stopping.store(true, ordering: .releasing)
-        finished.wait()
-        ub_ctx_delete(ctx)
-    }
-
-    /// Waits for libunbound's descriptor and hands answers to their callbacks, until the resolver goes.
-    private func deliver() {
-        let fd = ub_fd(ctx)
-        while !stopping.load(ordering: .acquiring) {
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            if poll(&p, 1, 50) > 0 { _ = ub_process(ctx) }
-        }
-        finished.signal()
-    }
+    /// The delivery thread stops within 50 ms; queries still out are answered by their deadlines.
+    deinit { context.stopping.store(true, ordering: .releasing) }
 
     /// One query in flight: answered once, by libunbound or by its deadline.
     final class Pending: Sendable {
@@ -157,12 +161,12 @@ public final class UnboundResolver: DNSResolver, @unchecked Sendable {
                 pending.finish(.serverFailure)
                 return
             }
-            let handle = Handle(ctx: ctx, box: box, id: id)
+            let handle = Handle(context: context, box: box, id: id)
             let timer = Task {
                 try? await Task.sleep(until: deadline, clock: .continuous)
                 guard !Task.isCancelled, pending.finish(.timeout) else { return }
                 // Cancelled in time, the callback will not run: its reference goes here.
-                if ub_cancel(handle.ctx, handle.id) == 0 { handle.box.release() }
+                if ub_cancel(handle.context.ctx, handle.id) == 0 { handle.box.release() }
             }
             pending.state.withLock { s in
                 if s.continuation != nil { s.timer = timer } else { timer.cancel() }
@@ -173,7 +177,7 @@ public final class UnboundResolver: DNSResolver, @unchecked Sendable {
     /// What the deadline's task needs to cancel a query: the context is thread-safe, and the box's reference is
     /// released by whoever ends the query (this task when the cancel succeeds, else the callback).
     struct Handle: @unchecked Sendable {
-        let ctx: OpaquePointer
+        let context: Context
         let box: Unmanaged<Pending>
         let id: Int32
     }
