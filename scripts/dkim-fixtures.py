@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Writes the DKIM conformance fixtures of Tests/MailsiftDNSTests/Fixtures/dkim: messages signed by dkimpy (an
+"""Writes the DKIM and ARC conformance fixtures of Tests/MailsiftDNSTests/Fixtures/dkim: messages signed by dkimpy (an
 independent implementation, PyPI `dkimpy`), broken copies of them, the keys' DNS records, and dkimpy's own verdict
 on each, which Mailsift must match (docs/authentication.md).
 
-    python3 -m venv /tmp/dk && /tmp/dk/bin/pip install dkimpy==1.1.8 dnspython pynacl
+    python3 -m venv /tmp/dk && /tmp/dk/bin/pip install dkimpy==1.1.8 dnspython pynacl authres
     /tmp/dk/bin/python scripts/dkim-fixtures.py Tests/MailsiftDNSTests/Fixtures/dkim
 
 Keys: RSA 1024 and 2048 (openssl), Ed25519 (pynacl). Signatures: every canonicalisation pair, rsa-sha256, rsa-sha1 and
@@ -95,6 +95,33 @@ for tag, message, what in list(cases[:24]):
     if what == "signed":
         cases.append((tag + "-lf", message.replace(b"\r\n", b"\n"), "signed, stored with LF"))
 
+# ARC (RFC 8617): chains of one and two sets sealed by dkimpy (rsa-sha256, the 2048-bit key), and broken copies.
+arc_cases = []
+forwarded = (b"Authentication-Results: lists.mailsift.example; spf=pass smtp.mailfrom=alice@dkim.mailsift.example;\r\n"
+             b" dkim=pass header.d=dkim.mailsift.example; dmarc=pass header.from=dkim.mailsift.example\r\n")
+arc_headers = [b"from", b"to", b"subject", b"date", b"message-id"]
+for bi, body in enumerate(bodies[:3]):
+    for hi, head in enumerate(headers):
+        message = forwarded + head + b"\r\n" + body
+        one = b"".join(dkim.arc_sign(message, b"r2048", domain, keys[b"r2048"][1], b"lists.mailsift.example", include_headers=arc_headers)) + message
+        arc_cases.append((f"arc1-b{bi}-h{hi}", one, "one set"))
+        second = b"Authentication-Results: relay.mailsift.example; arc=pass\r\n" + one
+        two = b"".join(dkim.arc_sign(second, b"r2048", domain, keys[b"r2048"][1], b"relay.mailsift.example", include_headers=arc_headers)) + second
+        arc_cases.append((f"arc2-b{bi}-h{hi}", two, "two sets"))
+        arc_cases.append((f"arc1-b{bi}-h{hi}-body", one + b"Footer added after sealing\r\n", "body changed after sealing"))
+        arc_cases.append((f"arc2-b{bi}-h{hi}-results", two.replace(b"spf=pass", b"spf=fail", 1), "first results changed"))
+        arc_cases.append((f"arc2-b{bi}-h{hi}-subject", two.replace(b"Subject:", b"Subject: [x]", 1), "signed header changed"))
+        lines = two.split(b"\r\n")
+        dropped = b"\r\n".join(l for l in lines if not l.startswith(b"ARC-Seal: i=1"))
+        arc_cases.append((f"arc2-b{bi}-h{hi}-noseal", dropped, "a seal removed"))
+with open(os.path.join(out, "expected-arc.tsv"), "w") as expected:
+    expected.write("file\tdkimpy\tcase\n")
+    for i, (tag, message, what) in enumerate(arc_cases):
+        name = f"{tag}.eml"
+        open(os.path.join(out, name), "wb").write(message)
+        cv, _, _ = dkim.arc_verify(message, dnsfunc=dns)
+        expected.write(f"{name}\t{cv.decode()}\t{what}\n")
+
 with open(os.path.join(out, "expected.tsv"), "w") as expected:
     expected.write("file\tdkimpy\tcase\n")
     for i, (tag, message, what) in enumerate(cases):
@@ -106,4 +133,4 @@ with open(os.path.join(out, "keys.zone"), "w") as zone:
     for name, record in sorted(records.items()):
         strings = " ".join('"' + record[i:i + 255].decode() + '"' for i in range(0, len(record), 255)) if record else '""'
         zone.write(f"{name.decode()}. 300 IN TXT {strings}\n")
-print(f"{len(cases)} messages written to {out}")
+print(f"{len(cases)} DKIM and {len(arc_cases)} ARC messages written to {out}")

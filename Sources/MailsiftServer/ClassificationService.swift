@@ -46,13 +46,17 @@ public final class ClassificationService: Sendable {
         // validate() refuses a network that does not parse; a configuration that skipped it trusts nothing.
         trust = configuration.authenticationTrust ?? .none
         var authentication: SenderAuthentication?
-        if configuration.spf || configuration.dkim || configuration.dmarc {
+        if configuration.spf || configuration.dkim || configuration.dmarc || configuration.arc {
             do {
                 let dns = try resolver ?? UnboundResolver(forwarders: configuration.dnsResolvers)
                 var a = SenderAuthentication(
                     resolver: dns, authservID: configuration.authservID, spf: configuration.spf || configuration.dmarc,
-                    dkim: configuration.dkim || configuration.dmarc ? SwiftCryptoDKIM() : nil)
+                    dkim: configuration.dkim || configuration.dmarc || configuration.arc ? SwiftCryptoDKIM() : nil)
                 if configuration.dmarc { a.dmarc = DMARCCheck(resolver: dns, suffixes: try LibPSL()) }
+                if configuration.arc {
+                    a.arc = ARCCheck(resolver: dns, crypto: SwiftCryptoDKIM())
+                    a.trustedSealers = Set(configuration.trustedARCSealers.map { $0.lowercased() })
+                }
                 a.dmarcReject = configuration.dmarcReject
                 authentication = a
             } catch {
@@ -186,6 +190,7 @@ public final class ClassificationService: Sendable {
             if let result = spf?.spf?.result { learning.metrics.spf(result.rawValue) }
             for outcome in spf?.dkim ?? [] { learning.metrics.dkim(outcome.result.rawValue) }
             if let result = spf?.dmarc?.result { learning.metrics.dmarc(result.rawValue) }
+            if let result = spf?.arc?.result { learning.metrics.arc(result.rawValue) }
             message = authentication.stamped(message, with: spf)
             trust = trust.trusting(authentication.authservID)
         }

@@ -35,6 +35,7 @@ public final class LearningMetrics: Sendable {
     private let spfResults: [String: Counter]
     private let dkimResults: [String: Counter]
     private let dmarcResults: [String: Counter]
+    private let arcResults: [String: Counter]
     private let ledgerErrors: Counter
     private let sentMessageIDs: Gauge
 
@@ -93,6 +94,11 @@ public final class LearningMetrics: Sendable {
                 descriptor: d("dmarc_results", "total", "DMARC results of Mailsift's own check (dmarc on), by result"), labels: [("result", r)])
         }
         self.dmarcResults = dmarcResults
+        var arcResults: [String: Counter] = [:]
+        for r in ["pass", "fail", "none"] {
+            arcResults[r] = registry.makeCounter(descriptor: d("arc_results", "total", "ARC chain validations of Mailsift's own (arc on), by result"), labels: [("result", r)])
+        }
+        self.arcResults = arcResults
         ledgerErrors = registry.makeCounter(descriptor: d("sent_ledger_errors", "total", "Failed reads and writes of the sent Message-IDs in Redis (the local ledger answered)"))
         sentMessageIDs = registry.makeGauge(descriptor: d("sent_ledger", "ids", "Sent Message-IDs held in process"))
     }
@@ -103,6 +109,7 @@ public final class LearningMetrics: Sendable {
     public func spf(_ result: String) { spfResults[result]?.increment() }
     public func dkim(_ result: String) { dkimResults[result]?.increment() }
     public func dmarc(_ result: String) { dmarcResults[result]?.increment() }
+    public func arc(_ result: String) { arcResults[result]?.increment() }
     public func ledgerError() { ledgerErrors.increment() }
     public func sentMessageIDs(_ n: Int) { sentMessageIDs.set(to: Double(n)) }
 

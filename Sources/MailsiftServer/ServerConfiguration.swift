@@ -127,6 +127,11 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     /// Reject a DMARC failure whose domain publishes `p=reject` (the shipped rule `DMARC_REJECT` reads Mailsift's
     /// result then). Off by default: the failure is evidence only.
     public var dmarcReject = false
+    /// Validate ARC chains (RFC 8617) and write the result beside the others (it turns DKIM on).
+    public var arc = false
+    /// Sealers (their `d=` domains) whose intact ARC chains are believed: a DMARC failure of mail they forwarded,
+    /// whose DMARC passed upstream by their recorded results, reads as a pass (a mailing list the site reads).
+    public var trustedARCSealers: [String] = []
     /// Resolvers for SPF (`192.0.2.53`, `127.0.0.1@5353`); empty: those of `/etc/resolv.conf`.
     public var dnsResolvers: [String] = []
     /// The authserv-id of the results Mailsift writes; fields with it that a message arrives with are taken out.
@@ -187,7 +192,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case verifyReplies = "verify_replies", verifyLists = "verify_lists", replyRetentionDays = "reply_retention_days", sentMessageIDs = "sent_message_ids"
         case transformer, transformerEncoder = "transformer_encoder", transformerPrecision = "transformer_precision"
         case trustedAuthservIDs = "trusted_authserv_ids", trustedNetworks = "trusted_networks"
-        case spf, dkim, dmarc, dmarcReject = "dmarc_reject", dnsResolvers = "dns_resolvers", authservID = "authserv_id", spfBudgetMilliseconds = "spf_budget_ms"
+        case spf, dkim, dmarc, dmarcReject = "dmarc_reject", arc, trustedARCSealers = "trusted_arc_sealers", dnsResolvers = "dns_resolvers", authservID = "authserv_id", spfBudgetMilliseconds = "spf_budget_ms"
         case streamContext = "stream_context", streamMinEvidence = "stream_min_evidence", streamMaxSpamRate = "stream_max_spam_rate"
     }
 
@@ -242,6 +247,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         dkim = try c.decodeIfPresent(Bool.self, forKey: .dkim) ?? d.dkim
         dmarc = try c.decodeIfPresent(Bool.self, forKey: .dmarc) ?? d.dmarc
         dmarcReject = try c.decodeIfPresent(Bool.self, forKey: .dmarcReject) ?? d.dmarcReject
+        arc = try c.decodeIfPresent(Bool.self, forKey: .arc) ?? d.arc
+        trustedARCSealers = try c.decodeIfPresent([String].self, forKey: .trustedARCSealers) ?? d.trustedARCSealers
         dnsResolvers = try c.decodeIfPresent([String].self, forKey: .dnsResolvers) ?? d.dnsResolvers
         authservID = try c.decodeIfPresent(String.self, forKey: .authservID) ?? d.authservID
         spfBudgetMilliseconds = try c.decodeIfPresent(Int.self, forKey: .spfBudgetMilliseconds) ?? d.spfBudgetMilliseconds
@@ -364,6 +371,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         if let b = bool(.dkim) { dkim = b }
         if let b = bool(.dmarc) { dmarc = b }
         if let b = bool(.dmarcReject) { dmarcReject = b }
+        if let b = bool(.arc) { arc = b }
+        if let l = list(.trustedARCSealers) { trustedARCSealers = l }
         if let l = list(.dnsResolvers) { dnsResolvers = l }
         if let s = value(.authservID) { authservID = s }
         if let n = try int(.spfBudgetMilliseconds) { spfBudgetMilliseconds = n }

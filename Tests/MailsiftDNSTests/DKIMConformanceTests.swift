@@ -52,4 +52,30 @@ import Testing
         let permanent = try #require(await check.check(try MessageParser().parse(Array(broken.utf8)), deadline: .now + .milliseconds(300)).first)
         #expect(permanent.result == .permerror && permanent.detail == "version is not 1")
     }
+
+    /// ARC chains of one and two sets sealed by dkimpy, and copies broken after sealing: Mailsift's chain validation
+    /// must give dkimpy's `cv` on every one, and read the first forwarder's results from an intact chain.
+    @Test func arcAgreesWithDkimpyOnEveryChain() async throws {
+        let zone = try String(contentsOf: Self.fixtures.appendingPathComponent("keys.zone"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        let dns = try UnboundServer(localZones: ["dkim.mailsift.example."], localData: zone)
+        defer { dns.stop() }
+        let check = ARCCheck(resolver: try UnboundResolver(forwarders: [dns.address]), crypto: SwiftCryptoDKIM())
+        let rows = try String(contentsOf: Self.fixtures.appendingPathComponent("expected-arc.tsv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { $0.split(separator: "\t").map(String.init) }
+        #expect(rows.count >= 30)
+        var disagreements: [String] = []
+        for row in rows {
+            let bytes = [UInt8](try Data(contentsOf: Self.fixtures.appendingPathComponent(row[0])))
+            let outcome = await check.check(try MessageParser().parse(bytes), deadline: .now + .seconds(5))
+            if outcome.result.rawValue != row[1] { disagreements.append("\(row[0]) (\(row[2])): dkimpy \(row[1]), Mailsift \(outcome.result.rawValue) \(outcome.detail)") }
+            if outcome.result == .pass {
+                #expect(outcome.sealer == "dkim.mailsift.example")
+                #expect(outcome.upstream?.result(for: row[0].hasPrefix("arc2") ? "arc" : "spf") == "pass")
+            }
+        }
+        print("ARC: \(rows.count - disagreements.count) of \(rows.count) chains agree with dkimpy")
+        for d in disagreements { print("  disagrees: \(d)") }
+        #expect(disagreements.isEmpty)
+    }
 }

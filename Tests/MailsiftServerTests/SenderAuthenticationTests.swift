@@ -143,4 +143,35 @@ import Testing
         let none = try await classify("192.0.2.10", from: "shop.example", reject: true)
         #expect(field(none).contains("dmarc=none header.from=shop.example") && features(none).contains("DMARC_NA"))
     }
+
+    /// A list-forwarded message fails DMARC here (the list's server is not in the sender's SPF, and no signature
+    /// survives), but its ARC chain is intact and its sealer recorded DMARC passing upstream: with the sealer trusted
+    /// (`trusted_arc_sealers`) DMARC reads as a pass; without, it fails.
+    @Test func aTrustedSealersChainOverridesADMARCFailure() async throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../MailsiftDNSTests/Fixtures/dkim").standardized
+        let zone = try String(contentsOf: fixtures.appendingPathComponent("keys.zone"), encoding: .utf8).split(separator: "\n").map(String.init)
+            + ["_dmarc.dkim.mailsift.example. 300 IN TXT \"v=DMARC1; p=reject\"", "dkim.mailsift.example. 300 IN TXT \"v=spf1 -all\""]
+        let dns = try UnboundServer(localZones: ["dkim.mailsift.example."], localData: zone)
+        defer { dns.stop() }
+        let body = ByteBuffer(bytes: try Data(contentsOf: fixtures.appendingPathComponent("arc1-b0-h0.eml")))
+        func classify(trusting sealers: [String]) async throws -> [String: Any] {
+            let server = Fixture.server {
+                $0.dmarc = true
+                $0.arc = true
+                $0.trustedARCSealers = sealers
+                $0.dnsResolvers = [dns.address]
+            }
+            let h: HTTPFields = [HTTPField.Name("X-Client-IP")!: "203.0.113.5", HTTPField.Name("X-Envelope-From")!: "alice@dkim.mailsift.example"]
+            return try await server.application().test(.router) { client in
+                try await client.execute(uri: "/v1/classify", method: .post, headers: h, body: body) { Fixture.json($0.body) }
+            }
+        }
+        func features(_ json: [String: Any]) -> [String] { ((json["reasons"] as? [[String: Any]]) ?? []).compactMap { $0["feature"] as? String } }
+        let untrusted = try await classify(trusting: [])
+        let field = (untrusted["authentication_results"] as? String) ?? ""
+        #expect(field.contains("spf=fail") && field.contains("arc=pass (1 sets, newest sealer dkim.mailsift.example") && field.contains("dmarc=fail (policy reject)"))
+        #expect(features(untrusted).contains("ARC_ALLOW") && features(untrusted).contains("DMARC_POLICY_REJECT"))
+        let trusted = try await classify(trusting: ["DKIM.mailsift.example"])
+        #expect(((trusted["authentication_results"] as? String) ?? "").contains("dmarc=pass (policy reject)") && features(trusted).contains("DMARC_POLICY_ALLOW"))
+    }
 }

@@ -74,11 +74,11 @@ public struct DKIMCheck: Sendable {
         if let x = s.expiration, now > 0, x < now { return ending(.fail, "signature expired") }
         if let t = s.timestamp, let x = s.expiration, x < t { return ending(.permerror, "x= before t=") }
         // The key.
-        let answer = await resolver.query(s.selector + "._domainkey." + s.domain, .txt, deadline: deadline)
-        if answer.isTemporaryFailure { return ending(.temperror, "key lookup failed") }
-        let records = answer.records.compactMap(\.text)
-        guard let record = records.first else { return ending(.permerror, "no key") }
-        guard let key = DKIMKey(String(decoding: record.prefix(8192), as: UTF8.self)) else { return ending(.permerror, "key record does not parse") }
+        let key: DKIMKey
+        switch await lookupKey(selector: s.selector, domain: s.domain, deadline: deadline) {
+        case .failure(let why): return ending(why.temporary ? .temperror : .permerror, why.detail)
+        case .success(let k): key = k
+        }
         outcome.testing = key.testing
         guard !key.publicKey.isEmpty else { return ending(.permerror, "key revoked") }
         let keyIsEd = key.type == "ed25519"
@@ -122,6 +122,28 @@ public struct DKIMCheck: Sendable {
         }
         guard let valid else { return ending(.permerror, "key does not parse") }
         return valid ? ending(.pass, sha1 ? "weak hash (rsa-sha1)" : "") : ending(.fail, "signature does not verify")
+    }
+
+    struct KeyFailure: Error {
+        var temporary: Bool
+        var detail: String
+    }
+
+    /// The key record at `selector._domainkey.domain`.
+    func lookupKey(selector: String, domain: String, deadline: ContinuousClock.Instant) async -> Swift.Result<DKIMKey, KeyFailure> {
+        let answer = await resolver.query(selector + "._domainkey." + domain, .txt, deadline: deadline)
+        if answer.isTemporaryFailure { return .failure(KeyFailure(temporary: true, detail: "key lookup failed")) }
+        guard let record = answer.records.compactMap(\.text).first else { return .failure(KeyFailure(temporary: false, detail: "no key")) }
+        guard let key = DKIMKey(String(decoding: record.prefix(8192), as: UTF8.self)) else {
+            return .failure(KeyFailure(temporary: false, detail: "key record does not parse"))
+        }
+        return .success(key)
+    }
+
+    /// A usable key (published, not revoked), or nil.
+    func key(selector: String, domain: String, deadline: ContinuousClock.Instant) async -> DKIMKey? {
+        guard case .success(let key) = await lookupKey(selector: selector, domain: domain, deadline: deadline), !key.publicKey.isEmpty else { return nil }
+        return key
     }
 
     // MARK: - The message as signed

@@ -33,14 +33,16 @@ public struct DKIMSignature: Sendable, Hashable {
         public var description: String
     }
 
-    public init(parsing value: String) throws(Invalid) {
+    /// Parses a `DKIM-Signature`, or with `arc` an `ARC-Message-Signature` (RFC 8617: `i=` is the instance, and there
+    /// is no `v=`).
+    public init(parsing value: String, arc: Bool = false) throws(Invalid) {
         let tags = try DKIMSignature.tagList(value)
         func tag(_ name: String) -> String? { tags.first { $0.0 == name }?.1 }
         func required(_ name: String) throws(Invalid) -> String {
             guard let v = tag(name), !v.isEmpty || name == "b" else { throw Invalid(description: "no \(name)= tag") }
             return v
         }
-        guard try required("v") == "1" else { throw Invalid(description: "version is not 1") }
+        if !arc { guard try required("v") == "1" else { throw Invalid(description: "version is not 1") } }
         guard let algorithm = Algorithm(rawValue: try required("a").lowercased()) else { throw Invalid(description: "unknown algorithm \(tag("a") ?? "")") }
         self.algorithm = algorithm
         guard let signature = DKIMSignature.base64(try required("b")), !signature.isEmpty else { throw Invalid(description: "b= is not base64") }
@@ -59,7 +61,7 @@ public struct DKIMSignature: Sendable, Hashable {
         headers = try required("h").split(separator: ":").map { $0.trimmingBlanks().lowercased() }
         guard headers.contains("from") else { throw Invalid(description: "From is not signed") }
         guard headers.count <= DKIMSignature.maximumHeaders else { throw Invalid(description: "more than \(DKIMSignature.maximumHeaders) signed fields") }
-        identity = tag("i") ?? "@" + domain
+        identity = arc ? "@" + domain : tag("i") ?? "@" + domain
         guard let at = identity.lastIndex(of: "@"), SPFCheck.isSameOrSubdomain(String(identity[identity.index(after: at)...]), of: domain) else {
             throw Invalid(description: "i= is not within d=")
         }

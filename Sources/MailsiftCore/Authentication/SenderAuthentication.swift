@@ -9,6 +9,12 @@ public struct SenderAuthentication: Sendable {
     public var dkim: DKIMCheck?
     /// The DMARC check, on the SPF and DKIM results; nil: not checked.
     public var dmarc: DMARCCheck?
+    /// The ARC check; nil: chains are not checked.
+    public var arc: ARCCheck?
+    /// Signing domains of ARC sealers the site trusts (lower-cased): when such a sealer's chain is intact and its
+    /// recorded results say DMARC passed upstream, a DMARC failure here (a mailing list changed the message) reads as
+    /// a pass (RFC 7489 section 6.7's local policy override).
+    public var trustedSealers: Set<String> = []
     /// Whether a DMARC failure under `p=reject` is written so the shipped rule `DMARC_REJECT` rejects it (`p=` in the
     /// result's comment); else the policy is named without `p=` and the failure only counts as evidence.
     public var dmarcReject = false
@@ -42,6 +48,7 @@ public struct SenderAuthentication: Sendable {
         /// Each signature's outcome, top first.
         public var dkim: [DKIMCheck.Outcome] = []
         public var dmarc: DMARCCheck.Outcome?
+        public var arc: ARCCheck.Outcome?
         /// The `Authentication-Results` value Mailsift writes.
         public var field: String
         /// The results as Rspamd names its symbols (`R_SPF_ALLOW`, `R_DKIM_REJECT`...).
@@ -72,6 +79,13 @@ public struct SenderAuthentication: Sendable {
                 case .permerror: out.append("DMARC_BAD_POLICY")
                 }
             }
+            if let arc {
+                switch arc.result {
+                case .pass: out.append("ARC_ALLOW")
+                case .fail: out.append("ARC_REJECT")
+                case .none: out.append("ARC_NA")
+                }
+            }
             for result in Set(dkim.map(\.result)).sorted(by: { $0.rawValue < $1.rawValue }) {
                 switch result {
                 case .pass: out.append("R_DKIM_ALLOW")
@@ -87,6 +101,9 @@ public struct SenderAuthentication: Sendable {
             var out: [String] = []
             if let spf, let client {
                 out.append("SPF \(spf.result.rawValue) for \(spf.domain), client \(client.ip): \(spf.detail)")
+            }
+            if let arc, arc.result != .none {
+                out.append("ARC \(arc.result.rawValue) (\(arc.instance) sets, newest sealer \(arc.sealer.isEmpty ? "unknown" : arc.sealer)): \(arc.detail)")
             }
             if let dmarc {
                 out.append("DMARC \(dmarc.result.rawValue) for \(dmarc.fromDomain)\(dmarc.policy.map { " (policy \($0))" } ?? ""): \(dmarc.detail)")
@@ -144,7 +161,21 @@ public struct SenderAuthentication: Sendable {
                 parts.append(part)
             }
         }
-        if let dmarc, let outcome = await dmarc.check(message, spf: report.spf, dkim: report.dkim, deadline: deadline) {
+        if let arc {
+            let outcome = await arc.check(message, deadline: deadline)
+            var part = "arc=\(outcome.result.rawValue)"
+            if outcome.result != .none {
+                part += " (\(SenderAuthentication.comment("\(outcome.instance) sets, newest sealer \(outcome.sealer); \(outcome.detail)")))"
+            }
+            parts.append(part)
+            report.arc = outcome
+        }
+        if let dmarc, var outcome = await dmarc.check(message, spf: report.spf, dkim: report.dkim, deadline: deadline) {
+            if outcome.result == .fail, let arc = report.arc, arc.result == .pass, trustedSealers.contains(arc.sealer),
+               arc.upstream?.result(for: "dmarc") == "pass" {
+                outcome.result = .pass
+                outcome.detail = "passed upstream, by the ARC chain of trusted sealer \(arc.sealer)"
+            }
             var part = "dmarc=\(outcome.result.rawValue)"
             if let policy = outcome.policy {
                 // `p=` in the comment is what the DMARC_REJECT rule reads (as in OpenDMARC's results).
