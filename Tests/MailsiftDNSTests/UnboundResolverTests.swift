@@ -9,6 +9,8 @@ import Testing
 /// under `test.` or the documentation networks' reverse zones: libunbound answers those itself, as RFC 6761 asks.)
 @Suite(.serialized) struct UnboundResolverTests {
     static let bigText = (0..<60).map { i in String(repeating: Character(UnicodeScalar(UInt8(97 + i % 26))), count: 250) }
+    /// 62,500 bytes of TXT: near the most one DNS message can carry (65,535 bytes).
+    static let hugeText = (0..<250).map { i in String(repeating: Character(UnicodeScalar(UInt8(97 + i % 26))), count: 250) }
 
     static func server(silent: SilentUDPServer) throws -> UnboundServer {
         try UnboundServer(
@@ -20,6 +22,7 @@ import Testing
                 "mail.mailsift.example. 300 IN AAAA 2001:db8::5",
                 "multi.mailsift.example. 300 IN TXT \"part one \" \"part two\"",
                 "big.mailsift.example. 300 IN TXT " + bigText.map { "\"\($0)\"" }.joined(separator: " "),
+                "huge.mailsift.example. 300 IN TXT " + hugeText.map { "\"\($0)\"" }.joined(separator: " "),
                 "5.69.2.81.in-addr.arpa. 300 IN PTR mail.mailsift.example.",
                 "loop.mailsift.example. 300 IN TXT \"v=spf1 include:loop.mailsift.example -all\"",
                 "slowspf.mailsift.example. 300 IN TXT \"v=spf1 include:x.slow.example -all\"",
@@ -49,6 +52,9 @@ import Testing
         let big = await dns.query("big.mailsift.example", .txt, deadline: Self.deadline())
         #expect(big.records.first?.text?.count == 15_000)
         if case .records(_, let ttl) = big { #expect(ttl > 0 && ttl <= 300) } else { Issue.record("no records: \(big)") }
+        // 62,500 bytes: read up to the cap (16 KB), in bounded time.
+        let huge = await dns.query("huge.mailsift.example", .txt, deadline: Self.deadline())
+        #expect((huge.records.first?.text?.count ?? 0) > 0 && (huge.records.first?.text?.count ?? .max) <= UnboundResolver.maximumTextBytes)
         // A CNAME loop is a failure, quickly.
         let clock = ContinuousClock()
         let start = clock.now
