@@ -22,7 +22,7 @@ public final class ClassificationService: Sendable {
     private let inFlight = Atomic<Int>(0)
     /// Whose authentication results are believed (``ServerConfiguration/trustedAuthservIDs``).
     let trust: AuthenticationTrust
-    /// Mailsift's own SPF check, with ``ServerConfiguration/spf`` (nil without it).
+    /// Mailsift's own SPF, DKIM, DMARC and ARC checks, as configured (nil with none of them on).
     let authentication: SenderAuthentication?
 
     /// The served model's cascade with the configured stream context (``ServerConfiguration/streamContextSettings``):
@@ -33,8 +33,8 @@ public final class ClassificationService: Sendable {
         return cascade
     }
 
-    /// `resolver` answers the SPF check's DNS with ``ServerConfiguration/spf``; without one, a libunbound resolver on
-    /// ``ServerConfiguration/dnsResolvers`` is made (and with none to be had, SPF is off, logged).
+    /// `resolver` answers the authentication checks' DNS; without one, a libunbound resolver on
+    /// ``ServerConfiguration/dnsResolvers`` is made (and with none to be had, the checks are off, logged).
     public init(
         models: ModelSwitch, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics(), learning: OnlineLearning? = nil,
         resolver: (any DNSResolver)? = nil, logger: Logger
@@ -116,8 +116,8 @@ public final class ClassificationService: Sendable {
         public var isSpam: Bool { action >= .quarantine }
         /// The model's name for spam (its second label).
         public var spamLabel: String
-        /// The `Authentication-Results` value Mailsift wrote (with ``ServerConfiguration/spf``), stamped on the
-        /// message by the milter and spamd and given in the JSON reply.
+        /// The `Authentication-Results` value Mailsift wrote (with its checks on), stamped on the message by the
+        /// milter and spamd and given in the JSON reply.
         public var authenticationResults: String?
 
         /// A reason's weight toward spam (reasons weigh toward their verdict; rules always toward spam),
@@ -178,20 +178,20 @@ public final class ClassificationService: Sendable {
         }
         let now = Int64(Date().timeIntervalSince1970)
         let parsed = clock.now
-        // Mailsift's own SPF result, written on top as a field of its authserv-id that the analysis trusts (and any
+        // Mailsift's own results, written on top as a field of its authserv-id that the analysis trusts (and any
         // field the message brought in that name taken out). The wait on DNS is bounded by spf_budget_ms on its own,
         // and counts toward the analysis' budget no more than the wait for the sender state does (`waited`).
         var trust = self.trust
-        var spf: SenderAuthentication.Report?
+        var report: SenderAuthentication.Report?
         if let authentication {
             let asked = clock.now
-            spf = await authentication.authenticate(message, envelope: envelope, trust: trust, deadline: asked + .milliseconds(configuration.spfBudgetMilliseconds))
+            report = await authentication.authenticate(message, envelope: envelope, trust: trust, deadline: asked + .milliseconds(configuration.spfBudgetMilliseconds))
             metrics.stage("spf", clock.now - asked)
-            if let result = spf?.spf?.result { learning.metrics.spf(result.rawValue) }
-            for outcome in spf?.dkim ?? [] { learning.metrics.dkim(outcome.result.rawValue) }
-            if let result = spf?.dmarc?.result { learning.metrics.dmarc(result.rawValue) }
-            if let result = spf?.arc?.result { learning.metrics.arc(result.rawValue) }
-            message = authentication.stamped(message, with: spf)
+            if let result = report?.spf?.result { learning.metrics.spf(result.rawValue) }
+            for outcome in report?.dkim ?? [] { learning.metrics.dkim(outcome.result.rawValue) }
+            if let result = report?.dmarc?.result { learning.metrics.dmarc(result.rawValue) }
+            if let result = report?.arc?.result { learning.metrics.arc(result.rawValue) }
+            message = authentication.stamped(message, with: report)
             trust = trust.trusting(authentication.authservID)
         }
         // The sender's reputation prior reads only the authentication results the analysis will trust.
@@ -265,9 +265,9 @@ public final class ClassificationService: Sendable {
                     // The text model decided without the trees: still a model verdict, but flagged.
                     metrics.fellBack(.modelError)
                     logger.error("tree stage failed", metadata: ["model": "\(model.version)", "error": "\(error)"])
-                    return result(verdict, model: model, a: a, fallback: .modelError, start: start, analysed: analysed - waited, reasons: why, spf: spf)
+                    return result(verdict, model: model, a: a, fallback: .modelError, start: start, analysed: analysed - waited, reasons: why, authentication: report)
                 }
-                return result(verdict, model: model, a: a, fallback: nil, start: start, analysed: analysed - waited, reasons: why, spf: spf)
+                return result(verdict, model: model, a: a, fallback: nil, start: start, analysed: analysed - waited, reasons: why, authentication: report)
             }
         }
         let t = clock.now
@@ -283,7 +283,7 @@ public final class ClassificationService: Sendable {
         // A degraded verdict is logged but teaches the reputations nothing.
         await learning.learn(from: .nan, keys: keys, entry: entry, at: now)
         metrics.fellBack(fallback!)  // every path that reaches here set it
-        return result(verdict, model: model, a: a, fallback: fallback, start: start, analysed: analysed - waited, reasons: why, spf: spf)
+        return result(verdict, model: model, a: a, fallback: fallback, start: start, analysed: analysed - waited, reasons: why, authentication: report)
     }
 
     /// Messages of this many bytes or more are analysed and classified on NIO's thread pool (see
@@ -332,13 +332,14 @@ public final class ClassificationService: Sendable {
 
     private func result(
         _ v: Cascade.Verdict, model: ServingModel, a: AnalyzedMessage, fallback: ServerMetrics.Fallback?,
-        start: ContinuousClock.Instant, analysed: ContinuousClock.Instant, reasons why: [Cascade.Reason], spf: SenderAuthentication.Report?
+        start: ContinuousClock.Instant, analysed: ContinuousClock.Instant, reasons why: [Cascade.Reason],
+        authentication report: SenderAuthentication.Report?
     ) -> Result {
         metrics.verdict(v)
         var why = why
-        if let spf {
+        if let report {
             // Named as Rspamd names its symbols; they weigh nothing (a rule on `spf=fail` or `dkim=fail` can).
-            let reasons = zip(spf.symbols, spf.descriptions).map { Cascade.Reason(stage: .rules, feature: $0, weight: 0, text: $1) }
+            let reasons = report.entries.map { Cascade.Reason(stage: .rules, feature: $0.symbol, weight: 0, text: $0.text) }
             why.insert(contentsOf: reasons, at: 0)
         }
         let end = ContinuousClock.now
@@ -347,7 +348,7 @@ public final class ClassificationService: Sendable {
             label: v.label, probability: v.probability, action: v.action, stage: v.stage, reasons: why, modelVersion: model.version,
             degraded: fallback != nil, fallback: fallback?.rawValue, messageId: MessageKey.of(a.message),
             timings: .init(analyseMicroseconds: us(analysed - start), classifyMicroseconds: us(end - analysed), totalMicroseconds: us(end - start)),
-            rules: v.rules.hits, spamLabel: model.cascade.bundle.manifest.labels[1], authenticationResults: spf?.field
+            rules: v.rules.hits, spamLabel: model.cascade.bundle.manifest.labels[1], authenticationResults: report?.field
         )
     }
 }

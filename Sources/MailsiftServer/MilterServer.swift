@@ -65,6 +65,8 @@ public struct MilterServer: TCPProtocolServer {
         let scale = ScoreScale(service.models.model?.cascade.operatingPoints)
         let score = scale.score(probability: result.probability, action: result.action, stage: result.stage)
         let headers = SpamdReply.headers(result, score: score, symbols: SpamdReply.symbols(result))
-        return session.finish(.verdict(action: result.action, probability: result.probability, headers: headers))
+        return session.finish(.verdict(
+            action: result.action, probability: result.probability, headers: headers,
+            authservID: result.authenticationResults == nil ? nil : service.configuration.authservID))
     }
 }

@@ -140,7 +140,8 @@ public struct MilterSession: Sendable {
     /// How a message ended.
     public enum Outcome: Sendable {
         /// A verdict (its action and spam probability), with the header fields to add.
-        case verdict(action: Action, probability: Double, headers: [(String, String)])
+        /// `authservID`: Mailsift's own, when it wrote results: fields the message arrived with under it are deleted.
+        case verdict(action: Action, probability: Double, headers: [(String, String)], authservID: String? = nil)
         /// No verdict could be had now (no model yet, overload): the MTA should try again later.
         case unavailable
         /// The message cannot be parsed: nothing to judge, it passes, marked.
@@ -148,7 +149,8 @@ public struct MilterSession: Sendable {
     }
 
     /// The packets that end a message: the header changes, then the decision.
-    /// - Verdict headers the message arrived with (`X-Spam-*`, `X-Mailsift-*`) are deleted, so a sender cannot forge them.
+    /// - Verdict headers the message arrived with (`X-Spam-*`, `X-Mailsift-*`, and `Authentication-Results` under
+    ///   Mailsift's authserv-id when it wrote its own) are deleted, so a sender cannot forge them.
     /// - Mailsift's own headers are added.
     /// - `quarantine` asks the MTA to hold the message (Postfix's hold queue).
     /// - An action the MTA did not agree to at negotiation is left out.
@@ -158,21 +160,26 @@ public struct MilterSession: Sendable {
         defer { resetMessage() }
         let action: Action, probability: Double
         let added: [(String, String)]
+        var own: String?
         switch outcome {
         case .unavailable:
             return [Self.packet(.replyCode, Array("451 4.7.1 Message filter unavailable, try again later".utf8) + [0])]
         case .unparsable:
             return [Self.packet(.addHeader, Array("X-Mailsift-Verdict".utf8) + [0] + Array("unparsable".utf8) + [0]), Self.packet(.accept)]
-        case .verdict(let a, let p, let headers):
+        case .verdict(let a, let p, let headers, let authservID):
             (action, probability) = (a, p)
             added = headers
+            own = authservID?.lowercased()
         }
         var out: [[UInt8]] = []
         var seen: [String: UInt32] = [:]
         for h in headers where allowed & 0x10 != 0 {
             let lower = h.name.lowercased()
             seen[lower, default: 0] += 1
-            if lower.hasPrefix("x-spam-") || lower.hasPrefix("x-mailsift-") {
+            // A sender's results in Mailsift's name would sit beside Mailsift's own (RFC 8601 section 5).
+            let forgedResults = lower == "authentication-results" && own != nil
+                && AuthenticationResults(parsing: String(decoding: h.value, as: UTF8.self)).authservID.lowercased() == own
+            if lower.hasPrefix("x-spam-") || lower.hasPrefix("x-mailsift-") || forgedResults {
                 out.append(Self.packet(.changeHeader, Self.be32(seen[lower]!) + Array(h.name.utf8) + [0, 0]))
             }
         }

@@ -27,6 +27,8 @@ import Testing
         stream += Self.packet("T")
         stream += Self.packet("L", Self.z("From") + Self.z("Alice <alice@example.org>"))
         stream += Self.packet("L", Self.z("X-Spam-Flag") + Self.z("NO"))
+        stream += Self.packet("L", Self.z("Authentication-Results") + Self.z("relay.example; spf=pass"))
+        stream += Self.packet("L", Self.z("Authentication-Results") + Self.z("Mailsift; spf=pass"))
         stream += Self.packet("L", Self.z("Subject") + Self.z("folded\r\n\tsubject"))
         stream += Self.packet("N")
         stream += Self.packet("B", Array("hello\r\n".utf8))
@@ -49,16 +51,18 @@ import Testing
         // Negotiation answers version 6 and the actions asked for (add and change headers, quarantine), no skips.
         #expect(replies.first == Self.packet("O", MilterSession.be32(6) + MilterSession.be32(0x31) + MilterSession.be32(0)))
         #expect(replies.dropFirst().allSatisfy { $0 == Self.packet("c") })
-        #expect(replies.count == 1 + 12)  // each of the 12 commands but the macro and the end of message got "continue"
+        #expect(replies.count == 1 + 14)  // each of the 14 commands but the macro and the end of message got "continue"
         let c = try #require(classified)
         #expect(c.envelope == Envelope(clientIP: "198.51.100.7", helo: "client.example.org", mailFrom: "alice@example.org", recipients: ["bob@example.com", "carol@example.com"]))
-        #expect(String(decoding: c.message, as: UTF8.self) == "From: Alice <alice@example.org>\r\nX-Spam-Flag: NO\r\nSubject: folded\r\n\tsubject\r\n\r\nhello\r\nworld\r\n")
+        #expect(String(decoding: c.message, as: UTF8.self) == "From: Alice <alice@example.org>\r\nX-Spam-Flag: NO\r\nAuthentication-Results: relay.example; spf=pass\r\nAuthentication-Results: Mailsift; spf=pass\r\nSubject: folded\r\n\tsubject\r\n\r\nhello\r\nworld\r\n")
 
-        // The end: the forged X-Spam-Flag (first of its name) is deleted, the verdict headers added, then the decision.
+        // The end: the forged X-Spam-Flag (first of its name) and the results written under Mailsift's authserv-id
+        // (second of theirs) are deleted, the verdict headers added, then the decision.
         let spam = try await Fixture.server().service.classify(Array(Fixture.gtube.utf8))
-        let end = session.finish(.verdict(action: spam.action, probability: spam.probability, headers: [("X-Spam-Flag", "YES")]))
+        let end = session.finish(.verdict(action: spam.action, probability: spam.probability, headers: [("X-Spam-Flag", "YES")], authservID: "mailsift"))
         #expect(end == [
             Self.packet("m", MilterSession.be32(1) + Self.z("X-Spam-Flag") + [0]),
+            Self.packet("m", MilterSession.be32(2) + Self.z("Authentication-Results") + [0]),
             Self.packet("h", Self.z("X-Spam-Flag") + Self.z("YES")),
             Self.packet("y", Self.z("550 5.7.1 Message rejected as spam")),
         ])

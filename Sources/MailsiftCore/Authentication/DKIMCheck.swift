@@ -187,7 +187,7 @@ public struct DKIMCheck: Sendable {
                 lineEnd = b[(lineEnd + 1)..<end].firstIndex(of: ASCII.lf) ?? end
             }
             var valueEnd = lineEnd
-            if valueEnd > i, valueEnd <= b.count, valueEnd - 1 >= i, valueEnd - 1 < b.count, b[valueEnd - 1] == ASCII.cr { valueEnd -= 1 }
+            if valueEnd > i, b[valueEnd - 1] == ASCII.cr { valueEnd -= 1 }
             if let colon = b[i..<valueEnd].firstIndex(of: ASCII.colon) {
                 let rawName = b[i..<colon]
                 let name = String(decoding: rawName, as: UTF8.self).trimmingBlanks().lowercased()

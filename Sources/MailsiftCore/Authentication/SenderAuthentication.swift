@@ -51,65 +51,48 @@ public struct SenderAuthentication: Sendable {
         public var arc: ARCCheck.Outcome?
         /// The `Authentication-Results` value Mailsift writes.
         public var field: String
-        /// The results as Rspamd names its symbols (`R_SPF_ALLOW`, `R_DKIM_REJECT`...).
-        public var symbols: [String] {
-            var out: [String] = []
+        /// One entry per result, for the verdict's reasons: the symbol as Rspamd names it (`R_SPF_ALLOW`,
+        /// `R_DKIM_REJECT`, `DMARC_POLICY_REJECT`, `ARC_ALLOW`...) and the result in words.
+        public var entries: [(symbol: String, text: String)] {
+            var out: [(symbol: String, text: String)] = []
             if let spf {
-                switch spf.result {
-                case .pass: out.append("R_SPF_ALLOW")
-                case .fail: out.append("R_SPF_FAIL")
-                case .softfail: out.append("R_SPF_SOFTFAIL")
-                case .neutral: out.append("R_SPF_NEUTRAL")
-                case .none: out.append("R_SPF_NA")
-                case .temperror: out.append("R_SPF_DNSFAIL")
-                case .permerror: out.append("R_SPF_PERMFAIL")
+                let symbol = switch spf.result {
+                case .pass: "R_SPF_ALLOW"
+                case .fail: "R_SPF_FAIL"
+                case .softfail: "R_SPF_SOFTFAIL"
+                case .neutral: "R_SPF_NEUTRAL"
+                case .none: "R_SPF_NA"
+                case .temperror: "R_SPF_DNSFAIL"
+                case .permerror: "R_SPF_PERMFAIL"
                 }
-            }
-            if let dmarc {
-                switch dmarc.result {
-                case .pass: out.append("DMARC_POLICY_ALLOW")
-                case .fail:
-                    switch dmarc.policy {
-                    case "reject": out.append("DMARC_POLICY_REJECT")
-                    case "quarantine": out.append("DMARC_POLICY_QUARANTINE")
-                    default: out.append("DMARC_POLICY_SOFTFAIL")
-                    }
-                case .none: out.append("DMARC_NA")
-                case .temperror: out.append("DMARC_DNSFAIL")
-                case .permerror: out.append("DMARC_BAD_POLICY")
-                }
-            }
-            if let arc {
-                switch arc.result {
-                case .pass: out.append("ARC_ALLOW")
-                case .fail: out.append("ARC_REJECT")
-                case .none: out.append("ARC_NA")
-                }
-            }
-            for result in Set(dkim.map(\.result)).sorted(by: { $0.rawValue < $1.rawValue }) {
-                switch result {
-                case .pass: out.append("R_DKIM_ALLOW")
-                case .fail: out.append("R_DKIM_REJECT")
-                case .temperror: out.append("R_DKIM_TEMPFAIL")
-                case .permerror, .neutral: out.append("R_DKIM_PERMFAIL")
-                }
-            }
-            return out
-        }
-        /// One line per result, for the verdict's reasons.
-        public var descriptions: [String] {
-            var out: [String] = []
-            if let spf, let client {
-                out.append("SPF \(spf.result.rawValue) for \(spf.domain), client \(client.ip): \(spf.detail)")
-            }
-            if let arc, arc.result != .none {
-                out.append("ARC \(arc.result.rawValue) (\(arc.instance) sets, newest sealer \(arc.sealer.isEmpty ? "unknown" : arc.sealer)): \(arc.detail)")
-            }
-            if let dmarc {
-                out.append("DMARC \(dmarc.result.rawValue) for \(dmarc.fromDomain)\(dmarc.policy.map { " (policy \($0))" } ?? ""): \(dmarc.detail)")
+                out.append((symbol, "SPF \(spf.result.rawValue) for \(spf.domain)\(client.map { ", client \($0.ip)" } ?? ""): \(spf.detail)"))
             }
             for d in dkim {
-                out.append("DKIM \(d.result.rawValue) for \(d.domain.isEmpty ? "a signature" : d.domain)\(d.selector.isEmpty ? "" : " (selector \(d.selector))")\(d.detail.isEmpty ? "" : ": " + d.detail)")
+                let symbol = switch d.result {
+                case .pass: "R_DKIM_ALLOW"
+                case .fail: "R_DKIM_REJECT"
+                case .temperror: "R_DKIM_TEMPFAIL"
+                case .permerror, .neutral: "R_DKIM_PERMFAIL"
+                }
+                out.append((symbol, "DKIM \(d.result.rawValue) for \(d.domain.isEmpty ? "a signature" : d.domain)\(d.selector.isEmpty ? "" : " (selector \(d.selector))")\(d.detail.isEmpty ? "" : ": " + d.detail)"))
+            }
+            if let arc {
+                let symbol = switch arc.result {
+                case .pass: "ARC_ALLOW"
+                case .fail: "ARC_REJECT"
+                case .none: "ARC_NA"
+                }
+                out.append((symbol, arc.result == .none ? "no ARC chain" : "ARC \(arc.result.rawValue) (\(arc.instance) sets, newest sealer \(arc.sealer.isEmpty ? "unknown" : arc.sealer)): \(arc.detail)"))
+            }
+            if let dmarc {
+                let symbol = switch dmarc.result {
+                case .pass: "DMARC_POLICY_ALLOW"
+                case .fail: dmarc.policy == "reject" ? "DMARC_POLICY_REJECT" : dmarc.policy == "quarantine" ? "DMARC_POLICY_QUARANTINE" : "DMARC_POLICY_SOFTFAIL"
+                case .none: "DMARC_NA"
+                case .temperror: "DMARC_DNSFAIL"
+                case .permerror: "DMARC_BAD_POLICY"
+                }
+                out.append((symbol, "DMARC \(dmarc.result.rawValue) for \(dmarc.fromDomain)\(dmarc.policy.map { " (policy \($0))" } ?? ""): \(dmarc.detail)"))
             }
             return out
         }
