@@ -140,7 +140,7 @@ public final class UnboundResolver: DNSResolver, @unchecked Sendable {
     public func query(_ name: String, _ type: DNSRecordType, deadline: ContinuousClock.Instant) async -> DNSAnswer {
         guard ContinuousClock.now < deadline else { return .timeout }
         // A name DNS cannot carry is an answer of its own: it does not exist.
-        guard name.utf8.count <= 253, !name.split(separator: ".").contains(where: { $0.utf8.count > 63 }) else { return .nameError }
+        guard UnboundResolver.carriable(name) else { return .nameError }
         let key = CacheKey(name: name.lowercased(), type: type)
         let now = ContinuousClock.now
         if let answer = cached(key, now: now) { return answer }
@@ -191,6 +191,16 @@ public final class UnboundResolver: DNSResolver, @unchecked Sendable {
             return
         }
         pending.finish(UnboundResolver.answer(r, type: r.qtype))
+    }
+
+    /// Whether DNS can carry `name`: 253 bytes at most, no label over 63.
+    static func carriable(_ name: String) -> Bool {
+        guard name.utf8.count <= 253 else { return false }
+        var length = 0
+        for b in name.utf8 {
+            if b == UInt8(ascii: ".") { length = 0 } else { length += 1; if length > 63 { return false } }
+        }
+        return true
     }
 
     /// The port's answer for libunbound's result.

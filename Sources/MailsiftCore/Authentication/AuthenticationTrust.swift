@@ -72,7 +72,9 @@ public struct AuthenticationTrust: Sendable, Hashable {
         guard fields.contains(where: { AuthenticationTrust.isAuthenticationField($0.lowercasedName) }) else {
             return Judgement(message: message)
         }
-        let boundary = authservIDs.isEmpty ? 0 : untrustedHop(in: fields)
+        // The arrival hop is looked for only when a trusted writer's field is below the top (parsing Received fields
+        // costs more than the rest): a field on top is above every hop.
+        var boundary: Int?
         var judgement = Judgement(message: message)
         var kept: [HeaderField] = []
         var removedBytes = 0
@@ -84,7 +86,8 @@ public struct AuthenticationTrust: Sendable, Hashable {
             }
             let results = name == "authentication-results" ? AuthenticationResults(parsing: field.value) : nil
             let writer = results?.authservID ?? AuthenticationTrust.receiver(ofReceivedSPF: field.value)
-            if index < boundary, let writer, authservIDs.contains(writer.fastLowercased()) {
+            if let writer, authservIDs.contains(writer.fastLowercased()),
+               index == 0 || index < (boundary ?? { boundary = untrustedHop(in: fields); return boundary! }()) {
                 kept.append(field)
                 continue
             }

@@ -82,10 +82,20 @@ public struct SPFCheck: Sendable {
 
     /// A name SPF can look up: labels of 1 to 63 bytes, at least two of them, 253 bytes at most.
     public static func isValidDomain(_ name: String) -> Bool {
-        var n = Substring(name)
-        if n.hasSuffix(".") { n = n.dropLast() }
-        let labels = n.split(separator: ".", omittingEmptySubsequences: false)
-        return labels.count >= 2 && n.utf8.count <= 253 && labels.allSatisfy { (1...63).contains($0.utf8.count) }
+        var u = name.utf8[...]
+        if u.last == UInt8(ascii: ".") { u = u.dropLast() }
+        guard u.count <= 253 else { return false }
+        var labels = 0, length = 0
+        for b in u {
+            if b == UInt8(ascii: ".") {
+                guard (1...63).contains(length) else { return false }
+                labels += 1
+                length = 0
+            } else {
+                length += 1
+            }
+        }
+        return (1...63).contains(length) && labels >= 1
     }
 
     // MARK: - One evaluation
