@@ -108,12 +108,17 @@ public struct AuthenticationTrust: Sendable, Hashable {
     /// (a `from` clause whose address is not in ``relays``, or names no address); the field count when none does.
     /// A Received field without a `from` clause records a hand-over inside one host.
     func untrustedHop(in fields: HeaderFields) -> Int {
+        arrival(in: fields)?.index ?? fields.count
+    }
+
+    /// The first untrusted Received hop (``untrustedHop(in:)``), parsed, with its index; nil when there is none.
+    func arrival(in fields: HeaderFields) -> (index: Int, hop: ReceivedHop)? {
         for (index, field) in fields.enumerated() where field.lowercasedName == "received" {
             let hop = ReceivedHop(parsing: field.value, parsesDate: false)
             guard hop.from != nil || hop.fromIP != nil else { continue }
-            guard let ip = hop.fromIP.flatMap(IPAddress.init), relays.contains(where: { $0.contains(ip) }) else { return index }
+            guard let ip = hop.fromIP.flatMap(IPAddress.init), relays.contains(where: { $0.contains(ip) }) else { return (index, hop) }
         }
-        return fields.count
+        return nil
     }
 
     /// Whether a field (by its lower-cased name) is one the trust boundary judges.

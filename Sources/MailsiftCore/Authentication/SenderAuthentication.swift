@@ -104,11 +104,7 @@ public struct SenderAuthentication: Sendable {
         if let ip = envelope.clientIP?.trimmingBlanks(), IPAddress(ip) != nil {
             return Client(ip: ip, helo: envelope.helo ?? "", mailFrom: envelope.mailFrom ?? returnPath(message))
         }
-        let fields = message.headers
-        let index = trust.untrustedHop(in: fields)
-        guard index < fields.count else { return nil }
-        let hop = ReceivedHop(parsing: fields[fields.index(fields.startIndex, offsetBy: index)].value, parsesDate: false)
-        guard let ip = hop.fromIP, IPAddress(ip) != nil else { return nil }
+        guard let hop = trust.arrival(in: message.headers)?.hop, let ip = hop.fromIP, IPAddress(ip) != nil else { return nil }
         return Client(ip: ip, helo: envelope.helo ?? hop.from ?? "", mailFrom: envelope.mailFrom ?? returnPath(message))
     }
 
