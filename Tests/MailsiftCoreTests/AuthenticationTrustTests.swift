@@ -66,6 +66,13 @@ import Testing
         #expect(AuthenticationTrust.receiver(ofReceivedSPF: "pass (noreceiver=x.example)") == nil)
     }
 
+    @Test func theAuthservIDIsReadWithoutParsingTheResults() {
+        for value in ["mx.example.com; spf=pass", "(checked) mx.example.com 1; spf=pass", "  mx.example.com;spf=pass", "mx.example.com"] {
+            #expect(AuthenticationResults.authservID(of: value) == "mx.example.com", "\(value)")
+            #expect(AuthenticationResults.authservID(of: value) == AuthenticationResults(parsing: value).authservID, "\(value)")
+        }
+    }
+
     @Test func aNetworkThatDoesNotParseIsRefused() {
         #expect(throws: AuthenticationTrust.BadNetwork.self) { try AuthenticationTrust(authservIDs: ["a"], networks: ["10.0.0.0/33"]) }
         #expect(throws: AuthenticationTrust.BadNetwork.self) { try AuthenticationTrust(networks: ["mx.example"]) }

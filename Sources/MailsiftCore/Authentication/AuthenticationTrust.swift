@@ -84,8 +84,8 @@ public struct AuthenticationTrust: Sendable, Hashable {
                 kept.append(field)
                 continue
             }
-            let results = name == "authentication-results" ? AuthenticationResults(parsing: field.value) : nil
-            let writer = results?.authservID ?? AuthenticationTrust.receiver(ofReceivedSPF: field.value)
+            let isResults = name == "authentication-results"
+            let writer = isResults ? AuthenticationResults.authservID(of: field.value) : AuthenticationTrust.receiver(ofReceivedSPF: field.value)
             if let writer, authservIDs.contains(writer.fastLowercased()),
                index == 0 || index < (boundary ?? { boundary = untrustedHop(in: fields); return boundary! }()) {
                 kept.append(field)
@@ -93,8 +93,9 @@ public struct AuthenticationTrust: Sendable, Hashable {
             }
             judgement.ignored += 1
             removedBytes += field.byteCount
-            let passes = results.map { r in r.checks.filter { $0.result == "pass" }.map { $0.method + "=pass" } }
-                ?? (Message.spfResult(field.value) == "pass" ? ["spf=pass"] : [])
+            let passes = isResults
+                ? AuthenticationResults(parsing: field.value).checks.filter { $0.result == "pass" }.map { $0.method + "=pass" }
+                : (Message.spfResult(field.value) == "pass" ? ["spf=pass"] : [])
             for pass in passes where judgement.claimedPasses.count < AuthenticationTrust.maximumClaims && !judgement.claimedPasses.contains(pass) {
                 judgement.claimedPasses.append(pass)
             }

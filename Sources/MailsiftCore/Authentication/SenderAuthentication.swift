@@ -180,7 +180,7 @@ public struct SenderAuthentication: Sendable {
         }
         let own = authservID.fastLowercased()
         for field in m.root.headers {
-            if field.lowercasedName == "authentication-results", AuthenticationResults(parsing: field.value).authservID.fastLowercased() == own {
+            if field.lowercasedName == "authentication-results", AuthenticationResults.authservID(of: field.value).fastLowercased() == own {
                 m.removedHeaderBytes += field.byteCount
                 continue
             }

@@ -12,6 +12,24 @@ public struct AuthenticationResults: Sendable, Hashable, Codable {
     public var authservID: String
     public var checks: [Check]
 
+    /// The authserv-id of a field's value alone (its first word, comments skipped), without parsing the results.
+    public static func authservID(of value: String) -> String {
+        var depth = 0
+        var word: [UInt8] = []
+        for b in value.utf8 {
+            if b == UInt8(ascii: "(") { depth += 1; continue }
+            if b == UInt8(ascii: ")") { depth = max(0, depth - 1); continue }
+            if depth > 0 { continue }
+            if b == ASCII.semicolon || ASCII.isWhitespace(b) {
+                if !word.isEmpty { break }
+                continue
+            }
+            word.append(b)
+            if word.count > 255 { break }
+        }
+        return String(decoding: word, as: UTF8.self)
+    }
+
     /// The result of the first check of `method`, if any.
     public func result(for method: String) -> String? { checks.first { $0.method == method }?.result }
 
