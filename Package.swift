@@ -109,7 +109,7 @@ let package = Package(
             name: "mailsift",
             dependencies: [
                 "MailsiftCore", "MailsiftFiles", "MailsiftTraining", "MailsiftCommandLine", "MailsiftBenchmarks", "MailsiftServer", "MailsiftTestKit", "MailsiftRedis", "MailsiftEncoder",
-                "MailsiftDNS",
+                "MailsiftDNS", "MailsiftCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -1,5 +1,6 @@
 import ArgumentParser
 import MailsiftCore
+import MailsiftCrypto
 import MailsiftDNS
 import MailsiftEncoder
 import Foundation
@@ -53,8 +54,10 @@ extension Mailsift {
         var spfResolver: String?
         @Option(help: "The longest a message waits on DNS for SPF, in milliseconds.")
         var spfBudgetMs = 200
-        @Option(help: "Write unbound server lines that publish SPF records for the corpus's senders to this file, and stop.")
+        @Option(help: "Write unbound server lines that publish SPF records for the corpus's senders (and DKIM keys for its signatures) to this file, and stop.")
         var spfZone: String?
+        @Flag(help: "With --spf-resolver, check DKIM signatures too.")
+        var dkim = false
 
         func run() throws {
             if let spfZone {
@@ -69,7 +72,8 @@ extension Mailsift {
                 messages: try corpus.messages, cascade: cascade, minimumSeconds: corpus.seconds, trustReplies: trustReplies, keepWordSalad: keepWordSalad)
             benchmark.knowsCorpus = knownCorpus
             if let spfResolver {
-                benchmark.authentication = SenderAuthentication(resolver: try UnboundResolver(forwarders: [spfResolver]), authservID: "mailsift")
+                benchmark.authentication = SenderAuthentication(
+                    resolver: try UnboundResolver(forwarders: [spfResolver]), authservID: "mailsift", dkim: dkim ? SwiftCryptoDKIM() : nil)
                 benchmark.spfBudget = .milliseconds(spfBudgetMs)
             }
             print(try benchmark.run())
