@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The hashing and signature checks DKIM needs, as a port: the core canonicalises and decides, an adapter
 /// (`SwiftCryptoDKIM` in `MailsiftCrypto`, on swift-crypto) does the cryptography.
 public protocol DKIMCrypto: Sendable {
@@ -36,9 +38,27 @@ public struct DKIMCheck: Sendable {
     public var now: Int64 = 0
     public static let maximumSignatures = 5
 
+    /// Key records parsed before, by their text (a signer's key signs much of its mail), bounded as SPF's records are.
+    let keys = KeyCache()
+
     public init(resolver: any DNSResolver, crypto: any DKIMCrypto) {
         self.resolver = resolver
         self.crypto = crypto
+    }
+
+    final class KeyCache: Sendable {
+        let entries = Mutex<[[UInt8]: DKIMKey?]>([:])
+        static let capacity = 10_000
+
+        func key(_ record: [UInt8]) -> DKIMKey? {
+            if let cached = entries.withLock({ $0[record] }) { return cached }
+            let parsed = DKIMKey(String(decoding: record, as: UTF8.self))
+            entries.withLock { e in
+                if e.count >= KeyCache.capacity { e.removeAll(keepingCapacity: true) }
+                e[record] = .some(parsed)
+            }
+            return parsed
+        }
     }
 
     /// The outcome of each signature, top first.
@@ -136,7 +156,7 @@ public struct DKIMCheck: Sendable {
         let answer = await resolver.query(selector + "._domainkey." + domain, .txt, deadline: deadline)
         if answer.isTemporaryFailure { return .failure(KeyFailure(temporary: true, detail: "key lookup failed")) }
         guard let record = answer.records.compactMap(\.text).first else { return .failure(KeyFailure(temporary: false, detail: "no key")) }
-        guard let key = DKIMKey(String(decoding: record.prefix(8192), as: UTF8.self)) else {
+        guard let key = keys.key(Array(record.prefix(8192))) else {
             return .failure(KeyFailure(temporary: false, detail: "key record does not parse"))
         }
         return .success(key)
@@ -300,7 +320,7 @@ public struct DKIMCheck: Sendable {
 }
 
 /// A DKIM key record (RFC 6376 section 3.6.1).
-struct DKIMKey {
+struct DKIMKey: Sendable, Hashable {
     var type = "rsa"
     var publicKey: [UInt8] = []
     /// Accepted hashes (`h=`); nil: any.
