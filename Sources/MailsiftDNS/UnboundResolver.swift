@@ -3,12 +3,11 @@ import Foundation
 import MailsiftCore
 import Synchronization
 
-/// The DNS port (``DNSResolver``) on libunbound (NLnet Labs; Debian `libunbound-dev`). Chosen over c-ares and
-/// over a resolver of our own on SwiftNIO because it is the resolver library the mail world already runs (Postfix's
-/// DANE, Rspamd's predecessor checks, OpenDNSSEC): UDP with TCP fallback on truncation, EDNS0, a cache that honours
-/// TTLs, answer checking (0x20, ID and port randomisation), CNAME chasing with loop limits, and DNSSEC should a trust
-/// anchor ever be configured. It resolves through the configured resolvers (`forwarders`, `address@port`), else
-/// those of `/etc/resolv.conf`.
+/// The DNS port (``DNSResolver``) on libunbound (NLnet Labs; Debian `libunbound-dev`). Chosen over c-ares and over a
+/// resolver of our own on SwiftNIO because it is a complete, maintained resolver (Unbound's, as a library): UDP with
+/// TCP fallback on truncation, EDNS0, a cache that honours TTLs, answer checking (ID and port randomisation, 0x20),
+/// CNAME chasing with loop limits, and DNSSEC should a trust anchor ever be configured. It resolves through the
+/// configured resolvers (`forwarders`, `address@port`), else those of `/etc/resolv.conf`.
 ///
 /// Queries are asynchronous (`ub_resolve_async`); one thread per resolver waits on libunbound's descriptor and
 /// delivers the answers. A query still out at its deadline is cancelled and answered ``DNSAnswer/timeout``: a slow

@@ -13,6 +13,8 @@ public struct DMARCCheck: Sendable {
         public var subdomainPolicy: String?
         public var strictDKIM = false
         public var strictSPF = false
+        /// `pct=`: the share of failing mail the owner asks the policy applied to. Read, and not applied: a filter
+        /// that rejects at all (`dmarc_reject`) rejects every failure.
         public var percent = 100
 
         /// Parses a `v=DMARC1` record; nil when it is not one (section 6.6.3: such records are ignored).
