@@ -5,7 +5,7 @@ import Synchronization
 
 /// The DNS port (``DNSResolver``) on libunbound (NLnet Labs; Debian `libunbound-dev`). Chosen over c-ares and over a
 /// resolver of our own on SwiftNIO because it is a complete, maintained resolver (Unbound's, as a library): UDP with
-/// TCP fallback on truncation, EDNS0, a cache that honours TTLs, answer checking (ID and port randomisation, 0x20),
+/// TCP fallback on truncation, EDNS0, a cache that honours TTLs, answer checking (ID and port randomisation),
 /// CNAME chasing with loop limits, and DNSSEC should a trust anchor ever be configured. It resolves through the
 /// configured resolvers (`forwarders`, `address@port`), else those of `/etc/resolv.conf`.
 ///

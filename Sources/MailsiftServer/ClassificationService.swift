@@ -187,15 +187,16 @@ public final class ClassificationService: Sendable {
             let asked = clock.now
             report = await authentication.authenticate(message, envelope: envelope, trust: trust, deadline: asked + .milliseconds(configuration.spfBudgetMilliseconds))
             metrics.stage("spf", clock.now - asked)
-            if let result = report?.spf?.result { learning.metrics.spf(result.rawValue) }
-            for outcome in report?.dkim ?? [] { learning.metrics.dkim(outcome.result.rawValue) }
-            if let result = report?.dmarc?.result { learning.metrics.dmarc(result.rawValue) }
-            if let result = report?.arc?.result { learning.metrics.arc(result.rawValue) }
+            if let result = report?.spf?.result { learning.metrics.spf(result) }
+            for outcome in report?.dkim ?? [] { learning.metrics.dkim(outcome.result) }
+            if let result = report?.dmarc?.result { learning.metrics.dmarc(result) }
+            if let result = report?.arc?.result { learning.metrics.arc(result) }
             message = authentication.stamped(message, with: report)
             trust = trust.trusting(authentication.authservID)
         }
-        // The sender's reputation prior reads only the authentication results the analysis will trust.
-        let (keys, sender) = await learning.observe(trust.judged(message).message, envelope: envelope, at: now)
+        // Judged once: the sender's reputation prior reads only the authentication results the analysis trusts.
+        let judgement = trust.judged(message)
+        let (keys, sender) = await learning.observe(judgement.message, envelope: envelope, at: now)
         // Forgeable evidence counts only when the site can vouch for it: a reply when it names mail a user sent
         // (ReplyClaim), list fields (with verify_lists) when the users read the list (ListClaim, StreamContext).
         // Otherwise every stage reads the message without them.
@@ -212,8 +213,8 @@ public final class ClassificationService: Sendable {
         // The wait for the sender state and the ledger (Redis, when shared) is not the message's analysis: it
         // counts toward neither the analyse stage nor the budget check below, as before the checks came first.
         let waited = clock.now - parsed
-        let a = await Self.run(offloaded: large) { [message, replies, lists, trust] in
-            extractor.analyze(message, discountingReply: replies, discountingList: lists, trust: trust)
+        let a = await Self.run(offloaded: large) { [judgement, replies, lists] in
+            extractor.analyze(judgement, discountingReply: replies, discountingList: lists)
         }
         let analysed = clock.now
         metrics.stage("analyse", analysed - start - waited)

@@ -1,3 +1,4 @@
+import MailsiftCore
 import Prometheus
 
 /// The learning loop's Prometheus metrics (docs/serving.md lists them): feedback by result, feature-log
@@ -76,26 +77,26 @@ public final class LearningMetrics: Sendable {
         self.lists = lists
         self.authentication = authentication
         var spfResults: [String: Counter] = [:]
-        for r in ["pass", "fail", "softfail", "neutral", "none", "temperror", "permerror"] {
+        for r in SPFCheck.Result.allCases.map(\.rawValue) {
             spfResults[r] = registry.makeCounter(
                 descriptor: d("spf_results", "total", "SPF results of Mailsift's own check (spf on), by result; temperror counts DNS that did not answer within spf_budget_ms"),
                 labels: [("result", r)])
         }
         self.spfResults = spfResults
         var dkimResults: [String: Counter] = [:]
-        for r in ["pass", "fail", "neutral", "temperror", "permerror"] {
+        for r in DKIMCheck.Result.allCases.map(\.rawValue) {
             dkimResults[r] = registry.makeCounter(
                 descriptor: d("dkim_results", "total", "DKIM results of Mailsift's own check (dkim on), one per signature, by result"), labels: [("result", r)])
         }
         self.dkimResults = dkimResults
         var dmarcResults: [String: Counter] = [:]
-        for r in ["pass", "fail", "none", "temperror", "permerror"] {
+        for r in DMARCCheck.Result.allCases.map(\.rawValue) {
             dmarcResults[r] = registry.makeCounter(
                 descriptor: d("dmarc_results", "total", "DMARC results of Mailsift's own check (dmarc on), by result"), labels: [("result", r)])
         }
         self.dmarcResults = dmarcResults
         var arcResults: [String: Counter] = [:]
-        for r in ["pass", "fail", "none"] {
+        for r in ARCCheck.Result.allCases.map(\.rawValue) {
             arcResults[r] = registry.makeCounter(descriptor: d("arc_results", "total", "ARC chain validations of Mailsift's own (arc on), by result"), labels: [("result", r)])
         }
         self.arcResults = arcResults
@@ -106,10 +107,10 @@ public final class LearningMetrics: Sendable {
     public func reply(_ result: Claim) { replies[result]?.increment() }
     public func list(_ result: Claim) { lists[result]?.increment() }
     public func authentication(_ result: Claim) { authentication[result]?.increment() }
-    public func spf(_ result: String) { spfResults[result]?.increment() }
-    public func dkim(_ result: String) { dkimResults[result]?.increment() }
-    public func dmarc(_ result: String) { dmarcResults[result]?.increment() }
-    public func arc(_ result: String) { arcResults[result]?.increment() }
+    public func spf(_ result: SPFCheck.Result) { spfResults[result.rawValue]?.increment() }
+    public func dkim(_ result: DKIMCheck.Result) { dkimResults[result.rawValue]?.increment() }
+    public func dmarc(_ result: DMARCCheck.Result) { dmarcResults[result.rawValue]?.increment() }
+    public func arc(_ result: ARCCheck.Result) { arcResults[result.rawValue]?.increment() }
     public func ledgerError() { ledgerErrors.increment() }
     public func sentMessageIDs(_ n: Int) { sentMessageIDs.set(to: Double(n)) }
 

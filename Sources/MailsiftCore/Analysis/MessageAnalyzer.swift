@@ -38,7 +38,11 @@ public struct MessageAnalyzer: Sendable {
 
     /// The same for a message already parsed (and perhaps changed: ``ReplyClaim/discounted(_:)``).
     public func analyze(_ parsed: Message, trust: AuthenticationTrust = .none) -> AnalyzedMessage {
-        let judgement = trust.judged(parsed)
+        analyze(trust.judged(parsed))
+    }
+
+    /// The same for a message already judged (a caller that needed the judged message first: `serve`).
+    public func analyze(_ judgement: AuthenticationTrust.Judgement) -> AnalyzedMessage {
         var message = judgement.message
         var body = ""
         var hidden = ""

@@ -18,7 +18,7 @@ public protocol DKIMCrypto: Sendable {
 /// (empty: revoked). rsa-sha1 is checked but reported as weak.
 public struct DKIMCheck: Sendable {
     public enum Result: String, Sendable, Hashable, CaseIterable {
-        case pass, fail, neutral, temperror, permerror
+        case pass, fail, temperror, permerror
     }
 
     public struct Outcome: Sendable, Hashable {

@@ -72,7 +72,7 @@ public struct SenderAuthentication: Sendable {
                 case .pass: "R_DKIM_ALLOW"
                 case .fail: "R_DKIM_REJECT"
                 case .temperror: "R_DKIM_TEMPFAIL"
-                case .permerror, .neutral: "R_DKIM_PERMFAIL"
+                case .permerror: "R_DKIM_PERMFAIL"
                 }
                 out.append((symbol, "DKIM \(d.result.rawValue) for \(d.domain.isEmpty ? "a signature" : d.domain)\(d.selector.isEmpty ? "" : " (selector \(d.selector))")\(d.detail.isEmpty ? "" : ": " + d.detail)"))
             }

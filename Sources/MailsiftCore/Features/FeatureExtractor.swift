@@ -30,11 +30,16 @@ public struct FeatureExtractor: Sendable {
     public func analyze(
         _ message: Message, discountingReply: Bool = false, discountingList: Bool = false, trust: AuthenticationTrust = .none
     ) -> AnalyzedMessage {
-        guard discountingReply || discountingList else { return analyzer.analyze(message, trust: trust) }
-        var m = message
-        if discountingReply { m = ReplyClaim.discounted(m) }
-        if discountingList { m = ListClaim.discounted(m) }
-        var a = analyzer.analyze(m, trust: trust)
+        analyze(trust.judged(message), discountingReply: discountingReply, discountingList: discountingList)
+    }
+
+    /// The same for a message already judged by the trust boundary (``AuthenticationTrust/judged(_:)``).
+    public func analyze(_ judgement: AuthenticationTrust.Judgement, discountingReply: Bool = false, discountingList: Bool = false) -> AnalyzedMessage {
+        guard discountingReply || discountingList else { return analyzer.analyze(judgement) }
+        var j = judgement
+        if discountingReply { j.message = ReplyClaim.discounted(j.message) }
+        if discountingList { j.message = ListClaim.discounted(j.message) }
+        var a = analyzer.analyze(j)
         a.replyDiscounted = discountingReply
         a.listDiscounted = discountingList
         return a
