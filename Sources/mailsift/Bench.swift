@@ -58,6 +58,8 @@ extension Mailsift {
         var spfZone: String?
         @Flag(help: "With --spf-resolver, check DKIM signatures too.")
         var dkim = false
+        @Flag(help: "With --spf-resolver, check DMARC (the zone publishes p=none for every From domain) and ARC too.")
+        var dmarc = false
 
         func run() throws {
             if let spfZone {
@@ -74,6 +76,10 @@ extension Mailsift {
             if let spfResolver {
                 benchmark.authentication = SenderAuthentication(
                     resolver: try UnboundResolver(forwarders: [spfResolver]), authservID: "mailsift", dkim: dkim ? SwiftCryptoDKIM() : nil)
+                if dmarc, let dns = benchmark.authentication?.spf?.resolver {
+                    benchmark.authentication?.dmarc = DMARCCheck(resolver: dns, suffixes: try LibPSL())
+                    benchmark.authentication?.arc = ARCCheck(resolver: dns, crypto: SwiftCryptoDKIM())
+                }
                 benchmark.spfBudget = .milliseconds(spfBudgetMs)
             }
             print(try benchmark.run())

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The hashing and signature checks DKIM needs, as a port: the core canonicalises and decides, an adapter
 /// (`SwiftCryptoDKIM` in `MailsiftCrypto`, on swift-crypto) does the cryptography.
 public protocol DKIMCrypto: Sendable {
@@ -39,26 +37,11 @@ public struct DKIMCheck: Sendable {
     public static let maximumSignatures = 5
 
     /// Key records parsed before, by their text (a signer's key signs much of its mail), bounded as SPF's records are.
-    let keys = KeyCache()
+    let keys = BoundedCache<[UInt8], DKIMKey?>(capacity: 10_000)
 
     public init(resolver: any DNSResolver, crypto: any DKIMCrypto) {
         self.resolver = resolver
         self.crypto = crypto
-    }
-
-    final class KeyCache: Sendable {
-        let entries = Mutex<[[UInt8]: DKIMKey?]>([:])
-        static let capacity = 10_000
-
-        func key(_ record: [UInt8]) -> DKIMKey? {
-            if let cached = entries.withLock({ $0[record] }) { return cached }
-            let parsed = DKIMKey(String(decoding: record, as: UTF8.self))
-            entries.withLock { e in
-                if e.count >= KeyCache.capacity { e.removeAll(keepingCapacity: true) }
-                e[record] = .some(parsed)
-            }
-            return parsed
-        }
     }
 
     /// The outcome of each signature, top first.
@@ -156,7 +139,7 @@ public struct DKIMCheck: Sendable {
         let answer = await resolver.query(selector + "._domainkey." + domain, .txt, deadline: deadline)
         if answer.isTemporaryFailure { return .failure(KeyFailure(temporary: true, detail: "key lookup failed")) }
         guard let record = answer.records.compactMap(\.text).first else { return .failure(KeyFailure(temporary: false, detail: "no key")) }
-        guard let key = keys.key(Array(record.prefix(8192))) else {
+        guard let key = keys.value(Array(record.prefix(8192)), making: { DKIMKey(String(decoding: $0, as: UTF8.self)) }) else {
             return .failure(KeyFailure(temporary: false, detail: "key record does not parse"))
         }
         return .success(key)
@@ -212,7 +195,12 @@ public struct DKIMCheck: Sendable {
             if valueEnd > i, b[valueEnd - 1] == ASCII.cr { valueEnd -= 1 }
             if let colon = b[i..<valueEnd].firstIndex(of: ASCII.colon) {
                 let rawName = b[i..<colon]
-                let name = String(decoding: rawName, as: UTF8.self).trimmingBlanks().lowercased()
+                var lo = i, hi = colon
+                while lo < hi, ASCII.isWhitespace(b[lo]) { lo += 1 }
+                while hi > lo, ASCII.isWhitespace(b[hi - 1]) { hi -= 1 }
+                var lowered = Array(b[lo..<hi])
+                lowered.withUnsafeMutableBufferPointer { ASCII.lowercaseInPlace(&$0) }
+                let name = String(decoding: lowered, as: UTF8.self)
                 fields.append(RawField(name: name, rawName: rawName, value: b[(colon + 1)..<valueEnd], start: i))
             }
             i = lineEnd + 1
@@ -279,42 +267,42 @@ public struct DKIMCheck: Sendable {
         return f
     }
 
-    /// The body canonicalised (section 3.4.3 and 3.4.4), with CRLF line endings.
+    /// The body canonicalised (section 3.4.3 and 3.4.4), with CRLF line endings: one pass over the bytes, each line
+    /// written as it is read and the empty lines at the end cut off after.
     static func canonicalBody(_ b: [UInt8], bodyStart: Int, _ c: DKIMSignature.Canonicalization) -> [UInt8] {
-        var lines: [[UInt8]] = []
-        var line: [UInt8] = []
-        var i = bodyStart
-        while i < b.count {
-            let byte = b[i]
-            if byte == ASCII.lf {
-                if line.last == ASCII.cr { line.removeLast() }
-                lines.append(line)
-                line.removeAll(keepingCapacity: true)
-            } else {
-                line.append(byte)
-            }
-            i += 1
-        }
-        let unterminated = !line.isEmpty
-        if unterminated { lines.append(line) }
-        if c == .relaxed {
-            lines = lines.map { l in
-                var out: [UInt8] = []
-                var blank = false
-                for byte in l {
-                    if byte == ASCII.space || byte == ASCII.tab { blank = true; continue }
-                    if blank { out.append(ASCII.space) }
-                    blank = false
-                    out.append(byte)
-                }
-                return out
-            }
-        }
-        while let last = lines.last, last.isEmpty { lines.removeLast() }
-        if lines.isEmpty { return c == .simple ? [ASCII.cr, ASCII.lf] : [] }
         var out: [UInt8] = []
-        out.reserveCapacity(b.count - bodyStart + lines.count)
-        for l in lines { out += l; out += [ASCII.cr, ASCII.lf] }
+        out.reserveCapacity(max(0, b.count - bodyStart) + 64)
+        // The length of `out` after the last line that is not empty once canonicalised.
+        var kept = 0
+        b.withUnsafeBufferPointer { p in
+            var i = bodyStart
+            while i < p.count {
+                var j = i
+                while j < p.count, p[j] != ASCII.lf { j += 1 }
+                // A line ends at LF, a CR before it dropped; an unterminated last line keeps what it has.
+                let end = j < p.count && j > i && p[j - 1] == ASCII.cr ? j - 1 : j
+                let before = out.count
+                if c == .relaxed {
+                    var blank = false
+                    for k in i..<end {
+                        let byte = p[k]
+                        if byte == ASCII.space || byte == ASCII.tab { blank = true; continue }
+                        if blank { out.append(ASCII.space) }
+                        blank = false
+                        out.append(byte)
+                    }
+                } else {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: p[i..<end]))
+                }
+                let empty = out.count == before
+                out.append(ASCII.cr)
+                out.append(ASCII.lf)
+                if !empty { kept = out.count }
+                i = j + 1
+            }
+        }
+        if kept == 0 { return c == .simple ? [ASCII.cr, ASCII.lf] : [] }
+        out.removeSubrange(kept...)
         return out
     }
 }

@@ -76,17 +76,34 @@ public struct DKIMSignature: Sendable, Hashable {
         }
     }
 
-    /// `tag=value` pairs separated by `;`, blanks around them dropped; a tag named twice is an error.
+    /// `tag=value` pairs separated by `;`, blanks around them dropped; a tag named twice is an error. Read on the
+    /// bytes: one string a name and one a value, nothing else allocated.
     static func tagList(_ value: String) throws(Invalid) -> [(String, String)] {
+        var text = value
+        return try text.withUTF8 { u in Result { () throws(Invalid) in try tagList(u) } }.get()
+    }
+
+    static func tagList(_ u: UnsafeBufferPointer<UInt8>) throws(Invalid) -> [(String, String)] {
         var out: [(String, String)] = []
-        for piece in value.split(separator: ";", omittingEmptySubsequences: false) {
-            let trimmed = piece.trimmingBlanks()
-            if trimmed.isEmpty { continue }
-            guard let eq = trimmed.firstIndex(of: "=") else { throw Invalid(description: "a tag without a value") }
-            let name = String(trimmed[..<eq]).trimmingBlanks()
-            let v = String(trimmed[trimmed.index(after: eq)...]).trimmingBlanks()
+        var i = 0
+        while i <= u.count {
+            var end = i
+            while end < u.count, u[end] != ASCII.semicolon { end += 1 }
+            defer { i = end + 1 }
+            var lo = i, hi = end
+            while lo < hi, ASCII.isWhitespace(u[lo]) { lo += 1 }
+            while hi > lo, ASCII.isWhitespace(u[hi - 1]) { hi -= 1 }
+            if lo == hi { continue }
+            var eq = lo
+            while eq < hi, u[eq] != ASCII.equals { eq += 1 }
+            guard eq < hi else { throw Invalid(description: "a tag without a value") }
+            var nameEnd = eq
+            while nameEnd > lo, ASCII.isWhitespace(u[nameEnd - 1]) { nameEnd -= 1 }
+            var valueStart = eq + 1
+            while valueStart < hi, ASCII.isWhitespace(u[valueStart]) { valueStart += 1 }
+            let name = String(decoding: UnsafeBufferPointer(rebasing: u[lo..<nameEnd]), as: UTF8.self)
             guard !name.isEmpty, !out.contains(where: { $0.0 == name }) else { throw Invalid(description: "tag \(name) repeated or empty") }
-            out.append((name, v))
+            out.append((name, String(decoding: UnsafeBufferPointer(rebasing: u[valueStart..<hi]), as: UTF8.self)))
             if out.count > 64 { throw Invalid(description: "too many tags") }
         }
         return out
@@ -99,7 +116,7 @@ public struct DKIMSignature: Sendable, Hashable {
             return nil
         }
         var out: [UInt8] = []
-        clean.withUnsafeBufferPointer { Base64Decoder.decode($0, into: &out, limit: 1 << 16) }
+        _ = clean.withUnsafeBufferPointer { Base64Decoder.decode($0, into: &out, limit: 1 << 16) }
         return out
     }
 }

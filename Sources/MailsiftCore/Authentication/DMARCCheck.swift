@@ -48,6 +48,9 @@ public struct DMARCCheck: Sendable {
 
     public let resolver: any DNSResolver
     public let suffixes: any PublicSuffixes
+    /// Records parsed before, by their text, bounded as SPF's are.
+    let parsed = BoundedCache<[UInt8], Record?>(capacity: 10_000)
+
 
     public init(resolver: any DNSResolver, suffixes: any PublicSuffixes) {
         self.resolver = resolver
@@ -90,7 +93,7 @@ public struct DMARCCheck: Sendable {
     func lookup(_ domain: String, deadline: ContinuousClock.Instant) async -> (result: Result, record: Record?, detail: String) {
         let answer = await resolver.query("_dmarc." + domain, .txt, deadline: deadline)
         if answer.isTemporaryFailure { return (.temperror, nil, "record lookup failed") }
-        let records = answer.records.compactMap(\.text).compactMap { Record(String(decoding: $0.prefix(4096), as: UTF8.self)) }
+        let records = answer.records.compactMap(\.text).compactMap { parsed.value(Array($0.prefix(4096)), making: { Record(String(decoding: $0, as: UTF8.self)) }) }
         guard records.count == 1 else { return (.none, nil, records.isEmpty ? "no record" : "more than one record") }
         return (.fail, records[0], "")
     }

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// SPF (RFC 7208): whether the client at an IP address may send mail for the envelope sender's (or the HELO name's)
 /// domain, by the domain's published record. Every mechanism and modifier, macros, include and redirect, the limits
 /// of section 4.6.4 (10 lookups that reach DNS, 2 void lookups, 10 MX and PTR names each) and the `exp` explanation.
@@ -32,31 +30,16 @@ public struct SPFCheck: Sendable {
     /// Most TXT bytes read of one record.
     static let maximumRecordBytes = 4096
 
-    /// Records parsed before, by their text: most mail comes from a few senders, whose records are parsed once.
-    let records = RecordCache()
+    /// Records parsed before (or their syntax errors), by their text: most mail comes from a few senders, whose
+    /// records are parsed once.
+    let records = BoundedCache<String, Swift.Result<SPFRecord, Run.Failure>>(capacity: 10_000)
+    /// Outcomes of checks that read no macro and whose lookups all answered, by `address domain`, for as long as the
+    /// DNS answers they read may be kept (their smallest TTL, at most ``longestKept`` seconds): a sender's servers
+    /// send many messages. Macros read the local part, the HELO name or the time, so such outcomes are not kept.
+    let outcomes = BoundedCache<String, Outcome>(capacity: 10_000)
+    static let longestKept: UInt32 = 3600
 
     public init(resolver: any DNSResolver) { self.resolver = resolver }
-
-    /// Parsed records (or their syntax errors), bounded: past ``capacity`` it starts again.
-    final class RecordCache: Sendable {
-        let entries = Mutex<[String: Swift.Result<SPFRecord, Run.Failure>]>([:])
-        static let capacity = 10_000
-
-        func record(_ text: String) throws(Run.Failure) -> SPFRecord {
-            if let cached = entries.withLock({ $0[text] }) { return try cached.get() }
-            let parsed: Swift.Result<SPFRecord, Run.Failure>
-            do throws(Run.Failure) {
-                parsed = .success(try SPFRecord(parsing: text))
-            } catch {
-                parsed = .failure(error)
-            }
-            entries.withLock { e in
-                if e.count >= RecordCache.capacity { e.removeAll(keepingCapacity: true) }
-                e[text] = parsed
-            }
-            return try parsed.get()
-        }
-    }
 
     /// `check_host()` for a message: the MAIL FROM identity when there is one (else `postmaster@` the HELO name).
     public func check(ip: String, mailFrom: String?, helo: String, deadline: ContinuousClock.Instant) async -> Outcome {
@@ -76,8 +59,15 @@ public struct SPFCheck: Sendable {
         guard SPFCheck.isValidDomain(domain) else {
             return Outcome(result: .none, domain: domain, detail: "not a domain name", explanation: nil, lookups: 0)
         }
+        let key = address.text + " " + domain.fastLowercased()
+        let now = ContinuousClock.now
+        if let cached = outcomes.value(key, now: now) { return cached }
         let (result, detail) = await run.checkHost(domain: domain, depth: 0)
-        return Outcome(result: result, domain: domain, detail: detail, explanation: run.explanation, lookups: run.lookups)
+        let outcome = Outcome(result: result, domain: domain, detail: detail, explanation: run.explanation, lookups: run.lookups)
+        if !run.readMacro, !run.lookupFailed, result != .temperror, run.ttl > 0 {
+            outcomes.keep(outcome, for: key, until: now + .seconds(Int(min(run.ttl, SPFCheck.longestKept))))
+        }
+        return outcome
     }
 
     /// A name SPF can look up: labels of 1 to 63 bytes, at least two of them, 253 bytes at most.
@@ -111,6 +101,22 @@ public struct SPFCheck: Sendable {
         var lookups = 0
         var voidLookups = 0
         var explanation: String?
+        /// What the outcome depended on besides the address and the domain, for the outcome cache.
+        var readMacro = false
+        var lookupFailed = false
+        /// The smallest TTL of the answers read (negative answers count 60 seconds, as the resolver keeps them).
+        var ttl = UInt32.max
+
+        /// Every DNS query of a check goes through here, so the outcome cache knows how long its answers hold.
+        mutating func ask(_ name: String, _ type: DNSRecordType) async -> DNSAnswer {
+            let answer = await check.resolver.query(name, type, deadline: deadline)
+            switch answer {
+            case .records(_, let seconds): ttl = min(ttl, seconds)
+            case .noData, .nameError: ttl = min(ttl, 60)
+            case .serverFailure, .timeout: lookupFailed = true
+            }
+            return answer
+        }
 
         struct Failure: Error {
             var result: Result
@@ -125,7 +131,7 @@ public struct SPFCheck: Sendable {
 
         /// Queries DNS; temporary failures end the check with `temperror`, and void answers count.
         mutating func query(_ name: String, _ type: DNSRecordType, countsVoid: Bool = true) async throws(Failure) -> [DNSRecord] {
-            let answer = await check.resolver.query(name, type, deadline: deadline)
+            let answer = await ask(name, type)
             if answer.isTemporaryFailure { throw Failure(result: .temperror, detail: "DNS \(answer == .timeout ? "timeout" : "failure") for \(name) \(type.rawValue)") }
             let records = answer.records
             if records.isEmpty && countsVoid {
@@ -145,13 +151,15 @@ public struct SPFCheck: Sendable {
 
         mutating func evaluate(domain: String, depth: Int) async throws(Failure) -> (Result, String) {
             guard SPFCheck.isValidDomain(domain) else { return (.none, "not a domain name: \(domain)") }
-            let answer = await check.resolver.query(domain, .txt, deadline: deadline)
+            let answer = await ask(domain, .txt)
             if answer.isTemporaryFailure { throw Failure(result: .temperror, detail: "DNS failure for \(domain) TXT") }
             let spf = answer.records.compactMap(\.text).filter(SPFCheck.isSPFRecord)
             guard !spf.isEmpty else { return (.none, "no SPF record at \(domain)") }
             guard spf.count == 1 else { throw Failure(result: .permerror, detail: "\(spf.count) SPF records at \(domain)") }
             let text = String(decoding: spf[0].prefix(SPFCheck.maximumRecordBytes), as: UTF8.self)
-            let record = try check.records.record(text)
+            let record = try check.records.value(text) { text in
+                do throws(Failure) { return .success(try SPFRecord(parsing: text)) } catch { return .failure(error) }
+            }.get()
             for directive in record.directives {
                 if try await matches(directive.mechanism, domain: domain, depth: depth) {
                     let result = directive.qualifier
@@ -224,7 +232,7 @@ public struct SPFCheck: Sendable {
 
         /// The client's validated names (section 5.5): its PTR names whose A or AAAA records include it, at most 10.
         mutating func validatedNames(countsVoid: Bool) async throws(Failure) -> [String] {
-            let answer = await check.resolver.query(SPFCheck.reverseName(ip), .ptr, deadline: deadline)
+            let answer = await ask(SPFCheck.reverseName(ip), .ptr)
             if answer.isTemporaryFailure { return [] }
             if answer.records.isEmpty && countsVoid {
                 voidLookups += 1
@@ -232,7 +240,7 @@ public struct SPFCheck: Sendable {
             }
             var out: [String] = []
             for case .ptr(let name) in answer.records.prefix(10) {
-                let a = await check.resolver.query(name, ip.isV4 ? .a : .aaaa, deadline: deadline)
+                let a = await ask(name, ip.isV4 ? .a : .aaaa)
                 if a.records.contains(where: { if case .address(let s) = $0 { IPAddress(s) == ip } else { false } }) { out.append(name) }
             }
             return out
@@ -274,6 +282,7 @@ public struct SPFCheck: Sendable {
         }
 
         mutating func macro(_ body: [UInt8], domain: String, explanation: Bool) async throws(Failure) -> String {
+            readMacro = true
             let bad = Failure(result: .permerror, detail: "bad macro %{\(String(decoding: body, as: UTF8.self))}")
             let letter = body[0]
             let lower = letter | 0x20
@@ -324,7 +333,7 @@ public struct SPFCheck: Sendable {
         /// The `exp=` text, expanded; nil when it cannot be had (section 6.2: errors give no explanation).
         mutating func explain(_ spec: String, domain: String) async -> String? {
             guard let target = try? await expandDomain(spec, domain: domain), SPFCheck.isValidDomain(target) else { return nil }
-            let answer = await check.resolver.query(target, .txt, deadline: deadline)
+            let answer = await ask(target, .txt)
             let texts = answer.records.compactMap(\.text)
             guard texts.count == 1 else { return nil }
             let text = String(decoding: texts[0].prefix(SPFCheck.maximumRecordBytes), as: UTF8.self)
