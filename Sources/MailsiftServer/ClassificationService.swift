@@ -196,7 +196,7 @@ public final class ClassificationService: Sendable {
         }
         // Judged once: the sender's reputation prior reads only the authentication results the analysis trusts.
         let judgement = trust.judged(message)
-        let (keys, sender) = await learning.observe(judgement.message, envelope: envelope, at: now)
+        var (keys, sender) = await learning.observe(judgement.message, envelope: envelope, at: now)
         // Forgeable evidence counts only when the site can vouch for it: a reply when it names mail a user sent
         // (ReplyClaim), list fields (with verify_lists) when the users read the list (ListClaim, StreamContext).
         // Otherwise every stage reads the message without them.
@@ -212,12 +212,22 @@ public final class ClassificationService: Sendable {
         }
         // The wait for the sender state and the ledger (Redis, when shared) is not the message's analysis: it
         // counts toward neither the analyse stage nor the budget check below, as before the checks came first.
-        let waited = clock.now - parsed
+        var waited = clock.now - parsed
         let a = await Self.run(offloaded: large) { [judgement, replies, lists] in
             extractor.analyze(judgement, discountingReply: replies, discountingList: lists)
         }
-        let analysed = clock.now
+        var analysed = clock.now
         metrics.stage("analyse", analysed - start - waited)
+        if configuration.campaigns {
+            // The campaign's count, from the analysed text; its wait on the store counts as the sender state's did.
+            let fingerprint = CampaignFingerprint(a)
+            let counting = clock.now
+            metrics.stage("fingerprint", counting - analysed)
+            await learning.observeCampaign(fingerprint, into: &sender, at: now)
+            waited += clock.now - counting
+            analysed = clock.now
+            keys.campaigns = fingerprint.counterKeys
+        }
         if a.ignoredAuthentication > 0 {
             learning.metrics.authentication(.discounted)
         } else if a.message.headers.contains(where: { AuthenticationTrust.isAuthenticationField($0.lowercasedName) }) {
@@ -235,7 +245,7 @@ public final class ClassificationService: Sendable {
         } else {
             // The reasons and the log entry are made with the scratch the verdict was reached with (its text
             // features are there).
-            let (verdict, done, why, entry) = await Self.run(offloaded: large) {
+            let (verdict, done, why, entry) = await Self.run(offloaded: large) { [keys, sender] in
                 model.withScratch { scratch in
                     let v = self.cascade(model).classify(a, envelope: envelope, sender: sender, scratch: &scratch)
                     let done = clock.now

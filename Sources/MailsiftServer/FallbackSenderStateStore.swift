@@ -35,6 +35,12 @@ public final class FallbackSenderStateStore: SenderStateStore {
     public var waiting: Int { backlog.withLock { $0.count } }
 
     public func observe(_ keys: SenderKeys, at time: Int64) async -> SenderState {
+        await observe(keys, at: time, countingMessage: true)
+    }
+
+    /// The same; without `countingMessage` a failure is not counted as a degraded message (a second observation
+    /// of one message: its campaign).
+    public func observe(_ keys: SenderKeys, at time: Int64, countingMessage: Bool) async -> SenderState {
         var localState = local.observe(keys, at: time)
         do {
             let state = try await shared.observe(keys, at: time)
@@ -42,7 +48,7 @@ public final class FallbackSenderStateStore: SenderStateStore {
             return state
         } catch {
             enqueue(.observe(keys, time))
-            degradedCount.wrappingAdd(1, ordering: .relaxed)
+            if countingMessage { degradedCount.wrappingAdd(1, ordering: .relaxed) }
             localState.degraded = true
             return localState
         }

@@ -101,6 +101,10 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     /// default: on `modern_lists`, whose ham is list mail nobody has given feedback on, it halves recall at 0.1% FPR
     /// (docs/adversarial.md).
     public var verifyLists = false
+    /// Campaigns counted: each message's fingerprint (``CampaignFingerprint``) counted in the sender state store
+    /// like the other velocity keys (in process, or in Redis for many servers), for the tree columns
+    /// `campaignRate*` and the `campaign` reason (docs/content.md).
+    public var campaigns = true
     /// The authserv-ids of the site's own MTAs and filters: `Authentication-Results` fields (and `Received-SPF`
     /// fields with `receiver=`) that carry one of them, above every Received hop from outside ``trustedNetworks``,
     /// are believed; every other such field is taken out before classification (``AuthenticationTrust``). Empty by
@@ -189,7 +193,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case featureLogDays = "feature_log_days", featureLogQueue = "feature_log_queue", flushSeconds = "flush_seconds"
         case senderStateKeys = "sender_state_keys", redisURL = "redis_url", postgresURL = "postgres_url"
         case shadowModel = "shadow_model", shadowSample = "shadow_sample", trustSeconds = "trust_seconds", graphEdges = "graph_edges"
-        case verifyReplies = "verify_replies", verifyLists = "verify_lists", replyRetentionDays = "reply_retention_days", sentMessageIDs = "sent_message_ids"
+        case verifyReplies = "verify_replies", verifyLists = "verify_lists", campaigns, replyRetentionDays = "reply_retention_days", sentMessageIDs = "sent_message_ids"
         case transformer, transformerEncoder = "transformer_encoder", transformerPrecision = "transformer_precision"
         case trustedAuthservIDs = "trusted_authserv_ids", trustedNetworks = "trusted_networks"
         case spf, dkim, dmarc, dmarcReject = "dmarc_reject", arc, trustedARCSealers = "trusted_arc_sealers", dnsResolvers = "dns_resolvers", authservID = "authserv_id", spfBudgetMilliseconds = "spf_budget_ms"
@@ -238,6 +242,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         streamContext = try c.decodeIfPresent(Bool.self, forKey: .streamContext) ?? d.streamContext
         verifyReplies = try c.decodeIfPresent(Bool.self, forKey: .verifyReplies) ?? d.verifyReplies
         verifyLists = try c.decodeIfPresent(Bool.self, forKey: .verifyLists) ?? d.verifyLists
+        campaigns = try c.decodeIfPresent(Bool.self, forKey: .campaigns) ?? d.campaigns
         transformer = try c.decodeIfPresent(Bool.self, forKey: .transformer) ?? d.transformer
         transformerEncoder = try c.decodeIfPresent(String.self, forKey: .transformerEncoder)
         transformerPrecision = try c.decodeIfPresent(String.self, forKey: .transformerPrecision) ?? d.transformerPrecision
@@ -359,6 +364,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         if let b = bool(.streamContext) { streamContext = b }
         if let b = bool(.verifyReplies) { verifyReplies = b }
         if let b = bool(.verifyLists) { verifyLists = b }
+        if let b = bool(.campaigns) { campaigns = b }
         if let b = bool(.transformer) { transformer = b }
         if let s = value(.transformerEncoder) { transformerEncoder = s }
         if let s = value(.transformerPrecision) { transformerPrecision = s }

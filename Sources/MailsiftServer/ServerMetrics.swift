@@ -54,8 +54,8 @@ public final class ServerMetrics: Sendable {
         }
         self.requestDuration = requestDuration
         var stageDuration: [String: DurationHistogram] = [:]
-        for s in ["analyse", "fallback", "cascade", "spf"] {
-            stageDuration[s] = registry.makeDurationHistogram(descriptor: Self.descriptor("stage_duration", "seconds", "Time spent per message: analyse (parse, HTML, normalise), fallback (degraded verdicts: rules and trees), cascade (every stage that ran), spf (the wait on DNS for SPF, with spf on)"), labels: [("stage", s)], buckets: Self.latencyBuckets)
+        for s in ["analyse", "fallback", "cascade", "spf", "fingerprint"] {
+            stageDuration[s] = registry.makeDurationHistogram(descriptor: Self.descriptor("stage_duration", "seconds", "Time spent per message: analyse (parse, HTML, normalise), fallback (degraded verdicts: rules and trees), cascade (every stage that ran), spf (the wait on DNS for SPF, with spf on), fingerprint (the campaign fingerprint, with campaigns on)"), labels: [("stage", s)], buckets: Self.latencyBuckets)
         }
         self.stageDuration = stageDuration
         var verdicts: [String: Counter] = [:]

@@ -22,9 +22,10 @@ import Testing
     /// A server on the shipped model with `directory` as its data directory.
     static func server(
         _ directory: String?, redis: String? = nil, streamContext: Bool = true, streamMinEvidence: Double? = nil, verifyReplies: Bool = true,
-        verifyLists: Bool = false
+        verifyLists: Bool = false, campaigns: Bool = true
     ) async throws -> Server {
         var c = ServerConfiguration()
+        c.campaigns = campaigns
         c.verifyReplies = verifyReplies
         c.verifyLists = verifyLists
         c.streamContext = streamContext
@@ -38,6 +39,29 @@ import Testing
         let metrics = ServerMetrics()
         let learning = try await OnlineLearning.open(configuration: c, metrics: LearningMetrics(registry: metrics.registry), logger: Fixture.logger)
         return Server(configuration: c, model: Fixture.model, learning: learning, logger: Fixture.logger, metrics: metrics)
+    }
+
+    /// One campaign sent to five recipients from five senders: the fifth verdict names the campaign (five
+    /// near-identical messages in the hour) and its log entry's tree row counts it; with `campaigns: false`, neither.
+    @Test(arguments: [true, false]) func aCampaignIsCountedAndNamed(campaigns: Bool) async throws {
+        let server = try await Self.server(nil, campaigns: campaigns)
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples/phishing.eml").standardized.path
+        let phishing = try String(contentsOfFile: path, encoding: .utf8)
+        @Sendable func message(_ n: Int) -> String {
+            phishing.replacingOccurrences(of: "<20051114031221.4411.qmail@mailer-secure-login.example>", with: "<c-\(n)@mailer-secure-login.example>")
+                .replacingOccurrences(of: "mailer-secure-login.example", with: "sender-\(n).example")
+        }
+        try await server.application().test(.router) { client in
+            for n in 1...5 {
+                try await client.execute(uri: "/v1/classify", method: .post, body: ByteBuffer(string: message(n))) { r in
+                    let features = (Fixture.json(r.body)["reasons"] as? [[String: Any]])?.compactMap { $0["feature"] as? String } ?? []
+                    #expect(features.contains("campaign") == (campaigns && n == 5), "message \(n): \(features)")
+                }
+            }
+        }
+        var state = SenderState()
+        await server.service.learning.observeCampaign(CampaignFingerprint(try MessageAnalyzer().analyze(Array(message(6).utf8))), into: &state, at: Int64(Date().timeIntervalSince1970))
+        #expect(state.count(.campaign, .hour) == (campaigns ? 6 : 1))
     }
 
     static func feedback(_ json: String, token: String? = LearningTests.token) -> (HTTPFields, ByteBuffer) {

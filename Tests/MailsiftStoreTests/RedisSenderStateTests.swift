@@ -144,12 +144,7 @@ struct RedisSenderStateTests {
     /// stopped, the other answers from its own ledger (which does not have it) and counts the failure.
     @Test func aReplyToMailSentThroughAnotherServerCounts() async throws {
         let redis = try RedisServer()
-        var c = ServerConfiguration()
-        c.redisURL = redis.url
-        func learning() -> OnlineLearning {
-            OnlineLearning(configuration: c, store: nil, metrics: LearningMetrics(registry: ServerMetrics().registry), logger: Logger(label: "test"))
-        }
-        let a = learning(), b = learning()
+        let a = serverLearning(redis), b = serverLearning(redis)
         let sent = try MessageParser().parse(Array("From: alice@corp.example\r\nTo: bob@partner.example\r\nMessage-ID: <plan-7@corp.example>\r\n\r\nplan\r\n".utf8))
         #expect(await a.recordSent(sent, envelope: Envelope(), at: 1_000) == 1)
         func claim(_ id: String) throws -> ReplyClaim {
@@ -167,4 +162,48 @@ struct RedisSenderStateTests {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         return root.appendingPathComponent(".build/debug/mailsift").path
     }
+}
+
+/// Campaign counters shared by two servers through Redis: each counts the variants the other saw.
+@Suite(.serialized) struct RedisCampaignTests {
+    static func variant(_ name: String) throws -> AnalyzedMessage {
+        let body = """
+            Dear \(name), our records show that your mailbox storage is almost full. To keep receiving messages you must \
+            verify your account within 24 hours. Click the secure link below and sign in with your current password to \
+            confirm your identity. Accounts that are not verified will be suspended and all stored mail deleted.
+            """
+        let raw = "From: Mail Team <admin@mailbox-\(name).example>\r\nTo: \(name)@example.org\r\nSubject: Mailbox full\r\n\r\n\(body)\r\n"
+        return try MessageAnalyzer().analyze(Array(raw.utf8))
+    }
+
+    @Test func twoServersCountOneCampaign() async throws {
+        let redis = try RedisServer()
+        let a = serverLearning(redis), b = serverLearning(redis)
+        var state = SenderState()
+        for (i, name) in ["alice", "bob", "carol"].enumerated() {
+            await a.observeCampaign(CampaignFingerprint(try Self.variant(name)), into: &state, at: 1_000 + Int64(i))
+        }
+        #expect(state.count(.campaign, .hour) == 3)
+        // The other server sees the campaign's fourth message, from another sender to another recipient.
+        var other = SenderState()
+        await b.observeCampaign(CampaignFingerprint(try Self.variant("dave")), into: &other, at: 1_010)
+        #expect(other.count(.campaign, .minute) == 4)
+        #expect(other.count(.campaign, .day) == 4)
+        // Unrelated mail starts its own count.
+        let unrelated = try MessageAnalyzer().analyze(Array("""
+            From: bob@partner.example\r\nTo: alice@corp.example\r\nSubject: Minutes\r\n\r\nHi all, the minutes of Tuesday's meeting \
+            are attached. We agreed to move the release to the second week of March, after the translations are in and the \
+            installer has been tested on the older machines. Comments before Friday, please.\r\n
+            """.utf8))
+        var third = SenderState()
+        await b.observeCampaign(CampaignFingerprint(unrelated), into: &third, at: 1_020)
+        #expect(third.count(.campaign, .hour) == 1)
+    }
+}
+
+/// A server's sender state and learning on `redis`, as `serve` opens them (without a store).
+func serverLearning(_ redis: RedisServer) -> OnlineLearning {
+    var c = ServerConfiguration()
+    c.redisURL = redis.url
+    return OnlineLearning(configuration: c, store: nil, metrics: LearningMetrics(registry: ServerMetrics().registry), logger: Logger(label: "test"))
 }

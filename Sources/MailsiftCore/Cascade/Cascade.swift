@@ -113,7 +113,13 @@ public struct Cascade: Sendable {
         /// The model's action was above ``StreamContext/cap`` and the message belongs to a stream the site's users
         /// read (``streamContext``): the action is the cap.
         public var streamCapped = false
+        /// Near-identical messages (this one included) the sender state counted in the last hour, when it counts
+        /// campaigns (``VelocityKind/campaign``).
+        public var campaignHour: UInt32?
     }
+
+    /// From how many near-identical messages in an hour a verdict names the campaign among its reasons.
+    public static let campaignNotice: UInt32 = 5
 
     /// Runs the stages in order until one decides. `sender` is the sender state (velocity and reputation)
     /// for the tree stage's sender columns; they are missing without it.
@@ -125,7 +131,9 @@ public struct Cascade: Sendable {
             case .action(let action):
                 let spam = action >= .quarantine
                 let labels = bundle.manifest.labels
-                return Verdict(label: spam ? labels[1] : labels[0], probability: spam ? 1 : 0, action: action, stage: stage.kind, rules: context.rules)
+                var v = Verdict(label: spam ? labels[1] : labels[0], probability: spam ? 1 : 0, action: action, stage: stage.kind, rules: context.rules)
+                v.campaignHour = sender?.count(.campaign, .hour)
+                return v
             case .probability(var p):
                 var kind = stage.kind
                 var head: Double? = nil
@@ -142,6 +150,7 @@ public struct Cascade: Sendable {
                 v.viewMargins = context.viewMargins
                 v.treeError = context.treeError
                 v.treeRow = context.treeRow
+                v.campaignHour = sender?.count(.campaign, .hour)
                 return v
             }
         }
@@ -290,6 +299,8 @@ public struct Cascade: Sendable {
              "claims \(a.claimedAuthenticationPasses.joined(separator: ", ")) in authentication fields no trusted host wrote: ignored"),
             (a.listDiscounted, "list_unverified",
              "carries mailing-list headers, but the list is not one this site's users read: read as a message without them"),
+            ((verdict.campaignHour ?? 0) >= Cascade.campaignNotice, "campaign",
+             "\(verdict.campaignHour ?? 0) near-identical messages in the last hour, this one included (one campaign)"),
             (verdict.streamCapped, "stream_read",
              "a list or sender this site's users read (their feedback marked its mail not spam): \(streamContext?.cap.rawValue ?? "tag") at most"),
         ]

@@ -46,12 +46,14 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
     case fromDomainRateDay, clientNetworkRateHour, envelopeSenderRateHour, recipientRateHour, senderEvidence, domainEvidence
     // The communication graph (``CommunicationGraph``): trust and per-user contacts; missing until sent mail is known.
     case senderTrust, fromDomainTrust, senderIsContact
+    // Campaigns (``CampaignFingerprint``): near-identical messages counted in the sender state store.
+    case campaignRateMinute, campaignRateHour, campaignRateDay
 
     /// The families of columns, as the list above groups them: what `train --drop-tree-columns` and the
     /// per-family ablation name (docs/generalisation.md).
     public enum Group: String, CaseIterable, Sendable {
         case received, date, sender, recipients, authentication, headerBlock = "header_block", subject, conversation, structure, html, body
-        case urls, attachments, obfuscation, senderState = "sender_state", graph
+        case urls, attachments, obfuscation, senderState = "sender_state", graph, campaign
 
         /// The group's columns, in order.
         public var columns: [MetadataFeature] { MetadataFeature.allCases.filter { $0.group == self } }
@@ -83,6 +85,7 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
         case .clientIPRateMinute, .clientIPRateHour, .clientIPRateDay, .fromDomainRateHour, .senderReputation, .domainReputation, .fromDomainRateDay,
              .clientNetworkRateHour, .envelopeSenderRateHour, .recipientRateHour, .senderEvidence, .domainEvidence:
             return .senderState
+        case .campaignRateMinute, .campaignRateHour, .campaignRateDay: return .campaign
         case .senderTrust, .fromDomainTrust, .senderIsContact: return .graph
         case .fromMissing, .fromCount, .fromDomainLabels, .fromDomainLength, .fromDomainDigits, .fromDomainHyphens, .fromLocalLength,
              .fromLocalDigits, .fromFreeMail, .fromNameHasAddress, .fromNameOtherDomain, .fromTLDLength, .fromTLDGeneric, .senderPresent,
@@ -111,7 +114,7 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
     /// The column's name in model files and reports (the case name).
     public var name: String { MetadataFeature.names[rawValue] }
 
-    /// The sender state columns (velocity, reputation, trust and contacts), which a ``SenderState`` fills.
+    /// The sender state columns (velocity, reputation, trust and contacts, campaigns), which a ``SenderState`` fills.
     public static let senderColumns: [MetadataFeature] = Array(allCases[clientIPRateMinute.rawValue...])
 
     /// Every column's name, in order.
@@ -250,6 +253,9 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
         case .senderTrust: return "trust of the From address in the communication graph"
         case .fromDomainTrust: return "trust of the From domain in the communication graph"
         case .senderIsContact: return "the From address is a recipient's contact (they wrote to it)"
+        case .campaignRateMinute: return "near-identical messages (one campaign) in the last minute"
+        case .campaignRateHour: return "near-identical messages (one campaign) in the last hour"
+        case .campaignRateDay: return "near-identical messages (one campaign) in the last day"
         }
     }
 }

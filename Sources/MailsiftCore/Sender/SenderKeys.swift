@@ -20,15 +20,20 @@ public struct SenderKeys: Sendable, Hashable, Codable {
     public var prior: ReputationPrior
     /// The stream of mail the message belongs to (``streamIdentity(_:envelopeSender:)``), or nil.
     public var stream: String?
+    /// The message's campaign keys (``CampaignFingerprint/counterKeys``), counted like the other velocity keys; nil
+    /// when the message was not analysed (the keys are then added by ``SenderKeys/campaign(_:)``).
+    public var campaigns: [String]?
 
     public static let maxRecipients = 16
     static let angleBrackets = CharacterSet(charactersIn: "<> ")
 
     public init(
         clientIP: String? = nil, clientNetwork: String? = nil, envelopeSender: String? = nil, fromDomain: String? = nil,
-        fromAddress: String? = nil, recipients: [String] = [], prior: ReputationPrior = .neutral, stream: String? = nil
+        fromAddress: String? = nil, recipients: [String] = [], prior: ReputationPrior = .neutral, stream: String? = nil,
+        campaigns: [String]? = nil
     ) {
         self.stream = stream
+        self.campaigns = campaigns
         self.clientIP = clientIP
         self.clientNetwork = clientNetwork ?? clientIP.flatMap(SenderKeys.network)
         self.envelopeSender = envelopeSender
@@ -41,6 +46,12 @@ public struct SenderKeys: Sendable, Hashable, Codable {
     /// The keys of `a` as delivered with `envelope`.
     public init(_ a: AnalyzedMessage, envelope: Envelope = Envelope(), prior priorModel: ReputationPrior.Model = .init()) {
         self.init(a.message, envelope: envelope, prior: priorModel)
+        campaigns = CampaignFingerprint(a).counterKeys
+    }
+
+    /// Keys that count a campaign only: for a caller that observed the sender's keys before the analysis.
+    public static func campaign(_ fingerprint: CampaignFingerprint) -> SenderKeys {
+        SenderKeys(campaigns: fingerprint.counterKeys)
     }
 
     /// The keys of a parsed message as delivered with `envelope` (they read its header fields only).
@@ -93,6 +104,7 @@ public struct SenderKeys: Sendable, Hashable, Codable {
         if let envelopeSender { keys.append(VelocityKey(.envelopeSender, envelopeSender)) }
         if let fromDomain { keys.append(VelocityKey(.fromDomain, fromDomain)) }
         for r in Set(recipients).sorted() { keys.append(VelocityKey(.recipient, r)) }
+        for c in campaigns ?? [] { keys.append(VelocityKey(.campaign, c)) }
         return keys
     }
 

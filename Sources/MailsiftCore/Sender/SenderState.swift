@@ -65,5 +65,8 @@ public struct SenderState: Sendable, Hashable, Codable {
         set(.senderTrust, senderTrust.map { Float($0) })
         set(.fromDomainTrust, domainTrust.map { Float($0) })
         set(.senderIsContact, isContact.map { $0 ? 1 : 0 })
+        set(.campaignRateMinute, rate(.campaign, .minute))
+        set(.campaignRateHour, rate(.campaign, .hour))
+        set(.campaignRateDay, rate(.campaign, .day))
     }
 }

@@ -19,9 +19,10 @@ where Kind: RawRepresentable & CaseIterable & Sendable & Hashable & Codable, Kin
 }
 
 /// What message rates are counted for: a client IP, its network, an envelope sender, a From domain, a
-/// recipient.
+/// recipient, a campaign (a band of a ``CampaignFingerprint``: near-identical messages share it).
 public enum VelocityKind: String, CaseIterable, Sendable, Codable {
     case clientIP = "ip", clientNetwork = "net", envelopeSender = "sender", fromDomain = "domain", recipient = "rcpt"
+    case campaign
 }
 
 /// What has a reputation: a From domain, a client IP, or a stream of mail (``SenderKeys/stream``: learned from
