@@ -71,6 +71,12 @@ import Testing
     @Test func linksAreKeptWithoutQueryAndHostCase() {
         #expect(CampaignFingerprint.linkIdentity("HTTP://Verify.EXAMPLE/Login?u=1#top") == "http://verify.example/Login")
         #expect(CampaignFingerprint.linkIdentity("mailto:Someone@Example.org") == "mailto:someone@example.org")
+        // The hash reads the identity straight off the URL.
+        let urls = ["HTTP://Verify.EXAMPLE/Login?u=1#top", "http://verify.example/Login", "www.Shop.example/A/b?x", "mailto:Someone@Example.org",
+                    "https://a.example", "ftp://B.example/x/Y/", "http://c.example/?q"]
+        for url in urls { #expect(CampaignFingerprint.linkHash(url) == CampaignFingerprint.linkHash(CampaignFingerprint.linkIdentity(url)), "\(url)") }
+        #expect(CampaignFingerprint.linkHash(urls[0]) == CampaignFingerprint.linkHash(urls[1]))
+        #expect(CampaignFingerprint.linkHash("http://verify.example/Login") != CampaignFingerprint.linkHash("http://verify.example/login"))
     }
 
     @Test func theSignatureIsDeterministicAndBounded() {

@@ -22,7 +22,7 @@ public struct CampaignFingerprint: Sendable, Hashable, Codable {
     public static let minimumShingles = 16
     public static let minimumLinks = 2
     /// Most words and links read (the fingerprint of a long message is that of its beginning).
-    public static let maximumWords = 1_000
+    public static let maximumWords = 300
     public static let maximumLinks = 200
     /// The estimated similarity from which two signatures are the same campaign, chosen on the dev corpora
     /// (docs/content.md).
@@ -187,11 +187,33 @@ public struct CampaignFingerprint: Sendable, Hashable, Codable {
         return String(decoding: u[..<end], as: UTF8.self)
     }
 
-    /// The hash of ``linkIdentity(_:)``, without making the string.
+    /// A hash of ``linkIdentity(_:)`` read straight off the URL's bytes (no copy): each byte rotated in, the scheme
+    /// and host lower-cased on the way, then mixed.
     static func linkHash(_ url: String) -> UInt64 {
-        var u = Array(url.utf8)
-        let end = identityEnd(&u)
-        return u.withUnsafeBytes { FeatureHash.xxh64(UnsafeRawBufferPointer(rebasing: $0[..<end])) }
+        var url = url
+        return url.withUTF8 { u in
+            var h: UInt64 = 0x9E37_79B9_7F4A_7C15
+            var slashes = 0
+            var inHost = true
+            var i = 0
+            while i < u.count {
+                var byte = u[i]
+                if byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#") { break }
+                if inHost {
+                    if byte == UInt8(ascii: "/") {
+                        slashes += 1
+                        // `scheme://host/`: the third slash ends the host; without `//`, the first.
+                        if slashes == 3 || (slashes == 1 && (i + 1 >= u.count || u[i + 1] != UInt8(ascii: "/")) && (i == 0 || u[i - 1] != UInt8(ascii: ":"))) { inHost = false }
+                    } else if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") {
+                        byte |= 0x20
+                    }
+                }
+                h = (h &<< 7 | h &>> 57) ^ UInt64(byte)
+                h = h &* 0x100_0000_01B3
+                i += 1
+            }
+            return mix(h ^ UInt64(i))
+        }
     }
 
     /// Lower-cases the scheme and host of the URL in `u` and returns where its identity ends (at `?` or `#`).
