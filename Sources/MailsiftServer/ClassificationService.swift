@@ -19,6 +19,8 @@ public final class ClassificationService: Sendable {
     public let learning: OnlineLearning
     /// The candidate scoring in shadow, when ``ServerConfiguration/shadowModel`` is set.
     public let shadow: ShadowScoring?
+    /// Campaigns the operator marked `block` or `allow` (`POST /admin/fuzzy`).
+    public let fuzzy: FuzzyListService
     private let inFlight = Atomic<Int>(0)
     /// Whose authentication results are believed (``ServerConfiguration/trustedAuthservIDs``).
     let trust: AuthenticationTrust
@@ -66,6 +68,9 @@ public final class ClassificationService: Sendable {
         self.authentication = authentication
         self.learning = learning ?? OnlineLearning(
             configuration: configuration, store: nil, metrics: LearningMetrics(registry: metrics.registry), logger: logger)
+        var fuzzyConfiguration = configuration
+        if fuzzyConfiguration.fuzzyFile == nil, let dir = configuration.dataDirectory { fuzzyConfiguration.fuzzyFile = dir + "/fuzzy.jsonl" }
+        fuzzy = FuzzyListService(configuration: fuzzyConfiguration, logger: logger)
         shadow = configuration.shadowModel == nil ? nil : ShadowScoring(sample: configuration.shadowSample, registry: metrics.registry, logger: logger)
         breaker = CircuitBreaker(failureThreshold: configuration.breakerFailures, openDuration: .seconds(configuration.breakerOpenSeconds))
         metrics.breakerState(.closed)
@@ -218,15 +223,20 @@ public final class ClassificationService: Sendable {
         }
         var analysed = clock.now
         metrics.stage("analyse", analysed - start - waited)
-        if configuration.campaigns {
-            // The campaign's count, from the analysed text; its wait on the store counts as the sender state's did.
+        var fuzzyMatch: FuzzyList.Match?
+        if configuration.campaigns || fuzzy.count > 0 {
+            // The campaign's fingerprint, from the analysed text: its count (the store's wait counts as the sender
+            // state's did) and the operator's judgement of it.
             let fingerprint = CampaignFingerprint(a)
+            fuzzyMatch = fuzzy.match(fingerprint)
             let counting = clock.now
             metrics.stage("fingerprint", counting - analysed)
-            await learning.observeCampaign(fingerprint, into: &sender, at: now)
+            if configuration.campaigns {
+                await learning.observeCampaign(fingerprint, into: &sender, at: now)
+                keys.campaigns = fingerprint.counterKeys
+            }
             waited += clock.now - counting
             analysed = clock.now
-            keys.campaigns = fingerprint.counterKeys
         }
         if a.ignoredAuthentication > 0 {
             learning.metrics.authentication(.discounted)
@@ -245,9 +255,11 @@ public final class ClassificationService: Sendable {
         } else {
             // The reasons and the log entry are made with the scratch the verdict was reached with (its text
             // features are there).
-            let (verdict, done, why, entry) = await Self.run(offloaded: large) { [keys, sender] in
+            let (verdict, done, why, entry) = await Self.run(offloaded: large) { [keys, sender, fuzzyMatch] in
                 model.withScratch { scratch in
-                    let v = self.cascade(model).classify(a, envelope: envelope, sender: sender, scratch: &scratch)
+                    let cascade = self.cascade(model)
+                    var v = cascade.classify(a, envelope: envelope, sender: sender, scratch: &scratch)
+                    if let fuzzyMatch { cascade.applyFuzzy(fuzzyMatch, to: &v, blockAction: self.configuration.fuzzyBlockAction) }
                     let done = clock.now
                     let why = self.explain(v, model: model, a: a, reasons: reasons, scratch: &scratch)
                     return (v, done, why, self.logEntry(v, model: model, a: a, keys: keys, sender: sender, at: now, scratch: &scratch))
@@ -285,8 +297,9 @@ public final class ClassificationService: Sendable {
         // The cheapest stages that still answer (rules, then the trees alone): a few microseconds once the
         // message is analysed, and they stop most clear spam and phishing (Cascade.fallbackVerdict).
         let (verdict, why, entry) = model.withScratch { scratch in
-            let v = fallback == .modelError ? model.cascade.rulesVerdict(a, envelope: envelope)
+            var v = fallback == .modelError ? model.cascade.rulesVerdict(a, envelope: envelope)
                 : cascade(model).fallbackVerdict(a, envelope: envelope, sender: sender, scratch: &scratch)
+            if let fuzzyMatch { model.cascade.applyFuzzy(fuzzyMatch, to: &v, blockAction: configuration.fuzzyBlockAction) }
             return (v, explain(v, model: model, a: a, reasons: reasons, scratch: &scratch),
                     logEntry(v, model: model, a: a, keys: keys, sender: sender, at: now, scratch: &scratch))
         }

@@ -56,6 +56,37 @@ public struct HTTPAPI: Sendable {
             let outcome = await reloader.reload(trigger: "POST /admin/reload")
             return Self.json(outcome, status: outcome.loaded ? .ok : .unprocessableContent)
         }
+        router.post("admin/fuzzy") { request, _ in
+            let start = ContinuousClock.now
+            defer { service.metrics.request(.admin, .now - start) }
+            if let refusal = authorize(request, token: configuration.adminToken, name: "admin_token (MAILSIFT_ADMIN_TOKEN)") { return refusal }
+            switch try await collect(request, upTo: configuration.maxMessageBytes, tooLarge: "message larger than max_message_bytes") {
+            case .refused(let reply): return reply
+            case .body(let body): return await addFuzzy(body, query: request.uri.queryParameters)
+            }
+        }
+        router.get("admin/fuzzy") { request, _ in
+            let start = ContinuousClock.now
+            defer { service.metrics.request(.admin, .now - start) }
+            if let refusal = authorize(request, token: configuration.adminToken, name: "admin_token (MAILSIFT_ADMIN_TOKEN)") { return refusal }
+            let entries = service.fuzzy.entries
+            var w = JSONWriter(capacity: 64 + entries.count * 96)
+            w.beginObject()
+            w.field("count", entries.count)
+            w.key("entries")
+            w.beginArray()
+            for e in entries.suffix(1_000) {
+                w.beginObject()
+                w.field("id", e.id)
+                w.field("action", e.action.rawValue)
+                w.field("note", e.note)
+                w.field("added", Int(e.added))
+                w.endObject()
+            }
+            w.endArray()
+            w.endObject()
+            return Self.json(bytes: w.bytes)
+        }
         router.get("admin/shadow") { request, _ in
             let start = ContinuousClock.now
             defer { service.metrics.request(.admin, .now - start) }
@@ -244,6 +275,43 @@ public struct HTTPAPI: Sendable {
             case .invalid: return Self.error(error.description, status: .badRequest)
             }
         }
+    }
+
+    /// `POST /admin/fuzzy?action=block|allow[&note=...]`: the raw message is the campaign's example; its fingerprint
+    /// (not the message) goes into the fuzzy list, here, in the file and in Redis.
+    private func addFuzzy(_ body: ByteBuffer, query: Hummingbird.Parameters) async -> Response {
+        guard let raw = query.get("action"), let action = FuzzyList.Entry.Action(rawValue: String(raw)) else {
+            service.metrics.rejected(.badRequest)
+            return Self.error("give ?action=block or ?action=allow", status: .badRequest)
+        }
+        let analysed: AnalyzedMessage
+        do {
+            analysed = try MessageAnalyzer().analyze(Array(body.readableBytesView))
+        } catch {
+            service.metrics.rejected(.badRequest)
+            return Self.error("the message cannot be parsed: \(error)", status: .badRequest)
+        }
+        let note = query.get("note").map { String($0) } ?? ""
+        let added = await service.fuzzy.add(FuzzyList.Entry(
+            action: action, fingerprint: CampaignFingerprint(analysed), note: note, added: Int64(Date().timeIntervalSince1970)))
+        if added.refusal == .unusable {
+            return Self.error("the message is too short for a fingerprint (16 shingles of text, or 2 links)", status: .unprocessableContent)
+        }
+        if added.refusal == .full {
+            return Self.error("the fuzzy list is full (\(FuzzyList.capacity) entries)", status: .serviceUnavailable)
+        }
+        var w = JSONWriter(capacity: 160)
+        w.beginObject()
+        w.field("id", added.entry.id)
+        w.field("action", action.rawValue)
+        w.field("added", added.refusal == nil)
+        w.field("text", added.entry.text != nil)
+        w.field("links", added.entry.links != nil)
+        if let saved = added.saved { w.field("saved", saved) }
+        if let shared = added.shared { w.field("shared", shared) }
+        w.field("entries", service.fuzzy.count)
+        w.endObject()
+        return Self.json(bytes: w.bytes)
     }
 
     /// `POST /v1/sent`: a message a local user sent (the raw message, envelope headers as for classify),

@@ -105,6 +105,15 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     /// like the other velocity keys (in process, or in Redis for many servers), for the tree columns
     /// `campaignRate*` and the `campaign` reason (docs/content.md).
     public var campaigns = true
+    /// The fuzzy list's file (JSON lines of ``FuzzyList/Entry``): read at start, appended to by `POST /admin/fuzzy`;
+    /// nil: `fuzzy.jsonl` in the data directory when there is one, else the list lives in memory (and in Redis).
+    public var fuzzyFile: String?
+    /// The similarity from which a message matches a fuzzy list entry (docs/content.md).
+    public var fuzzyThreshold = CampaignFingerprint.threshold
+    /// The least action a `block` entry gives a message.
+    public var fuzzyBlockAction = Action.quarantine
+    /// How often each server reads the entries other servers added to Redis.
+    public var fuzzyRefreshSeconds = 5.0
     /// The authserv-ids of the site's own MTAs and filters: `Authentication-Results` fields (and `Received-SPF`
     /// fields with `receiver=`) that carry one of them, above every Received hop from outside ``trustedNetworks``,
     /// are believed; every other such field is taken out before classification (``AuthenticationTrust``). Empty by
@@ -193,7 +202,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case featureLogDays = "feature_log_days", featureLogQueue = "feature_log_queue", flushSeconds = "flush_seconds"
         case senderStateKeys = "sender_state_keys", redisURL = "redis_url", postgresURL = "postgres_url"
         case shadowModel = "shadow_model", shadowSample = "shadow_sample", trustSeconds = "trust_seconds", graphEdges = "graph_edges"
-        case verifyReplies = "verify_replies", verifyLists = "verify_lists", campaigns, replyRetentionDays = "reply_retention_days", sentMessageIDs = "sent_message_ids"
+        case verifyReplies = "verify_replies", verifyLists = "verify_lists", campaigns, fuzzyFile = "fuzzy_file", fuzzyThreshold = "fuzzy_threshold",
+             fuzzyBlockAction = "fuzzy_block_action", fuzzyRefreshSeconds = "fuzzy_refresh_seconds", replyRetentionDays = "reply_retention_days", sentMessageIDs = "sent_message_ids"
         case transformer, transformerEncoder = "transformer_encoder", transformerPrecision = "transformer_precision"
         case trustedAuthservIDs = "trusted_authserv_ids", trustedNetworks = "trusted_networks"
         case spf, dkim, dmarc, dmarcReject = "dmarc_reject", arc, trustedARCSealers = "trusted_arc_sealers", dnsResolvers = "dns_resolvers", authservID = "authserv_id", spfBudgetMilliseconds = "spf_budget_ms"
@@ -243,6 +253,10 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         verifyReplies = try c.decodeIfPresent(Bool.self, forKey: .verifyReplies) ?? d.verifyReplies
         verifyLists = try c.decodeIfPresent(Bool.self, forKey: .verifyLists) ?? d.verifyLists
         campaigns = try c.decodeIfPresent(Bool.self, forKey: .campaigns) ?? d.campaigns
+        fuzzyFile = try c.decodeIfPresent(String.self, forKey: .fuzzyFile) ?? d.fuzzyFile
+        fuzzyThreshold = try c.decodeIfPresent(Double.self, forKey: .fuzzyThreshold) ?? d.fuzzyThreshold
+        fuzzyBlockAction = try c.decodeIfPresent(Action.self, forKey: .fuzzyBlockAction) ?? d.fuzzyBlockAction
+        fuzzyRefreshSeconds = try c.decodeIfPresent(Double.self, forKey: .fuzzyRefreshSeconds) ?? d.fuzzyRefreshSeconds
         transformer = try c.decodeIfPresent(Bool.self, forKey: .transformer) ?? d.transformer
         transformerEncoder = try c.decodeIfPresent(String.self, forKey: .transformerEncoder)
         transformerPrecision = try c.decodeIfPresent(String.self, forKey: .transformerPrecision) ?? d.transformerPrecision
@@ -365,6 +379,13 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         if let b = bool(.verifyReplies) { verifyReplies = b }
         if let b = bool(.verifyLists) { verifyLists = b }
         if let b = bool(.campaigns) { campaigns = b }
+        if let s = value(.fuzzyFile) { fuzzyFile = s }
+        if let x = try double(.fuzzyThreshold) { fuzzyThreshold = x }
+        if let s = value(.fuzzyBlockAction) {
+            guard let a = Action(rawValue: s) else { throw ConfigurationError(reason: "fuzzy_block_action: \(s) is not an action") }
+            fuzzyBlockAction = a
+        }
+        if let x = try double(.fuzzyRefreshSeconds) { fuzzyRefreshSeconds = x }
         if let b = bool(.transformer) { transformer = b }
         if let s = value(.transformerEncoder) { transformerEncoder = s }
         if let s = value(.transformerPrecision) { transformerPrecision = s }
@@ -402,6 +423,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         try check(maxConnectionsPerClient > 0, "max_connections_per_client must be positive")
         try check(breakerFailures > 0 && breakerOpenSeconds > 0, "breaker settings must be positive")
         try check(watchSeconds >= 0, "watch_seconds must not be negative")
+        try check(fuzzyThreshold > 0 && fuzzyThreshold <= 1, "fuzzy_threshold must be in (0, 1]")
+        try check(fuzzyRefreshSeconds > 0, "fuzzy_refresh_seconds must be positive")
         try check(["fp32", "int8"].contains(transformerPrecision), "transformer_precision must be fp32 or int8")
         try check(spfBudgetMilliseconds > 0, "spf_budget_ms must be positive")
         try check(

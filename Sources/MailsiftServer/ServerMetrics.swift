@@ -34,6 +34,7 @@ public final class ServerMetrics: Sendable {
     private let overBudget: Counter
     private let rejectsWithheld: Counter
     private let streamCapped: Counter
+    private let fuzzyMatches: [FuzzyList.Entry.Action: Counter]
     private let score: ValueHistogram
     private let breaker: Gauge
     private let inFlight: Gauge
@@ -86,6 +87,11 @@ public final class ServerMetrics: Sendable {
         self.cuts = cuts
         overBudget = registry.makeCounter(descriptor: Self.descriptor("over_budget", "total", "Classifications that took longer than the latency budget (each answered on its own; none counts against the circuit breaker)"))
         streamCapped = registry.makeCounter(descriptor: Self.descriptor("stream_capped", "total", "Verdicts capped at tag because the message belongs to a list or sender the site's users read (docs/generalisation.md)"))
+        var fuzzyMatches: [FuzzyList.Entry.Action: Counter] = [:]
+        for a in FuzzyList.Entry.Action.allCases {
+            fuzzyMatches[a] = registry.makeCounter(descriptor: Self.descriptor("fuzzy_matches", "total", "Verdicts whose action the fuzzy list set: near-identical to a campaign the operator blocked or allowed (docs/content.md)"), labels: [("action", a.rawValue)])
+        }
+        self.fuzzyMatches = fuzzyMatches
         rejectsWithheld = registry.makeCounter(descriptor: Self.descriptor("rejects_withheld", "total", "Verdicts quarantined, not rejected, because the text model and the trees did not both say spam (docs/generalisation.md)"))
         unparsable = registry.makeCounter(descriptor: Self.descriptor("unparsable_messages", "total", "Messages refused with a parse error"))
         score = registry.makeValueHistogram(descriptor: Self.descriptor("spam", "probability", "Calibrated spam probability of each verdict"), buckets: [0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999])
@@ -115,6 +121,7 @@ public final class ServerMetrics: Sendable {
         verdicts[v.action.rawValue + "|" + v.stage.rawValue]?.increment()
         if v.rejectWithheld { rejectsWithheld.increment() }
         if v.streamCapped { streamCapped.increment() }
+        if let m = v.fuzzy { fuzzyMatches[m.entry.action]?.increment() }
         score.record(v.probability)
     }
 

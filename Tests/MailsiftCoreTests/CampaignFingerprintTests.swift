@@ -87,4 +87,25 @@ import Testing
         #expect(a.text?.count == CampaignFingerprint.size)
         #expect(CampaignFingerprint.bands(a.text!).count == CampaignFingerprint.size / CampaignFingerprint.rowsPerBand)
     }
+
+    /// The fuzzy list: a match by either signature, `allow` over `block`, no duplicates, nothing without a signature.
+    @Test func theFuzzyListPrefersAllowAndRefusesWhatCannotMatch() throws {
+        let campaign = CampaignFingerprint(message(subject: "Mailbox full", body: Self.campaign, link: "http://verify.example/login"))
+        let variant = CampaignFingerprint(message(subject: "Mailbox full", body: Self.campaign.replacingOccurrences(of: "NAME", with: "Zed"),
+                                                  link: "http://verify.example/login?u=zed"))
+        var list = FuzzyList()
+        #expect(list.match(variant) == nil)
+        try list.insert(.init(action: .block, fingerprint: campaign, note: "phish", added: 1))
+        #expect(list.match(variant)?.entry.action == .block)
+        #expect(throws: FuzzyList.Refusal.duplicate) { try list.insert(.init(action: .block, fingerprint: campaign, note: "again", added: 2)) }
+        #expect(throws: FuzzyList.Refusal.unusable) {
+            try list.insert(.init(action: .block, fingerprint: CampaignFingerprint(subject: "hi", body: "short", links: []), note: "", added: 3))
+        }
+        try list.insert(.init(action: .allow, fingerprint: campaign, note: "our notice", added: 4))
+        #expect(list.count == 2)
+        let match = try #require(list.match(variant))
+        #expect(match.entry.action == .allow && match.entry.note == "our notice" && match.similarity >= 0.5)
+        let other = CampaignFingerprint(subject: "Minutes", body: (0..<40).map { "word\($0)" }.joined(separator: " "), links: [])
+        #expect(list.match(other) == nil)
+    }
 }

@@ -3,6 +3,7 @@ import Foundation
 /// The built `mailsift` executable run as a child process, for the end-to-end smoke tests.
 public enum MailsiftProcess {
     public struct NotBuilt: Error, CustomStringConvertible {
+        public init() {}
         public var description: String { "build the mailsift executable first (swift build): \(TestPaths.mailsiftBinary)" }
     }
 

@@ -116,6 +116,8 @@ public struct Cascade: Sendable {
         /// Near-identical messages (this one included) the sender state counted in the last hour, when it counts
         /// campaigns (``VelocityKind/campaign``).
         public var campaignHour: UInt32?
+        /// The operator's judgement of the message's campaign that set the action (``applyFuzzy(_:to:blockAction:)``).
+        public var fuzzy: FuzzyList.Match?
     }
 
     /// From how many near-identical messages in an hour a verdict names the campaign among its reasons.
@@ -231,6 +233,24 @@ public struct Cascade: Sendable {
 
     /// With ``streamContext``: a model action above its cap, for a message of a stream the site's users read,
     /// becomes the cap. (A rule's own action never comes here.)
+    /// The operator's judgement of the message's campaign (``FuzzyList``): `block` raises a model's action to
+    /// `blockAction` at least, `allow` lowers it to `inbox`; the label follows. A rule's own action (stage `rules`)
+    /// is not touched, nor the probability, which stays the model's.
+    public func applyFuzzy(_ match: FuzzyList.Match, to v: inout Verdict, blockAction: Action = .quarantine) {
+        guard v.stage != .rules else { return }
+        let labels = bundle.manifest.labels
+        switch match.entry.action {
+        case .block:
+            guard v.action < blockAction else { return }
+            v.action = blockAction
+        case .allow:
+            guard v.action > .inbox else { return }
+            v.action = .inbox
+        }
+        v.label = v.action >= .quarantine ? labels[1] : labels[0]
+        v.fuzzy = match
+    }
+
     func capForStream(_ v: inout Verdict, sender: SenderState?) {
         guard let streamContext, v.action > streamContext.cap, streamContext.trusts(sender) else { return }
         v.action = streamContext.cap
@@ -289,7 +309,12 @@ public struct Cascade: Sendable {
         let weights = bundle.manifest.cascade?.combiner.weights
         var out: [Reason] = []
         // Notices first: what the verdict was capped by, and evidence the analysis left out. They weigh nothing.
+        let fuzzyText = verdict.fuzzy.map { m in
+            String(format: "near-identical (%.2f) to a campaign the operator marked %@", m.similarity, m.entry.action == .block ? "spam" : "wanted")
+                + (m.entry.note.isEmpty ? "" : ": " + m.entry.note)
+        }
         let notices: [(Bool, String, String)] = [
+            (verdict.fuzzy != nil, "fuzzy_" + (verdict.fuzzy?.entry.action.rawValue ?? ""), fuzzyText ?? ""),
             (verdict.rejectWithheld, "reject_withheld",
              "reject withheld: the text model and the trees do not both say spam (mail unlike the training mail); quarantined"),
             (a.replyDiscounted, "reply_unverified",

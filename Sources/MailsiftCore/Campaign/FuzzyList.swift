@@ -1,0 +1,81 @@
+/// Campaigns an operator (or a process of theirs) has judged: mail near-identical to a `block` entry is spam, to an
+/// `allow` entry is wanted, whatever the model says (a rule's own action still stands). Entries are fingerprints
+/// (``CampaignFingerprint``), found by ``CampaignIndex``; when a message matches both kinds, `allow` wins (a
+/// wrongly blocked campaign is the costlier mistake). Bounded: past ``capacity`` entries, new ones are refused.
+public struct FuzzyList: Sendable {
+    public struct Entry: Sendable, Hashable, Codable {
+        public enum Action: String, Sendable, Hashable, Codable, CaseIterable {
+            case block, allow
+        }
+
+        public var action: Action
+        public var text: [UInt32]?
+        public var links: [UInt32]?
+        /// Who added it and why, in the operator's words (never message content).
+        public var note: String
+        /// Seconds since 1970.
+        public var added: Int64
+
+        public init(action: Action, fingerprint: CampaignFingerprint, note: String, added: Int64) {
+            self.action = action
+            text = fingerprint.text
+            links = fingerprint.links
+            self.note = String(note.prefix(200))
+            self.added = added
+        }
+
+        public var fingerprint: CampaignFingerprint { CampaignFingerprint(text: text, links: links) }
+
+        /// A name for the entry: its action and a hash of its signatures, in hex.
+        public var id: String {
+            var h: UInt64 = action == .block ? 0xB10C : 0xA110
+            for v in (text ?? []) + [0xFFFF_FFFF] + (links ?? []) { h = CampaignFingerprint.mix(h ^ UInt64(v)) }
+            return action.rawValue + "-" + String(h, radix: 16)
+        }
+
+        /// Whether the entry can match anything (the fingerprint had a text or link signature of the right size).
+        public var isUsable: Bool {
+            (text?.count ?? 0) == CampaignFingerprint.size || (links?.count ?? 0) == CampaignFingerprint.size
+        }
+    }
+
+    /// A match: the entry, and its similarity to the message.
+    public struct Match: Sendable, Hashable {
+        public var entry: Entry
+        public var similarity: Double
+    }
+
+    public static let capacity = 100_000
+
+    private var entries: [Entry] = []
+    private var ids: Set<String> = []
+    private var index: CampaignIndex
+
+    public init(threshold: Double = CampaignFingerprint.threshold) {
+        index = CampaignIndex(capacity: FuzzyList.capacity + 1, threshold: threshold)
+    }
+
+    public var count: Int { entries.count }
+    public var all: [Entry] { entries }
+
+    public enum Refusal: Error, Sendable, Hashable {
+        case duplicate, unusable, full
+    }
+
+    /// Adds `entry`; refuses one already there, one without a signature, or one past ``capacity``.
+    public mutating func insert(_ entry: Entry) throws(Refusal) {
+        guard entry.isUsable else { throw .unusable }
+        guard !ids.contains(entry.id) else { throw .duplicate }
+        guard entries.count < FuzzyList.capacity else { throw .full }
+        ids.insert(entry.id)
+        index.insert(entry.fingerprint, id: entries.count)
+        entries.append(entry)
+    }
+
+    /// The entry `fingerprint` matches: an `allow` entry if any matches, else the closest `block` entry.
+    public func match(_ fingerprint: CampaignFingerprint) -> Match? {
+        let found = index.matches(fingerprint).map { Match(entry: entries[$0.id], similarity: $0.similarity) }
+        return found.filter { $0.entry.action == .allow }.max { $0.similarity < $1.similarity }
+            ?? found.max { $0.similarity < $1.similarity }
+    }
+}

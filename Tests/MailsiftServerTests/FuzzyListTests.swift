@@ -1,0 +1,136 @@
+import Foundation
+import MailsiftCore
+import MailsiftTestKit
+import Testing
+
+@testable import MailsiftServer
+
+/// Two `mailsift serve` processes on one Redis: a campaign the operator blocks on one is blocked by the other, an
+/// allowed one is let through, and both count the campaign's messages together.
+@Suite(.serialized) struct FuzzyListTests {
+    static let token = "admin-token-0123456789"
+
+    /// A `mailsift serve` child process on a loopback port.
+    final class ServeProcess: @unchecked Sendable {
+        let process = Process()
+        let port: Int
+
+        init(redis: String) throws {
+            let binary = TestPaths.mailsiftBinary
+            guard FileManager.default.isExecutableFile(atPath: binary) else { throw MailsiftProcess.NotBuilt() }
+            port = 20_000 + Int.random(in: 0..<20_000)
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["serve", "--port", String(port)]
+            process.environment = ProcessInfo.processInfo.environment.merging([
+                "MAILSIFT_REDIS_URL": redis, "MAILSIFT_ADMIN_TOKEN": FuzzyListTests.token, "MAILSIFT_FUZZY_REFRESH_SECONDS": "0.2",
+            ]) { $1 }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+        }
+
+        deinit {
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+        }
+
+        /// One HTTP request (the connection closed after it); the status and the JSON body.
+        func request(_ method: String, _ path: String, body: String = "", token: String? = nil) async -> (status: Int, json: [String: Any]) {
+            var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n"
+            if let token { head += "Authorization: Bearer \(token)\r\n" }
+            let reply = await LoopbackSocket.exchange(port: port, Array((head + "\r\n" + body).utf8), seconds: 10) ?? []
+            let text = String(decoding: reply, as: UTF8.self)
+            let status = Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0
+            let json = text.range(of: "\r\n\r\n").flatMap {
+                try? JSONSerialization.jsonObject(with: Data(text[$0.upperBound...].utf8)) as? [String: Any]
+            } ?? [:]
+            return (status, json)
+        }
+
+        func ready() async -> Bool {
+            for _ in 0..<200 {
+                if await request("GET", "/readyz").status == 200 { return true }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+            return false
+        }
+    }
+
+    static func example(_ name: String) throws -> String {
+        try String(contentsOf: TestPaths.repositoryRoot.appendingPathComponent("examples/\(name)"), encoding: .utf8)
+    }
+
+    static func features(_ json: [String: Any]) -> [String] {
+        (json["reasons"] as? [[String: Any]])?.compactMap { $0["feature"] as? String } ?? []
+    }
+
+    /// Classifies `message` on `server` until the first reason is `first` (the server reads Redis every 0.2 s), at
+    /// most 5 s; the last reply.
+    static func classify(_ message: String, on server: ServeProcess, until first: String) async throws -> [String: Any] {
+        var json: [String: Any] = [:]
+        for _ in 0..<50 {
+            json = await server.request("POST", "/v1/classify", body: message).json
+            if features(json).first == first { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return json
+    }
+
+    @Test func twoServerProcessesShareTheFuzzyListAndTheCampaignCounts() async throws {
+        let redis = try RedisServer()
+        let a = try ServeProcess(redis: redis.url), b = try ServeProcess(redis: redis.url)
+        #expect(await a.ready())
+        #expect(await b.ready())
+        let ham = try Self.example("ham.eml"), phishing = try Self.example("phishing.eml")
+        // The model lets this list post through; nobody but the admin may change that.
+        let before = await b.request("POST", "/v1/classify", body: ham)
+        #expect(before.json["action"] as? String == "inbox")
+        #expect(await a.request("POST", "/admin/fuzzy?action=block", body: ham).status == 401)
+        #expect(await a.request("POST", "/admin/fuzzy?action=block", body: ham, token: "wrong-token-0123456789").status == 401)
+        #expect(await a.request("POST", "/admin/fuzzy?action=maybe", body: ham, token: Self.token).status == 400)
+        #expect(await a.request("POST", "/admin/fuzzy?action=block", body: "Subject: hi\r\n\r\nhello\r\n", token: Self.token).status == 422)
+        // Blocked on server A, with a note.
+        let added = await a.request("POST", "/admin/fuzzy?action=block&note=test-campaign", body: ham, token: Self.token)
+        #expect(added.status == 200 && added.json["added"] as? Bool == true && added.json["shared"] as? Bool == true)
+        // Server B reads it from Redis within its refresh: a copy sent to someone else is quarantined there.
+        let copy = ham.replacingOccurrences(of: "To: rpm-zzzlist@freshrpms.net", with: "To: someone@example.org")
+            .replacingOccurrences(of: "Message-ID: <20020919112745", with: "Message-ID: <copy-20020919112745")
+        let blocked = try await Self.classify(copy, on: b, until: "fuzzy_block")
+        #expect(Self.features(blocked).first == "fuzzy_block")
+        #expect(blocked["action"] as? String == "quarantine")
+        #expect(blocked["label"] as? String == "spam")
+        let listed = await b.request("GET", "/admin/fuzzy", token: Self.token)
+        #expect(listed.json["count"] as? Int == 1)
+        // An allowed campaign on B is let through on A.
+        let allowed = await b.request("POST", "/admin/fuzzy?action=allow&note=our-own-notice", body: phishing, token: Self.token)
+        #expect(allowed.status == 200 && allowed.json["shared"] as? Bool == true)
+        let through = try await Self.classify(phishing, on: a, until: "fuzzy_allow")
+        #expect(Self.features(through).first == "fuzzy_allow")
+        #expect(through["action"] as? String == "inbox")
+        // The campaign counters are shared too: the phishing campaign's copies on both servers add up.
+        var last: [String: Any] = [:]
+        for n in 1...6 {
+            let variant = phishing.replacingOccurrences(of: "<20051114031221.4411.qmail@mailer-secure-login.example>", with: "<v-\(n)@mailer-secure-login.example>")
+            last = await (n % 2 == 0 ? a : b).request("POST", "/v1/classify", body: variant).json
+        }
+        #expect(Self.features(last).contains("campaign"))
+    }
+
+    /// Entries added through the service go to its file, and a server started on the file has them.
+    @Test func theFileKeepsTheListAcrossRestarts() async throws {
+        let file = (NSTemporaryDirectory() as NSString).appendingPathComponent("fuzzy-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        var c = ServerConfiguration()
+        c.fuzzyFile = file
+        let first = FuzzyListService(configuration: c, logger: Fixture.logger)
+        let ham = try MessageAnalyzer().analyze(Array(try Self.example("ham.eml").utf8))
+        let added = await first.add(.init(action: .block, fingerprint: CampaignFingerprint(ham), note: "restart", added: 5))
+        #expect(added.refusal == nil && added.saved == true && added.shared == nil)
+        #expect(await first.add(added.entry).refusal == .duplicate)
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(text.split(separator: "\n").count == 1 && !text.contains("alsa"))  // fingerprints and the note, no content
+        let second = FuzzyListService(configuration: c, logger: Fixture.logger)
+        #expect(second.count == 1)
+        #expect(second.match(CampaignFingerprint(ham))?.entry.note == "restart")
+    }
+}
