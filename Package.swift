@@ -39,6 +39,13 @@ let package = Package(
         // (libpsl) behind its PublicSuffixes port.
         .systemLibrary(name: "CUnbound", path: "Sources/CUnbound", providers: [.apt(["libunbound-dev"])]),
         .systemLibrary(name: "CPSL", path: "Sources/CPSL", providers: [.apt(["libpsl-dev"])]),
+        // Attachments: content types from libmagic, archives listed with libarchive (Debian libmagic-dev,
+        // libarchive-dev), behind the core's AttachmentInspector port.
+        .systemLibrary(name: "CMagic", path: "Sources/CMagic", providers: [.apt(["libmagic-dev"])]),
+        .systemLibrary(name: "CArchive", path: "Sources/CArchive", providers: [.apt(["libarchive-dev"])]),
+        .target(
+            name: "MailsiftAttachments", dependencies: ["MailsiftCore", "CMagic", "CArchive", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings),
         .target(name: "MailsiftDNS", dependencies: ["MailsiftCore", "CUnbound", "CPSL"], swiftSettings: strictSettings),
         // DKIM's cryptography (SHA, RSA PKCS#1 v1.5, Ed25519) on swift-crypto, behind the core's DKIMCrypto port.
         .target(
@@ -92,6 +99,7 @@ let package = Package(
             name: "MailsiftServer",
             dependencies: [
                 "MailsiftCore", "MailsiftTrees", "MailsiftFiles", "MailsiftRedis", "MailsiftPostgres", "MailsiftEncoder", "MailsiftDNS", "MailsiftCrypto",
+                "MailsiftAttachments",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -109,7 +117,7 @@ let package = Package(
             name: "mailsift",
             dependencies: [
                 "MailsiftCore", "MailsiftFiles", "MailsiftTraining", "MailsiftCommandLine", "MailsiftBenchmarks", "MailsiftServer", "MailsiftTestKit", "MailsiftRedis", "MailsiftEncoder",
-                "MailsiftDNS", "MailsiftCrypto",
+                "MailsiftDNS", "MailsiftCrypto", "MailsiftAttachments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -140,7 +148,8 @@ let package = Package(
         ),
         .testTarget(
             name: "MailsiftServerTests",
-            dependencies: ["MailsiftServer", "MailsiftCore", "MailsiftFiles", "MailsiftTrees", "MailsiftTestKit", "MailsiftEncoder", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["MailsiftServer", "MailsiftCore", "MailsiftFiles", "MailsiftTrees", "MailsiftTestKit", "MailsiftEncoder", "MailsiftAttachments", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
     ]

@@ -5,11 +5,13 @@
 #   ../shared/corpus plus the test fixtures.
 # requests: Fuzz/RequestFuzzer.swift over the MailsiftCore sources and the server's pure request decoders
 #   (spamd reader, milter packets and session, batch and feedback bodies); seeds: scripts/fuzz-seeds.py.
+# attachments: Fuzz/AttachmentFuzzer.swift over the MailsiftCore sources and the attachment inspector (libmagic,
+#   libarchive); seeds: the attachment fixtures.
 # Findings land in fuzz-artifacts/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=parser
-case "${1:-}" in parser|requests) target="$1"; shift ;; esac
+case "${1:-}" in parser|requests|attachments) target="$1"; shift ;; esac
 seconds="${1:-600}"; shift || true
 out=.build-fuzz
 mkdir -p "$out" fuzz-artifacts
@@ -25,6 +27,21 @@ if [ "$target" = parser ]; then
       [ -d "$c" ] && ls "$c" | awk 'NR % 10 == 0 && n++ < 400' | while read -r f; do cp "$c/$f" "$corpus/"; done
     done
     cp Tests/MailsiftCoreTests/Fixtures/*.eml "$corpus/" 2>/dev/null || true
+  fi
+  max_len=65536
+elif [ "$target" = attachments ]; then
+  swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MailsiftCore -I Sources/CMagic -I Sources/CArchive $core \
+    Sources/MailsiftAttachments/LibraryAttachmentInspector.swift Fuzz/AttachmentFuzzer.swift -o "$out/fuzz-attachments"
+  corpus="$out/corpus-attachments"
+  mkdir -p "$corpus"
+  if [ -z "$(ls -A "$corpus")" ]; then
+    i=0
+    for f in Tests/MailsiftServerTests/Fixtures/attachments/*; do
+      # The first byte names the file type (Fuzz/AttachmentFuzzer.swift); fixtures over 64 KB are left out.
+      [ "$(stat -c %s "$f")" -le 65535 ] || continue
+      { printf "\\$(printf '%03o' $((i % 12)))"; cat "$f"; } > "$corpus/seed-$i"
+      i=$((i + 1))
+    done
   fi
   max_len=65536
 else

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MailsiftAttachments
 import MailsiftCore
 import MailsiftCrypto
 import MailsiftDNS
@@ -21,6 +22,8 @@ public final class ClassificationService: Sendable {
     public let shadow: ShadowScoring?
     /// Campaigns the operator marked `block` or `allow` (`POST /admin/fuzzy`).
     public let fuzzy: FuzzyListService
+    /// Inspects attachments (libmagic, libarchive), with `attachments` on; nil when off or the libraries are missing.
+    let attachmentInspector: (any AttachmentInspector)?
     private let inFlight = Atomic<Int>(0)
     /// Whose authentication results are believed (``ServerConfiguration/trustedAuthservIDs``).
     let trust: AuthenticationTrust
@@ -68,6 +71,20 @@ public final class ClassificationService: Sendable {
         self.authentication = authentication
         self.learning = learning ?? OnlineLearning(
             configuration: configuration, store: nil, metrics: LearningMetrics(registry: metrics.registry), logger: logger)
+        var inspector: (any AttachmentInspector)?
+        if configuration.attachments {
+            do {
+                var hashes = AttachmentHashList()
+                if let path = configuration.attachmentHashList {
+                    hashes = AttachmentHashList(text: try String(contentsOfFile: path, encoding: .utf8))
+                    logger.info("attachment hash list read", metadata: ["file": "\(path)", "hashes": "\(hashes.hashes.count)"])
+                }
+                inspector = try LibraryAttachmentInspector(hashList: hashes)
+            } catch {
+                logger.error("attachment inspection is off", metadata: ["error": "\(error)"])
+            }
+        }
+        attachmentInspector = inspector
         var fuzzyConfiguration = configuration
         if fuzzyConfiguration.fuzzyFile == nil, let dir = configuration.dataDirectory { fuzzyConfiguration.fuzzyFile = dir + "/fuzzy.jsonl" }
         fuzzy = FuzzyListService(configuration: fuzzyConfiguration, logger: logger)
@@ -171,7 +188,7 @@ public final class ClassificationService: Sendable {
         // tens of milliseconds of work there would hold up every other connection of that loop (the fair
         // share of the CPU comes from the operating system's scheduler instead).
         let large = bytes.count >= Self.offloadBytes
-        let extractor = model.cascade.extractor
+        let extractor = { var e = model.cascade.extractor; e.analyzer.attachmentInspector = attachmentInspector; return e }()
         var message: Message
         do {
             message = try await Self.run(offloaded: large) { try extractor.analyzer.parser.parse(bytes) }

@@ -105,6 +105,11 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     /// like the other velocity keys (in process, or in Redis for many servers), for the tree columns
     /// `campaignRate*` and the `campaign` reason (docs/content.md).
     public var campaigns = true
+    /// Attachments inspected: their content type (libmagic), archives listed (libarchive: programs inside,
+    /// encryption, unpacked size), VBA macros, PDF actions, SHA-256 against ``attachmentHashList`` (docs/content.md).
+    public var attachments = true
+    /// A file of SHA-256 hashes of known bad attachments, one a line.
+    public var attachmentHashList: String?
     /// The fuzzy list's file (JSON lines of ``FuzzyList/Entry``): read at start, appended to by `POST /admin/fuzzy`;
     /// nil: `fuzzy.jsonl` in the data directory when there is one, else the list lives in memory (and in Redis).
     public var fuzzyFile: String?
@@ -202,7 +207,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case featureLogDays = "feature_log_days", featureLogQueue = "feature_log_queue", flushSeconds = "flush_seconds"
         case senderStateKeys = "sender_state_keys", redisURL = "redis_url", postgresURL = "postgres_url"
         case shadowModel = "shadow_model", shadowSample = "shadow_sample", trustSeconds = "trust_seconds", graphEdges = "graph_edges"
-        case verifyReplies = "verify_replies", verifyLists = "verify_lists", campaigns, fuzzyFile = "fuzzy_file", fuzzyThreshold = "fuzzy_threshold",
+        case verifyReplies = "verify_replies", verifyLists = "verify_lists", campaigns, attachments, attachmentHashList = "attachment_hash_list", fuzzyFile = "fuzzy_file", fuzzyThreshold = "fuzzy_threshold",
              fuzzyBlockAction = "fuzzy_block_action", fuzzyRefreshSeconds = "fuzzy_refresh_seconds", replyRetentionDays = "reply_retention_days", sentMessageIDs = "sent_message_ids"
         case transformer, transformerEncoder = "transformer_encoder", transformerPrecision = "transformer_precision"
         case trustedAuthservIDs = "trusted_authserv_ids", trustedNetworks = "trusted_networks"
@@ -253,6 +258,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         verifyReplies = try c.decodeIfPresent(Bool.self, forKey: .verifyReplies) ?? d.verifyReplies
         verifyLists = try c.decodeIfPresent(Bool.self, forKey: .verifyLists) ?? d.verifyLists
         campaigns = try c.decodeIfPresent(Bool.self, forKey: .campaigns) ?? d.campaigns
+        attachments = try c.decodeIfPresent(Bool.self, forKey: .attachments) ?? d.attachments
+        attachmentHashList = try c.decodeIfPresent(String.self, forKey: .attachmentHashList) ?? d.attachmentHashList
         fuzzyFile = try c.decodeIfPresent(String.self, forKey: .fuzzyFile) ?? d.fuzzyFile
         fuzzyThreshold = try c.decodeIfPresent(Double.self, forKey: .fuzzyThreshold) ?? d.fuzzyThreshold
         fuzzyBlockAction = try c.decodeIfPresent(Action.self, forKey: .fuzzyBlockAction) ?? d.fuzzyBlockAction
@@ -379,6 +386,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         if let b = bool(.verifyReplies) { verifyReplies = b }
         if let b = bool(.verifyLists) { verifyLists = b }
         if let b = bool(.campaigns) { campaigns = b }
+        if let b = bool(.attachments) { attachments = b }
+        if let s = value(.attachmentHashList) { attachmentHashList = s }
         if let s = value(.fuzzyFile) { fuzzyFile = s }
         if let x = try double(.fuzzyThreshold) { fuzzyThreshold = x }
         if let s = value(.fuzzyBlockAction) {

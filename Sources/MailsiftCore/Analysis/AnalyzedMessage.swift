@@ -17,6 +17,8 @@ public struct AnalyzedMessage: Sendable {
     public var features: [UInt64]
     /// Words of word salad taken out of ``normalizedBody`` (``WordSalad``); ``bodyText`` keeps them.
     public var wordSaladWords = 0
+    /// The attachments inspected (``MessageAnalyzer/attachmentInspector``); nil when none was.
+    public var attachments: [AttachmentReport]?
     /// `Authentication-Results` and `Received-SPF` fields the analysis took out as not trusted
     /// (``AuthenticationTrust``), and the passes they claimed (`spf=pass`, `dkim=pass`...).
     public var ignoredAuthentication = 0

@@ -11,6 +11,12 @@ public struct MessageAnalyzer: Sendable {
     public var hashesText = true
     /// Whether word salad (``WordSalad``) is taken out of the normalised body.
     public var removesWordSalad = true
+    /// Inspects attachments (their content type, archives, macros, PDF actions, hashes) into
+    /// ``AnalyzedMessage/attachments``; nil: attachments are judged by their names and first bytes only.
+    public var attachmentInspector: (any AttachmentInspector)?
+    /// Attachments inspected per message, and the decoded bytes read of each.
+    public static let maximumAttachments = 16
+    public static let maximumAttachmentBytes = 16 << 20
 
     /// Names what the analysis reads, for model versions: a model trained after a change here is another model
     /// even from the same data and options (2026-12-07: authentication fields only when trusted).
@@ -82,11 +88,17 @@ public struct MessageAnalyzer: Sendable {
             tokenizer.hash(subject.text, seed: MessageAnalyzer.subjectSeed, into: &features)
             tokenizer.hash(normalizedBody.text, seed: MessageAnalyzer.bodySeed, into: &features)
         }
-        return AnalyzedMessage(
+        var a = AnalyzedMessage(
             message: message, bodyText: body, hasPlainText: hasPlain, hiddenText: hidden, urls: urls, html: stats,
             normalizedSubject: subject, normalizedBody: normalizedBody, features: features, wordSaladWords: salad,
             ignoredAuthentication: judgement.ignored, claimedAuthenticationPasses: judgement.claimedPasses
         )
+        if let inspector = attachmentInspector {
+            a.attachments = message.leaves.lazy.filter(\.isAttachment).prefix(MessageAnalyzer.maximumAttachments).map { leaf in
+                inspector.inspect(message.decodedBody(of: leaf, limit: MessageAnalyzer.maximumAttachmentBytes), filename: leaf.filename)
+            }
+        }
+        return a
     }
 }
 

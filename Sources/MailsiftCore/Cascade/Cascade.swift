@@ -324,6 +324,7 @@ public struct Cascade: Sendable {
              "claims \(a.claimedAuthenticationPasses.joined(separator: ", ")) in authentication fields no trusted host wrote: ignored"),
             (a.listDiscounted, "list_unverified",
              "carries mailing-list headers, but the list is not one this site's users read: read as a message without them"),
+            (!(a.attachments ?? []).flatMap(\.risks).isEmpty, "attachment_risk", (a.attachments ?? []).flatMap(\.risks).prefix(3).joined(separator: "; ")),
             ((verdict.campaignHour ?? 0) >= Cascade.campaignNotice, "campaign",
              "\(verdict.campaignHour ?? 0) near-identical messages in the last hour, this one included (one campaign)"),
             (verdict.streamCapped, "stream_read",

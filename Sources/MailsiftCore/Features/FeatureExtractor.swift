@@ -3,7 +3,7 @@
 /// own seed. Immutable and `Sendable`; safe to share between threads.
 public struct FeatureExtractor: Sendable {
     public let configuration: FeatureConfiguration
-    public let analyzer: MessageAnalyzer
+    public var analyzer: MessageAnalyzer
     private let words: Tokenizer
     private let grams: Tokenizer
     /// Inverse document frequency per row, when the model weighs rows by it (``FeatureConfiguration/idf``).

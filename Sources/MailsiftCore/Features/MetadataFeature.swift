@@ -48,12 +48,14 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
     case senderTrust, fromDomainTrust, senderIsContact
     // Campaigns (``CampaignFingerprint``): near-identical messages counted in the sender state store.
     case campaignRateMinute, campaignRateHour, campaignRateDay
+    // Attachments inspected (``AttachmentInspector``): missing when no inspector ran.
+    case attachmentMacros, attachmentArchiveExecutables, attachmentEncryptedArchive, attachmentPDFActive, attachmentArchiveRatio, attachmentListed
 
     /// The families of columns, as the list above groups them: what `train --drop-tree-columns` and the
     /// per-family ablation name (docs/generalisation.md).
     public enum Group: String, CaseIterable, Sendable {
         case received, date, sender, recipients, authentication, headerBlock = "header_block", subject, conversation, structure, html, body
-        case urls, attachments, obfuscation, senderState = "sender_state", graph, campaign
+        case urls, attachments, obfuscation, senderState = "sender_state", graph, campaign, attachmentContent = "attachment_content"
 
         /// The group's columns, in order.
         public var columns: [MetadataFeature] { MetadataFeature.allCases.filter { $0.group == self } }
@@ -86,6 +88,8 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
              .clientNetworkRateHour, .envelopeSenderRateHour, .recipientRateHour, .senderEvidence, .domainEvidence:
             return .senderState
         case .campaignRateMinute, .campaignRateHour, .campaignRateDay: return .campaign
+        case .attachmentMacros, .attachmentArchiveExecutables, .attachmentEncryptedArchive, .attachmentPDFActive, .attachmentArchiveRatio, .attachmentListed:
+            return .attachmentContent
         case .senderTrust, .fromDomainTrust, .senderIsContact: return .graph
         case .fromMissing, .fromCount, .fromDomainLabels, .fromDomainLength, .fromDomainDigits, .fromDomainHyphens, .fromLocalLength,
              .fromLocalDigits, .fromFreeMail, .fromNameHasAddress, .fromNameOtherDomain, .fromTLDLength, .fromTLDGeneric, .senderPresent,
@@ -115,7 +119,10 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
     public var name: String { MetadataFeature.names[rawValue] }
 
     /// The sender state columns (velocity, reputation, trust and contacts, campaigns), which a ``SenderState`` fills.
-    public static let senderColumns: [MetadataFeature] = Array(allCases[clientIPRateMinute.rawValue...])
+    public static let senderColumns: [MetadataFeature] = Group.senderState.columns + Group.graph.columns + Group.campaign.columns
+
+    /// The columns missing unless something fills them: the sender state's, and the attachment inspection's.
+    public static let missingByDefault: [MetadataFeature] = senderColumns + Group.attachmentContent.columns
 
     /// Every column's name, in order.
     public static let names: [String] = allCases.map { String(describing: $0) }
@@ -256,6 +263,12 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
         case .campaignRateMinute: return "near-identical messages (one campaign) in the last minute"
         case .campaignRateHour: return "near-identical messages (one campaign) in the last hour"
         case .campaignRateDay: return "near-identical messages (one campaign) in the last day"
+        case .attachmentMacros: return "attachments with VBA macros"
+        case .attachmentArchiveExecutables: return "programs inside attached archives"
+        case .attachmentEncryptedArchive: return "attached archives that are encrypted"
+        case .attachmentPDFActive: return "attached PDFs with JavaScript or a launch action"
+        case .attachmentArchiveRatio: return "largest unpacked-to-packed size ratio of an attached archive"
+        case .attachmentListed: return "attachments whose hash is on the site's list"
         }
     }
 }

@@ -21,7 +21,7 @@ public struct MetadataFeatureExtractor: Sendable {
         if let sender {
             sender.fill(&v)
         } else {
-            for f in MetadataFeature.senderColumns { v[f.rawValue] = .nan }
+            for f in MetadataFeature.missingByDefault { v[f.rawValue] = .nan }
         }
     }
 
@@ -260,6 +260,14 @@ public struct MetadataFeatureExtractor: Sendable {
         w.set(.attachmentKB, attachments.bytes >> 10)
         w.set(.attachmentExecutable, attachments.executable)
         w.set(.attachmentDoubleExtension, attachments.double)
+        if let reports = a.attachments {
+            w.set(.attachmentMacros, reports.count { $0.macros })
+            w.set(.attachmentArchiveExecutables, reports.reduce(0) { $0 + ($1.archive?.executables ?? 0) })
+            w.set(.attachmentEncryptedArchive, reports.count { $0.archive?.encrypted == true })
+            w.set(.attachmentPDFActive, reports.count { $0.pdf?.isActive == true })
+            w[.attachmentArchiveRatio] = Float(reports.compactMap { $0.archive?.ratio }.max() ?? 0)
+            w.set(.attachmentListed, reports.count { $0.listed })
+        }
         w.set(.attachmentArchive, attachments.archive)
         w.set(.attachmentTypeMismatch, m.flags.contains(.attachmentTypeMismatch))
 
