@@ -41,6 +41,13 @@ let package = Package(
         .systemLibrary(name: "CPSL", path: "Sources/CPSL", providers: [.apt(["libpsl-dev"])]),
         // Attachments: content types from libmagic, archives listed with libarchive (Debian libmagic-dev,
         // libarchive-dev), behind the core's AttachmentInspector port.
+        // Images: PNG, JPEG, GIF and WebP decoded to luminance for the perceptual hash (Debian libpng-dev,
+        // libturbojpeg0-dev, libgif-dev, libwebp-dev), behind the core's ImageDecoder port.
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CGIF", path: "Sources/CGIF", providers: [.apt(["libgif-dev"])]),
+        .systemLibrary(name: "CWebP", path: "Sources/CWebP", providers: [.apt(["libwebp-dev"])]),
+        .target(name: "MailsiftImages", dependencies: ["MailsiftCore", "CPNG", "CTurboJPEG", "CGIF", "CWebP"], swiftSettings: strictSettings),
         .systemLibrary(name: "CMagic", path: "Sources/CMagic", providers: [.apt(["libmagic-dev"])]),
         .systemLibrary(name: "CArchive", path: "Sources/CArchive", providers: [.apt(["libarchive-dev"])]),
         .target(
@@ -99,7 +106,7 @@ let package = Package(
             name: "MailsiftServer",
             dependencies: [
                 "MailsiftCore", "MailsiftTrees", "MailsiftFiles", "MailsiftRedis", "MailsiftPostgres", "MailsiftEncoder", "MailsiftDNS", "MailsiftCrypto",
-                "MailsiftAttachments",
+                "MailsiftAttachments", "MailsiftImages",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -148,7 +155,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MailsiftServerTests",
-            dependencies: ["MailsiftServer", "MailsiftCore", "MailsiftFiles", "MailsiftTrees", "MailsiftTestKit", "MailsiftEncoder", "MailsiftAttachments", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["MailsiftServer", "MailsiftCore", "MailsiftFiles", "MailsiftTrees", "MailsiftTestKit", "MailsiftEncoder", "MailsiftAttachments", "MailsiftImages", .product(name: "HummingbirdTesting", package: "hummingbird")],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

@@ -7,11 +7,13 @@
 #   (spamd reader, milter packets and session, batch and feedback bodies); seeds: scripts/fuzz-seeds.py.
 # attachments: Fuzz/AttachmentFuzzer.swift over the MailsiftCore sources and the attachment inspector (libmagic,
 #   libarchive); seeds: the attachment fixtures.
+# images: Fuzz/ImageFuzzer.swift over the MailsiftCore sources and the image decoders (libpng, libturbojpeg, giflib,
+#   libwebp); seeds: the image fixtures.
 # Findings land in fuzz-artifacts/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=parser
-case "${1:-}" in parser|requests|attachments) target="$1"; shift ;; esac
+case "${1:-}" in parser|requests|attachments|images) target="$1"; shift ;; esac
 seconds="${1:-600}"; shift || true
 out=.build-fuzz
 mkdir -p "$out" fuzz-artifacts
@@ -40,6 +42,21 @@ elif [ "$target" = attachments ]; then
       # The first byte names the file type (Fuzz/AttachmentFuzzer.swift); fixtures over 64 KB are left out.
       [ "$(stat -c %s "$f")" -le 65535 ] || continue
       { printf "\\$(printf '%03o' $((i % 12)))"; cat "$f"; } > "$corpus/seed-$i"
+      i=$((i + 1))
+    done
+  fi
+  max_len=65536
+elif [ "$target" = images ]; then
+  swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MailsiftCore $core \
+    -I Sources/CPNG -I Sources/CTurboJPEG -I Sources/CGIF -I Sources/CWebP \
+    Sources/MailsiftImages/LibraryImageDecoder.swift Fuzz/ImageFuzzer.swift -o "$out/fuzz-images"
+  corpus="$out/corpus-images"
+  mkdir -p "$corpus"
+  if [ -z "$(ls -A "$corpus")" ]; then
+    i=0
+    for f in Tests/MailsiftServerTests/Fixtures/images/*; do
+      # The first byte picks the signature (Fuzz/ImageFuzzer.swift); 4 (none) leaves the file as it is.
+      { printf '\004'; cat "$f"; } > "$corpus/seed-$i"
       i=$((i + 1))
     done
   fi

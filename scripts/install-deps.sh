@@ -22,7 +22,7 @@ if command -v apt-get >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
-  $SUDO apt-get install -y -qq --no-install-recommends libc6 python3 libxgboost-dev libsqlite3-dev redis-server postgresql util-linux spamc rspamd postfix swaks wrk libopenblas-dev python3-pip unzip libunbound-dev unbound libpsl-dev publicsuffix libmagic-dev libarchive-dev >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends libc6 python3 libxgboost-dev libsqlite3-dev redis-server postgresql util-linux spamc rspamd postfix swaks wrk libopenblas-dev python3-pip unzip libunbound-dev unbound libpsl-dev publicsuffix libmagic-dev libarchive-dev libpng-dev libturbojpeg0-dev libgif-dev libwebp-dev >/dev/null
 fi
 
 encoder=${MAILSIFT_ENCODER:-/usr/local/share/mailsift/all-MiniLM-L6-v2}

@@ -4,6 +4,7 @@ import MailsiftAttachments
 import MailsiftCore
 import MailsiftCrypto
 import MailsiftDNS
+import MailsiftImages
 import NIOPosix
 import Synchronization
 
@@ -24,6 +25,16 @@ public final class ClassificationService: Sendable {
     public let fuzzy: FuzzyListService
     /// Inspects attachments (libmagic, libarchive), with `attachments` on; nil when off or the libraries are missing.
     let attachmentInspector: (any AttachmentInspector)?
+    /// Decodes images for their perceptual hash, with `images` on.
+    let imageDecoder: (any ImageDecoder)?
+
+    /// `base` with the configured attachment inspection and image decoding.
+    func analyzer(_ base: MessageAnalyzer = MessageAnalyzer()) -> MessageAnalyzer {
+        var a = base
+        a.attachmentInspector = attachmentInspector
+        a.imageDecoder = imageDecoder
+        return a
+    }
     private let inFlight = Atomic<Int>(0)
     /// Whose authentication results are believed (``ServerConfiguration/trustedAuthservIDs``).
     let trust: AuthenticationTrust
@@ -85,6 +96,7 @@ public final class ClassificationService: Sendable {
             }
         }
         attachmentInspector = inspector
+        imageDecoder = configuration.images ? LibraryImageDecoder() : nil
         var fuzzyConfiguration = configuration
         if fuzzyConfiguration.fuzzyFile == nil, let dir = configuration.dataDirectory { fuzzyConfiguration.fuzzyFile = dir + "/fuzzy.jsonl" }
         fuzzy = FuzzyListService(configuration: fuzzyConfiguration, logger: logger)
@@ -188,7 +200,7 @@ public final class ClassificationService: Sendable {
         // tens of milliseconds of work there would hold up every other connection of that loop (the fair
         // share of the CPU comes from the operating system's scheduler instead).
         let large = bytes.count >= Self.offloadBytes
-        let extractor = { var e = model.cascade.extractor; e.analyzer.attachmentInspector = attachmentInspector; return e }()
+        let extractor = { var e = model.cascade.extractor; e.analyzer = analyzer(e.analyzer); return e }()
         var message: Message
         do {
             message = try await Self.run(offloaded: large) { try extractor.analyzer.parser.parse(bytes) }
@@ -245,7 +257,7 @@ public final class ClassificationService: Sendable {
             // The campaign's fingerprint, from the analysed text: its count (the store's wait counts as the sender
             // state's did) and the operator's judgement of it.
             let fingerprint = CampaignFingerprint(a)
-            fuzzyMatch = fuzzy.match(fingerprint)
+            fuzzyMatch = fuzzy.match(fingerprint, images: a.images?.compactMap(\.phash) ?? [])
             let counting = clock.now
             metrics.stage("fingerprint", counting - analysed)
             if configuration.campaigns {

@@ -40,8 +40,8 @@ public final class FuzzyListService: Service, Sendable {
     public var count: Int { list.withLock { $0.count } }
     public var entries: [FuzzyList.Entry] { list.withLock { $0.all } }
 
-    public func match(_ fingerprint: CampaignFingerprint) -> FuzzyList.Match? {
-        list.withLock { $0.count == 0 ? nil : $0.match(fingerprint) }
+    public func match(_ fingerprint: CampaignFingerprint, images: [UInt64] = []) -> FuzzyList.Match? {
+        list.withLock { $0.count == 0 ? nil : $0.match(fingerprint, images: images) }
     }
 
     /// What became of an entry added.

@@ -286,16 +286,17 @@ public struct HTTPAPI: Sendable {
         }
         let analysed: AnalyzedMessage
         do {
-            analysed = try MessageAnalyzer().analyze(Array(body.readableBytesView))
+            analysed = try service.analyzer().analyze(Array(body.readableBytesView))
         } catch {
             service.metrics.rejected(.badRequest)
             return Self.error("the message cannot be parsed: \(error)", status: .badRequest)
         }
         let note = query.get("note").map { String($0) } ?? ""
         let added = await service.fuzzy.add(FuzzyList.Entry(
-            action: action, fingerprint: CampaignFingerprint(analysed), note: note, added: Int64(Date().timeIntervalSince1970)))
+            action: action, fingerprint: CampaignFingerprint(analysed), images: analysed.images?.compactMap(\.phash) ?? [], note: note,
+            added: Int64(Date().timeIntervalSince1970)))
         if added.refusal == .unusable {
-            return Self.error("the message is too short for a fingerprint (16 shingles of text, or 2 links)", status: .unprocessableContent)
+            return Self.error("the message is too short for a fingerprint (16 shingles of text, 2 links, or an image)", status: .unprocessableContent)
         }
         if added.refusal == .full {
             return Self.error("the fuzzy list is full (\(FuzzyList.capacity) entries)", status: .serviceUnavailable)
@@ -307,6 +308,7 @@ public struct HTTPAPI: Sendable {
         w.field("added", added.refusal == nil)
         w.field("text", added.entry.text != nil)
         w.field("links", added.entry.links != nil)
+        w.field("images", added.entry.images?.count ?? 0)
         if let saved = added.saved { w.field("saved", saved) }
         if let shared = added.shared { w.field("shared", shared) }
         w.field("entries", service.fuzzy.count)

@@ -108,6 +108,9 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     /// Attachments inspected: their content type (libmagic), archives listed (libarchive: programs inside,
     /// encryption, unpacked size), VBA macros, PDF actions, SHA-256 against ``attachmentHashList`` (docs/content.md).
     public var attachments = true
+    /// Images (attachments and inline parts: PNG, JPEG, GIF, WebP) decoded within ``imageLimits`` for their
+    /// perceptual hash: the `images` tree columns, the `image_only` reason, and image matches in the fuzzy list.
+    public var images = true
     /// A file of SHA-256 hashes of known bad attachments, one a line.
     public var attachmentHashList: String?
     /// The fuzzy list's file (JSON lines of ``FuzzyList/Entry``): read at start, appended to by `POST /admin/fuzzy`;
@@ -207,7 +210,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case featureLogDays = "feature_log_days", featureLogQueue = "feature_log_queue", flushSeconds = "flush_seconds"
         case senderStateKeys = "sender_state_keys", redisURL = "redis_url", postgresURL = "postgres_url"
         case shadowModel = "shadow_model", shadowSample = "shadow_sample", trustSeconds = "trust_seconds", graphEdges = "graph_edges"
-        case verifyReplies = "verify_replies", verifyLists = "verify_lists", campaigns, attachments, attachmentHashList = "attachment_hash_list", fuzzyFile = "fuzzy_file", fuzzyThreshold = "fuzzy_threshold",
+        case verifyReplies = "verify_replies", verifyLists = "verify_lists", campaigns, attachments, images, attachmentHashList = "attachment_hash_list", fuzzyFile = "fuzzy_file", fuzzyThreshold = "fuzzy_threshold",
              fuzzyBlockAction = "fuzzy_block_action", fuzzyRefreshSeconds = "fuzzy_refresh_seconds", replyRetentionDays = "reply_retention_days", sentMessageIDs = "sent_message_ids"
         case transformer, transformerEncoder = "transformer_encoder", transformerPrecision = "transformer_precision"
         case trustedAuthservIDs = "trusted_authserv_ids", trustedNetworks = "trusted_networks"
@@ -259,6 +262,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         verifyLists = try c.decodeIfPresent(Bool.self, forKey: .verifyLists) ?? d.verifyLists
         campaigns = try c.decodeIfPresent(Bool.self, forKey: .campaigns) ?? d.campaigns
         attachments = try c.decodeIfPresent(Bool.self, forKey: .attachments) ?? d.attachments
+        images = try c.decodeIfPresent(Bool.self, forKey: .images) ?? d.images
         attachmentHashList = try c.decodeIfPresent(String.self, forKey: .attachmentHashList) ?? d.attachmentHashList
         fuzzyFile = try c.decodeIfPresent(String.self, forKey: .fuzzyFile) ?? d.fuzzyFile
         fuzzyThreshold = try c.decodeIfPresent(Double.self, forKey: .fuzzyThreshold) ?? d.fuzzyThreshold
@@ -387,6 +391,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         if let b = bool(.verifyLists) { verifyLists = b }
         if let b = bool(.campaigns) { campaigns = b }
         if let b = bool(.attachments) { attachments = b }
+        if let b = bool(.images) { images = b }
         if let s = value(.attachmentHashList) { attachmentHashList = s }
         if let s = value(.fuzzyFile) { fuzzyFile = s }
         if let x = try double(.fuzzyThreshold) { fuzzyThreshold = x }

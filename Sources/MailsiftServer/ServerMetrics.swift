@@ -89,7 +89,7 @@ public final class ServerMetrics: Sendable {
         streamCapped = registry.makeCounter(descriptor: Self.descriptor("stream_capped", "total", "Verdicts capped at tag because the message belongs to a list or sender the site's users read (docs/generalisation.md)"))
         var fuzzyMatches: [FuzzyList.Entry.Action: Counter] = [:]
         for a in FuzzyList.Entry.Action.allCases {
-            fuzzyMatches[a] = registry.makeCounter(descriptor: Self.descriptor("fuzzy_matches", "total", "Verdicts whose action the fuzzy list set: near-identical to a campaign the operator blocked or allowed (docs/content.md)"), labels: [("action", a.rawValue)])
+            fuzzyMatches[a] = registry.makeCounter(descriptor: Self.descriptor("fuzzy_matches", "total", "Verdicts the fuzzy list matched: near-identical to a campaign the operator blocked or allowed (docs/content.md)"), labels: [("action", a.rawValue)])
         }
         self.fuzzyMatches = fuzzyMatches
         rejectsWithheld = registry.makeCounter(descriptor: Self.descriptor("rejects_withheld", "total", "Verdicts quarantined, not rejected, because the text model and the trees did not both say spam (docs/generalisation.md)"))

@@ -19,6 +19,16 @@ public struct AnalyzedMessage: Sendable {
     public var wordSaladWords = 0
     /// The attachments inspected (``MessageAnalyzer/attachmentInspector``); nil when none was.
     public var attachments: [AttachmentReport]?
+    /// The images decoded (``MessageAnalyzer/imageDecoder``), attachments and inline parts; nil when none was.
+    public var images: [ImageReport]?
+
+    /// A message that is mostly a picture: an image, and fewer than ``imageOnlyWords`` words of text.
+    public var isImageOnly: Bool {
+        guard let images, images.contains(where: { $0.phash != nil }) else { return false }
+        return normalizedBody.text.split(whereSeparator: { $0 == " " || $0 == "\n" }).count < AnalyzedMessage.imageOnlyWords
+    }
+
+    public static let imageOnlyWords = 20
     /// `Authentication-Results` and `Received-SPF` fields the analysis took out as not trusted
     /// (``AuthenticationTrust``), and the passes they claimed (`spf=pass`, `dkim=pass`...).
     public var ignoredAuthentication = 0

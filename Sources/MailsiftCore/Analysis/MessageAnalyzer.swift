@@ -14,6 +14,12 @@ public struct MessageAnalyzer: Sendable {
     /// Inspects attachments (their content type, archives, macros, PDF actions, hashes) into
     /// ``AnalyzedMessage/attachments``; nil: attachments are judged by their names and first bytes only.
     public var attachmentInspector: (any AttachmentInspector)?
+    /// Decodes images (attachments and inline parts) for their perceptual hash into ``AnalyzedMessage/images``;
+    /// nil: images are not decoded.
+    public var imageDecoder: (any ImageDecoder)?
+    public var imageLimits = ImageLimits()
+    /// Images decoded per message (others are counted, not decoded).
+    public static let maximumImages = 8
     /// Attachments inspected per message, and the decoded bytes read of each.
     public static let maximumAttachments = 16
     public static let maximumAttachmentBytes = 16 << 20
@@ -97,6 +103,27 @@ public struct MessageAnalyzer: Sendable {
             a.attachments = message.leaves.lazy.filter(\.isAttachment).prefix(MessageAnalyzer.maximumAttachments).map { leaf in
                 inspector.inspect(message.decodedBody(of: leaf, limit: MessageAnalyzer.maximumAttachmentBytes), filename: leaf.filename)
             }
+        }
+        if let decoder = imageDecoder {
+            var reports: [ImageReport] = []
+            for leaf in message.leaves where leaf.contentType.type == "image" || leaf.sniffedType?.hasPrefix("image/") == true {
+                let bytes = message.decodedBody(of: leaf, limit: MessageAnalyzer.maximumAttachmentBytes)
+                var report = ImageReport(bytes: bytes.count)
+                report.format = ImageFormat(bytes)
+                if reports.count < MessageAnalyzer.maximumImages, report.format != nil {
+                    switch decoder.decode(bytes, limits: imageLimits) {
+                    case .success(let (image, frames)):
+                        (report.width, report.height, report.frames) = (image.width, image.height, frames)
+                        report.phash = PerceptualHash.hash(image)
+                    case .failure(let why):
+                        report.failure = why.description
+                    }
+                } else if report.format == nil {
+                    report.failure = ImageFailure.unsupported.description
+                }
+                reports.append(report)
+            }
+            a.images = reports
         }
         return a
     }

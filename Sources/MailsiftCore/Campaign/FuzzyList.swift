@@ -11,15 +11,18 @@ public struct FuzzyList: Sendable {
         public var action: Action
         public var text: [UInt32]?
         public var links: [UInt32]?
+        /// Perceptual hashes of its images (``PerceptualHash``): an image spam campaign whose text varies or is absent.
+        public var images: [UInt64]?
         /// Who added it and why, in the operator's words (never message content).
         public var note: String
         /// Seconds since 1970.
         public var added: Int64
 
-        public init(action: Action, fingerprint: CampaignFingerprint, note: String, added: Int64) {
+        public init(action: Action, fingerprint: CampaignFingerprint, images: [UInt64] = [], note: String, added: Int64) {
             self.action = action
             text = fingerprint.text
             links = fingerprint.links
+            self.images = images.isEmpty ? nil : Array(images.prefix(8))
             self.note = String(note.prefix(200))
             self.added = added
         }
@@ -30,12 +33,13 @@ public struct FuzzyList: Sendable {
         public var id: String {
             var h: UInt64 = action == .block ? 0xB10C : 0xA110
             for v in (text ?? []) + [0xFFFF_FFFF] + (links ?? []) { h = CampaignFingerprint.mix(h ^ UInt64(v)) }
+            for v in images ?? [] { h = CampaignFingerprint.mix(h ^ v) }
             return action.rawValue + "-" + String(h, radix: 16)
         }
 
         /// Whether the entry can match anything (the fingerprint had a text or link signature of the right size).
         public var isUsable: Bool {
-            (text?.count ?? 0) == CampaignFingerprint.size || (links?.count ?? 0) == CampaignFingerprint.size
+            (text?.count ?? 0) == CampaignFingerprint.size || (links?.count ?? 0) == CampaignFingerprint.size || !(images ?? []).isEmpty
         }
     }
 
@@ -50,6 +54,8 @@ public struct FuzzyList: Sendable {
     private var entries: [Entry] = []
     private var ids: Set<String> = []
     private var index: CampaignIndex
+    /// The entries with images, scanned by Hamming distance (images are few among entries).
+    private var withImages: [Int] = []
 
     public init(threshold: Double = CampaignFingerprint.threshold) {
         index = CampaignIndex(capacity: FuzzyList.capacity + 1, threshold: threshold)
@@ -69,12 +75,20 @@ public struct FuzzyList: Sendable {
         guard entries.count < FuzzyList.capacity else { throw .full }
         ids.insert(entry.id)
         index.insert(entry.fingerprint, id: entries.count)
+        if !(entry.images ?? []).isEmpty { withImages.append(entries.count) }
         entries.append(entry)
     }
 
-    /// The entry `fingerprint` matches: an `allow` entry if any matches, else the closest `block` entry.
-    public func match(_ fingerprint: CampaignFingerprint) -> Match? {
-        let found = index.matches(fingerprint).map { Match(entry: entries[$0.id], similarity: $0.similarity) }
+    /// The entry `fingerprint` (or one of `images`, perceptual hashes) matches: an `allow` entry if any matches, else
+    /// the closest `block` entry. An image match counts as similarity 1 - distance / 64.
+    public func match(_ fingerprint: CampaignFingerprint, images: [UInt64] = []) -> Match? {
+        var found = index.matches(fingerprint).map { Match(entry: entries[$0.id], similarity: $0.similarity) }
+        if !images.isEmpty {
+            for i in withImages {
+                let best = images.flatMap { a in (entries[i].images ?? []).map { PerceptualHash.distance(a, $0) } }.min() ?? 64
+                if best <= PerceptualHash.matchDistance { found.append(Match(entry: entries[i], similarity: 1 - Double(best) / 64)) }
+            }
+        }
         return found.filter { $0.entry.action == .allow }.max { $0.similarity < $1.similarity }
             ?? found.max { $0.similarity < $1.similarity }
     }

@@ -116,7 +116,7 @@ public struct Cascade: Sendable {
         /// Near-identical messages (this one included) the sender state counted in the last hour, when it counts
         /// campaigns (``VelocityKind/campaign``).
         public var campaignHour: UInt32?
-        /// The operator's judgement of the message's campaign that set the action (``applyFuzzy(_:to:blockAction:)``).
+        /// The operator's judgement of the message's campaign (``applyFuzzy(_:to:blockAction:)``).
         public var fuzzy: FuzzyList.Match?
     }
 
@@ -234,18 +234,15 @@ public struct Cascade: Sendable {
     /// With ``streamContext``: a model action above its cap, for a message of a stream the site's users read,
     /// becomes the cap. (A rule's own action never comes here.)
     /// The operator's judgement of the message's campaign (``FuzzyList``): `block` raises a model's action to
-    /// `blockAction` at least, `allow` lowers it to `inbox`; the label follows. A rule's own action (stage `rules`)
-    /// is not touched, nor the probability, which stays the model's.
+    /// `blockAction` at least, `allow` lowers it to `inbox`; the label follows, and the verdict records the match
+    /// (its first reason) even when the action was already there. A rule's own action (stage `rules`) is not
+    /// touched, nor the probability, which stays the model's.
     public func applyFuzzy(_ match: FuzzyList.Match, to v: inout Verdict, blockAction: Action = .quarantine) {
         guard v.stage != .rules else { return }
         let labels = bundle.manifest.labels
         switch match.entry.action {
-        case .block:
-            guard v.action < blockAction else { return }
-            v.action = blockAction
-        case .allow:
-            guard v.action > .inbox else { return }
-            v.action = .inbox
+        case .block: v.action = max(v.action, blockAction)
+        case .allow: v.action = .inbox
         }
         v.label = v.action >= .quarantine ? labels[1] : labels[0]
         v.fuzzy = match
@@ -324,6 +321,7 @@ public struct Cascade: Sendable {
              "claims \(a.claimedAuthenticationPasses.joined(separator: ", ")) in authentication fields no trusted host wrote: ignored"),
             (a.listDiscounted, "list_unverified",
              "carries mailing-list headers, but the list is not one this site's users read: read as a message without them"),
+            (a.isImageOnly, "image_only", "an image with little text (under \(AnalyzedMessage.imageOnlyWords) words): the text models had little to read"),
             (!(a.attachments ?? []).flatMap(\.risks).isEmpty, "attachment_risk", (a.attachments ?? []).flatMap(\.risks).prefix(3).joined(separator: "; ")),
             ((verdict.campaignHour ?? 0) >= Cascade.campaignNotice, "campaign",
              "\(verdict.campaignHour ?? 0) near-identical messages in the last hour, this one included (one campaign)"),

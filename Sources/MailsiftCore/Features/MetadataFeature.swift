@@ -50,12 +50,14 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
     case campaignRateMinute, campaignRateHour, campaignRateDay
     // Attachments inspected (``AttachmentInspector``): missing when no inspector ran.
     case attachmentMacros, attachmentArchiveExecutables, attachmentEncryptedArchive, attachmentPDFActive, attachmentArchiveRatio, attachmentListed
+    // Images decoded (``ImageDecoder``): missing when none was.
+    case imagesDecoded, imageOnly, imageTextBytesPerImage, imageFailures
 
     /// The families of columns, as the list above groups them: what `train --drop-tree-columns` and the
     /// per-family ablation name (docs/generalisation.md).
     public enum Group: String, CaseIterable, Sendable {
         case received, date, sender, recipients, authentication, headerBlock = "header_block", subject, conversation, structure, html, body
-        case urls, attachments, obfuscation, senderState = "sender_state", graph, campaign, attachmentContent = "attachment_content"
+        case urls, attachments, obfuscation, senderState = "sender_state", graph, campaign, attachmentContent = "attachment_content", images
 
         /// The group's columns, in order.
         public var columns: [MetadataFeature] { MetadataFeature.allCases.filter { $0.group == self } }
@@ -90,6 +92,7 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
         case .campaignRateMinute, .campaignRateHour, .campaignRateDay: return .campaign
         case .attachmentMacros, .attachmentArchiveExecutables, .attachmentEncryptedArchive, .attachmentPDFActive, .attachmentArchiveRatio, .attachmentListed:
             return .attachmentContent
+        case .imagesDecoded, .imageOnly, .imageTextBytesPerImage, .imageFailures: return .images
         case .senderTrust, .fromDomainTrust, .senderIsContact: return .graph
         case .fromMissing, .fromCount, .fromDomainLabels, .fromDomainLength, .fromDomainDigits, .fromDomainHyphens, .fromLocalLength,
              .fromLocalDigits, .fromFreeMail, .fromNameHasAddress, .fromNameOtherDomain, .fromTLDLength, .fromTLDGeneric, .senderPresent,
@@ -122,7 +125,7 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
     public static let senderColumns: [MetadataFeature] = Group.senderState.columns + Group.graph.columns + Group.campaign.columns
 
     /// The columns missing unless something fills them: the sender state's, and the attachment inspection's.
-    public static let missingByDefault: [MetadataFeature] = senderColumns + Group.attachmentContent.columns
+    public static let missingByDefault: [MetadataFeature] = senderColumns + Group.attachmentContent.columns + Group.images.columns
 
     /// Every column's name, in order.
     public static let names: [String] = allCases.map { String(describing: $0) }
@@ -269,6 +272,10 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
         case .attachmentPDFActive: return "attached PDFs with JavaScript or a launch action"
         case .attachmentArchiveRatio: return "largest unpacked-to-packed size ratio of an attached archive"
         case .attachmentListed: return "attachments whose hash is on the site's list"
+        case .imagesDecoded: return "images decoded (attachments and inline parts)"
+        case .imageOnly: return "the message is an image with little text"
+        case .imageTextBytesPerImage: return "bytes of body text per decoded image"
+        case .imageFailures: return "images that could not be decoded or were over the limits"
         }
     }
 }

@@ -268,6 +268,13 @@ public struct MetadataFeatureExtractor: Sendable {
             w[.attachmentArchiveRatio] = Float(reports.compactMap { $0.archive?.ratio }.max() ?? 0)
             w.set(.attachmentListed, reports.count { $0.listed })
         }
+        if let images = a.images {
+            let decoded = images.count { $0.phash != nil }
+            w.set(.imagesDecoded, decoded)
+            w.set(.imageOnly, a.isImageOnly)
+            w[.imageTextBytesPerImage] = decoded == 0 ? .nan : Float(a.normalizedBody.text.utf8.count / decoded)
+            w.set(.imageFailures, images.count { $0.failure != nil })
+        }
         w.set(.attachmentArchive, attachments.archive)
         w.set(.attachmentTypeMismatch, m.flags.contains(.attachmentTypeMismatch))
 

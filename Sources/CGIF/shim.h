@@ -1,0 +1,3 @@
+// Image decoding for attachments and inline images (Debian packages; docs/content.md).
+#include <stddef.h>
+#include <gif_lib.h>
