@@ -199,7 +199,7 @@ public final class ClassificationService: Sendable {
         // A large message is analysed and classified on NIO's thread pool, not on the event loop that read it:
         // tens of milliseconds of work there would hold up every other connection of that loop (the fair
         // share of the CPU comes from the operating system's scheduler instead).
-        let large = bytes.count >= Self.offloadBytes
+        var large = bytes.count >= Self.offloadBytes
         let extractor = { var e = model.cascade.extractor; e.analyzer = analyzer(e.analyzer); return e }()
         var message: Message
         do {
@@ -209,6 +209,12 @@ public final class ClassificationService: Sendable {
             throw .unparsable(error)
         } catch {
             preconditionFailure("parsing throws only parse errors: \(error)")
+        }
+        // Decoding images and listing archives can take milliseconds however small the message: a message with
+        // either goes to the thread pool too.
+        if !large, imageDecoder != nil || attachmentInspector != nil,
+           message.leaves.contains(where: { $0.isAttachment || $0.contentType.type == "image" }) {
+            large = true
         }
         let now = Int64(Date().timeIntervalSince1970)
         let parsed = clock.now

@@ -5,8 +5,8 @@ import Testing
 
 @testable import MailsiftServer
 
-/// Two `mailsift serve` processes on one Redis: a campaign the operator blocks on one is blocked by the other, an
-/// allowed one is let through, and both count the campaign's messages together.
+/// Two `mailsift serve` processes on one Redis: a campaign the operator blocks on one is blocked by the other (by its
+/// text, or by its picture), an allowed one is let through, and both count the campaign's messages together.
 @Suite(.serialized) struct FuzzyListTests {
     static let token = "admin-token-0123456789"
 
@@ -107,6 +107,12 @@ import Testing
         let through = try await Self.classify(phishing, on: a, until: "fuzzy_allow")
         #expect(Self.features(through).first == "fuzzy_allow")
         #expect(through["action"] as? String == "inbox")
+        // An image spam blocked on A by its picture (a PNG) is caught on B as a resized JPEG.
+        let png = try ImageTests.fixture("base.png"), jpeg = try ImageTests.fixture("small.jpg")
+        let image = await a.request("POST", "/admin/fuzzy?action=block&note=image-spam", body: ImageTests.imageMessage(png, type: "image/png", to: "alice"), token: Self.token)
+        #expect(image.status == 200 && image.json["images"] as? Int == 1 && image.json["shared"] as? Bool == true)
+        let pictured = try await Self.classify(ImageTests.imageMessage(jpeg, type: "image/jpeg", to: "bob"), on: b, until: "fuzzy_block")
+        #expect(Self.features(pictured).first == "fuzzy_block")
         // The campaign counters are shared too: the phishing campaign's copies on both servers add up.
         var last: [String: Any] = [:]
         for n in 1...6 {
