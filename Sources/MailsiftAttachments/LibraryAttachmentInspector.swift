@@ -138,17 +138,17 @@ public final class LibraryAttachmentInspector: AttachmentInspector, @unchecked S
                     out!.listing.nestedArchives += 1
                     // A nested archive small enough is read (within the limit) and listed too.
                     if depth + 1 < limits.depth, size > 0, size <= limits.nestedBytes, archive_entry_is_encrypted(entry) == 0 {
-                        var inner = [UInt8](repeating: 0, count: size)
-                        let n = inner.withUnsafeMutableBytes { archive_read_data(a, $0.baseAddress, size) }
-                        if n > 0, let nested = list(Array(inner.prefix(n)), depth: depth + 1) {
+                        let inner = Self.readData(a, size: size)
+                        if !inner.isEmpty, let nested = list(inner, depth: depth + 1) {
                             out!.listing.executables += nested.listing.executables
                             out!.listing.nestedArchives += nested.listing.nestedArchives
                             out!.listing.encrypted = out!.listing.encrypted || nested.listing.encrypted
                             out!.macroPart = out!.macroPart || nested.macroPart
                         }
-                        continue
                     }
                 }
+                // Checked before the next header: reading it would skip (for a compressed stream, unpack) this
+                // entry's data.
                 if out!.listing.entries >= limits.entries || declared > limits.declaredBytes {
                     out!.listing.truncated = true
                     break
@@ -158,6 +158,18 @@ public final class LibraryAttachmentInspector: AttachmentInspector, @unchecked S
             out?.listing.ratio = Double(declared) / Double(max(1, bytes.count))
             return out
         }
+    }
+
+    /// The current entry's data, up to `size` bytes (libarchive hands it out in blocks).
+    static func readData(_ a: OpaquePointer, size: Int) -> [UInt8] {
+        var data = [UInt8](repeating: 0, count: size)
+        var filled = 0
+        while filled < size {
+            let n = data.withUnsafeMutableBytes { archive_read_data(a, $0.baseAddress! + filled, size - filled) }
+            guard n > 0 else { break }
+            filled += n
+        }
+        return Array(data.prefix(filled))
     }
 
     static let executableTypes: Set<String> = [
