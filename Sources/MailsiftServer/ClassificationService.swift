@@ -28,11 +28,15 @@ public final class ClassificationService: Sendable {
     /// Decodes images for their perceptual hash, with `images` on.
     let imageDecoder: (any ImageDecoder)?
 
-    /// `base` with the configured attachment inspection and image decoding.
-    func analyzer(_ base: MessageAnalyzer = MessageAnalyzer()) -> MessageAnalyzer {
+    /// Analyses of content seen before (``ServerConfiguration/analysisCacheEntries``); nil when off.
+    public let analysisCache: AnalysisCache?
+
+    /// `base` with the configured attachment inspection, image decoding and analysis cache.
+    func analyzer(_ base: MessageAnalyzer = MessageAnalyzer(), cached: Bool = true) -> MessageAnalyzer {
         var a = base
         a.attachmentInspector = attachmentInspector
         a.imageDecoder = imageDecoder
+        if cached { a.cache = analysisCache }
         return a
     }
     private let inFlight = Atomic<Int>(0)
@@ -97,6 +101,9 @@ public final class ClassificationService: Sendable {
         }
         attachmentInspector = inspector
         imageDecoder = configuration.images ? LibraryImageDecoder() : nil
+        analysisCache = configuration.analysisCacheEntries == 0 ? nil : AnalysisCache(
+            capacity: configuration.analysisCacheEntries, ttl: .milliseconds(Int(configuration.analysisCacheSeconds * 1_000)),
+            observer: { [metrics] hit in metrics.analysisCache(hit: hit) })
         var fuzzyConfiguration = configuration
         if fuzzyConfiguration.fuzzyFile == nil, let dir = configuration.dataDirectory { fuzzyConfiguration.fuzzyFile = dir + "/fuzzy.jsonl" }
         fuzzy = FuzzyListService(configuration: fuzzyConfiguration, logger: logger)

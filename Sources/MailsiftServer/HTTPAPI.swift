@@ -286,7 +286,7 @@ public struct HTTPAPI: Sendable {
         }
         let analysed: AnalyzedMessage
         do {
-            analysed = try service.analyzer().analyze(Array(body.readableBytesView))
+            analysed = try service.analyzer(cached: false).analyze(Array(body.readableBytesView))
         } catch {
             service.metrics.rejected(.badRequest)
             return Self.error("the message cannot be parsed: \(error)", status: .badRequest)

@@ -111,6 +111,10 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     /// Images (attachments and inline parts: PNG, JPEG, GIF, WebP) decoded within ``imageLimits`` for their
     /// perceptual hash: the `images` tree columns, the `image_only` reason, and image matches in the fuzzy list.
     public var images = true
+    /// Analyses kept by a hash of the message's content (body, MIME structure, subject), so a campaign's copies are
+    /// analysed once per server (``AnalysisCache``); 0 turns the cache off.
+    public var analysisCacheEntries = 10_000
+    public var analysisCacheSeconds = 300.0
     /// A file of SHA-256 hashes of known bad attachments, one a line.
     public var attachmentHashList: String?
     /// The fuzzy list's file (JSON lines of ``FuzzyList/Entry``): read at start, appended to by `POST /admin/fuzzy`;
@@ -210,7 +214,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case featureLogDays = "feature_log_days", featureLogQueue = "feature_log_queue", flushSeconds = "flush_seconds"
         case senderStateKeys = "sender_state_keys", redisURL = "redis_url", postgresURL = "postgres_url"
         case shadowModel = "shadow_model", shadowSample = "shadow_sample", trustSeconds = "trust_seconds", graphEdges = "graph_edges"
-        case verifyReplies = "verify_replies", verifyLists = "verify_lists", campaigns, attachments, images, attachmentHashList = "attachment_hash_list", fuzzyFile = "fuzzy_file", fuzzyThreshold = "fuzzy_threshold",
+        case verifyReplies = "verify_replies", verifyLists = "verify_lists", campaigns, attachments, images, attachmentHashList = "attachment_hash_list",
+             analysisCacheEntries = "analysis_cache_entries", analysisCacheSeconds = "analysis_cache_seconds", fuzzyFile = "fuzzy_file", fuzzyThreshold = "fuzzy_threshold",
              fuzzyBlockAction = "fuzzy_block_action", fuzzyRefreshSeconds = "fuzzy_refresh_seconds", replyRetentionDays = "reply_retention_days", sentMessageIDs = "sent_message_ids"
         case transformer, transformerEncoder = "transformer_encoder", transformerPrecision = "transformer_precision"
         case trustedAuthservIDs = "trusted_authserv_ids", trustedNetworks = "trusted_networks"
@@ -263,6 +268,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         campaigns = try c.decodeIfPresent(Bool.self, forKey: .campaigns) ?? d.campaigns
         attachments = try c.decodeIfPresent(Bool.self, forKey: .attachments) ?? d.attachments
         images = try c.decodeIfPresent(Bool.self, forKey: .images) ?? d.images
+        analysisCacheEntries = try c.decodeIfPresent(Int.self, forKey: .analysisCacheEntries) ?? d.analysisCacheEntries
+        analysisCacheSeconds = try c.decodeIfPresent(Double.self, forKey: .analysisCacheSeconds) ?? d.analysisCacheSeconds
         attachmentHashList = try c.decodeIfPresent(String.self, forKey: .attachmentHashList) ?? d.attachmentHashList
         fuzzyFile = try c.decodeIfPresent(String.self, forKey: .fuzzyFile) ?? d.fuzzyFile
         fuzzyThreshold = try c.decodeIfPresent(Double.self, forKey: .fuzzyThreshold) ?? d.fuzzyThreshold
@@ -392,6 +399,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         if let b = bool(.campaigns) { campaigns = b }
         if let b = bool(.attachments) { attachments = b }
         if let b = bool(.images) { images = b }
+        if let n = try int(.analysisCacheEntries) { analysisCacheEntries = n }
+        if let x = try double(.analysisCacheSeconds) { analysisCacheSeconds = x }
         if let s = value(.attachmentHashList) { attachmentHashList = s }
         if let s = value(.fuzzyFile) { fuzzyFile = s }
         if let x = try double(.fuzzyThreshold) { fuzzyThreshold = x }
@@ -439,6 +448,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         try check(watchSeconds >= 0, "watch_seconds must not be negative")
         try check(fuzzyThreshold > 0 && fuzzyThreshold <= 1, "fuzzy_threshold must be in (0, 1]")
         try check(fuzzyRefreshSeconds > 0, "fuzzy_refresh_seconds must be positive")
+        try check(analysisCacheEntries >= 0 && analysisCacheSeconds > 0, "analysis_cache_entries must not be negative, analysis_cache_seconds positive")
         try check(["fp32", "int8"].contains(transformerPrecision), "transformer_precision must be fp32 or int8")
         try check(spfBudgetMilliseconds > 0, "spf_budget_ms must be positive")
         try check(

@@ -35,6 +35,7 @@ public final class ServerMetrics: Sendable {
     private let rejectsWithheld: Counter
     private let streamCapped: Counter
     private let fuzzyMatches: [FuzzyList.Entry.Action: Counter]
+    private let analysisCacheLookups: [Bool: Counter]
     private let score: ValueHistogram
     private let breaker: Gauge
     private let inFlight: Gauge
@@ -92,6 +93,11 @@ public final class ServerMetrics: Sendable {
             fuzzyMatches[a] = registry.makeCounter(descriptor: Self.descriptor("fuzzy_matches", "total", "Verdicts the fuzzy list matched: near-identical to a campaign the operator blocked or allowed (docs/content.md)"), labels: [("action", a.rawValue)])
         }
         self.fuzzyMatches = fuzzyMatches
+        var lookups: [Bool: Counter] = [:]
+        for hit in [true, false] {
+            lookups[hit] = registry.makeCounter(descriptor: Self.descriptor("analysis_cache_lookups", "total", "Analyses looked up by content (a campaign's copies): hits and misses (docs/content.md)"), labels: [("result", hit ? "hit" : "miss")])
+        }
+        analysisCacheLookups = lookups
         rejectsWithheld = registry.makeCounter(descriptor: Self.descriptor("rejects_withheld", "total", "Verdicts quarantined, not rejected, because the text model and the trees did not both say spam (docs/generalisation.md)"))
         unparsable = registry.makeCounter(descriptor: Self.descriptor("unparsable_messages", "total", "Messages refused with a parse error"))
         score = registry.makeValueHistogram(descriptor: Self.descriptor("spam", "probability", "Calibrated spam probability of each verdict"), buckets: [0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999])
@@ -124,6 +130,8 @@ public final class ServerMetrics: Sendable {
         if let m = v.fuzzy { fuzzyMatches[m.entry.action]?.increment() }
         score.record(v.probability)
     }
+
+    public func analysisCache(hit: Bool) { analysisCacheLookups[hit]?.increment() }
 
     public func breakerState(_ state: CircuitBreaker.State) {
         breaker.set(to: state == .closed ? 0 : state == .open ? 1 : 2)

@@ -20,6 +20,8 @@ public struct MessageAnalyzer: Sendable {
     public var imageLimits = ImageLimits()
     /// Images decoded per message (others are counted, not decoded).
     public static let maximumImages = 8
+    /// Analyses of earlier messages with the same content (``AnalysisCache``); nil: every message is analysed.
+    public var cache: AnalysisCache?
     /// Attachments inspected per message, and the decoded bytes read of each.
     public static let maximumAttachments = 16
     public static let maximumAttachmentBytes = 16 << 20
@@ -55,6 +57,40 @@ public struct MessageAnalyzer: Sendable {
 
     /// The same for a message already judged (a caller that needed the judged message first: `serve`).
     public func analyze(_ judgement: AuthenticationTrust.Judgement) -> AnalyzedMessage {
+        guard let cache else { return analyzeContent(judgement) }
+        let now = ContinuousClock.now
+        let key = AnalysisCache.key(judgement.message, settings: settingsKey)
+        if let e = cache.entry(key, now: now) {
+            var message = judgement.message
+            if e.hiddenHTMLText { message.flags.insert(.hiddenHTMLText) }
+            var a = AnalyzedMessage(
+                message: message, bodyText: e.bodyText, hasPlainText: e.hasPlainText, hiddenText: e.hiddenText, urls: e.urls, html: e.html,
+                normalizedSubject: e.normalizedSubject, normalizedBody: e.normalizedBody, features: e.features, wordSaladWords: e.wordSaladWords,
+                ignoredAuthentication: judgement.ignored, claimedAuthenticationPasses: judgement.claimedPasses)
+            a.attachments = e.attachments
+            a.images = e.images
+            return a
+        }
+        let a = analyzeContent(judgement)
+        cache.keep(.init(
+            bodyText: a.bodyText, hasPlainText: a.hasPlainText, hiddenText: a.hiddenText, urls: a.urls, html: a.html,
+            normalizedSubject: a.normalizedSubject, normalizedBody: a.normalizedBody, features: a.features, wordSaladWords: a.wordSaladWords,
+            attachments: a.attachments, images: a.images, hiddenHTMLText: a.message.flags.contains(.hiddenHTMLText) && !judgement.message.flags.contains(.hiddenHTMLText),
+            until: now + cache.ttl), for: key)
+        return a
+    }
+
+    /// What decides the analysis besides the message: the settings a cached analysis must share.
+    var settingsKey: UInt64 {
+        var bits: UInt64 = 0
+        if hashesText { bits |= 1 }
+        if removesWordSalad { bits |= 2 }
+        if attachmentInspector != nil { bits |= 4 }
+        if imageDecoder != nil { bits |= 8 }
+        return bits &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(maxTextBytes)
+    }
+
+    func analyzeContent(_ judgement: AuthenticationTrust.Judgement) -> AnalyzedMessage {
         var message = judgement.message
         var body = ""
         var hidden = ""
