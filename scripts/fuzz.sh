@@ -18,6 +18,16 @@ seconds="${1:-600}"; shift || true
 out=.build-fuzz
 mkdir -p "$out" fuzz-artifacts
 core=$(find Sources/MailsiftCore -name '*.swift')
+# seed DIR N [FIRST]: each fixture of DIR up to 64 KB into $corpus, behind a first byte that cycles through N values
+# from FIRST (0 by default).
+seed() {
+  local i=0 f
+  for f in "$1"/*; do
+    [ "$(stat -c %s "$f")" -le 65535 ] || continue
+    { printf "\\$(printf '%03o' $(( ${3:-0} + i % $2 )))"; cat "$f"; } > "$corpus/seed-$i"
+    i=$((i + 1))
+  done
+}
 if [ "$target" = parser ]; then
   swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MailsiftCore $core Fuzz/ParserFuzzer.swift -o "$out/fuzz-parser"
   corpus="$out/corpus"
@@ -36,15 +46,8 @@ elif [ "$target" = attachments ]; then
     Sources/MailsiftAttachments/LibraryAttachmentInspector.swift Fuzz/AttachmentFuzzer.swift -o "$out/fuzz-attachments"
   corpus="$out/corpus-attachments"
   mkdir -p "$corpus"
-  if [ -z "$(ls -A "$corpus")" ]; then
-    i=0
-    for f in Tests/MailsiftServerTests/Fixtures/attachments/*; do
-      # The first byte names the file type (Fuzz/AttachmentFuzzer.swift); fixtures over 64 KB are left out.
-      [ "$(stat -c %s "$f")" -le 65535 ] || continue
-      { printf "\\$(printf '%03o' $((i % 12)))"; cat "$f"; } > "$corpus/seed-$i"
-      i=$((i + 1))
-    done
-  fi
+  # The first byte names the file type (Fuzz/AttachmentFuzzer.swift): each of the 12 in turn.
+  [ -n "$(ls -A "$corpus")" ] || seed Tests/MailsiftServerTests/Fixtures/attachments 12
   max_len=65536
 elif [ "$target" = images ]; then
   swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MailsiftCore $core \
@@ -52,14 +55,8 @@ elif [ "$target" = images ]; then
     Sources/MailsiftImages/LibraryImageDecoder.swift Fuzz/ImageFuzzer.swift -o "$out/fuzz-images"
   corpus="$out/corpus-images"
   mkdir -p "$corpus"
-  if [ -z "$(ls -A "$corpus")" ]; then
-    i=0
-    for f in Tests/MailsiftServerTests/Fixtures/images/*; do
-      # The first byte picks the signature (Fuzz/ImageFuzzer.swift); 4 (none) leaves the file as it is.
-      { printf '\004'; cat "$f"; } > "$corpus/seed-$i"
-      i=$((i + 1))
-    done
-  fi
+  # The first byte picks the signature (Fuzz/ImageFuzzer.swift): 4 (none) leaves the file as it is.
+  [ -n "$(ls -A "$corpus")" ] || seed Tests/MailsiftServerTests/Fixtures/images 1 4
   max_len=65536
 else
   server=Sources/MailsiftServer

@@ -11,10 +11,14 @@ import Testing
 @Suite(.serialized) struct DKIMConformanceTests {
     static var fixtures: URL { Bundle.module.url(forResource: "Fixtures/dkim", withExtension: nil)! }
 
+    /// A private unbound serving the fixtures' key records (keys.zone).
+    static func keyServer() throws -> UnboundServer {
+        let zone = try String(contentsOf: fixtures.appendingPathComponent("keys.zone"), encoding: .utf8).split(separator: "\n").map(String.init)
+        return try UnboundServer(localZones: ["dkim.mailsift.example."], localData: zone)
+    }
+
     @Test func agreesWithDkimpyOnEveryMessage() async throws {
-        let zone = try String(contentsOf: Self.fixtures.appendingPathComponent("keys.zone"), encoding: .utf8)
-            .split(separator: "\n").map(String.init)
-        let dns = try UnboundServer(localZones: ["dkim.mailsift.example."], localData: zone)
+        let dns = try Self.keyServer()
         defer { dns.stop() }
         var check = DKIMCheck(resolver: try UnboundResolver(forwarders: [dns.address]), crypto: SwiftCryptoDKIM())
         check.now = Int64(Date().timeIntervalSince1970)
@@ -56,9 +60,7 @@ import Testing
     /// ARC chains of one and two sets sealed by dkimpy, and copies broken after sealing: Mailsift's chain validation
     /// must give dkimpy's `cv` on every one, and read the first forwarder's results from an intact chain.
     @Test func arcAgreesWithDkimpyOnEveryChain() async throws {
-        let zone = try String(contentsOf: Self.fixtures.appendingPathComponent("keys.zone"), encoding: .utf8)
-            .split(separator: "\n").map(String.init)
-        let dns = try UnboundServer(localZones: ["dkim.mailsift.example."], localData: zone)
+        let dns = try Self.keyServer()
         defer { dns.stop() }
         let check = ARCCheck(resolver: try UnboundResolver(forwarders: [dns.address]), crypto: SwiftCryptoDKIM())
         let rows = try String(contentsOf: Self.fixtures.appendingPathComponent("expected-arc.tsv"), encoding: .utf8)

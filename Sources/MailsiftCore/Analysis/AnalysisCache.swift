@@ -19,10 +19,9 @@ public final class AnalysisCache: Sendable {
         var attachments: [AttachmentReport]?
         var images: [ImageReport]?
         var hiddenHTMLText: Bool
-        var until: ContinuousClock.Instant
     }
 
-    private let entries = Mutex<[UInt64: Entry]>([:])
+    private let entries: BoundedCache<UInt64, Entry>
     private let counts = Mutex((hits: 0, misses: 0))
     public let capacity: Int
     public let ttl: Duration
@@ -33,12 +32,12 @@ public final class AnalysisCache: Sendable {
         self.capacity = max(1, capacity)
         self.ttl = ttl
         self.observer = observer
+        entries = BoundedCache(capacity: self.capacity)
     }
 
     /// Lookups answered from the cache, and not, since start.
     public var hits: Int { counts.withLock { $0.hits } }
     public var misses: Int { counts.withLock { $0.misses } }
-    public var count: Int { entries.withLock { $0.count } }
 
     /// The key of a message's content, for an analyser's settings: the body's bytes, the top-level Content-Type and
     /// Content-Transfer-Encoding (they decide how the body is read) and the subject.
@@ -55,21 +54,13 @@ public final class AnalysisCache: Sendable {
     }
 
     func entry(_ key: UInt64, now: ContinuousClock.Instant) -> Entry? {
-        let found: Entry? = entries.withLock { e in
-            guard let hit = e[key] else { return nil }
-            if hit.until > now { return hit }
-            e[key] = nil
-            return nil
-        }
+        let found = entries.value(key, now: now)
         counts.withLock { found == nil ? ($0.misses += 1) : ($0.hits += 1) }
         observer?(found != nil)
         return found
     }
 
-    func keep(_ entry: Entry, for key: UInt64) {
-        entries.withLock { e in
-            if e.count >= capacity { e.removeAll(keepingCapacity: true) }
-            e[key] = entry
-        }
+    func keep(_ entry: Entry, for key: UInt64, now: ContinuousClock.Instant) {
+        entries.keep(entry, for: key, until: now + ttl)
     }
 }

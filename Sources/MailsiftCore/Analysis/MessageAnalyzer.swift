@@ -75,8 +75,8 @@ public struct MessageAnalyzer: Sendable {
         cache.keep(.init(
             bodyText: a.bodyText, hasPlainText: a.hasPlainText, hiddenText: a.hiddenText, urls: a.urls, html: a.html,
             normalizedSubject: a.normalizedSubject, normalizedBody: a.normalizedBody, features: a.features, wordSaladWords: a.wordSaladWords,
-            attachments: a.attachments, images: a.images, hiddenHTMLText: a.message.flags.contains(.hiddenHTMLText) && !judgement.message.flags.contains(.hiddenHTMLText),
-            until: now + cache.ttl), for: key)
+            attachments: a.attachments, images: a.images, hiddenHTMLText: a.message.flags.contains(.hiddenHTMLText) && !judgement.message.flags.contains(.hiddenHTMLText)),
+            for: key, now: now)
         return a
     }
 
@@ -135,33 +135,49 @@ public struct MessageAnalyzer: Sendable {
             normalizedSubject: subject, normalizedBody: normalizedBody, features: features, wordSaladWords: salad,
             ignoredAuthentication: judgement.ignored, claimedAuthenticationPasses: judgement.claimedPasses
         )
-        if let inspector = attachmentInspector {
-            a.attachments = message.leaves.lazy.filter(\.isAttachment).prefix(MessageAnalyzer.maximumAttachments).map { leaf in
-                inspector.inspect(message.decodedBody(of: leaf, limit: MessageAnalyzer.maximumAttachmentBytes), filename: leaf.filename)
-            }
-        }
-        if let decoder = imageDecoder {
-            var reports: [ImageReport] = []
-            for leaf in message.leaves where leaf.contentType.type == "image" || leaf.sniffedType?.hasPrefix("image/") == true {
-                let bytes = message.decodedBody(of: leaf, limit: MessageAnalyzer.maximumAttachmentBytes)
-                var report = ImageReport(bytes: bytes.count)
-                report.format = ImageFormat(bytes)
-                if reports.count < MessageAnalyzer.maximumImages, report.format != nil {
-                    switch decoder.decode(bytes, limits: imageLimits) {
-                    case .success(let (image, frames)):
-                        (report.width, report.height, report.frames) = (image.width, image.height, frames)
-                        report.phash = PerceptualHash.hash(image)
-                    case .failure(let why):
-                        report.failure = why.description
-                    }
-                } else if report.format == nil {
-                    report.failure = ImageFailure.unsupported.description
-                }
-                reports.append(report)
-            }
-            a.images = reports
+        if attachmentInspector != nil || imageDecoder != nil {
+            (a.attachments, a.images) = inspectParts(of: message)
         }
         return a
+    }
+
+    /// The attachments inspected and the images decoded, each part's body decoded once for both (an attached image
+    /// is both). Past ``maximumAttachments`` and ``maximumImages`` parts are not decoded; such images are reported
+    /// as not decoded.
+    func inspectParts(of message: Message) -> (attachments: [AttachmentReport]?, images: [ImageReport]?) {
+        var attachments: [AttachmentReport] = [], images: [ImageReport] = []
+        for leaf in message.leaves {
+            let isImage = imageDecoder != nil && (leaf.contentType.type == "image" || leaf.sniffedType?.hasPrefix("image/") == true)
+            let inspected = attachmentInspector != nil && leaf.isAttachment && attachments.count < MessageAnalyzer.maximumAttachments
+            let decoded = isImage && images.count < MessageAnalyzer.maximumImages
+            if isImage && !decoded {
+                var skipped = ImageReport(bytes: leaf.decodedSize)
+                skipped.failure = "not decoded: more than \(MessageAnalyzer.maximumImages) images"
+                images.append(skipped)
+            }
+            guard inspected || decoded else { continue }
+            let bytes = message.decodedBody(of: leaf, limit: MessageAnalyzer.maximumAttachmentBytes)
+            if inspected, let inspector = attachmentInspector { attachments.append(inspector.inspect(bytes, filename: leaf.filename)) }
+            if decoded, let decoder = imageDecoder { images.append(image(bytes, decoder)) }
+        }
+        return (attachmentInspector == nil ? nil : attachments, imageDecoder == nil ? nil : images)
+    }
+
+    func image(_ bytes: [UInt8], _ decoder: any ImageDecoder) -> ImageReport {
+        var report = ImageReport(bytes: bytes.count)
+        report.format = ImageFormat(bytes)
+        guard report.format != nil else {
+            report.failure = ImageFailure.unsupported.description
+            return report
+        }
+        switch decoder.decode(bytes, limits: imageLimits) {
+        case .success(let (image, frames)):
+            (report.width, report.height, report.frames) = (image.width, image.height, frames)
+            report.phash = PerceptualHash.hash(image)
+        case .failure(let why):
+            report.failure = why.description
+        }
+        return report
     }
 }
 

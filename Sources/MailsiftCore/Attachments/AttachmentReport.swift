@@ -78,12 +78,12 @@ public struct AttachmentReport: Sendable, Hashable, Codable {
     /// An unpacked-to-packed ratio from which an archive is a decompression bomb, not a document.
     public static let bombRatio = 100.0
 
-    /// Extensions of programs and scripts a mail client may run.
-    public static let executableExtensions: Set<String> = [
-        "exe", "scr", "com", "pif", "bat", "cmd", "vbs", "vbe", "js", "jse", "wsf", "wsh", "hta", "msi", "msp", "jar", "ps1", "psm1",
-        "cpl", "dll", "lnk", "reg", "iso", "img", "vhd", "vhdx", "apk", "app", "sh", "elf", "bin",
-    ]
-    public static let archiveExtensions: Set<String> = ["zip", "rar", "7z", "gz", "tgz", "tar", "bz2", "xz", "ace", "arj", "cab", "lzh", "z"]
+    /// Extensions of programs and scripts a mail client may run: the ones the model's columns count, and more the
+    /// inspector knows.
+    public static let executableExtensions = MetadataTokens.executableExtensions.union([
+        "wsh", "msp", "psm1", "dll", "reg", "iso", "img", "vhd", "vhdx", "apk", "app", "sh", "elf", "bin",
+    ])
+    public static let archiveExtensions = MetadataTokens.archiveExtensions.subtracting(["iso"]).union(["tar", "bz2", "xz", "lzh", "z"])
 
     public static func isExecutableName(_ name: String) -> Bool {
         guard let dot = name.lastIndex(of: ".") else { return false }

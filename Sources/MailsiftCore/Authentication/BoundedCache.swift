@@ -1,7 +1,7 @@
 import Synchronization
 
-/// What the authentication checks learned once and use again (parsed records, keys, outcomes), shared between
-/// threads and bounded: past ``capacity`` entries it starts again, so a stream of new names costs memory once.
+/// What is learned once and used again (the authentication checks' parsed records, keys and outcomes, libpsl's
+/// answers, the analyses of ``AnalysisCache``), shared between threads and bounded: past ``capacity`` entries it starts again, so a stream of new names costs memory once.
 /// Entries may carry an expiry; an expired entry is a miss.
 public final class BoundedCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private let entries = Mutex<[Key: (value: Value, until: ContinuousClock.Instant?)]>([:])

@@ -243,7 +243,7 @@ public struct MetadataFeatureExtractor: Sendable {
                     let pieces = name.split(separator: ".")
                     if pieces.count >= 2, let ext = pieces.last {
                         if MetadataTokens.executableExtensions.contains(String(ext)) { attachments.executable += 1 }
-                        if ["zip", "rar", "7z", "gz", "tgz", "ace", "arj", "cab", "iso"].contains(ext) { attachments.archive += 1 }
+                        if MetadataTokens.archiveExtensions.contains(String(ext)) { attachments.archive += 1 }
                         if pieces.count >= 3, pieces[pieces.count - 2].count <= 4 { attachments.double += 1 }
                     }
                 }

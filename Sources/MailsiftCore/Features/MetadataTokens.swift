@@ -209,6 +209,8 @@ enum MetadataTokens {
     static let executableExtensions: Set<String> = [
         "exe", "scr", "pif", "com", "bat", "cmd", "js", "jse", "vbs", "vbe", "wsf", "hta", "jar", "msi", "lnk", "cpl", "ps1",
     ]
+    /// Archive extensions, as the attachment column `attachmentArchive` counts them.
+    static let archiveExtensions: Set<String> = ["zip", "rar", "7z", "gz", "tgz", "ace", "arj", "cab", "iso"]
 
     static func attachments(_ a: AnalyzedMessage, into t: inout some TokenSink) {
         let parts = a.message.attachments

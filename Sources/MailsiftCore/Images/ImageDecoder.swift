@@ -109,24 +109,11 @@ public enum PerceptualHash {
             }
         }
         for i in 0..<(n * n) { small[i] /= counts[i] }
-        // DCT-II along rows then columns, keeping the 8 lowest frequencies of each.
+        // DCT-II along rows (rows[y][u]) then columns (low[v][u]), keeping the 8 lowest frequencies of each.
         let k = 8
-        var rows = [Double](repeating: 0, count: n * k)
-        for y in 0..<n {
-            for u in 0..<k {
-                var s = 0.0
-                for x in 0..<n { s += small[y * n + x] * cosines[u * n + x] }
-                rows[y * k + u] = s
-            }
-        }
-        var low = [Double](repeating: 0, count: k * k)
-        for v in 0..<k {
-            for u in 0..<k {
-                var s = 0.0
-                for y in 0..<n { s += rows[y * k + u] * cosines[v * n + y] }
-                low[v * k + u] = s
-            }
-        }
+        let rows = lowFrequencies(count: n) { y, x in small[y * n + x] }
+        let columns = lowFrequencies(count: k) { u, y in rows[y * k + u] }  // columns[u][v]
+        let low = (0..<(k * k)).map { columns[($0 % k) * k + $0 / k] }
         let sorted = low.sorted()
         let median = (sorted[31] + sorted[32]) / 2
         var bits: UInt64 = 0
@@ -135,6 +122,20 @@ public enum PerceptualHash {
     }
 
     public static func distance(_ a: UInt64, _ b: UInt64) -> Int { (a ^ b).nonzeroBitCount }
+
+    /// The 8 lowest DCT-II coefficients of each of `count` sequences of 32 values (`value(i, j)`: sequence i's j-th):
+    /// out[i * 8 + u].
+    static func lowFrequencies(count: Int, _ value: (Int, Int) -> Double) -> [Double] {
+        var out = [Double](repeating: 0, count: count * 8)
+        for i in 0..<count {
+            for u in 0..<8 {
+                var s = 0.0
+                for j in 0..<32 { s += value(i, j) * cosines[u * 32 + j] }
+                out[i * 8 + u] = s
+            }
+        }
+        return out
+    }
 
     /// cos(pi (2x + 1) u / 64) for u < 8, x < 32.
     static let cosines: [Double] = {
