@@ -48,6 +48,12 @@ let package = Package(
         .systemLibrary(name: "CGIF", path: "Sources/CGIF", providers: [.apt(["libgif-dev"])]),
         .systemLibrary(name: "CWebP", path: "Sources/CWebP", providers: [.apt(["libwebp-dev"])]),
         .target(name: "MailsiftImages", dependencies: ["MailsiftCore", "CPNG", "CTurboJPEG", "CGIF", "CWebP"], swiftSettings: strictSettings),
+        // Language: CLD2 (Debian libcld2-dev), whose API is C++, behind a C interface; libcld2_full's 160-language
+        // tables linked before libcld2 take the place of its 83-language ones. Behind the core's LanguageDetector port.
+        .target(
+            name: "CCLD2", path: "Sources/CCLD2",
+            linkerSettings: [.linkedLibrary("cld2_full"), .linkedLibrary("cld2"), .linkedLibrary("stdc++")]),
+        .target(name: "MailsiftLanguage", dependencies: ["MailsiftCore", "CCLD2"], swiftSettings: strictSettings),
         .systemLibrary(name: "CMagic", path: "Sources/CMagic", providers: [.apt(["libmagic-dev"])]),
         .systemLibrary(name: "CArchive", path: "Sources/CArchive", providers: [.apt(["libarchive-dev"])]),
         .target(
@@ -106,7 +112,7 @@ let package = Package(
             name: "MailsiftServer",
             dependencies: [
                 "MailsiftCore", "MailsiftTrees", "MailsiftFiles", "MailsiftRedis", "MailsiftPostgres", "MailsiftEncoder", "MailsiftDNS", "MailsiftCrypto",
-                "MailsiftAttachments", "MailsiftImages",
+                "MailsiftAttachments", "MailsiftImages", "MailsiftLanguage",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -124,7 +130,7 @@ let package = Package(
             name: "mailsift",
             dependencies: [
                 "MailsiftCore", "MailsiftFiles", "MailsiftTraining", "MailsiftCommandLine", "MailsiftBenchmarks", "MailsiftServer", "MailsiftTestKit", "MailsiftRedis", "MailsiftEncoder",
-                "MailsiftDNS", "MailsiftCrypto", "MailsiftAttachments",
+                "MailsiftDNS", "MailsiftCrypto", "MailsiftAttachments", "MailsiftLanguage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -155,7 +161,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MailsiftServerTests",
-            dependencies: ["MailsiftServer", "MailsiftCore", "MailsiftFiles", "MailsiftTrees", "MailsiftTestKit", "MailsiftEncoder", "MailsiftAttachments", "MailsiftImages", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["MailsiftServer", "MailsiftCore", "MailsiftFiles", "MailsiftTrees", "MailsiftTestKit", "MailsiftEncoder", "MailsiftAttachments", "MailsiftImages", "MailsiftLanguage", .product(name: "HummingbirdTesting", package: "hummingbird")],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

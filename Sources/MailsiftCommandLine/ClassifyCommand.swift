@@ -14,6 +14,7 @@ public enum ClassifyCommand {
         var action: String?
         var stage: String?
         var reasons: [Cascade.Reason]?
+        var language: LanguageGuess?
         var modelVersion: String
         var microseconds: Int?
         var error: String?
@@ -21,10 +22,12 @@ public enum ClassifyCommand {
 
     public static func run(
         files: [String], model source: ModelLoader.Source, loader: ModelLoader = ModelLoader(trees: XGBoostTreeLoader()), trust: AuthenticationTrust = .none,
-        reasons: Int = 8,
+        reasons: Int = 8, languageDetector: (any LanguageDetector)? = nil,
         emit: (String) -> Void
     ) throws {
         let cascade = try loader.cascade(source)
+        var extractor = cascade.extractor
+        extractor.analyzer.languageDetector = languageDetector
         let model = cascade.bundle
         var scratch = cascade.makeScratch()
         let encoder = JSONEncoder()
@@ -40,7 +43,7 @@ public enum ClassifyCommand {
             var out = Output(file: file, modelVersion: model.manifest.version)
             let start = clock.now
             do {
-                let a = try cascade.extractor.analyze(bytes, trust: trust)
+                let a = try extractor.analyze(bytes, trust: trust)
                 let verdict = cascade.classify(a, scratch: &scratch)
                 let elapsed = clock.now - start
                 out.label = verdict.label
@@ -49,6 +52,7 @@ public enum ClassifyCommand {
                 out.stage = verdict.stage.rawValue
                 out.microseconds = Int(elapsed.seconds * 1e6)
                 out.reasons = cascade.reasons(a, verdict: verdict, count: reasons, scratch: &scratch)
+                out.language = a.language
             } catch {
                 out.error = "\(error)"
             }

@@ -11,7 +11,7 @@ public enum RulesFile {
         public var description: String { "rules file \(path): \(reason)" }
     }
 
-    static let tests = ["client_ip", "sender_domain", "reply_to_domain", "url_domain", "header", "body", "authentication", "dmarc_reject_fail", "gtube"]
+    static let tests = ["client_ip", "sender_domain", "reply_to_domain", "url_domain", "header", "body", "authentication", "dmarc_reject_fail", "gtube", "language", "language_not", "script"]
     static let keys = Set(tests + ["name", "description", "pattern", "action", "score"])
 
     /// The default rules that ship with Mailsift (GTUBE, DMARC reject, authentication failures).

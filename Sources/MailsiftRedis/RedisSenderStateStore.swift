@@ -51,7 +51,7 @@ public final class RedisSenderStateStore: SenderStateStore {
         for (j, key) in reputation.enumerated() {
             let r = Self.reputation(items[velocity.count * windows + j])?.decayed(to: time, halfLife: policy.halfLifeSeconds)
                 ?? Reputation(updated: time)
-            state.reputations[key.kind] = .init(spamRate: r.spamRate(prior: keys.prior), evidence: r.evidence)
+            state.add(key.kind, .init(spamRate: r.spamRate(prior: keys.prior), evidence: r.evidence))
         }
         return state
     }

@@ -5,6 +5,7 @@ import MailsiftCore
 import MailsiftCrypto
 import MailsiftDNS
 import MailsiftImages
+import MailsiftLanguage
 import NIOPosix
 import Synchronization
 
@@ -27,6 +28,8 @@ public final class ClassificationService: Sendable {
     let attachmentInspector: (any AttachmentInspector)?
     /// Decodes images for their perceptual hash, with `images` on.
     let imageDecoder: (any ImageDecoder)?
+    /// Detects the language of the text (CLD2), with `language` on.
+    let languageDetector: (any LanguageDetector)?
 
     /// Analyses of content seen before (``ServerConfiguration/analysisCacheEntries``); nil when off.
     public let analysisCache: AnalysisCache?
@@ -36,6 +39,7 @@ public final class ClassificationService: Sendable {
         var a = base
         a.attachmentInspector = attachmentInspector
         a.imageDecoder = imageDecoder
+        a.languageDetector = languageDetector
         if cached { a.cache = analysisCache }
         return a
     }
@@ -101,6 +105,7 @@ public final class ClassificationService: Sendable {
         }
         attachmentInspector = inspector
         imageDecoder = configuration.images ? LibraryImageDecoder() : nil
+        languageDetector = configuration.language ? CLD2LanguageDetector() : nil
         analysisCache = configuration.analysisCacheEntries == 0 ? nil : AnalysisCache(
             capacity: configuration.analysisCacheEntries, ttl: .milliseconds(Int(configuration.analysisCacheSeconds * 1_000)),
             observer: { [metrics] hit in metrics.analysisCache(hit: hit) })
@@ -160,6 +165,8 @@ public final class ClassificationService: Sendable {
         /// The `Authentication-Results` value Mailsift wrote (with its checks on), stamped on the message by the
         /// milter and spamd and given in the JSON reply.
         public var authenticationResults: String?
+        /// The language and script of the visible text, with `language` on (``LanguageGuess``).
+        public var language: LanguageGuess?
 
         /// A reason's weight toward spam (reasons weigh toward their verdict; rules always toward spam),
         /// as SpamAssassin and Rspamd clients read symbol scores.
@@ -266,17 +273,23 @@ public final class ClassificationService: Sendable {
         var analysed = clock.now
         metrics.stage("analyse", analysed - start - waited)
         var fuzzyMatch: FuzzyList.Match?
+        var campaigns: [String]?
         if configuration.campaigns || fuzzy.count > 0 {
-            // The campaign's fingerprint, from the analysed text: its count (the store's wait counts as the sender
-            // state's did) and the operator's judgement of it.
+            // The campaign's fingerprint, from the analysed text, and the operator's judgement of it.
             let fingerprint = CampaignFingerprint(a)
             fuzzyMatch = fuzzy.match(fingerprint, images: a.images?.compactMap(\.phash) ?? [])
+            if configuration.campaigns { campaigns = fingerprint.counterKeys }
+            metrics.stage("fingerprint", clock.now - analysed)
+            analysed = clock.now
+        }
+        // The language's profile keys for the recipients (their mail in this language, and all of it).
+        let profile = a.language?.known.map { SenderKeys.languageProfile(language: $0, recipients: keys.recipients) }
+        if !(campaigns ?? []).isEmpty || !(profile ?? []).isEmpty {
+            // Counted and read in one more trip to the store; its wait counts as the sender state's did.
             let counting = clock.now
-            metrics.stage("fingerprint", counting - analysed)
-            if configuration.campaigns {
-                await learning.observeCampaign(fingerprint, into: &sender, at: now)
-                keys.campaigns = fingerprint.counterKeys
-            }
+            await learning.observeContent(campaigns: campaigns, languageProfile: profile, into: &sender, at: now)
+            keys.campaigns = campaigns
+            keys.languageProfile = profile
             waited += clock.now - counting
             analysed = clock.now
         }
@@ -414,7 +427,7 @@ public final class ClassificationService: Sendable {
             label: v.label, probability: v.probability, action: v.action, stage: v.stage, reasons: why, modelVersion: model.version,
             degraded: fallback != nil, fallback: fallback?.rawValue, messageId: MessageKey.of(a.message),
             timings: .init(analyseMicroseconds: us(analysed - start), classifyMicroseconds: us(end - analysed), totalMicroseconds: us(end - start)),
-            rules: v.rules.hits, spamLabel: model.cascade.bundle.manifest.labels[1], authenticationResults: report?.field
+            rules: v.rules.hits, spamLabel: model.cascade.bundle.manifest.labels[1], authenticationResults: report?.field, language: a.language
         )
     }
 }

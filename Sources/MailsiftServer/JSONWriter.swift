@@ -82,6 +82,16 @@ extension ClassificationService.Result {
         w.field("degraded", degraded)
         if let fallback { w.field("fallback", fallback) }
         w.field("label", label)
+        if let language {
+            w.key("language")
+            w.beginObject()
+            w.field("code", language.language)
+            w.field("percent", language.percent)
+            w.field("reliable", language.reliable)
+            w.field("script", language.script)
+            w.field("scripts", language.scripts)
+            w.endObject()
+        }
         if let messageId { w.field("message_id", messageId) }
         w.field("model_version", modelVersion)
         w.field("probability", probability)

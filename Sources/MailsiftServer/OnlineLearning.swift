@@ -118,14 +118,17 @@ public final class OnlineLearning: Service, Sendable {
         return (keys, state)
     }
 
-    /// Counts the message's campaign (its fingerprint's counter keys) at `time` and merges the counts into `state`:
-    /// the fingerprint needs the analysis, which comes after ``observe(_:envelope:at:)``. Through the same store
-    /// (shared, with the local fallback) as the other velocity keys.
-    public func observeCampaign(_ fingerprint: CampaignFingerprint, into state: inout SenderState, at time: Int64) async {
-        let keys = SenderKeys.campaign(fingerprint)
-        guard !(keys.campaigns ?? []).isEmpty else { return }
+    /// Counts the message's campaign (its fingerprint's counter keys) and reads its recipients' language profile at
+    /// `time`, and merges both into `state`: they need the analysis, which comes after ``observe(_:envelope:at:)``.
+    /// Through the same store (shared, with the local fallback) as the other keys, in one trip.
+    public func observeContent(campaigns: [String]?, languageProfile: [ReputationKey]?, into state: inout SenderState, at time: Int64) async {
+        let keys = SenderKeys.content(campaigns: campaigns, languageProfile: languageProfile)
+        guard !(campaigns ?? []).isEmpty || !(languageProfile ?? []).isEmpty else { return }
         let counted = if let shared { await shared.observe(keys, at: time, countingMessage: false) } else { local.observe(keys, at: time) }
         if let counts = counted.counts[.campaign] { state.merge(.campaign, counts) }
+        for kind in [ReputationKind.recipient, .recipientLanguage] {
+            if let estimate = counted.reputations[kind] { state.reputations[kind] = estimate }
+        }
         if counted.degraded { state.degraded = true }
     }
 

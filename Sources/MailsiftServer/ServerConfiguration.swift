@@ -111,6 +111,10 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     /// Images (attachments and inline parts: PNG, JPEG, GIF, WebP) decoded within ``imageLimits`` for their
     /// perceptual hash: the `images` tree columns, the `image_only` reason, and image matches in the fuzzy list.
     public var images = true
+    /// The language and script of the text detected (CLD2, 160 languages): the verdict's `language` field, the rules'
+    /// `language`, `language_not` and `script` tests, and each recipient's language profile (the `language` tree
+    /// columns and the `language_unusual` reason), read and taught with the other reputations (docs/content.md).
+    public var language = true
     /// Analyses kept by a hash of the message's content (body, MIME structure, subject), so a campaign's copies are
     /// analysed once per server (``AnalysisCache``); 0 turns the cache off.
     public var analysisCacheEntries = 10_000
@@ -214,7 +218,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case featureLogDays = "feature_log_days", featureLogQueue = "feature_log_queue", flushSeconds = "flush_seconds"
         case senderStateKeys = "sender_state_keys", redisURL = "redis_url", postgresURL = "postgres_url"
         case shadowModel = "shadow_model", shadowSample = "shadow_sample", trustSeconds = "trust_seconds", graphEdges = "graph_edges"
-        case verifyReplies = "verify_replies", verifyLists = "verify_lists", campaigns, attachments, images, attachmentHashList = "attachment_hash_list",
+        case verifyReplies = "verify_replies", verifyLists = "verify_lists", campaigns, attachments, images, language, attachmentHashList = "attachment_hash_list",
              analysisCacheEntries = "analysis_cache_entries", analysisCacheSeconds = "analysis_cache_seconds", fuzzyFile = "fuzzy_file", fuzzyThreshold = "fuzzy_threshold",
              fuzzyBlockAction = "fuzzy_block_action", fuzzyRefreshSeconds = "fuzzy_refresh_seconds", replyRetentionDays = "reply_retention_days", sentMessageIDs = "sent_message_ids"
         case transformer, transformerEncoder = "transformer_encoder", transformerPrecision = "transformer_precision"
@@ -268,6 +272,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         campaigns = try c.decodeIfPresent(Bool.self, forKey: .campaigns) ?? d.campaigns
         attachments = try c.decodeIfPresent(Bool.self, forKey: .attachments) ?? d.attachments
         images = try c.decodeIfPresent(Bool.self, forKey: .images) ?? d.images
+        language = try c.decodeIfPresent(Bool.self, forKey: .language) ?? d.language
         analysisCacheEntries = try c.decodeIfPresent(Int.self, forKey: .analysisCacheEntries) ?? d.analysisCacheEntries
         analysisCacheSeconds = try c.decodeIfPresent(Double.self, forKey: .analysisCacheSeconds) ?? d.analysisCacheSeconds
         attachmentHashList = try c.decodeIfPresent(String.self, forKey: .attachmentHashList) ?? d.attachmentHashList
@@ -399,6 +404,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         if let b = bool(.campaigns) { campaigns = b }
         if let b = bool(.attachments) { attachments = b }
         if let b = bool(.images) { images = b }
+        if let b = bool(.language) { language = b }
         if let n = try int(.analysisCacheEntries) { analysisCacheEntries = n }
         if let x = try double(.analysisCacheSeconds) { analysisCacheSeconds = x }
         if let s = value(.attachmentHashList) { attachmentHashList = s }

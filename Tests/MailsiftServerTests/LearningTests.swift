@@ -60,7 +60,7 @@ import Testing
             }
         }
         var state = SenderState()
-        await server.service.learning.observeCampaign(CampaignFingerprint(try MessageAnalyzer().analyze(Array(message(6).utf8))), into: &state, at: Int64(Date().timeIntervalSince1970))
+        await server.service.learning.observeContent(campaigns: CampaignFingerprint(try MessageAnalyzer().analyze(Array(message(6).utf8))).counterKeys, languageProfile: nil, into: &state, at: Int64(Date().timeIntervalSince1970))
         #expect(state.count(.campaign, .hour) == (campaigns ? 6 : 1))
     }
 

@@ -181,12 +181,12 @@ struct RedisSenderStateTests {
         let a = serverLearning(redis), b = serverLearning(redis)
         var state = SenderState()
         for (i, name) in ["alice", "bob", "carol"].enumerated() {
-            await a.observeCampaign(CampaignFingerprint(try Self.variant(name)), into: &state, at: 1_000 + Int64(i))
+            await a.observeContent(campaigns: CampaignFingerprint(try Self.variant(name)).counterKeys, languageProfile: nil, into: &state, at: 1_000 + Int64(i))
         }
         #expect(state.count(.campaign, .hour) == 3)
         // The other server sees the campaign's fourth message, from another sender to another recipient.
         var other = SenderState()
-        await b.observeCampaign(CampaignFingerprint(try Self.variant("dave")), into: &other, at: 1_010)
+        await b.observeContent(campaigns: CampaignFingerprint(try Self.variant("dave")).counterKeys, languageProfile: nil, into: &other, at: 1_010)
         #expect(other.count(.campaign, .minute) == 4)
         #expect(other.count(.campaign, .day) == 4)
         // Unrelated mail starts its own count.
@@ -196,14 +196,42 @@ struct RedisSenderStateTests {
             installer has been tested on the older machines. Comments before Friday, please.\r\n
             """.utf8))
         var third = SenderState()
-        await b.observeCampaign(CampaignFingerprint(unrelated), into: &third, at: 1_020)
+        await b.observeContent(campaigns: CampaignFingerprint(unrelated).counterKeys, languageProfile: nil, into: &third, at: 1_020)
         #expect(third.count(.campaign, .hour) == 1)
     }
 }
 
-/// A server's sender state and learning on `redis`, as `serve` opens them (without a store).
-func serverLearning(_ redis: RedisServer) -> OnlineLearning {
+/// A recipient's language profile shared by two servers through Redis: what one server's verdicts taught, the other
+/// reads.
+@Suite(.serialized, .enabled(if: RedisServer.executable != nil, "redis-server is not installed")) struct RedisLanguageProfileTests {
+    @Test func twoServersShareARecipientsLanguageProfile() async throws {
+        let redis = try RedisServer()
+        let a = serverLearning(redis), b = serverLearning(redis)
+        let t: Int64 = 1_800_000_000
+        var english = SenderKeys(fromDomain: "partner.example", recipients: ["alice@example.org"])
+        english.languageProfile = SenderKeys.languageProfile(language: "en", recipients: english.recipients)
+        // Twelve confident ham verdicts on server a (0.2 each).
+        for i in 0..<12 { await a.learn(from: 0.02, keys: english, entry: nil, at: t + Int64(i)) }
+        var state = SenderState()
+        await b.observeContent(
+            campaigns: nil, languageProfile: SenderKeys.languageProfile(language: "ru", recipients: ["alice@example.org"]), into: &state, at: t + 20)
+        #expect(state.languageShare == 0)
+        #expect(abs((state.reputations[.recipient]?.evidence ?? 0) - 2.4) < 0.01)
+        var again = SenderState()
+        await b.observeContent(
+            campaigns: nil, languageProfile: SenderKeys.languageProfile(language: "en", recipients: ["alice@example.org"]), into: &again, at: t + 20)
+        #expect((again.languageShare ?? 0) > 0.99)
+        // The same through the in-process store of a server without Redis: nothing known.
+        var none = SenderState()
+        await serverLearning(nil).observeContent(
+            campaigns: nil, languageProfile: SenderKeys.languageProfile(language: "ru", recipients: ["alice@example.org"]), into: &none, at: t + 20)
+        #expect(none.languageShare == nil)
+    }
+}
+
+/// A server's sender state and learning on `redis` (nil: in process only), as `serve` opens them (without a store).
+func serverLearning(_ redis: RedisServer?) -> OnlineLearning {
     var c = ServerConfiguration()
-    c.redisURL = redis.url
+    c.redisURL = redis?.url
     return OnlineLearning(configuration: c, store: nil, metrics: LearningMetrics(registry: ServerMetrics().registry), logger: Logger(label: "test"))
 }

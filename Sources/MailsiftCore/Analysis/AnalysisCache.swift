@@ -18,6 +18,7 @@ public final class AnalysisCache: Sendable {
         var wordSaladWords: Int
         var attachments: [AttachmentReport]?
         var images: [ImageReport]?
+        var language: LanguageGuess?
         var hiddenHTMLText: Bool
     }
 

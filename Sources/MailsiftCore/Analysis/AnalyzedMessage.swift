@@ -21,6 +21,8 @@ public struct AnalyzedMessage: Sendable {
     public var attachments: [AttachmentReport]?
     /// The images decoded (``MessageAnalyzer/imageDecoder``), attachments and inline parts; nil when none was.
     public var images: [ImageReport]?
+    /// The language and script of the visible text (``MessageAnalyzer/languageDetector``); nil when not detected.
+    public var language: LanguageGuess?
 
     /// A message that is mostly a picture: an image, and fewer than ``imageOnlyWords`` words of text.
     public var isImageOnly: Bool {

@@ -20,6 +20,12 @@ public struct MessageAnalyzer: Sendable {
     public var imageLimits = ImageLimits()
     /// Images decoded per message (others are counted, not decoded).
     public static let maximumImages = 8
+    /// Detects the language of the visible text (subject and body, the first ``maximumLanguageBytes``) into
+    /// ``AnalyzedMessage/language``; nil: no language is detected.
+    public var languageDetector: (any LanguageDetector)?
+    /// Bytes of text the language is detected from: enough for CLD2 to be sure (scripts/language-eval.sh measures
+    /// accuracy by length), few enough to keep its time small beside the rest of the analysis.
+    public static let maximumLanguageBytes = 2_048
     /// Analyses of earlier messages with the same content (``AnalysisCache``); nil: every message is analysed.
     public var cache: AnalysisCache?
     /// Attachments inspected per message, and the decoded bytes read of each.
@@ -69,13 +75,14 @@ public struct MessageAnalyzer: Sendable {
                 ignoredAuthentication: judgement.ignored, claimedAuthenticationPasses: judgement.claimedPasses)
             a.attachments = e.attachments
             a.images = e.images
+            a.language = e.language
             return a
         }
         let a = analyzeContent(judgement)
         cache.keep(.init(
             bodyText: a.bodyText, hasPlainText: a.hasPlainText, hiddenText: a.hiddenText, urls: a.urls, html: a.html,
             normalizedSubject: a.normalizedSubject, normalizedBody: a.normalizedBody, features: a.features, wordSaladWords: a.wordSaladWords,
-            attachments: a.attachments, images: a.images, hiddenHTMLText: a.message.flags.contains(.hiddenHTMLText) && !judgement.message.flags.contains(.hiddenHTMLText)),
+            attachments: a.attachments, images: a.images, language: a.language, hiddenHTMLText: a.message.flags.contains(.hiddenHTMLText) && !judgement.message.flags.contains(.hiddenHTMLText)),
             for: key, now: now)
         return a
     }
@@ -87,6 +94,7 @@ public struct MessageAnalyzer: Sendable {
         if removesWordSalad { bits |= 2 }
         if attachmentInspector != nil { bits |= 4 }
         if imageDecoder != nil { bits |= 8 }
+        if languageDetector != nil { bits |= 16 }
         return bits &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(maxTextBytes)
     }
 
@@ -138,7 +146,18 @@ public struct MessageAnalyzer: Sendable {
         if attachmentInspector != nil || imageDecoder != nil {
             (a.attachments, a.images) = inspectParts(of: message)
         }
+        if let languageDetector { a.language = Self.language(subject: message.subject ?? "", body: body, languageDetector) }
         return a
+    }
+
+    /// The language and script of a subject and body: the first ``maximumLanguageBytes`` of both (a character cut
+    /// in two at the end becomes U+FFFD, which is no letter).
+    public static func language(subject: String, body: String, _ detector: any LanguageDetector) -> LanguageGuess {
+        var text = String(decoding: subject.utf8.prefix(maximumLanguageBytes / 4), as: UTF8.self) + "\n"
+        text += String(decoding: body.utf8.prefix(maximumLanguageBytes - text.utf8.count), as: UTF8.self)
+        let d = detector.detect(text)
+        let census = ScriptCensus(text)
+        return LanguageGuess(language: d.language, percent: d.percent, reliable: d.reliable, script: census.dominant, scripts: census.significant)
     }
 
     /// The attachments inspected and the images decoded, each part's body decoded once for both (an attached image

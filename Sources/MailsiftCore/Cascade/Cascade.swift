@@ -116,12 +116,23 @@ public struct Cascade: Sendable {
         /// Near-identical messages (this one included) the sender state counted in the last hour, when it counts
         /// campaigns (``VelocityKind/campaign``).
         public var campaignHour: UInt32?
+        /// The share of the recipients' known mail written in the message's language (``SenderState/languageShare``),
+        /// when their language profile is known.
+        public var languageShare: Double?
         /// The operator's judgement of the message's campaign (``applyFuzzy(_:to:blockAction:)``).
         public var fuzzy: FuzzyList.Match?
     }
 
     /// From how many near-identical messages in an hour a verdict names the campaign among its reasons.
     public static let campaignNotice: UInt32 = 5
+    /// Under what share of a recipient's known mail a message's language is named among the reasons as unusual.
+    public static let languageNotice = 0.02
+
+    /// What the verdict records of the sender state for its reasons.
+    func note(_ sender: SenderState?, in v: inout Verdict) {
+        v.campaignHour = sender?.count(.campaign, .hour)
+        v.languageShare = sender?.languageShare
+    }
 
     /// Runs the stages in order until one decides. `sender` is the sender state (velocity and reputation)
     /// for the tree stage's sender columns; they are missing without it.
@@ -134,7 +145,7 @@ public struct Cascade: Sendable {
                 let spam = action >= .quarantine
                 let labels = bundle.manifest.labels
                 var v = Verdict(label: spam ? labels[1] : labels[0], probability: spam ? 1 : 0, action: action, stage: stage.kind, rules: context.rules)
-                v.campaignHour = sender?.count(.campaign, .hour)
+                note(sender, in: &v)
                 return v
             case .probability(var p):
                 var kind = stage.kind
@@ -152,7 +163,7 @@ public struct Cascade: Sendable {
                 v.viewMargins = context.viewMargins
                 v.treeError = context.treeError
                 v.treeRow = context.treeRow
-                v.campaignHour = sender?.count(.campaign, .hour)
+                note(sender, in: &v)
                 return v
             }
         }
@@ -215,6 +226,7 @@ public struct Cascade: Sendable {
                 if p.isFinite {
                     var v = verdict(p, stage: .trees, text: nil, tree: margin, context.rules)
                     v.treeRow = context.treeRow
+                    note(sender, in: &v)
                     withholdReject(&v)
                     capForStream(&v, sender: sender)
                     return v
@@ -226,6 +238,7 @@ public struct Cascade: Sendable {
         guard p.isFinite else { return ruled }
         var v = verdict(p, stage: .text, text: margin, tree: nil, context.rules)
         v.treeError = context.treeError
+        note(sender, in: &v)
         withholdReject(&v)
         capForStream(&v, sender: sender)
         return v
@@ -325,6 +338,8 @@ public struct Cascade: Sendable {
             (!(a.attachments ?? []).flatMap(\.risks).isEmpty, "attachment_risk", (a.attachments ?? []).flatMap(\.risks).prefix(3).joined(separator: "; ")),
             ((verdict.campaignHour ?? 0) >= Cascade.campaignNotice, "campaign",
              "\(verdict.campaignHour ?? 0) near-identical messages in the last hour, this one included (one campaign)"),
+            ((verdict.languageShare ?? 1) < Cascade.languageNotice, "language_unusual",
+             String(format: "written in %@: %.1f%% of the recipient's known mail is", a.language?.language ?? "?", 100 * (verdict.languageShare ?? 0))),
             (verdict.streamCapped, "stream_read",
              "a list or sender this site's users read (their feedback marked its mail not spam): \(streamContext?.cap.rawValue ?? "tag") at most"),
         ]

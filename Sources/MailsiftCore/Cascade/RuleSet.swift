@@ -130,6 +130,12 @@ public struct RuleSet: Sendable {
         case authentication(method: String, result: String)
         case dmarcRejectFail
         case gtube
+        /// The text's language was detected with confidence and is listed (``LanguageGuess/known``).
+        case language([String])
+        /// The text's language was detected with confidence and is not listed (SpamAssassin's `ok_languages`).
+        case languageNot([String])
+        /// Most of the text's letters are in a listed script (ISO 15924: `Cyrl`, `Hani`, `Jpan`...).
+        case script([String])
 
         init(_ spec: RuleSpec) throws(RuleError) {
             let v = spec.values
@@ -164,10 +170,18 @@ public struct RuleSet: Sendable {
                 self = .authentication(method: String(pieces[0]), result: String(pieces[1]))
             case "dmarc_reject_fail": self = .dmarcRejectFail
             case "gtube": self = .gtube
+            case "language", "language_not":
+                let codes = v.map { $0.trimmingBlanks() }.filter { !$0.isEmpty }
+                guard !codes.isEmpty else { throw RuleError(line: spec.line, reason: "\(spec.test) needs at least one language code (en, de, zh-Hant...)") }
+                self = spec.test == "language" ? .language(codes) : .languageNot(codes)
+            case "script":
+                let scripts = v.map { $0.trimmingBlanks() }.filter { !$0.isEmpty }
+                guard !scripts.isEmpty else { throw RuleError(line: spec.line, reason: "script needs at least one ISO 15924 code (Latn, Cyrl, Hani...)") }
+                self = .script(scripts)
             default:
                 throw RuleError(
                     line: spec.line,
-                    reason: "unknown test \"\(spec.test)\" (client_ip, sender_domain, reply_to_domain, url_domain, header, body, authentication, dmarc_reject_fail, gtube)"
+                    reason: "unknown test \"\(spec.test)\" (client_ip, sender_domain, reply_to_domain, url_domain, header, body, authentication, dmarc_reject_fail, gtube, language, language_not, script)"
                 )
             }
         }
@@ -183,6 +197,9 @@ public struct RuleSet: Sendable {
             case .authentication(let method, let result): return "\(method)=\(result) in Authentication-Results"
             case .dmarcRejectFail: return "DMARC fail with policy reject"
             case .gtube: return "GTUBE test string"
+            case .language(let codes): return "written in " + codes.joined(separator: ", ")
+            case .languageNot(let codes): return "written in none of " + codes.joined(separator: ", ")
+            case .script(let scripts): return "in the script " + scripts.joined(separator: ", ")
             }
         }
 
@@ -212,6 +229,9 @@ public struct RuleSet: Sendable {
                 var body = f.a.bodyText
                 return body.withUTF8 { UTF8Bytes.contains(UnsafeRawBufferPointer($0), RuleSet.gtube) }
                     || f.a.message.bytes.withUnsafeBytes { UTF8Bytes.contains($0, RuleSet.gtube) }
+            case .language(let codes): return f.a.language?.known.map { codes.contains($0) } ?? false
+            case .languageNot(let codes): return f.a.language?.known.map { !codes.contains($0) } ?? false
+            case .script(let scripts): return f.a.language.map { scripts.contains($0.script) } ?? false
             }
         }
 

@@ -52,12 +52,14 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
     case attachmentMacros, attachmentArchiveExecutables, attachmentEncryptedArchive, attachmentPDFActive, attachmentArchiveRatio, attachmentListed
     // Images decoded (``ImageDecoder``): missing when none was.
     case imagesDecoded, imageOnly, imageTextBytesPerImage, imageFailures
+    // The recipients' language profile (``LanguageGuess``, ``SenderKeys/languageProfile``): missing until known.
+    case recipientLanguageShare, recipientLanguageSpamRate
 
     /// The families of columns, as the list above groups them: what `train --drop-tree-columns` and the
     /// per-family ablation name (docs/generalisation.md).
     public enum Group: String, CaseIterable, Sendable {
         case received, date, sender, recipients, authentication, headerBlock = "header_block", subject, conversation, structure, html, body
-        case urls, attachments, obfuscation, senderState = "sender_state", graph, campaign, attachmentContent = "attachment_content", images
+        case urls, attachments, obfuscation, senderState = "sender_state", graph, campaign, attachmentContent = "attachment_content", images, language
 
         /// The group's columns, in order.
         public var columns: [MetadataFeature] { MetadataFeature.allCases.filter { $0.group == self } }
@@ -93,6 +95,7 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
         case .attachmentMacros, .attachmentArchiveExecutables, .attachmentEncryptedArchive, .attachmentPDFActive, .attachmentArchiveRatio, .attachmentListed:
             return .attachmentContent
         case .imagesDecoded, .imageOnly, .imageTextBytesPerImage, .imageFailures: return .images
+        case .recipientLanguageShare, .recipientLanguageSpamRate: return .language
         case .senderTrust, .fromDomainTrust, .senderIsContact: return .graph
         case .fromMissing, .fromCount, .fromDomainLabels, .fromDomainLength, .fromDomainDigits, .fromDomainHyphens, .fromLocalLength,
              .fromLocalDigits, .fromFreeMail, .fromNameHasAddress, .fromNameOtherDomain, .fromTLDLength, .fromTLDGeneric, .senderPresent,
@@ -121,8 +124,8 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
     /// The column's name in model files and reports (the case name).
     public var name: String { MetadataFeature.names[rawValue] }
 
-    /// The sender state columns (velocity, reputation, trust and contacts, campaigns), which a ``SenderState`` fills.
-    public static let senderColumns: [MetadataFeature] = Group.senderState.columns + Group.graph.columns + Group.campaign.columns
+    /// The sender state columns (velocity, reputation, trust and contacts, campaigns, the recipients' language profile), which a ``SenderState`` fills.
+    public static let senderColumns: [MetadataFeature] = Group.senderState.columns + Group.graph.columns + Group.campaign.columns + Group.language.columns
 
     /// The columns missing unless something fills them: the sender state's, and the attachment inspection's.
     public static let missingByDefault: [MetadataFeature] = senderColumns + Group.attachmentContent.columns + Group.images.columns
@@ -276,6 +279,8 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
         case .imageOnly: return "the message is an image with little text"
         case .imageTextBytesPerImage: return "bytes of body text per decoded image"
         case .imageFailures: return "images that could not be decoded or were over the limits"
+        case .recipientLanguageShare: return "share of the recipient's known mail written in this message's language"
+        case .recipientLanguageSpamRate: return "spam rate of the recipient's mail in this message's language"
         }
     }
 }

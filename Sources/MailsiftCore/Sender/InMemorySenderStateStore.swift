@@ -44,7 +44,7 @@ public final class InMemorySenderStateStore: SenderStateStore {
             }
             for key in reputationKeys {
                 let r = s.reputation[key]?.decayed(to: time, halfLife: policy.halfLifeSeconds) ?? Reputation(updated: time)
-                out.reputations[key.kind] = .init(spamRate: r.spamRate(prior: keys.prior), evidence: r.evidence)
+                out.add(key.kind, .init(spamRate: r.spamRate(prior: keys.prior), evidence: r.evidence))
             }
             if s.velocity.count > capacity { Self.evict(&s, now: time, capacity: capacity) }
             return out

@@ -23,8 +23,13 @@ public struct SenderKeys: Sendable, Hashable, Codable {
     /// The message's campaign keys (``CampaignFingerprint/counterKeys``), counted like the other velocity keys; nil
     /// when the message was not analysed (the keys are then added by ``SenderKeys/campaign(_:)``).
     public var campaigns: [String]?
+    /// The recipients' language profile keys (``languageProfile(language:recipients:)``), read and taught like the
+    /// other reputations; nil when the language was not known.
+    public var languageProfile: [ReputationKey]?
 
     public static let maxRecipients = 16
+    /// Recipients whose language profile a message reads and teaches.
+    public static let maxProfileRecipients = 4
     static let angleBrackets = CharacterSet(charactersIn: "<> ")
 
     public init(
@@ -52,6 +57,23 @@ public struct SenderKeys: Sendable, Hashable, Codable {
     /// Keys that count a campaign only: for a caller that observed the sender's keys before the analysis.
     public static func campaign(_ fingerprint: CampaignFingerprint) -> SenderKeys {
         SenderKeys(campaigns: fingerprint.counterKeys)
+    }
+
+    /// The keys of what the analysis found (the campaign, the language's profile keys), for a caller that observed
+    /// the sender's keys before it: no sender or recipient is counted again.
+    public static func content(campaigns: [String]?, languageProfile: [ReputationKey]?) -> SenderKeys {
+        var keys = SenderKeys(campaigns: campaigns)
+        keys.languageProfile = languageProfile
+        return keys
+    }
+
+    /// The language profile keys of mail in `language` to `recipients` (the first ``maxProfileRecipients``, in
+    /// order): for each, all its mail and its mail in that language. Empty when the language is unknown (`un`).
+    public static func languageProfile(language: String, recipients: [String]) -> [ReputationKey] {
+        guard !language.isEmpty, language != "un" else { return [] }
+        return Set(recipients).sorted().prefix(maxProfileRecipients).flatMap { r in
+            [ReputationKey(.recipient, r), ReputationKey(.recipientLanguage, language + "|" + r)]
+        }
     }
 
     /// The keys of a parsed message as delivered with `envelope` (they read its header fields only).
@@ -108,12 +130,13 @@ public struct SenderKeys: Sendable, Hashable, Codable {
         return keys
     }
 
-    /// The reputation keys: the From domain, the client IP and the stream.
+    /// The reputation keys: the From domain, the client IP, the stream and the language profile.
     public var reputationKeys: [ReputationKey] {
         var keys: [ReputationKey] = []
         if let fromDomain { keys.append(ReputationKey(.domain, fromDomain)) }
         if let clientIP { keys.append(ReputationKey(.ip, clientIP)) }
         if let stream { keys.append(ReputationKey(.stream, stream)) }
+        keys += languageProfile ?? []
         return keys
     }
 

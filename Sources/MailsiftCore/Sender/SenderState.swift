@@ -35,6 +35,18 @@ public struct SenderState: Sendable, Hashable, Codable {
         counts[kind].map { $0[window.rawValue] }
     }
 
+    /// Adds the reputation of one more key of `kind` (several recipients' language profiles): evidence adds up, and
+    /// the spam rate is the evidence-weighted mean (the plain mean while neither has evidence).
+    public mutating func add(_ kind: ReputationKind, _ e: Estimate) {
+        guard let old = reputations[kind] else {
+            reputations[kind] = e
+            return
+        }
+        let evidence = old.evidence + e.evidence
+        let rate = evidence > 0 ? (old.spamRate * old.evidence + e.spamRate * e.evidence) / evidence : (old.spamRate + e.spamRate) / 2
+        reputations[kind] = Estimate(spamRate: rate, evidence: evidence)
+    }
+
     /// Merges the counts of several keys of one kind (recipients): the largest per window.
     public mutating func merge(_ kind: VelocityKind, _ windowCounts: [UInt32]) {
         if let old = counts[kind] {
@@ -68,5 +80,19 @@ public struct SenderState: Sendable, Hashable, Codable {
         set(.campaignRateMinute, rate(.campaign, .minute))
         set(.campaignRateHour, rate(.campaign, .hour))
         set(.campaignRateDay, rate(.campaign, .day))
+        set(.recipientLanguageShare, languageShare.map { Float($0) })
+        set(.recipientLanguageSpamRate, reputations[.recipientLanguage].map { Float($0.spamRate) })
     }
+
+    /// The share of the recipients' known mail (confident verdicts and feedback, decayed) written in this message's
+    /// language: nil without a language profile, or while the recipients' mail holds under
+    /// ``minimumLanguageEvidence`` of evidence.
+    public var languageShare: Double? {
+        guard let all = reputations[.recipient], all.evidence >= Self.minimumLanguageEvidence else { return nil }
+        return min(1, (reputations[.recipientLanguage]?.evidence ?? 0) / all.evidence)
+    }
+
+    /// Evidence a recipient's mail must hold before the share of a language in it means anything: ten confident
+    /// verdicts' worth (a verdict teaches 0.2, feedback 2).
+    public static let minimumLanguageEvidence = 2.0
 }

@@ -26,9 +26,12 @@ public enum VelocityKind: String, CaseIterable, Sendable, Codable {
 }
 
 /// What has a reputation: a From domain, a client IP, or a stream of mail (``SenderKeys/stream``: learned from
-/// users' feedback only, never from verdicts: ``StreamContext``).
+/// users' feedback only, never from verdicts: ``StreamContext``); and a recipient's language profile
+/// (``SenderKeys/languageProfile``): all the mail to a recipient whose language was known (`rcpt`), and the mail
+/// to it in one language (`rcpt-lang`, valued `language|recipient`).
 public enum ReputationKind: String, CaseIterable, Sendable, Codable {
     case domain, ip, stream
+    case recipient = "rcpt", recipientLanguage = "rcpt-lang"
 }
 
 public typealias VelocityKey = SenderStateKey<VelocityKind>
