@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds a libFuzzer target (with AddressSanitizer) and runs it.
-#   scripts/fuzz.sh [parser|requests] [SECONDS] [extra libFuzzer flags...]
+#   scripts/fuzz.sh [parser|requests|attachments|images|language] [SECONDS] [extra libFuzzer flags...]
 # parser (the default): Fuzz/ParserFuzzer.swift over the MailsiftCore sources; seeds: a sample of
 #   ../shared/corpus plus the test fixtures.
 # requests: Fuzz/RequestFuzzer.swift over the MailsiftCore sources and the server's pure request decoders
@@ -9,11 +9,13 @@
 #   libarchive); seeds: the attachment fixtures.
 # images: Fuzz/ImageFuzzer.swift over the MailsiftCore sources and the image decoders (libpng, libturbojpeg, giflib,
 #   libwebp); seeds: the image fixtures.
+# language: Fuzz/LanguageFuzzer.swift over the MailsiftCore sources and CLD2 (its C++ shim built here); seeds: the
+#   labelled texts of scripts/language-eval.sh when they are there, else the test fixtures' messages.
 # Findings land in fuzz-artifacts/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=parser
-case "${1:-}" in parser|requests|attachments|images) target="$1"; shift ;; esac
+case "${1:-}" in parser|requests|attachments|images|language) target="$1"; shift ;; esac
 seconds="${1:-600}"; shift || true
 out=.build-fuzz
 mkdir -p "$out" fuzz-artifacts
@@ -58,6 +60,23 @@ elif [ "$target" = images ]; then
   # The first byte picks the signature (Fuzz/ImageFuzzer.swift): 4 (none) leaves the file as it is.
   [ -n "$(ls -A "$corpus")" ] || seed Tests/MailsiftServerTests/Fixtures/images 1 4
   max_len=65536
+elif [ "$target" = language ]; then
+  mkdir -p "$out/ccld2"
+  clang++ -O1 -g -fsanitize=fuzzer-no-link,address -I Sources/CCLD2/include -c Sources/CCLD2/cld2_shim.cc -o "$out/ccld2/cld2_shim.o"
+  printf 'module CCLD2 {\n  header "%s"\n  export *\n}\n' "$PWD/Sources/CCLD2/include/cld2_shim.h" > "$out/ccld2/module.modulemap"
+  swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MailsiftCore -I "$out/ccld2" $core \
+    Sources/MailsiftLanguage/CLD2LanguageDetector.swift Fuzz/LanguageFuzzer.swift "$out/ccld2/cld2_shim.o" \
+    -Xlinker --no-as-needed -lcld2_full -lcld2 -lstdc++ -o "$out/fuzz-language"
+  corpus="$out/corpus-language"
+  mkdir -p "$corpus"
+  if [ -z "$(ls -A "$corpus")" ]; then
+    if [ -f /tmp/mailsift-language/set.tsv ]; then
+      awk -F'\t' 'NR % 20 == 0 { print $3 > "'"$corpus"'/seed-" NR }' /tmp/mailsift-language/set.tsv
+    else
+      cp Tests/MailsiftCoreTests/Fixtures/*.eml "$corpus/" 2>/dev/null || true
+    fi
+  fi
+  max_len=16384
 else
   server=Sources/MailsiftServer
   swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MailsiftCore $core \

@@ -7,7 +7,7 @@ prose paragraphs of each page (roff requests and font escapes taken out; paragra
 code, and paragraphs left in English, left out: ``is_language``) joined up to each target length, one sample per page and length. Languages are written as CLD2
 names them (ISO 639-1; `no` for Norwegian Bokmål, `zh` and `zh-Hant` for simplified and traditional Chinese).
 
-Usage: language-corpus.py MAN_ROOT OUT.tsv [--per-language N] [--lengths 64,256,1024] [--seed 1]
+Usage: language-corpus.py MAN_ROOT OUT.tsv [--per-language N] [--lengths 64,256,512,1024] [--seed 1]
 """
 import argparse
 import gzip
@@ -91,7 +91,7 @@ def main():
     ap.add_argument("root")
     ap.add_argument("out")
     ap.add_argument("--per-language", type=int, default=200)
-    ap.add_argument("--lengths", default="64,256,1024")
+    ap.add_argument("--lengths", default="64,256,512,1024")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     lengths = [int(x) for x in args.lengths.split(",")]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures language detection on a labelled set made from Debian's translated manual pages (25 languages, texts of 64,
-# 256 and 1024 characters; scripts/language-corpus.py): CLD2 as Mailsift runs it (`mailsift language --labelled`), then
+# 256, 512 and 1024 characters; scripts/language-corpus.py): CLD2 as Mailsift runs it (`mailsift language --labelled`), then
 # libexttextcat (the alternative Debian packages) on the same texts, for docs/content.md.
 # Usage: scripts/language-eval.sh [WORK_DIR]   (default /tmp/mailsift-language; MAILSIFT=path of the binary)
 set -euo pipefail

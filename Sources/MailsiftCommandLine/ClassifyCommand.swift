@@ -22,12 +22,10 @@ public enum ClassifyCommand {
 
     public static func run(
         files: [String], model source: ModelLoader.Source, loader: ModelLoader = ModelLoader(trees: XGBoostTreeLoader()), trust: AuthenticationTrust = .none,
-        reasons: Int = 8, languageDetector: (any LanguageDetector)? = nil,
+        reasons: Int = 8,
         emit: (String) -> Void
     ) throws {
         let cascade = try loader.cascade(source)
-        var extractor = cascade.extractor
-        extractor.analyzer.languageDetector = languageDetector
         let model = cascade.bundle
         var scratch = cascade.makeScratch()
         let encoder = JSONEncoder()
@@ -43,7 +41,7 @@ public enum ClassifyCommand {
             var out = Output(file: file, modelVersion: model.manifest.version)
             let start = clock.now
             do {
-                let a = try extractor.analyze(bytes, trust: trust)
+                let a = try cascade.extractor.analyze(bytes, trust: trust)
                 let verdict = cascade.classify(a, scratch: &scratch)
                 let elapsed = clock.now - start
                 out.label = verdict.label

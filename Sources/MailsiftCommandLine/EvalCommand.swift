@@ -80,7 +80,8 @@ public enum EvalCommand {
         trust: AuthenticationTrust = .none
     ) throws -> String {
         guard let c = bundle.manifest.cascade else { return "" }
-        let analyzer = Classifier(bundle: bundle).extractor
+        var analyzer = Classifier(bundle: bundle).extractor
+        analyzer.analyzer.languageDetector = loader.languageDetector
         let analysed = test.compactMap { m in (try? analyzer.analyze(m.bytes, trust: trust)).map { (m, $0) } }
         var rows: [[(String, String)]] = []
         var stackedRows: [StackedRow] = []

@@ -39,14 +39,22 @@ public enum LanguageCommand {
         var out = ""
         for dir in directories {
             let messages = try CorpusReader.load(dir)
+            // Each message's language as the analysis gives it, whether the plain-English path took it, and CLD2's own
+            // answer on the same text.
             let guesses = ParallelMap.map(messages, progress: ProgressBar(title: "detecting", total: messages.count), makeScratch: { () }) { m, _ in
-                (m.label, (try? analyzer.analyze(m.bytes))?.language?.known ?? "unsure")
+                let a = try? analyzer.analyze(m.bytes)
+                var text = String(decoding: (a?.message.subject ?? "").utf8.prefix(MessageAnalyzer.maximumLanguageBytes / 4), as: UTF8.self) + "\n"
+                text += String(decoding: (a?.bodyText ?? "").utf8.prefix(MessageAnalyzer.maximumLanguageBytes - text.utf8.count), as: UTF8.self)
+                let plain = PlainEnglish.matches(text, census: ScriptCensus(text))
+                return (m.label, a?.language?.known ?? "unsure", plain, plain ? detector.detect(text).language : "")
             }
-            out += "\(dir): \(messages.count) messages\n"
+            let plain = guesses.filter { $0.2 }
+            out += "\(dir): \(messages.count) messages; plain English (not given to CLD2) \(plain.count), of which CLD2 says "
+                + Dictionary(grouping: plain, by: { $0.3 }).map { "\($0.key) \($0.value.count)" }.sorted().joined(separator: ", ") + "\n"
             for label in Set(guesses.map { $0.0 }).sorted() {
                 let of = guesses.filter { $0.0 == label }
                 var counts: [String: Int] = [:]
-                for (_, l) in of { counts[l, default: 0] += 1 }
+                for g in of { counts[g.1, default: 0] += 1 }
                 let top = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(8)
                 out += "  \(label) (\(of.count)): " + top.map { String(format: "%@ %.1f%%", $0.key, 100 * Double($0.value) / Double(of.count)) }.joined(separator: ", ") + "\n"
             }
@@ -85,9 +93,30 @@ public enum LanguageCommand {
             out += "| \(language) | " + lengths.map { n in cell(rows.indices.filter { rows[$0].language == language && rows[$0].length == n }) }.joined(separator: " | ") + " |\n"
         }
         out += "| **all** | " + lengths.map { n in cell(rows.indices.filter { rows[$0].length == n }) }.joined(separator: " | ") + " |\n"
+        // As the analysis runs it: the first 512 bytes, plain English not given to the detector.
+        let analysisStart = clock.now
+        let analysed = rows.map { MessageAnalyzer.language(subject: "", body: $0.text, detector) }
+        let analysisElapsed = clock.now - analysisStart
+        let shortcut = rows.indices.filter { PlainEnglish.matches(rows[$0].text, census: ScriptCensus(rows[$0].text)) }
+        out += "\nas the analysis runs it (the first \(MessageAnalyzer.maximumLanguageBytes) bytes; plain English not given to the detector): "
+        out += lengths.map { n in
+            let idx = rows.indices.filter { rows[$0].length == n }
+            let right = idx.filter { analysed[$0].language == rows[$0].language }.count
+            return String(format: "%d chars %.1f%%", n, 100 * Double(right) / Double(max(1, idx.count)))
+        }.joined(separator: ", ")
+        out += String(format: "; %.1f us a text\n", (Double(analysisElapsed.components.seconds) * 1e6 + Double(analysisElapsed.components.attoseconds) / 1e12) / Double(max(1, rows.count)))
+        let english = rows.indices.filter { rows[$0].language == "en" }
+        out += String(format: "plain English taken without the detector: %d of %d English texts (%.1f%%), %d texts of other languages\n",
+                      shortcut.filter { rows[$0].language == "en" }.count, english.count,
+                      100 * Double(shortcut.filter { rows[$0].language == "en" }.count) / Double(max(1, english.count)),
+                      shortcut.filter { rows[$0].language != "en" }.count)
         // Wrong and sure: what a rule on the language would get wrong.
         let wrongSure = rows.indices.filter { answers[$0].reliable && answers[$0].language != rows[$0].language }
-        out += String(format: "\nwrong but sure: %d of %d texts (%.2f%%)\n", wrongSure.count, rows.count, 100 * Double(wrongSure.count) / Double(max(1, rows.count)))
+        out += String(format: "\nwrong but sure: %d of %d texts (%.2f%%); by length: ", wrongSure.count, rows.count, 100 * Double(wrongSure.count) / Double(max(1, rows.count)))
+        out += lengths.map { n in
+            let of = rows.indices.filter { rows[$0].length == n }
+            return String(format: "%d chars %.2f%%", n, 100 * Double(wrongSure.filter { rows[$0].length == n }.count) / Double(max(1, of.count)))
+        }.joined(separator: ", ") + "\n"
         var confusions: [String: Int] = [:]
         for i in rows.indices where answers[i].language != rows[i].language { confusions["\(rows[i].language) -> \(answers[i].language)", default: 0] += 1 }
         out += "commonest confusions: " + confusions.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10)

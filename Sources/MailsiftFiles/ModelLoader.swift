@@ -9,10 +9,16 @@ public struct ModelLoader: Sendable {
     /// Gives the transformer stage's encoder to each cascade built here whose model has the stage
     /// (`MailsiftEncoder`'s `EncoderProvider`); nil, or nil from it: the stage does not run.
     public var encoder: (@Sendable (ModelBundle) -> (any SentenceEncoder)?)?
+    /// Detects the language of what each cascade built here analyses (``Cascade/languageDetector``): the command
+    /// line's is CLD2 (`MailsiftLanguage`); nil: none.
+    public var languageDetector: (any LanguageDetector)?
 
-    public init(trees: any TreeLoader, encoder: (@Sendable (ModelBundle) -> (any SentenceEncoder)?)? = nil) {
+    public init(
+        trees: any TreeLoader, encoder: (@Sendable (ModelBundle) -> (any SentenceEncoder)?)? = nil, languageDetector: (any LanguageDetector)? = nil
+    ) {
         self.trees = trees
         self.encoder = encoder
+        self.languageDetector = languageDetector
     }
 
     /// Which files to load; nil is the shipped default.
@@ -38,6 +44,7 @@ public struct ModelLoader: Sendable {
     public func cascade(_ bundle: ModelBundle, rules: RuleSet = .empty, mode: CascadeManifest.Mode? = nil) throws -> Cascade {
         var cascade = try Cascade(loading: bundle, rules: rules, mode: mode, trees: trees)
         cascade.encoder = encoder?(bundle)
+        cascade.languageDetector = languageDetector
         return cascade
     }
 

@@ -116,6 +116,9 @@ public final class ClassificationService: Sendable {
         breaker = CircuitBreaker(failureThreshold: configuration.breakerFailures, openDuration: .seconds(configuration.breakerOpenSeconds))
         metrics.breakerState(.closed)
         if let model = models.model { metrics.modelServing(model) }
+        if !configuration.language, models.model?.cascade.rules.readsLanguage == true {
+            logger.warning("rules test the language, but language is off: those rules never hit (set language: true)")
+        }
     }
 
     public var budget: Duration { .milliseconds(configuration.latencyBudgetMilliseconds) }

@@ -60,6 +60,8 @@ extension Mailsift {
         var dkim = false
         @Flag(help: "With --spf-resolver, check DMARC (the zone publishes p=none for every From domain) and ARC too.")
         var dmarc = false
+        @Flag(help: "Detect no language (serve's `language: false`); by default the analysis detects it, as serve does.")
+        var noLanguage = false
 
         func run() throws {
             if let spfZone {
@@ -70,6 +72,7 @@ extension Mailsift {
             // The passes repeat the corpus: without this, every pass after the first would read the transformer
             // stage's embeddings from its cache, where a server sees mostly new mail.
             if let cached = cascade.encoder as? EmbeddingCache { cascade.encoder = cached.base }
+            if noLanguage { cascade.languageDetector = nil }
             var benchmark = ClassifyBenchmark(
                 messages: try corpus.messages, cascade: cascade, minimumSeconds: corpus.seconds, trustReplies: trustReplies, keepWordSalad: keepWordSalad)
             benchmark.knowsCorpus = knownCorpus

@@ -1,6 +1,5 @@
 import ArgumentParser
 import MailsiftCommandLine
-import MailsiftLanguage
 
 extension Mailsift {
     struct Classify: ParsableCommand {
@@ -17,8 +16,7 @@ extension Mailsift {
 
         func run() throws {
             try Mailsift.exitingOnReadErrors {
-                try ClassifyCommand.run(files: files, model: modelOption.source, loader: modelOption.loader, trust: modelOption.trust, reasons: reasons, languageDetector: CLD2LanguageDetector()
-                ) { print($0) }
+                try ClassifyCommand.run(files: files, model: modelOption.source, loader: modelOption.loader, trust: modelOption.trust, reasons: reasons) { print($0) }
             }
         }
     }

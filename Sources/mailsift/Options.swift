@@ -5,6 +5,7 @@ import MailsiftCore
 import MailsiftCommandLine
 import MailsiftEncoder
 import MailsiftFiles
+import MailsiftLanguage
 import MailsiftServer
 import MailsiftTraining
 import MailsiftTrees
@@ -47,15 +48,16 @@ struct ModelOption: ParsableArguments {
 
     var source: ModelLoader.Source { ModelLoader.Source(model: model, rules: rules, noRules: noRules) }
 
-    /// The loader, with the encoder for a model that has a transformer stage (loaded once, when first needed).
+    /// The loader, with the encoder for a model that has a transformer stage (loaded once, when first needed), and CLD2
+    /// for the language.
     var loader: ModelLoader { loaderAndProvider().loader }
 
     /// The same, with the provider (whose cache `eval` saves for the next run: ``EncoderProvider/savePersistentCache()``).
     func loaderAndProvider() -> (loader: ModelLoader, provider: EncoderProvider?) {
-        guard !noTransformer else { return (ModelLoader(trees: XGBoostTreeLoader()), nil) }
+        guard !noTransformer else { return (ModelLoader(trees: XGBoostTreeLoader(), languageDetector: CLD2LanguageDetector()), nil) }
         let provider = EncoderProvider(configured: transformer, precision: transformerPrecision, log: Mailsift.log)
         let encoder: @Sendable (ModelBundle) -> (any SentenceEncoder)? = { provider.encoder(for: $0) }
-        return (ModelLoader(trees: XGBoostTreeLoader(), encoder: encoder), provider)
+        return (ModelLoader(trees: XGBoostTreeLoader(), encoder: encoder, languageDetector: CLD2LanguageDetector()), provider)
     }
 }
 

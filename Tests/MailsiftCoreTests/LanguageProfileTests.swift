@@ -42,6 +42,8 @@ import Testing
                 script: [Cyrl]
                 score: 0.5
             """)
+        #expect(rules.readsLanguage)
+        #expect(try !RulesFile.parse("rules:\n  - name: A\n    gtube: true\n    action: reject\n").readsLanguage)
         func hits(_ a: AnalyzedMessage) -> [String] { rules.evaluate(a, envelope: Envelope()).hits.map(\.name) }
         #expect(hits(try Self.analyzed(language: "en")) == [])
         #expect(hits(try Self.analyzed(language: "no")) == [])

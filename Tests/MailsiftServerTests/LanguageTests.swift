@@ -45,6 +45,21 @@ import Testing
         #expect(detector.detect("1234 5678 !!! ---").reliable == false)
     }
 
+    /// The analysis' plain-English path (not asking CLD2) takes an English letter, and none of the other samples, each
+    /// four times over so that it is long enough to be judged; where it fires, CLD2 says English too.
+    @Test func plainEnglishIsOnlyEverEnglish() {
+        let detector = CLD2LanguageDetector()
+        #expect(PlainEnglish.matches(Self.english, census: ScriptCensus(Self.english)))
+        #expect(detector.detect(Self.english).language == "en")
+        for (code, text) in Self.samples where code != "en" {
+            let long = Array(repeating: text, count: 4).joined(separator: " ")
+            #expect(!PlainEnglish.matches(long, census: ScriptCensus(long)), "\(code)")
+        }
+        // A few English words in another language's text do not make it English.
+        let dutch = "Dit is de notulen van de vergadering. The meeting was goed, and we hebben afgesproken dat de release naar maart gaat. "
+        #expect(!PlainEnglish.matches(dutch + dutch, census: ScriptCensus(dutch + dutch)))
+    }
+
     @Test func theAnalysisGivesLanguageAndScript() throws {
         var analyzer = MessageAnalyzer()
         analyzer.languageDetector = CLD2LanguageDetector()

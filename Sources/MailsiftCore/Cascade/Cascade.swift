@@ -7,7 +7,7 @@ import Foundation
 public struct Cascade: Sendable {
     public let bundle: ModelBundle
     public let rules: RuleSet
-    public let text: Classifier
+    public private(set) var text: Classifier
     /// Nil for a text-only model (or when the tree model failed to load: the text model then decides alone).
     public let trees: (any TreeScorer)?
     public let mode: CascadeManifest.Mode
@@ -67,6 +67,13 @@ public struct Cascade: Sendable {
     }
 
     public var extractor: FeatureExtractor { text.extractor }
+
+    /// Detects the language of each message analysed through ``extractor`` (``MessageAnalyzer/languageDetector``):
+    /// for the rules' language tests and the verdict's language; the models read no language.
+    public var languageDetector: (any LanguageDetector)? {
+        get { text.extractor.analyzer.languageDetector }
+        set { text.extractor.analyzer.languageDetector = newValue }
+    }
 
     /// Where the trees' spam exit ends: the reject threshold when rejects need the stages' agreement (a
     /// message the trees alone would reject goes on to be confirmed), else nowhere.

@@ -7,6 +7,16 @@ public struct RuleSet: Sendable {
 
     public static let empty = RuleSet(rules: [])
 
+    /// Whether a rule tests the language or script, which only an analysis with a language detector gives.
+    public var readsLanguage: Bool {
+        rules.contains { rule in
+            switch rule.condition {
+            case .language, .languageNot, .script: true
+            default: false
+            }
+        }
+    }
+
     init(rules: [Rule]) { self.rules = rules }
 
     /// Compiles the rules; the first bad one is refused with its line and the reason.

@@ -1,6 +1,6 @@
 /// Which writing systems a text's letters are in (ISO 15924 codes), counted by Unicode block: what the
 /// language detector does not say (a Russian text and a Latin one with Cyrillic look-alikes are both "ru" or
-/// both "en" to it, but not to the census). Pure; one pass over the scalars, at most ``maximumScalars``.
+/// both "en" to it, but not to the census). Pure; one pass over the UTF-8 bytes, at most ``maximumScalars`` scalars.
 public struct ScriptCensus: Sendable, Hashable {
     /// Letters per script, in ``scripts`` order.
     public private(set) var counts: [Int]
@@ -12,13 +12,39 @@ public struct ScriptCensus: Sendable, Hashable {
     ]
     public static let maximumScalars = 16_384
 
-    public init(_ text: some StringProtocol) {
-        counts = Array(repeating: 0, count: Self.scripts.count)
-        for scalar in text.unicodeScalars.prefix(Self.maximumScalars) {
-            guard let i = Self.index(of: scalar) else { continue }
-            counts[i] += 1
-            letters += 1
+    public init(_ text: String) {
+        var counts = [Int](repeating: 0, count: Self.scripts.count)
+        var letters = 0
+        var text = text
+        text.withUTF8 { b in
+            counts.withUnsafeMutableBufferPointer { c in
+                var i = 0, scalars = 0
+                while i < b.count && scalars < Self.maximumScalars {
+                    let lead = b[i]
+                    scalars += 1
+                    if lead < 0x80 {
+                        // ASCII: a letter is Latin.
+                        if (lead | 0x20) &- 0x61 < 26 {
+                            c[0] += 1
+                            letters += 1
+                        }
+                        i += 1
+                        continue
+                    }
+                    // Valid UTF-8 (a Swift string): the lead byte gives the length.
+                    let n = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+                    var v = UInt32(lead) & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07)
+                    for k in 1..<n where i + k < b.count { v = v << 6 | UInt32(b[i + k] & 0x3F) }
+                    i += n
+                    if let s = Unicode.Scalar(v), let index = Self.index(of: s) {
+                        c[index] += 1
+                        letters += 1
+                    }
+                }
+            }
         }
+        self.counts = counts
+        self.letters = letters
     }
 
     /// The script of most letters, `Zyyy` (common) when there is no letter. Han with kana is Japanese (`Jpan`).
@@ -31,6 +57,9 @@ public struct ScriptCensus: Sendable, Hashable {
         if Self.scripts[top] == "Hang" { return "Kore" }
         return Self.scripts[top]
     }
+
+    /// The share of the letters that are Latin.
+    public var latinShare: Double { letters == 0 ? 0 : Double(counts[0]) / Double(letters) }
 
     /// Scripts holding at least a tenth of the letters each (kana and Han together count once: Japanese).
     public var significant: Int {

@@ -5,7 +5,7 @@ import Foundation
 /// ``Scratch``.
 public struct Classifier: Sendable {
     public let bundle: ModelBundle
-    public let extractor: FeatureExtractor
+    public internal(set) var extractor: FeatureExtractor
 
     public init(bundle: ModelBundle) {
         self.bundle = bundle
