@@ -18,6 +18,8 @@ public final class RedisSenderStateStore: SenderStateStore {
 
     func velocityKey(_ key: VelocityKey, _ window: VelocityWindow) -> String { "\(namespace):v:\(window.name):\(key)" }
     func reputationKey(_ key: ReputationKey) -> String { "\(namespace):r:\(key)" }
+    /// The HyperLogLog of a campaign key's distinct senders (`s`) or recipients (`r`) in one clock hour.
+    func membersKey(_ kind: String, _ key: VelocityKey, hour: Int64) -> String { "\(namespace):d:\(kind):\(key.value):\(hour)" }
 
     /// Reputations are kept this long after their last update (four half-lives: under 7% of the evidence is left).
     var reputationTTL: Int { Int(policy.halfLifeSeconds * 4) }
@@ -35,8 +37,21 @@ public final class RedisSenderStateStore: SenderStateStore {
             }
         }
         redisKeys += reputation.map(reputationKey)
+        // A campaign key's distinct senders and recipients: this hour's HyperLogLog and the last hour's, per kind.
+        let members = keys.campaignSender == nil && keys.campaignRecipients == nil ? nil : keys.campaignMemberHashes
+        let campaigns = members == nil ? [] : velocity.filter { $0.kind == .campaign }
+        let hour = time >= 0 ? time / 3_600 : (time - 3_599) / 3_600
+        for key in campaigns {
+            redisKeys += [membersKey("s", key, hour: hour), membersKey("s", key, hour: hour - 1), membersKey("r", key, hour: hour), membersKey("r", key, hour: hour - 1)]
+        }
+        arguments += [String(reputation.count), String(campaigns.count), "7200"]
+        for list in [members?.senders ?? [], members?.recipients ?? []] {
+            arguments.append(String(list.count))
+            arguments += list.map { String($0, radix: 16) }
+        }
         let reply = try await run(Self.observeScript, keys: redisKeys, arguments: arguments)
-        guard case .array(let items?) = reply, items.count == redisKeys.count else {
+        let expected = velocity.count * VelocityWindow.allCases.count + reputation.count + 2 * campaigns.count
+        guard case .array(let items?) = reply, items.count == expected else {
             throw RedisError.protocolError("unexpected reply to the observe script")
         }
         var state = SenderState()
@@ -52,6 +67,11 @@ public final class RedisSenderStateStore: SenderStateStore {
             let r = Self.reputation(items[velocity.count * windows + j])?.decayed(to: time, halfLife: policy.halfLifeSeconds)
                 ?? Reputation(updated: time)
             state.add(key.kind, .init(spamRate: r.spamRate(prior: keys.prior), evidence: r.evidence))
+        }
+        let base = velocity.count * windows + reputation.count
+        for i in campaigns.indices {
+            guard case .integer(let s) = items[base + 2 * i], case .integer(let r) = items[base + 2 * i + 1] else { continue }
+            state.mergeMembers(senders: min(Int(s), DistinctMembers.cap), recipients: min(Int(r), DistinctMembers.cap))
         }
         return state
     }
@@ -82,9 +102,12 @@ public final class RedisSenderStateStore: SenderStateStore {
         try await client.evaluate(script, keys: keys, arguments: arguments)
     }
 
-    /// KEYS: the velocity hashes, then the reputation hashes. ARGV[1]: how many velocity hashes; then per
-    /// velocity hash its current bucket, bucket count and expiry (seconds). Returns per velocity hash the
-    /// count over its window (this message included), then per reputation hash `[spam, ham, updated]`.
+    /// KEYS: the velocity hashes, the reputation hashes, then per campaign key four HyperLogLogs (senders this hour
+    /// and the last, recipients this hour and the last). ARGV[1]: how many velocity hashes (n); then per velocity hash
+    /// its current bucket, bucket count and expiry (seconds); then how many reputation hashes, how many campaign keys,
+    /// the HyperLogLogs' expiry, and the members: how many senders and their hashes, how many recipients and theirs.
+    /// Returns per velocity hash the count over its window (this message included), per reputation hash
+    /// `[spam, ham, updated]`, then per campaign key its distinct senders and recipients over the two hours.
     static let observeScript = """
         local n = tonumber(ARGV[1])
         local out = {}
@@ -102,8 +125,27 @@ public final class RedisSenderStateStore: SenderStateStore {
           redis.call('EXPIRE', k, ARGV[3 * i + 1])
           out[i] = sum
         end
-        for i = n + 1, #KEYS do
+        local a = 3 * n + 2
+        local r = tonumber(ARGV[a])
+        local d = tonumber(ARGV[a + 1])
+        local ttl = ARGV[a + 2]
+        for i = n + 1, n + r do
           out[i] = redis.call('HMGET', KEYS[i], 'spam', 'ham', 'updated')
+        end
+        local ms = tonumber(ARGV[a + 3])
+        local senders = {}
+        for j = 1, ms do senders[j] = ARGV[a + 3 + j] end
+        local mr = tonumber(ARGV[a + 4 + ms])
+        local recipients = {}
+        for j = 1, mr do recipients[j] = ARGV[a + 4 + ms + j] end
+        for c = 1, d do
+          local k = n + r + 4 * (c - 1)
+          if ms > 0 then redis.call('PFADD', KEYS[k + 1], unpack(senders)) end
+          if mr > 0 then redis.call('PFADD', KEYS[k + 3], unpack(recipients)) end
+          redis.call('EXPIRE', KEYS[k + 1], ttl)
+          redis.call('EXPIRE', KEYS[k + 3], ttl)
+          out[n + r + 2 * c - 1] = redis.call('PFCOUNT', KEYS[k + 1], KEYS[k + 2])
+          out[n + r + 2 * c] = redis.call('PFCOUNT', KEYS[k + 3], KEYS[k + 4])
         end
         return out
         """

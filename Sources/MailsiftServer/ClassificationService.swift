@@ -290,7 +290,7 @@ public final class ClassificationService: Sendable {
         if !(campaigns ?? []).isEmpty || !(profile ?? []).isEmpty {
             // Counted and read in one more trip to the store; its wait counts as the sender state's did.
             let counting = clock.now
-            await learning.observeContent(campaigns: campaigns, languageProfile: profile, into: &sender, at: now)
+            await learning.observeContent(campaigns: campaigns, languageProfile: profile, of: keys, into: &sender, at: now)
             keys.campaigns = campaigns
             keys.languageProfile = profile
             waited += clock.now - counting

@@ -120,12 +120,16 @@ public final class OnlineLearning: Service, Sendable {
 
     /// Counts the message's campaign (its fingerprint's counter keys) and reads its recipients' language profile at
     /// `time`, and merges both into `state`: they need the analysis, which comes after ``observe(_:envelope:at:)``.
-    /// Through the same store (shared, with the local fallback) as the other keys, in one trip.
-    public func observeContent(campaigns: [String]?, languageProfile: [ReputationKey]?, into state: inout SenderState, at time: Int64) async {
-        let keys = SenderKeys.content(campaigns: campaigns, languageProfile: languageProfile)
+    /// Through the same store (shared, with the local fallback) as the other keys, in one trip. With `sender` (the
+    /// message's keys), the campaign's distinct senders and recipients are counted too.
+    public func observeContent(
+        campaigns: [String]?, languageProfile: [ReputationKey]?, of sender: SenderKeys? = nil, into state: inout SenderState, at time: Int64
+    ) async {
+        let keys = SenderKeys.content(campaigns: campaigns, languageProfile: languageProfile, of: sender)
         guard !(campaigns ?? []).isEmpty || !(languageProfile ?? []).isEmpty else { return }
         let counted = if let shared { await shared.observe(keys, at: time, countingMessage: false) } else { local.observe(keys, at: time) }
         if let counts = counted.counts[.campaign] { state.merge(.campaign, counts) }
+        if let s = counted.campaignSenders, let r = counted.campaignRecipients { state.mergeMembers(senders: s, recipients: r) }
         for kind in [ReputationKind.recipient, .recipientLanguage] {
             if let estimate = counted.reputations[kind] { state.reputations[kind] = estimate }
         }

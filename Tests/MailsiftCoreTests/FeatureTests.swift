@@ -130,7 +130,7 @@ struct FeatureTests {
         // Contiguous: a family's columns stand together, as the declaration groups them.
         #expect(zip(groups, groups.dropFirst()).count { $0 != $1 } == MetadataFeature.Group.allCases.count - 1)
         #expect(MetadataFeature.Group.date.columns == [.dateMissing, .dateZoneMissing, .dateZoneHours, .localHour, .weekday])
-        #expect(MetadataFeature.senderColumns == MetadataFeature.Group.senderState.columns + MetadataFeature.Group.graph.columns + MetadataFeature.Group.campaign.columns + MetadataFeature.Group.language.columns)
+        #expect(MetadataFeature.senderColumns == MetadataFeature.Group.senderState.columns + MetadataFeature.Group.graph.columns + MetadataFeature.Group.campaign.columns + MetadataFeature.Group.language.columns + MetadataFeature.Group.campaignMembers.columns)
         #expect(MetadataFeature.missingByDefault == MetadataFeature.senderColumns + MetadataFeature.Group.attachmentContent.columns + MetadataFeature.Group.images.columns)
         let named = MetadataFeature.columns(named: ["date", "inReplyTo"])
         #expect(named.unknown == nil && named.columns == Set(MetadataFeature.Group.date.columns + [.inReplyTo]))

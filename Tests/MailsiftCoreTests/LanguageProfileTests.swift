@@ -102,3 +102,38 @@ import Testing
         #expect(row[MetadataFeature.recipientLanguageShare.rawValue].isNaN)
     }
 }
+
+/// A campaign's distinct senders and recipients (``DistinctMembers``), in process.
+@Suite struct DistinctMembersTests {
+    @Test func membersAreCountedOverTwoHoursAndCapped() {
+        var d = DistinctMembers()
+        let t: Int64 = 1_800_000_000 - 1_800_000_000 % 3_600
+        #expect(d.add([1, 2, 2, 3], at: t) == 3)
+        #expect(d.add([3], at: t + 60) == 3)
+        // The next hour: the last one still counts; two hours on, it is gone.
+        #expect(d.add([4], at: t + 3_600) == 4)
+        #expect(d.add([4], at: t + 3 * 3_600) == 1)
+        // An older event than the current hour is not added.
+        #expect(d.add([9], at: t) == 1)
+        // Capped: a campaign to thousands is "the cap or more".
+        var big = DistinctMembers()
+        #expect(big.add((0..<1_000).map { UInt32($0) }, at: t) == DistinctMembers.cap)
+        #expect(DistinctMembers.hash("A@Example.org") == DistinctMembers.hash("a@example.org"))
+    }
+
+    @Test func theStoreCountsACampaignsSendersAndRecipients() {
+        let store = InMemorySenderStateStore()
+        let t: Int64 = 1_800_000_000
+        var state = SenderState()
+        for (i, sender) in ["a@one.example", "b@two.example", "a@one.example"].enumerated() {
+            var message = SenderKeys(envelopeSender: sender, recipients: ["u\(i)@example.org", "shared@example.org"])
+            message.campaigns = nil
+            state = store.observe(.content(campaigns: ["t0:1", "l0:2"], languageProfile: nil, of: message), at: t + Int64(i))
+        }
+        #expect(state.campaignSenders == 2)
+        #expect(state.campaignRecipients == 4)
+        #expect(state.count(.campaign, .hour) == 3)
+        // Without the message's keys, nothing is counted but the campaign.
+        #expect(store.observe(.content(campaigns: ["t0:1"], languageProfile: nil), at: t + 5).campaignSenders == nil)
+    }
+}

@@ -56,6 +56,10 @@ import Testing
                 try await client.execute(uri: "/v1/classify", method: .post, body: ByteBuffer(string: message(n))) { r in
                     let features = (Fixture.json(r.body)["reasons"] as? [[String: Any]])?.compactMap { $0["feature"] as? String } ?? []
                     #expect(features.contains("campaign") == (campaigns && n == 5), "message \(n): \(features)")
+                    if campaigns && n == 5 {
+                        let text = (Fixture.json(r.body)["reasons"] as? [[String: Any]])?.first { $0["feature"] as? String == "campaign" }?["text"] as? String
+                        #expect(text?.contains("from 5 senders to 1 recipient") == true, "\(text ?? "")")
+                    }
                 }
             }
         }

@@ -181,13 +181,22 @@ struct RedisSenderStateTests {
         let a = serverLearning(redis), b = serverLearning(redis)
         var state = SenderState()
         for (i, name) in ["alice", "bob", "carol"].enumerated() {
-            await a.observeContent(campaigns: CampaignFingerprint(try Self.variant(name)).counterKeys, languageProfile: nil, into: &state, at: 1_000 + Int64(i))
+            let v = try Self.variant(name)
+            await a.observeContent(campaigns: CampaignFingerprint(v).counterKeys, languageProfile: nil, of: SenderKeys(v.message), into: &state, at: 1_000 + Int64(i))
         }
         #expect(state.count(.campaign, .hour) == 3)
+        // Three senders (mailbox-NAME.example) to three recipients (NAME@example.org).
+        #expect(state.campaignSenders == 3 && state.campaignRecipients == 3)
         // The other server sees the campaign's fourth message, from another sender to another recipient.
         var other = SenderState()
-        await b.observeContent(campaigns: CampaignFingerprint(try Self.variant("dave")).counterKeys, languageProfile: nil, into: &other, at: 1_010)
+        let dave = try Self.variant("dave")
+        await b.observeContent(campaigns: CampaignFingerprint(dave).counterKeys, languageProfile: nil, of: SenderKeys(dave.message), into: &other, at: 1_010)
         #expect(other.count(.campaign, .minute) == 4)
+        #expect(other.campaignSenders == 4 && other.campaignRecipients == 4)
+        // The same sender again adds no sender; in the next hour the last hour still counts.
+        var again = SenderState()
+        await b.observeContent(campaigns: CampaignFingerprint(dave).counterKeys, languageProfile: nil, of: SenderKeys(dave.message), into: &again, at: 1_000 + 3_600)
+        #expect(again.campaignSenders == 4)
         #expect(other.count(.campaign, .day) == 4)
         // Unrelated mail starts its own count.
         let unrelated = try MessageAnalyzer().analyze(Array("""

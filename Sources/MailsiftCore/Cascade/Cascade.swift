@@ -123,6 +123,9 @@ public struct Cascade: Sendable {
         /// Near-identical messages (this one included) the sender state counted in the last hour, when it counts
         /// campaigns (``VelocityKind/campaign``).
         public var campaignHour: UInt32?
+        /// The campaign's distinct senders and recipients in the last hour or two (``SenderState/campaignSenders``).
+        public var campaignSenders: Int?
+        public var campaignRecipients: Int?
         /// The share of the recipients' known mail written in the message's language (``SenderState/languageShare``),
         /// when their language profile is known.
         public var languageShare: Double?
@@ -135,9 +138,16 @@ public struct Cascade: Sendable {
     /// Under what share of a recipient's known mail a message's language is named among the reasons as unusual.
     public static let languageNotice = 0.02
 
+    /// "1 sender", "5 senders", "64 or more senders" (``DistinctMembers/cap``).
+    static func members(_ n: Int, _ noun: String) -> String {
+        n >= DistinctMembers.cap ? "\(n) or more \(noun)s" : n == 1 ? "1 \(noun)" : "\(n) \(noun)s"
+    }
+
     /// What the verdict records of the sender state for its reasons.
     func note(_ sender: SenderState?, in v: inout Verdict) {
         v.campaignHour = sender?.count(.campaign, .hour)
+        v.campaignSenders = sender?.campaignSenders
+        v.campaignRecipients = sender?.campaignRecipients
         v.languageShare = sender?.languageShare
     }
 
@@ -344,7 +354,8 @@ public struct Cascade: Sendable {
             (a.isImageOnly, "image_only", "an image with little text (under \(AnalyzedMessage.imageOnlyWords) words): the text models had little to read"),
             (!(a.attachments ?? []).flatMap(\.risks).isEmpty, "attachment_risk", (a.attachments ?? []).flatMap(\.risks).prefix(3).joined(separator: "; ")),
             ((verdict.campaignHour ?? 0) >= Cascade.campaignNotice, "campaign",
-             "\(verdict.campaignHour ?? 0) near-identical messages in the last hour, this one included (one campaign)"),
+             "\(verdict.campaignHour ?? 0) near-identical messages in the last hour, this one included (one campaign)"
+                + (verdict.campaignSenders.map { " from " + Self.members($0, "sender") + " to " + Self.members(verdict.campaignRecipients ?? 0, "recipient") } ?? "")),
             ((verdict.languageShare ?? 1) < Cascade.languageNotice, "language_unusual",
              String(format: "written in %@: %.1f%% of the recipient's known mail is", a.language?.language ?? "?", 100 * (verdict.languageShare ?? 0))),
             (verdict.streamCapped, "stream_read",

@@ -54,12 +54,15 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
     case imagesDecoded, imageOnly, imageTextBytesPerImage, imageFailures
     // The recipients' language profile (``LanguageGuess``, ``SenderKeys/languageProfile``): missing until known.
     case recipientLanguageShare, recipientLanguageSpamRate
+    // Campaign members: distinct senders and recipients of the message's campaign in the last hour or two.
+    case campaignSenders, campaignRecipients
 
     /// The families of columns, as the list above groups them: what `train --drop-tree-columns` and the
     /// per-family ablation name (docs/generalisation.md).
     public enum Group: String, CaseIterable, Sendable {
         case received, date, sender, recipients, authentication, headerBlock = "header_block", subject, conversation, structure, html, body
         case urls, attachments, obfuscation, senderState = "sender_state", graph, campaign, attachmentContent = "attachment_content", images, language
+        case campaignMembers = "campaign_members"
 
         /// The group's columns, in order.
         public var columns: [MetadataFeature] { MetadataFeature.allCases.filter { $0.group == self } }
@@ -92,6 +95,7 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
              .clientNetworkRateHour, .envelopeSenderRateHour, .recipientRateHour, .senderEvidence, .domainEvidence:
             return .senderState
         case .campaignRateMinute, .campaignRateHour, .campaignRateDay: return .campaign
+        case .campaignSenders, .campaignRecipients: return .campaignMembers
         case .attachmentMacros, .attachmentArchiveExecutables, .attachmentEncryptedArchive, .attachmentPDFActive, .attachmentArchiveRatio, .attachmentListed:
             return .attachmentContent
         case .imagesDecoded, .imageOnly, .imageTextBytesPerImage, .imageFailures: return .images
@@ -126,6 +130,7 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
 
     /// The sender state columns (velocity, reputation, trust and contacts, campaigns, the recipients' language profile), which a ``SenderState`` fills.
     public static let senderColumns: [MetadataFeature] = Group.senderState.columns + Group.graph.columns + Group.campaign.columns + Group.language.columns
+        + Group.campaignMembers.columns
 
     /// The columns missing unless something fills them: the sender state's, and the attachment inspection's.
     public static let missingByDefault: [MetadataFeature] = senderColumns + Group.attachmentContent.columns + Group.images.columns
@@ -281,6 +286,8 @@ public enum MetadataFeature: Int, CaseIterable, Sendable {
         case .imageFailures: return "images that could not be decoded or were over the limits"
         case .recipientLanguageShare: return "share of the recipient's known mail written in this message's language"
         case .recipientLanguageSpamRate: return "spam rate of the recipient's mail in this message's language"
+        case .campaignSenders: return "distinct senders of near-identical messages (one campaign) in the last hour or two"
+        case .campaignRecipients: return "distinct recipients of near-identical messages (one campaign) in the last hour or two"
         }
     }
 }

@@ -19,6 +19,9 @@ public final class InMemorySenderStateStore: SenderStateStore {
     struct Counters {
         var windows = VelocityWindow.allCases.map(SlidingWindowCounter.init)
         var lastSeen: Int64 = 0
+        /// A campaign key's distinct senders and recipients.
+        var senders = DistinctMembers()
+        var recipients = DistinctMembers()
 
         mutating func add(at time: Int64) -> [UInt32] {
             lastSeen = max(lastSeen, time)
@@ -36,11 +39,17 @@ public final class InMemorySenderStateStore: SenderStateStore {
     public func observe(_ keys: SenderKeys, at time: Int64) -> SenderState {
         let velocityKeys = keys.velocityKeys
         let reputationKeys = keys.reputationKeys
+        let members = keys.campaignSender == nil && keys.campaignRecipients == nil ? nil : keys.campaignMemberHashes
         return state.withLock { s in
             var out = SenderState()
             for key in velocityKeys {
                 let counts = s.velocity[key, default: Counters()].add(at: time)
                 out.merge(key.kind, counts)
+                if key.kind == .campaign, let members {
+                    out.mergeMembers(
+                        senders: s.velocity[key]!.senders.add(members.senders, at: time),
+                        recipients: s.velocity[key]!.recipients.add(members.recipients, at: time))
+                }
             }
             for key in reputationKeys {
                 let r = s.reputation[key]?.decayed(to: time, halfLife: policy.halfLifeSeconds) ?? Reputation(updated: time)

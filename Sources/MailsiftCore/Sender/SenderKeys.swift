@@ -26,6 +26,10 @@ public struct SenderKeys: Sendable, Hashable, Codable {
     /// The recipients' language profile keys (``languageProfile(language:recipients:)``), read and taught like the
     /// other reputations; nil when the language was not known.
     public var languageProfile: [ReputationKey]?
+    /// Who the campaign's distinct senders and recipients are counted by (``DistinctMembers``): this message's sender
+    /// (envelope sender, else From address, else client IP) and recipients; nil: not counted.
+    public var campaignSender: String?
+    public var campaignRecipients: [String]?
 
     public static let maxRecipients = 16
     /// Recipients whose language profile a message reads and teaches.
@@ -52,7 +56,12 @@ public struct SenderKeys: Sendable, Hashable, Codable {
     public init(_ a: AnalyzedMessage, envelope: Envelope = Envelope(), prior priorModel: ReputationPrior.Model = .init()) {
         self.init(a.message, envelope: envelope, prior: priorModel)
         campaigns = CampaignFingerprint(a).counterKeys
+        (campaignSender, campaignRecipients) = (senderIdentity, recipients)
     }
+
+    /// Who sent the message, for the campaign's distinct senders: the envelope sender, else the From address, else
+    /// the client IP.
+    public var senderIdentity: String? { envelopeSender ?? fromAddress ?? clientIP }
 
     /// Keys that count a campaign only: for a caller that observed the sender's keys before the analysis.
     public static func campaign(_ fingerprint: CampaignFingerprint) -> SenderKeys {
@@ -60,11 +69,22 @@ public struct SenderKeys: Sendable, Hashable, Codable {
     }
 
     /// The keys of what the analysis found (the campaign, the language's profile keys), for a caller that observed
-    /// the sender's keys before it: no sender or recipient is counted again.
-    public static func content(campaigns: [String]?, languageProfile: [ReputationKey]?) -> SenderKeys {
+    /// the sender's keys (`sender`) before it: no sender or recipient is counted again, but the campaign's distinct
+    /// senders and recipients are counted by them.
+    public static func content(campaigns: [String]?, languageProfile: [ReputationKey]?, of sender: SenderKeys? = nil) -> SenderKeys {
         var keys = SenderKeys(campaigns: campaigns)
         keys.languageProfile = languageProfile
+        if let sender, !(campaigns ?? []).isEmpty {
+            keys.campaignSender = sender.senderIdentity
+            keys.campaignRecipients = sender.recipients
+        }
         return keys
+    }
+
+    /// The hashes of the campaign's members to count (``DistinctMembers``): senders, then recipients (at most
+    /// ``maxRecipients``).
+    public var campaignMemberHashes: (senders: [UInt32], recipients: [UInt32]) {
+        (campaignSender.map { [DistinctMembers.hash($0)] } ?? [], (campaignRecipients ?? []).prefix(Self.maxRecipients).map(DistinctMembers.hash))
     }
 
     /// The language profile keys of mail in `language` to `recipients` (the first ``maxProfileRecipients``, in

@@ -35,6 +35,17 @@ public struct SenderState: Sendable, Hashable, Codable {
         counts[kind].map { $0[window.rawValue] }
     }
 
+    /// Distinct senders and recipients of the message's campaign in the current and the previous hour (the largest over
+    /// its campaign keys; ``DistinctMembers``, capped at ``DistinctMembers/cap``); nil when not counted.
+    public var campaignSenders: Int?
+    public var campaignRecipients: Int?
+
+    /// Merges the distinct members of one more campaign key: the largest.
+    public mutating func mergeMembers(senders: Int, recipients: Int) {
+        campaignSenders = max(campaignSenders ?? 0, senders)
+        campaignRecipients = max(campaignRecipients ?? 0, recipients)
+    }
+
     /// Adds the reputation of one more key of `kind` (several recipients' language profiles): evidence adds up, and
     /// the spam rate is the evidence-weighted mean (the plain mean while neither has evidence).
     public mutating func add(_ kind: ReputationKind, _ e: Estimate) {
@@ -82,6 +93,8 @@ public struct SenderState: Sendable, Hashable, Codable {
         set(.campaignRateDay, rate(.campaign, .day))
         set(.recipientLanguageShare, languageShare.map { Float($0) })
         set(.recipientLanguageSpamRate, reputations[.recipientLanguage].map { Float($0.spamRate) })
+        set(.campaignSenders, campaignSenders.map { Float($0) })
+        set(.campaignRecipients, campaignRecipients.map { Float($0) })
     }
 
     /// The share of the recipients' known mail (confident verdicts and feedback, decayed) written in this message's
