@@ -13,7 +13,7 @@ import PostgresNIO
 ///
 /// The pool runs while ``run()`` runs (add the store to a service group, or run it in a task); ``open(url:logger:)``
 /// creates the tables when they are missing.
-public final class PostgresStore: FeedbackStore, FeatureLog, ReputationArchive, CommunicationGraphArchive, MessageLedgerArchive, ModelRegistry, Sendable {
+public final class PostgresStore: FeedbackStore, FeatureLog, ReputationArchive, CommunicationGraphArchive, MessageLedgerArchive, ModelRegistry, FuzzyListArchive, Sendable {
     public let client: PostgresClient
     let logger: Logger
 
@@ -115,6 +115,7 @@ public final class PostgresStore: FeedbackStore, FeatureLog, ReputationArchive, 
             outbound BOOLEAN NOT NULL, PRIMARY KEY (source, target))
         """,
         "CREATE TABLE IF NOT EXISTS mailsift_sent_message (key BIGINT PRIMARY KEY, time BIGINT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS mailsift_fuzzy (seq BIGSERIAL PRIMARY KEY, record TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS mailsift_sent_message_time ON mailsift_sent_message (time)",
         "CREATE UNIQUE INDEX IF NOT EXISTS mailsift_models_one_active ON mailsift_models ((status)) WHERE status = 'active'",
     ]
@@ -209,6 +210,20 @@ public final class PostgresStore: FeedbackStore, FeatureLog, ReputationArchive, 
             SELECT * FROM UNNEST(\(keys)::text[], \(spam)::float8[], \(ham)::float8[], \(updated)::bigint[])
             ON CONFLICT (key) DO UPDATE SET spam = EXCLUDED.spam, ham = EXCLUDED.ham, updated = EXCLUDED.updated
             """, logger: logger)
+    }
+
+    // MARK: - Fuzzy list
+
+    public func appendFuzzyRecord(_ json: String) async throws {
+        try await client.query("INSERT INTO mailsift_fuzzy (record) VALUES (\(json))", logger: logger)
+    }
+
+    public func fuzzyRecords(after: Int64, limit: Int) async throws -> [(position: Int64, json: String)] {
+        let rows = try await client.query(
+            "SELECT seq, record FROM mailsift_fuzzy WHERE seq > \(after) ORDER BY seq LIMIT \(limit)", logger: logger)
+        var out: [(position: Int64, json: String)] = []
+        for try await (seq, record) in rows.decode((Int64, String).self) { out.append((seq, record)) }
+        return out
     }
 
     // MARK: - Communication graph

@@ -111,7 +111,7 @@ public final class ClassificationService: Sendable {
             observer: { [metrics] hit in metrics.analysisCache(hit: hit) })
         var fuzzyConfiguration = configuration
         if fuzzyConfiguration.fuzzyFile == nil, let dir = configuration.dataDirectory { fuzzyConfiguration.fuzzyFile = dir + "/fuzzy.jsonl" }
-        fuzzy = FuzzyListService(configuration: fuzzyConfiguration, logger: logger)
+        fuzzy = FuzzyListService(configuration: fuzzyConfiguration, archive: self.learning.store as? any FuzzyListArchive, logger: logger)
         shadow = configuration.shadowModel == nil ? nil : ShadowScoring(sample: configuration.shadowSample, registry: metrics.registry, logger: logger)
         breaker = CircuitBreaker(failureThreshold: configuration.breakerFailures, openDuration: .seconds(configuration.breakerOpenSeconds))
         metrics.breakerState(.closed)

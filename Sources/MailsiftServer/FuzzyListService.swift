@@ -5,33 +5,44 @@ import MailsiftRedis
 import ServiceLifecycle
 import Synchronization
 
-/// The server's fuzzy list (``FuzzyList``): campaigns the operator marked `block` or `allow` (`POST /admin/fuzzy`),
-/// kept in a file of JSON lines (`fuzzy_file`, read at start, appended to) and, with `redis_url`, in a Redis list that
-/// every server appends to and reads from every `fuzzy_refresh_seconds`, so an entry added on one server reaches them
-/// all. Entries hold fingerprints and the operator's note, never message content.
+/// The server's fuzzy list (``FuzzyList``): campaigns the operator marked `block` or `allow` (`POST /admin/fuzzy`), or
+/// that several users reported (`POST /v1/report`, ``FuzzyReports``), and removals (`DELETE /admin/fuzzy/ID`). Kept in
+/// a file of JSON lines (`fuzzy_file`, read at start, appended to) and shared with the site's other servers through a
+/// Redis list (with `redis_url`) and a PostgreSQL table (with `postgres_url`): every server appends what it added or
+/// removed and reads what the others did every `fuzzy_refresh_seconds`. Entries hold fingerprints and a note, never
+/// message content.
 public final class FuzzyListService: Service, Sendable {
     private let list: Mutex<FuzzyList>
+    private let reports: Mutex<FuzzyReports>
+    /// `fuzzy_report_users`; 0: reports add no entries.
+    private let reportUsers: Int
     private let file: String?
     private let redis: RedisClient?
+    private let archive: (any FuzzyListArchive)?
     private let key: String
-    /// How many entries of the Redis list this server has read.
+    /// How far this server has read the Redis list and the PostgreSQL table.
     private let readFromRedis = Mutex(0)
+    private let readFromArchive = Mutex(Int64(0))
     private let refreshSeconds: Double
     let logger: Logger
 
-    public init(configuration: ServerConfiguration, logger: Logger) {
+    /// `archive`: the shared store's table (PostgreSQL), when the server has one.
+    public init(configuration: ServerConfiguration, archive: (any FuzzyListArchive)? = nil, logger: Logger) {
         var list = FuzzyList(threshold: configuration.fuzzyThreshold)
         file = configuration.fuzzyFile
         if let file, let text = try? String(contentsOfFile: file, encoding: .utf8) {
             var bad = 0
             for line in text.split(separator: "\n") where !line.isEmpty {
-                guard let entry = try? JSONDecoder().decode(FuzzyList.Entry.self, from: Data(line.utf8)) else { bad += 1; continue }
-                try? list.insert(entry)
+                guard let record = FuzzyList.Record(json: line.utf8) else { bad += 1; continue }
+                list.apply(record)
             }
             logger.info("fuzzy list read", metadata: ["file": "\(file)", "entries": "\(list.count)", "unreadable_lines": "\(bad)"])
         }
         self.list = Mutex(list)
+        reportUsers = configuration.fuzzyReportUsers
+        reports = Mutex(FuzzyReports(users: max(1, configuration.fuzzyReportUsers), threshold: configuration.fuzzyThreshold))
         redis = configuration.redisURL.flatMap { try? RedisClient(url: $0) }
+        self.archive = archive
         key = "mailsift:fuzzy"
         refreshSeconds = configuration.fuzzyRefreshSeconds
         self.logger = logger
@@ -49,12 +60,12 @@ public final class FuzzyListService: Service, Sendable {
         public var entry: FuzzyList.Entry
         /// Refused (a duplicate, no signature, the list full), else nil.
         public var refusal: FuzzyList.Refusal?
-        /// Written to the file, and to Redis (nil: not configured).
+        /// Written to the file, and shared (Redis or PostgreSQL; nil: neither configured).
         public var saved: Bool?
         public var shared: Bool?
     }
 
-    /// Adds an entry here, then to the file and to Redis.
+    /// Adds an entry here, then to the file and the shared stores.
     public func add(_ entry: FuzzyList.Entry) async -> Added {
         var added = Added(entry: entry)
         do {
@@ -63,41 +74,84 @@ public final class FuzzyListService: Service, Sendable {
             added.refusal = error
             return added
         }
-        let line = (try? String(decoding: JSONEncoder().encode(entry), as: UTF8.self)) ?? ""
+        (added.saved, added.shared) = await record(.entry(entry))
+        return added
+    }
+
+    /// Removes the entry named `id` here, then records the removal in the file and the shared stores. Nil when this
+    /// server has no such entry; else whether it was saved and shared.
+    public func remove(id: String) async -> (saved: Bool?, shared: Bool?)? {
+        guard list.withLock({ $0.remove(id: id) }) else { return nil }
+        return await record(.removal(FuzzyList.Removal(removed: id, at: Int64(Date().timeIntervalSince1970))))
+    }
+
+    /// A user's report of a message (`POST /v1/report`): counted toward its campaign, and when it makes enough users
+    /// (`fuzzy_report_users`), the campaign is added. Returns what was added, if anything.
+    public func report(_ fingerprint: CampaignFingerprint, images: [UInt64], label: Feedback.Label, user: String) async -> Added? {
+        guard reportUsers > 0 else { return nil }
+        let now = Int64(Date().timeIntervalSince1970)
+        guard let entry = reports.withLock({ $0.report(fingerprint, images: images, label: label, user: user, at: now) }) else { return nil }
+        let added = await add(entry)
+        logger.notice("fuzzy list: a campaign users reported was added", metadata: ["id": "\(entry.id)", "note": "\(entry.note)"])
+        return added
+    }
+
+    /// Appends a record to the file and the shared stores: (saved, shared), each nil when not configured.
+    private func record(_ record: FuzzyList.Record) async -> (Bool?, Bool?) {
+        let line = record.json
+        var saved: Bool?, shared: Bool?
         if let file {
-            added.saved = Self.append(line + "\n", to: file)
-            if added.saved == false { logger.error("fuzzy list: cannot write", metadata: ["file": "\(file)"]) }
+            saved = Self.append(line + "\n", to: file)
+            if saved == false { logger.error("fuzzy list: cannot write", metadata: ["file": "\(file)"]) }
         }
         if let redis {
             do {
                 _ = try await redis.send(["RPUSH", key, line])
-                added.shared = true
+                shared = true
             } catch {
-                added.shared = false
-                logger.error("fuzzy list: Redis did not take the entry; it stays on this server", metadata: ["error": "\(error)"])
+                shared = false
+                logger.error("fuzzy list: Redis did not take the record; it stays on this server", metadata: ["error": "\(error)"])
             }
         }
-        return added
+        if let archive {
+            do {
+                try await archive.appendFuzzyRecord(line)
+                shared = shared ?? true
+            } catch {
+                shared = false
+                logger.error("fuzzy list: PostgreSQL did not take the record; it stays on this server", metadata: ["error": "\(error)"])
+            }
+        }
+        return (saved, shared)
     }
 
-    /// Reads the entries other servers added to Redis since the last read.
+    /// Reads what other servers added or removed since the last read (their records, and this server's own again,
+    /// which change nothing).
     public func refresh() async {
-        guard let redis else { return }
-        let start = readFromRedis.withLock { $0 }
-        let reply: RESPValue
-        do { reply = try await redis.send(["LRANGE", key, String(start), "-1"]) } catch { return }
-        guard case .array(let items?) = reply else { return }
-        list.withLock { l in
-            for item in items {
-                guard case .bulk(let bytes?) = item, let entry = try? JSONDecoder().decode(FuzzyList.Entry.self, from: Data(bytes)) else { continue }
-                try? l.insert(entry)
+        if let redis {
+            let start = readFromRedis.withLock { $0 }
+            if case .array(let items?)? = try? await redis.send(["LRANGE", key, String(start), "-1"]) {
+                list.withLock { l in
+                    for case .bulk(let bytes?) in items { if let r = FuzzyList.Record(json: bytes) { l.apply(r) } }
+                }
+                readFromRedis.withLock { $0 = start + items.count }
             }
         }
-        readFromRedis.withLock { $0 = start + items.count }
+        if let archive {
+            while true {
+                let after = readFromArchive.withLock { $0 }
+                guard let rows = try? await archive.fuzzyRecords(after: after, limit: 10_000), let last = rows.last else { break }
+                list.withLock { l in
+                    for row in rows { if let r = FuzzyList.Record(json: row.json.utf8) { l.apply(r) } }
+                }
+                readFromArchive.withLock { $0 = last.position }
+                if rows.count < 10_000 { break }
+            }
+        }
     }
 
     public func run() async throws {
-        guard redis != nil else { return }
+        guard redis != nil || archive != nil else { return }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             await refresh()
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int(self.refreshSeconds * 1_000))) }

@@ -49,6 +49,11 @@ public struct HTTPAPI: Sendable {
         router.post("v1/classify/batch") { request, context in try await batch(request, context) }
         router.post("v1/feedback") { request, _ in try await feedback(request) }
         router.post("v1/sent") { request, _ in try await sent(request) }
+        router.post("v1/report") { request, _ in
+            try await withFeedbackBody(request, limit: configuration.maxMessageBytes, tooLarge: "message larger than max_message_bytes") {
+                await report($0, headers: request.headers, query: request.uri.queryParameters)
+            }
+        }
         router.post("admin/reload") { request, _ in
             let start = ContinuousClock.now
             defer { service.metrics.request(.admin, .now - start) }
@@ -64,6 +69,21 @@ public struct HTTPAPI: Sendable {
             case .refused(let reply): return reply
             case .body(let body): return await addFuzzy(body, query: request.uri.queryParameters)
             }
+        }
+        router.delete("admin/fuzzy/:id") { request, context in
+            let start = ContinuousClock.now
+            defer { service.metrics.request(.admin, .now - start) }
+            if let refusal = authorize(request, token: configuration.adminToken, name: "admin_token (MAILSIFT_ADMIN_TOKEN)") { return refusal }
+            let id = context.parameters.get("id") ?? ""
+            guard let removed = await service.fuzzy.remove(id: id) else { return Self.error("no fuzzy list entry \(id)", status: .notFound) }
+            var w = JSONWriter(capacity: 96)
+            w.beginObject()
+            w.field("entries", service.fuzzy.count)
+            w.field("removed", id)
+            if let saved = removed.saved { w.field("saved", saved) }
+            if let shared = removed.shared { w.field("shared", shared) }
+            w.endObject()
+            return Self.json(bytes: w.bytes)
         }
         router.get("admin/fuzzy") { request, _ in
             let start = ContinuousClock.now
@@ -323,6 +343,49 @@ public struct HTTPAPI: Sendable {
         try await withFeedbackBody(request, limit: configuration.maxMessageBytes, tooLarge: "message larger than max_message_bytes") {
             await recordSent($0, headers: request.headers)
         }
+    }
+
+    /// `POST /v1/report?label=spam|ham` with the raw message and `X-User` (the user reporting), with the feedback
+    /// token: the report is stored as feedback (by the message's key; with a store) and counted toward the message's
+    /// campaign, which enters the fuzzy list once `fuzzy_report_users` users have reported it alike.
+    private func report(_ body: ByteBuffer, headers: HTTPFields, query: Hummingbird.Parameters) async -> Response {
+        guard let raw = query.get("label"), let label = Feedback.Label(rawValue: String(raw)) else {
+            service.metrics.rejected(.badRequest)
+            return Self.error("give ?label=spam or ?label=ham", status: .badRequest)
+        }
+        guard let user = headers[.init("X-User")!], !user.isEmpty else {
+            service.metrics.rejected(.badRequest)
+            return Self.error("give the reporting user in X-User", status: .badRequest)
+        }
+        let analysed: AnalyzedMessage
+        do {
+            analysed = try service.analyzer(cached: false).analyze(Array(body.readableBytesView))
+        } catch {
+            service.metrics.rejected(.badRequest)
+            return Self.error("the message cannot be parsed: \(error)", status: .badRequest)
+        }
+        let now = Int64(Date().timeIntervalSince1970)
+        var stored: Bool?
+        if service.learning.store != nil {
+            do {
+                stored = try await service.learning.record([Feedback(messageID: MessageKey.of(analysed.message), user: user, label: label, time: now)]).stored == 1
+            } catch {
+                if case .invalid(let why) = error {
+                    service.metrics.rejected(.badRequest)
+                    return Self.error("invalid report: \(why)", status: .badRequest)
+                }
+                stored = false
+            }
+        }
+        let added = await service.fuzzy.report(
+            CampaignFingerprint(analysed), images: analysed.images?.compactMap(\.phash) ?? [], label: label, user: user)
+        var w = JSONWriter(capacity: 128)
+        w.beginObject()
+        if let added, added.refusal == nil { w.field("fuzzy_added", added.entry.id) }
+        w.field("label", label.rawValue)
+        if let stored { w.field("stored", stored) }
+        w.endObject()
+        return Self.json(bytes: w.bytes)
     }
 
     private func recordSent(_ body: ByteBuffer, headers: HTTPFields) async -> Response {

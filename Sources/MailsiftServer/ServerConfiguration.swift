@@ -130,6 +130,9 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     public var fuzzyBlockAction = Action.quarantine
     /// How often each server reads the entries other servers added to Redis.
     public var fuzzyRefreshSeconds = 5.0
+    /// How many distinct users must report near-identical messages (`POST /v1/report`) with one label before the campaign
+    /// enters the fuzzy list (`block` for spam, `allow` for ham); 0: reports never add entries.
+    public var fuzzyReportUsers = 3
     /// The authserv-ids of the site's own MTAs and filters: `Authentication-Results` fields (and `Received-SPF`
     /// fields with `receiver=`) that carry one of them, above every Received hop from outside ``trustedNetworks``,
     /// are believed; every other such field is taken out before classification (``AuthenticationTrust``). Empty by
@@ -220,7 +223,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case shadowModel = "shadow_model", shadowSample = "shadow_sample", trustSeconds = "trust_seconds", graphEdges = "graph_edges"
         case verifyReplies = "verify_replies", verifyLists = "verify_lists", campaigns, attachments, images, language, attachmentHashList = "attachment_hash_list",
              analysisCacheEntries = "analysis_cache_entries", analysisCacheSeconds = "analysis_cache_seconds", fuzzyFile = "fuzzy_file", fuzzyThreshold = "fuzzy_threshold",
-             fuzzyBlockAction = "fuzzy_block_action", fuzzyRefreshSeconds = "fuzzy_refresh_seconds", replyRetentionDays = "reply_retention_days", sentMessageIDs = "sent_message_ids"
+             fuzzyBlockAction = "fuzzy_block_action", fuzzyRefreshSeconds = "fuzzy_refresh_seconds", fuzzyReportUsers = "fuzzy_report_users", replyRetentionDays = "reply_retention_days", sentMessageIDs = "sent_message_ids"
         case transformer, transformerEncoder = "transformer_encoder", transformerPrecision = "transformer_precision"
         case trustedAuthservIDs = "trusted_authserv_ids", trustedNetworks = "trusted_networks"
         case spf, dkim, dmarc, dmarcReject = "dmarc_reject", arc, trustedARCSealers = "trusted_arc_sealers", dnsResolvers = "dns_resolvers", authservID = "authserv_id", spfBudgetMilliseconds = "spf_budget_ms"
@@ -280,6 +283,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         fuzzyThreshold = try c.decodeIfPresent(Double.self, forKey: .fuzzyThreshold) ?? d.fuzzyThreshold
         fuzzyBlockAction = try c.decodeIfPresent(Action.self, forKey: .fuzzyBlockAction) ?? d.fuzzyBlockAction
         fuzzyRefreshSeconds = try c.decodeIfPresent(Double.self, forKey: .fuzzyRefreshSeconds) ?? d.fuzzyRefreshSeconds
+        fuzzyReportUsers = try c.decodeIfPresent(Int.self, forKey: .fuzzyReportUsers) ?? d.fuzzyReportUsers
         transformer = try c.decodeIfPresent(Bool.self, forKey: .transformer) ?? d.transformer
         transformerEncoder = try c.decodeIfPresent(String.self, forKey: .transformerEncoder)
         transformerPrecision = try c.decodeIfPresent(String.self, forKey: .transformerPrecision) ?? d.transformerPrecision
@@ -415,6 +419,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
             fuzzyBlockAction = a
         }
         if let x = try double(.fuzzyRefreshSeconds) { fuzzyRefreshSeconds = x }
+        if let n = try int(.fuzzyReportUsers) { fuzzyReportUsers = n }
         if let b = bool(.transformer) { transformer = b }
         if let s = value(.transformerEncoder) { transformerEncoder = s }
         if let s = value(.transformerPrecision) { transformerPrecision = s }
@@ -454,6 +459,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         try check(watchSeconds >= 0, "watch_seconds must not be negative")
         try check(fuzzyThreshold > 0 && fuzzyThreshold <= 1, "fuzzy_threshold must be in (0, 1]")
         try check(fuzzyRefreshSeconds > 0, "fuzzy_refresh_seconds must be positive")
+        try check(fuzzyReportUsers >= 0, "fuzzy_report_users must be 0 (off) or more")
         try check(analysisCacheEntries >= 0 && analysisCacheSeconds > 0, "analysis_cache_entries must not be negative, analysis_cache_seconds positive")
         try check(["fp32", "int8"].contains(transformerPrecision), "transformer_precision must be fp32 or int8")
         try check(spfBudgetMilliseconds > 0, "spf_budget_ms must be positive")

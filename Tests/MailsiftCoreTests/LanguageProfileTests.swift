@@ -137,3 +137,49 @@ import Testing
         #expect(store.observe(.content(campaigns: ["t0:1"], languageProfile: nil), at: t + 5).campaignSenders == nil)
     }
 }
+
+/// The fuzzy list's removals and users' reports, in the core.
+@Suite struct FuzzyReportsTests {
+    static func variant(_ name: String) throws -> CampaignFingerprint {
+        let body = """
+            Dear \(name), our records show that your mailbox storage is almost full. To keep receiving messages you must \
+            verify your account within 24 hours. Click the secure link below and sign in with your current password to \
+            confirm your identity. Accounts that are not verified will be suspended and all stored mail deleted.
+            """
+        return CampaignFingerprint(try MessageAnalyzer().analyze(Array("From: a@b.example\r\nSubject: Mailbox\r\n\r\n\(body)\r\n".utf8)))
+    }
+
+    @Test func threeUsersMakeAnEntryOnce() throws {
+        var reports = FuzzyReports(users: 3)
+        #expect(reports.report(try Self.variant("alice"), label: .spam, user: "u1", at: 1) == nil)
+        #expect(reports.report(try Self.variant("bob"), label: .spam, user: "U1", at: 2) == nil)  // the same user
+        #expect(reports.report(try Self.variant("carol"), label: .ham, user: "u2", at: 3) == nil)  // another label
+        #expect(reports.report(try Self.variant("dave"), label: .spam, user: "u2", at: 4) == nil)
+        let entry = reports.report(try Self.variant("erin"), label: .spam, user: "u3", at: 5)
+        #expect(entry?.action == .block && entry?.note == "reported as spam by 3 users")
+        #expect(reports.report(try Self.variant("frank"), label: .spam, user: "u4", at: 6) == nil)  // once
+        // Too short for a fingerprint: not counted.
+        let short = CampaignFingerprint(try MessageAnalyzer().analyze(Array("From: a@b.example\r\n\r\nhi\r\n".utf8)))
+        #expect(reports.report(short, label: .spam, user: "u5", at: 7) == nil)
+    }
+
+    @Test func removalsAreRecordedAndReplayed() throws {
+        var list = FuzzyList()
+        let entry = FuzzyList.Entry(action: .block, fingerprint: try Self.variant("alice"), note: "n", added: 1)
+        let records: [FuzzyList.Record] = [.entry(entry), .removal(.init(removed: entry.id, at: 2))]
+        for r in records { #expect(FuzzyList.Record(json: r.json.utf8) == r) }
+        var applied = list.apply(records[0])
+        #expect(applied)
+        #expect(list.match(try Self.variant("bob")) != nil)
+        applied = list.apply(records[1])
+        #expect(applied)
+        let bob = try Self.variant("bob")
+        #expect(list.count == 0 && list.match(bob) == nil && list.all.isEmpty)
+        applied = list.apply(records[1])
+        #expect(!applied)
+        applied = list.apply(records[0])  // added again after its removal
+        #expect(applied)
+        #expect(list.count == 1 && list.match(bob) != nil)
+        #expect(FuzzyList.Record(json: "{\"nope\": 1}".utf8) == nil)
+    }
+}

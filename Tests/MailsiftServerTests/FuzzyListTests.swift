@@ -1,5 +1,9 @@
 import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
 import MailsiftCore
+import NIOCore
 import MailsiftTestKit
 import Testing
 
@@ -138,5 +142,65 @@ import Testing
         let second = FuzzyListService(configuration: c, logger: Fixture.logger)
         #expect(second.count == 1)
         #expect(second.match(CampaignFingerprint(ham))?.entry.note == "restart")
+        // Removed: the removal is appended, a server started on the file has no entry, and the entry can come back.
+        #expect(await second.remove(id: added.entry.id)?.saved == true)
+        #expect(await second.remove(id: added.entry.id) == nil)
+        #expect(second.match(CampaignFingerprint(ham)) == nil)
+        let third = FuzzyListService(configuration: c, logger: Fixture.logger)
+        #expect(third.count == 0 && third.match(CampaignFingerprint(ham)) == nil)
+        #expect(await third.add(added.entry).refusal == nil)
+        #expect(FuzzyListService(configuration: c, logger: Fixture.logger).count == 1)
+    }
+
+    /// Through the HTTP API: users report a campaign with `POST /v1/report`; the third user's report of a variant adds it
+    /// (one user reporting three times does not), later variants get `fuzzy_block`, and `DELETE /admin/fuzzy/ID`
+    /// takes it out again. Without a token, neither endpoint answers.
+    @Test func usersReportsAddACampaignAndTheOperatorRemovesIt() async throws {
+        var c = ServerConfiguration()
+        c.port = 0
+        c.watchSeconds = 0
+        c.latencyBudgetMilliseconds = 10_000
+        c.adminToken = "admin-token-0123456789"
+        c.feedbackToken = "feedback-token-0123456789"
+        let server = Server(configuration: c, model: Fixture.model, logger: Fixture.logger)
+        let phishing = try Self.example("phishing.eml")
+        @Sendable func variant(_ n: Int) -> String { phishing.replacingOccurrences(of: "mailer-secure-login.example", with: "sender-\(n).example") }
+        @Sendable func report(_ user: String, _ n: Int, token: String = "feedback-token-0123456789") -> (HTTPFields, ByteBuffer) {
+            ([.authorization: "Bearer \(token)", .init("X-User")!: user], ByteBuffer(string: variant(n)))
+        }
+        try await server.application().test(.router) { client in
+            for n in 1...3 {
+                let (h, b) = report("same-user@example.org", n)
+                try await client.execute(uri: "/v1/report?label=spam", method: .post, headers: h, body: b) { r in
+                    #expect(r.status == .ok)
+                    #expect(Fixture.json(r.body)["fuzzy_added"] == nil)
+                }
+            }
+            var id = ""
+            for (n, user) in ["bob@example.org", "carol@example.org"].enumerated() {
+                let (h, b) = report(user, 10 + n)
+                try await client.execute(uri: "/v1/report?label=spam", method: .post, headers: h, body: b) { r in
+                    let json = Fixture.json(r.body)
+                    #expect((json["fuzzy_added"] != nil) == (n == 1), "\(json)")
+                    id = json["fuzzy_added"] as? String ?? id
+                }
+            }
+            #expect(id.hasPrefix("block-"))
+            try await client.execute(uri: "/v1/classify", method: .post, body: ByteBuffer(string: variant(99))) { r in
+                #expect(Self.features(Fixture.json(r.body)).first == "fuzzy_block")
+            }
+            let (bad, body) = report("dave@example.org", 7, token: "wrong-token-0123456789")
+            try await client.execute(uri: "/v1/report?label=spam", method: .post, headers: bad, body: body) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/admin/fuzzy/\(id)", method: .delete) { #expect($0.status == .unauthorized) }
+            let admin: HTTPFields = [.authorization: "Bearer admin-token-0123456789"]
+            try await client.execute(uri: "/admin/fuzzy/\(id)", method: .delete, headers: admin) { r in
+                #expect(r.status == .ok)
+                #expect(Fixture.json(r.body)["entries"] as? Int == 0)
+            }
+            try await client.execute(uri: "/admin/fuzzy/\(id)", method: .delete, headers: admin) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/v1/classify", method: .post, body: ByteBuffer(string: variant(100))) { r in
+                #expect(!Self.features(Fixture.json(r.body)).contains("fuzzy_block"))
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MailsiftCore
 import MailsiftPostgres
+import MailsiftServer
 import MailsiftTestKit
 import Testing
 
@@ -99,5 +100,35 @@ struct PostgresStoreTests {
             #expect(throws: PostgresStore.StoreError.self) { try PostgresStore.configuration(url: url) }
         }
         #expect(throws: Never.self) { try PostgresStore.configuration(url: "postgres://u:p@127.0.0.1:5433/mail") }
+    }
+}
+
+/// The fuzzy list shared through PostgreSQL: what one server adds or removes, another reads.
+@Suite(.serialized) struct PostgresFuzzyListTests {
+    @Test func twoServersShareTheFuzzyListThroughPostgres() async throws {
+        let server = try PostgresServer()
+        try await PostgresStoreTests.withStore(server.url) { store in
+            let a = FuzzyListService(configuration: ServerConfiguration(), archive: store, logger: Logger(label: "test"))
+            let b = FuzzyListService(configuration: ServerConfiguration(), archive: store, logger: Logger(label: "test"))
+            let body = """
+                Dear customer, our records show that your mailbox storage is almost full. To keep receiving messages you must \
+                verify your account within 24 hours. Click the secure link below and sign in with your current password to \
+                confirm your identity. Accounts that are not verified will be suspended and all stored mail deleted.
+                """
+            let message = try MessageAnalyzer().analyze(Array("From: a@mailbox.example\r\nTo: u@example.org\r\nSubject: Mailbox full\r\n\r\n\(body)\r\n".utf8))
+            let added = await a.add(.init(action: .block, fingerprint: CampaignFingerprint(message), note: "mailbox phish", added: 1))
+            #expect(added.refusal == nil && added.shared == true)
+            #expect(b.match(CampaignFingerprint(message)) == nil)
+            await b.refresh()
+            #expect(b.match(CampaignFingerprint(message))?.entry.note == "mailbox phish")
+            // Removed on b: a reads the removal (and its own entry again, which changes nothing).
+            #expect(await b.remove(id: added.entry.id)?.shared == true)
+            await a.refresh()
+            #expect(a.count == 0 && a.match(CampaignFingerprint(message)) == nil)
+            // A third server started later reads the whole history: nothing left.
+            let c = FuzzyListService(configuration: ServerConfiguration(), archive: store, logger: Logger(label: "test"))
+            await c.refresh()
+            #expect(c.count == 0)
+        }
     }
 }

@@ -1,7 +1,10 @@
+import Foundation
+
 /// Campaigns an operator (or a process of theirs) has judged: mail near-identical to a `block` entry is spam, to an
 /// `allow` entry is wanted, whatever the model says (a rule's own action still stands). Entries are fingerprints
 /// (``CampaignFingerprint``), found by ``CampaignIndex``; when a message matches both kinds, `allow` wins (a
 /// wrongly blocked campaign is the costlier mistake). Bounded: past ``capacity`` entries, new ones are refused.
+/// An entry removed (``remove(id:)``) matches nothing from then on; its slot is not reused (removals are rare).
 public struct FuzzyList: Sendable {
     public struct Entry: Sendable, Hashable, Codable {
         public enum Action: String, Sendable, Hashable, Codable, CaseIterable {
@@ -43,6 +46,44 @@ public struct FuzzyList: Sendable {
         }
     }
 
+    /// A removal, as the file and the shared list record it (after the entry it removes).
+    public struct Removal: Sendable, Hashable, Codable {
+        public var removed: String
+        /// Seconds since 1970.
+        public var at: Int64
+
+        public init(removed: String, at: Int64) {
+            self.removed = removed
+            self.at = at
+        }
+    }
+
+    /// A line of the file or the shared list: an entry, or the removal of one.
+    public enum Record: Sendable, Hashable {
+        case entry(Entry)
+        case removal(Removal)
+
+        /// Reads a JSON line; nil when it is neither.
+        public init?(json: some Sequence<UInt8>) {
+            let data = Data(json)
+            if let e = try? JSONDecoder().decode(Entry.self, from: data) {
+                self = .entry(e)
+            } else if let r = try? JSONDecoder().decode(Removal.self, from: data) {
+                self = .removal(r)
+            } else {
+                return nil
+            }
+        }
+
+        public var json: String {
+            let data = switch self {
+            case .entry(let e): try? JSONEncoder().encode(e)
+            case .removal(let r): try? JSONEncoder().encode(r)
+            }
+            return data.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        }
+    }
+
     /// A match: the entry, and its similarity to the message.
     public struct Match: Sendable, Hashable {
         public var entry: Entry
@@ -56,13 +97,15 @@ public struct FuzzyList: Sendable {
     private var index: CampaignIndex
     /// The entries with images, scanned by Hamming distance (images are few among entries).
     private var withImages: [Int] = []
+    /// Slots of removed entries.
+    private var removed = Set<Int>()
 
     public init(threshold: Double = CampaignFingerprint.threshold) {
         index = CampaignIndex(capacity: FuzzyList.capacity + 1, threshold: threshold)
     }
 
-    public var count: Int { entries.count }
-    public var all: [Entry] { entries }
+    public var count: Int { entries.count - removed.count }
+    public var all: [Entry] { entries.indices.filter { !removed.contains($0) }.map { entries[$0] } }
 
     public enum Refusal: Error, Sendable, Hashable {
         case duplicate, unusable, full
@@ -79,12 +122,29 @@ public struct FuzzyList: Sendable {
         entries.append(entry)
     }
 
+    /// Removes the entry named `id` (``Entry/id``); false when there is none.
+    @discardableResult
+    public mutating func remove(id: String) -> Bool {
+        guard ids.remove(id) != nil, let slot = entries.indices.last(where: { entries[$0].id == id && !removed.contains($0) }) else { return false }
+        removed.insert(slot)
+        return true
+    }
+
+    /// Applies a record of the file or the shared list; false when it changed nothing (a duplicate, an unknown id).
+    @discardableResult
+    public mutating func apply(_ record: Record) -> Bool {
+        switch record {
+        case .entry(let e): return (try? insert(e)) != nil
+        case .removal(let r): return remove(id: r.removed)
+        }
+    }
+
     /// The entry `fingerprint` (or one of `images`, perceptual hashes) matches: an `allow` entry if any matches, else
     /// the closest `block` entry. An image match counts as similarity 1 - distance / 64.
     public func match(_ fingerprint: CampaignFingerprint, images: [UInt64] = []) -> Match? {
-        var found = index.matches(fingerprint).map { Match(entry: entries[$0.id], similarity: $0.similarity) }
+        var found = index.matches(fingerprint).filter { !removed.contains($0.id) }.map { Match(entry: entries[$0.id], similarity: $0.similarity) }
         if !images.isEmpty {
-            for i in withImages {
+            for i in withImages where !removed.contains(i) {
                 let best = images.flatMap { a in (entries[i].images ?? []).map { PerceptualHash.distance(a, $0) } }.min() ?? 64
                 if best <= PerceptualHash.matchDistance { found.append(Match(entry: entries[i], similarity: 1 - Double(best) / 64)) }
             }

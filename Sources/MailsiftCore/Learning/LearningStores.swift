@@ -45,3 +45,12 @@ public protocol MessageLedgerArchive: Sendable {
 
 /// What the learning loop of a server writes to: the embedded SQLite store (one process) or PostgreSQL (many).
 public typealias LearningStore = FeedbackStore & FeatureLog & ReputationArchive & CommunicationGraphArchive & MessageLedgerArchive
+
+/// Where the servers of a site share their fuzzy list (``FuzzyList/Record`` JSON lines, in order): each appends what
+/// its operator added or removed, and reads what the others did since its last read. PostgreSQL implements it;
+/// Redis (a list) is the server's own alternative.
+public protocol FuzzyListArchive: Sendable {
+    func appendFuzzyRecord(_ json: String) async throws
+    /// The records after position `after` (0: from the start), at most `limit`, with their positions.
+    func fuzzyRecords(after: Int64, limit: Int) async throws -> [(position: Int64, json: String)]
+}
