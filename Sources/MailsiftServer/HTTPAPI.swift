@@ -297,6 +297,21 @@ public struct HTTPAPI: Sendable {
         }
     }
 
+    /// A 400 reply, as an error (``analyse(_:)``'s failure).
+    struct Refusal: Error {
+        var response: Response
+    }
+
+    /// The analysis of a raw message posted to an endpoint (not cached: an example is not mail), or the 400 reply.
+    private func analyse(_ body: ByteBuffer) -> Result<AnalyzedMessage, Refusal> {
+        do {
+            return .success(try service.analyzer(cached: false).analyze(Array(body.readableBytesView)))
+        } catch {
+            service.metrics.rejected(.badRequest)
+            return .failure(Refusal(response: Self.error("the message cannot be parsed: \(error)", status: .badRequest)))
+        }
+    }
+
     /// `POST /admin/fuzzy?action=block|allow[&note=...]`: the raw message is the campaign's example; its fingerprint
     /// (not the message) goes into the fuzzy list, here, in the file and in Redis.
     private func addFuzzy(_ body: ByteBuffer, query: Hummingbird.Parameters) async -> Response {
@@ -305,11 +320,9 @@ public struct HTTPAPI: Sendable {
             return Self.error("give ?action=block or ?action=allow", status: .badRequest)
         }
         let analysed: AnalyzedMessage
-        do {
-            analysed = try service.analyzer(cached: false).analyze(Array(body.readableBytesView))
-        } catch {
-            service.metrics.rejected(.badRequest)
-            return Self.error("the message cannot be parsed: \(error)", status: .badRequest)
+        switch analyse(body) {
+        case .success(let a): analysed = a
+        case .failure(let refusal): return refusal.response
         }
         let note = query.get("note").map { String($0) } ?? ""
         let added = await service.fuzzy.add(FuzzyList.Entry(
@@ -358,11 +371,9 @@ public struct HTTPAPI: Sendable {
             return Self.error("give the reporting user in X-User", status: .badRequest)
         }
         let analysed: AnalyzedMessage
-        do {
-            analysed = try service.analyzer(cached: false).analyze(Array(body.readableBytesView))
-        } catch {
-            service.metrics.rejected(.badRequest)
-            return Self.error("the message cannot be parsed: \(error)", status: .badRequest)
+        switch analyse(body) {
+        case .success(let a): analysed = a
+        case .failure(let refusal): return refusal.response
         }
         let now = Int64(Date().timeIntervalSince1970)
         var stored: Bool?
