@@ -183,3 +183,32 @@ import Testing
         #expect(FuzzyList.Record(json: "{\"nope\": 1}".utf8) == nil)
     }
 }
+
+/// Links inside attached PDFs: decoded from literal and hex strings, bounded, and read by the rules' `url_domain`.
+@Suite struct PDFLinkTests {
+    @Test func linksAreDecodedAndReadByRules() throws {
+        let pdf = Array("""
+            %PDF-1.4
+            1 0 obj << /A << /S /URI /URI (http://evil.example/a\\(1\\)) >> >> endobj
+            2 0 obj << /A << /S /URI /URI <68747470733A2F2F6865782E6578616D706C652F> >> >> endobj
+            3 0 obj << /A << /S /URI /URI (http://evil.example/a\\(1\\)) >> >> endobj
+            4 0 obj << /A << /S /URI /URI (unclosed http://tail.example/
+            """.utf8)
+        let f = try #require(AttachmentScan.pdf(pdf))
+        #expect(f.uris == 4)
+        #expect(f.links == ["http://evil.example/a(1)", "https://hex.example/", "unclosed http://tail.example/"])
+        // Bounded: a thousand links count, twenty are kept.
+        let many = Array(("%PDF-1.4\n" + (0..<1_000).map { "/URI (http://h\($0).example/)" }.joined(separator: "\n")).utf8)
+        let m = try #require(AttachmentScan.pdf(many))
+        #expect(m.uris == 1_000 && m.links.count == AttachmentReport.PDFFindings.maximumLinks)
+
+        var a = try MessageAnalyzer().analyze(Array("From: a@b.example\r\nSubject: invoice\r\n\r\nsee the attachment\r\n".utf8))
+        var report = AttachmentReport(filename: "invoice.pdf", contentType: "application/pdf", bytes: pdf.count)
+        report.pdf = f
+        a.attachments = [report]
+        #expect(a.attachmentURLs.map(\.host) == ["evil.example", "hex.example"])
+        #expect(a.urls.isEmpty)  // the models' URLs are the body's only
+        let rules = try RulesFile.parse("rules:\n  - name: BAD_LINK\n    url_domain: [hex.example]\n    score: 3\n")
+        #expect(rules.evaluate(a, envelope: Envelope()).hits.map(\.name) == ["BAD_LINK"])
+    }
+}

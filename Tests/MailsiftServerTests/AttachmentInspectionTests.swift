@@ -64,6 +64,7 @@ import Testing
         #expect(inspector.inspect(try Self.fixture("macro.doc"), filename: "report.doc").macros)
         let pdf = try #require(inspector.inspect(try Self.fixture("active.pdf"), filename: "statement.pdf").pdf)
         #expect(pdf.javascript && pdf.openAction && pdf.uris == 1 && pdf.isActive)
+        #expect(pdf.links == ["http://evil.example/pay"])
         let plain = try #require(inspector.inspect(try Self.fixture("plain.pdf"), filename: "statement.pdf").pdf)
         #expect(!plain.isActive && plain.uris == 0)  // `/JSON` is not `/JS`
     }

@@ -24,6 +24,13 @@ public struct AnalyzedMessage: Sendable {
     /// The language and script of the visible text (``MessageAnalyzer/languageDetector``); nil when not detected.
     public var language: LanguageGuess?
 
+    /// The links inside attached documents (PDFs' `/URI` actions), with the attachment inspector on: the rules'
+    /// `url_domain` test reads them beside ``urls``; the models do not (they were trained without them). A link with
+    /// a space in it is no URL and is left out.
+    public var attachmentURLs: [ExtractedURL] {
+        (attachments ?? []).flatMap { $0.pdf?.links ?? [] }.filter { !$0.contains(" ") }.map { ExtractedURL(url: $0, source: .attachment) }
+    }
+
     /// A message that is mostly a picture: an image, and fewer than ``imageOnlyWords`` words of text.
     public var isImageOnly: Bool {
         guard let images, images.contains(where: { $0.phash != nil }) else { return false }

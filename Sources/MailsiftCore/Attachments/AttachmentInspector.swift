@@ -27,24 +27,78 @@ public enum AttachmentScan {
         f.javascript = contains(body, Array("/JavaScript".utf8)) || containsName(body, Array("/JS".utf8))
         f.launch = containsName(body, Array("/Launch".utf8))
         f.openAction = containsName(body, Array("/OpenAction".utf8)) || containsName(body, Array("/AA".utf8))
-        f.uris = uriStrings(body, limit: 10_000)
+        (f.uris, f.links) = uriStrings(body, limit: 10_000)
         return f
+    }
+
+    /// A PDF string at `i` (`(literal)`, with nesting and escapes, or `<hex>`), at most ``ExtractedURL/maxURLBytes``
+    /// bytes decoded; nil when there is none.
+    static func pdfString(_ hay: ArraySlice<UInt8>, at i: Int) -> String? {
+        guard i < hay.endIndex else { return nil }
+        var out: [UInt8] = []
+        var j = i + 1
+        if hay[i] == UInt8(ascii: "<") {
+            var digits: [UInt8] = []
+            while j < hay.endIndex, hay[j] != UInt8(ascii: ">"), out.count < ExtractedURL.maxURLBytes {
+                if let v = ASCII.hexValue(hay[j]) {
+                    digits.append(v)
+                    if digits.count == 2 {
+                        out.append(digits[0] << 4 | digits[1])
+                        digits.removeAll()
+                    }
+                }
+                j += 1
+            }
+        } else {
+            var depth = 1
+            while j < hay.endIndex, out.count < ExtractedURL.maxURLBytes {
+                let c = hay[j]
+                if c == UInt8(ascii: "\\"), j + 1 < hay.endIndex {
+                    j += 1
+                    let e = hay[j]
+                    switch e {
+                    case UInt8(ascii: "n"): out.append(0x0A)
+                    case UInt8(ascii: "r"): out.append(0x0D)
+                    case UInt8(ascii: "t"): out.append(0x09)
+                    case 0x0A, 0x0D: break  // a line continued
+                    default: out.append(e)  // \( \) \\ and the rest as written (octal escapes are rare in links)
+                    }
+                } else if c == UInt8(ascii: "(") {
+                    depth += 1
+                    out.append(c)
+                } else if c == UInt8(ascii: ")") {
+                    depth -= 1
+                    if depth == 0 { break }
+                    out.append(c)
+                } else {
+                    out.append(c)
+                }
+                j += 1
+            }
+        }
+        let s = String(decoding: out, as: UTF8.self).trimmingBlanks()
+        return s.isEmpty ? nil : s
     }
 
     static func contains(_ hay: ArraySlice<UInt8>, _ needle: [UInt8]) -> Bool { count(hay, needle, limit: 1) > 0 }
 
     /// Links: `/URI` names followed by a string (`(...)` or `<...>`), not the `/S /URI` that names the action type.
-    static func uriStrings(_ hay: ArraySlice<UInt8>, limit: Int) -> Int {
+    /// Their count (up to `limit`), and the first ``AttachmentReport/PDFFindings/maximumLinks`` distinct ones decoded.
+    static func uriStrings(_ hay: ArraySlice<UInt8>, limit: Int) -> (count: Int, links: [String]) {
         let needle = Array("/URI".utf8)
         var n = 0
+        var links: [String] = []
         var i = hay.startIndex
         while n < limit, let at = firstIndex(hay[i...], needle) {
             var j = at + needle.count
             while j < hay.endIndex, ASCII.isWhitespace(hay[j]) { j += 1 }
-            if j < hay.endIndex, hay[j] == UInt8(ascii: "(") || hay[j] == UInt8(ascii: "<") { n += 1 }
+            if j < hay.endIndex, hay[j] == UInt8(ascii: "(") || hay[j] == UInt8(ascii: "<") {
+                n += 1
+                if links.count < AttachmentReport.PDFFindings.maximumLinks, let s = pdfString(hay, at: j), !links.contains(s) { links.append(s) }
+            }
             i = at + needle.count
         }
-        return n
+        return (n, links)
     }
 
     /// `needle` as a whole PDF name: not followed by another name character (`/JS` but not `/JSON`).

@@ -52,6 +52,12 @@ public struct AttachmentReport: Sendable, Hashable, Codable {
         public var launch = false
         public var openAction = false
         public var uris = 0
+        /// The links themselves (their strings decoded: literal escapes, hex strings), the first ``maximumLinks``, each
+        /// at most ``ExtractedURL/maxURLBytes``. Kept out of the message's URLs that the models read (they were
+        /// trained without them) but read by the rules' `url_domain` test and named in reasons.
+        public var links: [String] = []
+
+        public static let maximumLinks = 20
 
         public init() {}
 

@@ -85,7 +85,7 @@ public struct RuleSet: Sendable {
         }()
         lazy var fromDomain: String = a.message.from.first?.domain ?? ""
         lazy var replyToDomain: String? = a.message.replyTo.first?.domain
-        lazy var urlHosts: [String] = a.urls.prefix(200).map { $0.host.lowercased() }
+        lazy var urlHosts: [String] = (a.urls.prefix(200) + a.attachmentURLs).map { $0.host.lowercased() }
         lazy var authentication: [AuthenticationResults.Check] = a.message.authenticationResults.flatMap(\.checks)
     }
 

@@ -9,6 +9,8 @@ public struct ExtractedURL: Sendable, Hashable, Codable {
         case src
         /// A `<form action>`.
         case form
+        /// A link inside an attached document (a PDF's `/URI`): read by the rules, not by the models.
+        case attachment
     }
 
     public var url: String
