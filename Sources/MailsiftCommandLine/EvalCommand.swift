@@ -20,7 +20,7 @@ public enum EvalCommand {
 
     public static func run(
         model source: ModelLoader.Source, loader: ModelLoader = ModelLoader(trees: XGBoostTreeLoader()), corpora: [String], split: String,
-        scoresPath: String?, stageScoresPath: String? = nil, ablation: Bool, replies: Replies = .asWritten, unreadLists: Bool = false, trust: AuthenticationTrust = .none,
+        scoresPath: String?, stageScoresPath: String? = nil, reportPath: String? = nil, ablation: Bool, replies: Replies = .asWritten, unreadLists: Bool = false, trust: AuthenticationTrust = .none,
         log: @escaping @Sendable (String) -> Void
     ) throws -> String {
         let (bundle, rules) = try loader.files(source)
@@ -49,6 +49,14 @@ public enum EvalCommand {
         let elapsed = clock.now - start
         if let scoresPath {
             try evaluation.scoresFile().write(toFile: scoresPath, atomically: true, encoding: .utf8)
+        }
+        if let reportPath, manifest.kind == .spam {
+            let name = "\(manifest.version) on \((split as NSString).lastPathComponent)"
+            let set = EvaluationReport.ScoreSet(
+                name: name, scores: evaluation.rows.map { ($0.probability, $0.label == manifest.labels[1]) },
+                stages: evaluation.stageShares.filter { $0.1 > 0 }.map { ($0.0.rawValue, $0.1) })
+            let report = EvaluationReport(title: "Evaluation: \(name)", sets: [set], operatingPoints: manifest.operatingPoints)
+            try report.html(generated: ISO8601DateFormatter().string(from: Date())).write(toFile: reportPath, atomically: true, encoding: .utf8)
         }
         var out = [evaluation.table(file: scoresPath ?? "test")]
         out.append(String(format: "model %@; %d messages scored in %.2f s (parse, features, model; all cores); replies %@, lists %@, authentication results %@", manifest.version, test.count, elapsed.seconds, replies.rawValue, unreadLists ? "unread" : "as-written", trust.authservIDs.isEmpty ? "none trusted" : "trusted from " + trust.authservIDs.sorted().joined(separator: ",")))

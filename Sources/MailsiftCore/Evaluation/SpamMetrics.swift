@@ -53,7 +53,7 @@ public struct SpamMetrics: Sendable, Hashable, Codable {
     }
 
     /// (fpr, tpr) after each distinct threshold, highest score first; ties are never split.
-    static func rocPoints(_ scores: [(Double, Bool)]) -> [(Double, Double)] {
+    public static func rocPoints(_ scores: [(Double, Bool)]) -> [(Double, Double)] {
         let nPos = Double(scores.filter(\.1).count)
         let nNeg = Double(scores.count) - nPos
         let ordered = scores.sorted { $0.0 > $1.0 }
