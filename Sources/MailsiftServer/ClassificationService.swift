@@ -22,6 +22,8 @@ public final class ClassificationService: Sendable {
     public let learning: OnlineLearning
     /// The candidate scoring in shadow, when ``ServerConfiguration/shadowModel`` is set.
     public let shadow: ShadowScoring?
+    /// Drift of scores, tree columns, missing fields and volume, hour against hours (``DriftService``).
+    public let drift: DriftService
     /// Campaigns the operator marked `block` or `allow` (`POST /admin/fuzzy`).
     public let fuzzy: FuzzyListService
     /// Inspects attachments (libmagic, libarchive), with `attachments` on; nil when off or the libraries are missing.
@@ -111,6 +113,7 @@ public final class ClassificationService: Sendable {
             observer: { [metrics] hit in metrics.analysisCache(hit: hit) })
         var fuzzyConfiguration = configuration
         if fuzzyConfiguration.fuzzyFile == nil, let dir = configuration.dataDirectory { fuzzyConfiguration.fuzzyFile = dir + "/fuzzy.jsonl" }
+        drift = DriftService(configuration: configuration, registry: metrics.registry, logger: logger)
         fuzzy = FuzzyListService(configuration: fuzzyConfiguration, archive: self.learning.store as? any FuzzyListArchive, logger: logger)
         shadow = configuration.shadowModel == nil ? nil : ShadowScoring(sample: configuration.shadowSample, registry: metrics.registry, logger: logger)
         breaker = CircuitBreaker(failureThreshold: configuration.breakerFailures, openDuration: .seconds(configuration.breakerOpenSeconds))
@@ -346,9 +349,9 @@ public final class ClassificationService: Sendable {
                     // The text model decided without the trees: still a model verdict, but flagged.
                     metrics.fellBack(.modelError)
                     logger.error("tree stage failed", metadata: ["model": "\(model.version)", "error": "\(error)"])
-                    return result(verdict, model: model, a: a, fallback: .modelError, start: start, analysed: analysed - waited, reasons: why, authentication: report)
+                    return result(verdict, model: model, a: a, fallback: .modelError, start: start, analysed: analysed - waited, reasons: why, authentication: report, keys: keys)
                 }
-                return result(verdict, model: model, a: a, fallback: nil, start: start, analysed: analysed - waited, reasons: why, authentication: report)
+                return result(verdict, model: model, a: a, fallback: nil, start: start, analysed: analysed - waited, reasons: why, authentication: report, keys: keys)
             }
         }
         let t = clock.now
@@ -365,7 +368,7 @@ public final class ClassificationService: Sendable {
         // A degraded verdict is logged but teaches the reputations nothing.
         await learning.learn(from: .nan, keys: keys, entry: entry, at: now)
         metrics.fellBack(fallback!)  // every path that reaches here set it
-        return result(verdict, model: model, a: a, fallback: fallback, start: start, analysed: analysed - waited, reasons: why, authentication: report)
+        return result(verdict, model: model, a: a, fallback: fallback, start: start, analysed: analysed - waited, reasons: why, authentication: report, keys: keys)
     }
 
     /// Messages of this many bytes or more are analysed and classified on NIO's thread pool (see
@@ -415,9 +418,15 @@ public final class ClassificationService: Sendable {
     private func result(
         _ v: Cascade.Verdict, model: ServingModel, a: AnalyzedMessage, fallback: ServerMetrics.Fallback?,
         start: ContinuousClock.Instant, analysed: ContinuousClock.Instant, reasons why: [Cascade.Reason],
-        authentication report: SenderAuthentication.Report?
+        authentication report: SenderAuthentication.Report?, keys: SenderKeys
     ) -> Result {
         metrics.verdict(v)
+        var missing = Set<DriftMonitor.Field>()
+        if keys.clientIP == nil { missing.insert(.clientIP) }
+        if a.message.from.isEmpty { missing.insert(.from) }
+        if a.message.messageID == nil { missing.insert(.messageID) }
+        if !a.message.headers.contains(where: { $0.lowercasedName == "authentication-results" }) { missing.insert(.authenticationResults) }
+        drift.record(probability: v.probability, row: v.treeRow, missing: missing, at: Int64(Date().timeIntervalSince1970))
         var why = why
         if let report {
             // Named as Rspamd names its symbols; they weigh nothing (a rule on `spf=fail` or `dkim=fail` can).

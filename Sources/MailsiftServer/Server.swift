@@ -80,7 +80,7 @@ public struct Server: Sendable {
     /// SIGINT. A model that cannot be loaded at start stops the server with the reason.
     public func run() async throws {
         // The learning loop first: a group stops its services in reverse order, so it flushes after the listeners are done.
-        var services: [any Service] = [service.learning, service.fuzzy, application(), ReloadTriggers(reloader: reloader, configuration: configuration)]
+        var services: [any Service] = [service.learning, service.fuzzy, service.drift, application(), ReloadTriggers(reloader: reloader, configuration: configuration)]
         if let port = configuration.spamdPort {
             services.append(SpamdServer(service: service, host: configuration.host, port: port))
         }

@@ -133,6 +133,10 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     /// How many distinct users must report near-identical messages (`POST /v1/report`) with one label before the campaign
     /// enters the fuzzy list (`block` for spam, `allow` for ham); 0: reports never add entries.
     public var fuzzyReportUsers = 3
+    /// Drift: how often the current hour is compared with the baseline (and the gauges set), and how many hours
+    /// before it make the baseline (docs/operations.md).
+    public var driftSeconds = 60.0
+    public var driftBaselineHours = 24
     /// The authserv-ids of the site's own MTAs and filters: `Authentication-Results` fields (and `Received-SPF`
     /// fields with `receiver=`) that carry one of them, above every Received hop from outside ``trustedNetworks``,
     /// are believed; every other such field is taken out before classification (``AuthenticationTrust``). Empty by
@@ -223,7 +227,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case shadowModel = "shadow_model", shadowSample = "shadow_sample", trustSeconds = "trust_seconds", graphEdges = "graph_edges"
         case verifyReplies = "verify_replies", verifyLists = "verify_lists", campaigns, attachments, images, language, attachmentHashList = "attachment_hash_list",
              analysisCacheEntries = "analysis_cache_entries", analysisCacheSeconds = "analysis_cache_seconds", fuzzyFile = "fuzzy_file", fuzzyThreshold = "fuzzy_threshold",
-             fuzzyBlockAction = "fuzzy_block_action", fuzzyRefreshSeconds = "fuzzy_refresh_seconds", fuzzyReportUsers = "fuzzy_report_users", replyRetentionDays = "reply_retention_days", sentMessageIDs = "sent_message_ids"
+             fuzzyBlockAction = "fuzzy_block_action", fuzzyRefreshSeconds = "fuzzy_refresh_seconds", fuzzyReportUsers = "fuzzy_report_users", driftSeconds = "drift_seconds", driftBaselineHours = "drift_baseline_hours", replyRetentionDays = "reply_retention_days", sentMessageIDs = "sent_message_ids"
         case transformer, transformerEncoder = "transformer_encoder", transformerPrecision = "transformer_precision"
         case trustedAuthservIDs = "trusted_authserv_ids", trustedNetworks = "trusted_networks"
         case spf, dkim, dmarc, dmarcReject = "dmarc_reject", arc, trustedARCSealers = "trusted_arc_sealers", dnsResolvers = "dns_resolvers", authservID = "authserv_id", spfBudgetMilliseconds = "spf_budget_ms"
@@ -284,6 +288,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         fuzzyBlockAction = try c.decodeIfPresent(Action.self, forKey: .fuzzyBlockAction) ?? d.fuzzyBlockAction
         fuzzyRefreshSeconds = try c.decodeIfPresent(Double.self, forKey: .fuzzyRefreshSeconds) ?? d.fuzzyRefreshSeconds
         fuzzyReportUsers = try c.decodeIfPresent(Int.self, forKey: .fuzzyReportUsers) ?? d.fuzzyReportUsers
+        driftSeconds = try c.decodeIfPresent(Double.self, forKey: .driftSeconds) ?? d.driftSeconds
+        driftBaselineHours = try c.decodeIfPresent(Int.self, forKey: .driftBaselineHours) ?? d.driftBaselineHours
         transformer = try c.decodeIfPresent(Bool.self, forKey: .transformer) ?? d.transformer
         transformerEncoder = try c.decodeIfPresent(String.self, forKey: .transformerEncoder)
         transformerPrecision = try c.decodeIfPresent(String.self, forKey: .transformerPrecision) ?? d.transformerPrecision
@@ -420,6 +426,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         }
         if let x = try double(.fuzzyRefreshSeconds) { fuzzyRefreshSeconds = x }
         if let n = try int(.fuzzyReportUsers) { fuzzyReportUsers = n }
+        if let x = try double(.driftSeconds) { driftSeconds = x }
+        if let n = try int(.driftBaselineHours) { driftBaselineHours = n }
         if let b = bool(.transformer) { transformer = b }
         if let s = value(.transformerEncoder) { transformerEncoder = s }
         if let s = value(.transformerPrecision) { transformerPrecision = s }
@@ -460,6 +468,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         try check(fuzzyThreshold > 0 && fuzzyThreshold <= 1, "fuzzy_threshold must be in (0, 1]")
         try check(fuzzyRefreshSeconds > 0, "fuzzy_refresh_seconds must be positive")
         try check(fuzzyReportUsers >= 0, "fuzzy_report_users must be 0 (off) or more")
+        try check(driftSeconds > 0, "drift_seconds must be positive")
+        try check((1...24 * 14).contains(driftBaselineHours), "drift_baseline_hours must be 1 to 336")
         try check(analysisCacheEntries >= 0 && analysisCacheSeconds > 0, "analysis_cache_entries must not be negative, analysis_cache_seconds positive")
         try check(["fp32", "int8"].contains(transformerPrecision), "transformer_precision must be fp32 or int8")
         try check(spfBudgetMilliseconds > 0, "spf_budget_ms must be positive")
