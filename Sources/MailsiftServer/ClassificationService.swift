@@ -421,12 +421,7 @@ public final class ClassificationService: Sendable {
         authentication report: SenderAuthentication.Report?, keys: SenderKeys
     ) -> Result {
         metrics.verdict(v)
-        var missing = Set<DriftMonitor.Field>()
-        if keys.clientIP == nil { missing.insert(.clientIP) }
-        if a.message.from.isEmpty { missing.insert(.from) }
-        if a.message.messageID == nil { missing.insert(.messageID) }
-        if !a.message.headers.contains(where: { $0.lowercasedName == "authentication-results" }) { missing.insert(.authenticationResults) }
-        drift.record(probability: v.probability, row: v.treeRow, missing: missing, at: Int64(Date().timeIntervalSince1970))
+        if configuration.drift { recordDrift(v, a: a, keys: keys) }
         var why = why
         if let report {
             // Named as Rspamd names its symbols; they weigh nothing (a rule on `spf=fail` or `dkim=fail` can).
@@ -441,5 +436,15 @@ public final class ClassificationService: Sendable {
             timings: .init(analyseMicroseconds: us(analysed - start), classifyMicroseconds: us(end - analysed), totalMicroseconds: us(end - start)),
             rules: v.rules.hits, spamLabel: model.cascade.bundle.manifest.labels[1], authenticationResults: report?.field, language: a.language
         )
+    }
+
+    /// Counts a verdict for drift: its score, its tree row and the fields it lacked.
+    private func recordDrift(_ v: Cascade.Verdict, a: AnalyzedMessage, keys: SenderKeys) {
+        var missing = Set<DriftMonitor.Field>()
+        if keys.clientIP == nil { missing.insert(.clientIP) }
+        if a.message.from.isEmpty { missing.insert(.from) }
+        if a.message.messageID == nil { missing.insert(.messageID) }
+        if !a.message.headers.contains(where: { $0.lowercasedName == "authentication-results" }) { missing.insert(.authenticationResults) }
+        drift.record(probability: v.probability, row: v.treeRow, missing: missing, at: Int64(Date().timeIntervalSince1970))
     }
 }

@@ -133,8 +133,9 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     /// How many distinct users must report near-identical messages (`POST /v1/report`) with one label before the campaign
     /// enters the fuzzy list (`block` for spam, `allow` for ham); 0: reports never add entries.
     public var fuzzyReportUsers = 3
-    /// Drift: how often the current hour is compared with the baseline (and the gauges set), and how many hours
+    /// Drift: whether verdicts are counted for it (`drift`), how often the current hour is compared with the baseline (and the gauges set), and how many hours
     /// before it make the baseline (docs/operations.md).
+    public var drift = true
     public var driftSeconds = 60.0
     public var driftBaselineHours = 24
     /// The authserv-ids of the site's own MTAs and filters: `Authentication-Results` fields (and `Received-SPF`
@@ -227,7 +228,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case shadowModel = "shadow_model", shadowSample = "shadow_sample", trustSeconds = "trust_seconds", graphEdges = "graph_edges"
         case verifyReplies = "verify_replies", verifyLists = "verify_lists", campaigns, attachments, images, language, attachmentHashList = "attachment_hash_list",
              analysisCacheEntries = "analysis_cache_entries", analysisCacheSeconds = "analysis_cache_seconds", fuzzyFile = "fuzzy_file", fuzzyThreshold = "fuzzy_threshold",
-             fuzzyBlockAction = "fuzzy_block_action", fuzzyRefreshSeconds = "fuzzy_refresh_seconds", fuzzyReportUsers = "fuzzy_report_users", driftSeconds = "drift_seconds", driftBaselineHours = "drift_baseline_hours", replyRetentionDays = "reply_retention_days", sentMessageIDs = "sent_message_ids"
+             fuzzyBlockAction = "fuzzy_block_action", fuzzyRefreshSeconds = "fuzzy_refresh_seconds", fuzzyReportUsers = "fuzzy_report_users", drift, driftSeconds = "drift_seconds", driftBaselineHours = "drift_baseline_hours", replyRetentionDays = "reply_retention_days", sentMessageIDs = "sent_message_ids"
         case transformer, transformerEncoder = "transformer_encoder", transformerPrecision = "transformer_precision"
         case trustedAuthservIDs = "trusted_authserv_ids", trustedNetworks = "trusted_networks"
         case spf, dkim, dmarc, dmarcReject = "dmarc_reject", arc, trustedARCSealers = "trusted_arc_sealers", dnsResolvers = "dns_resolvers", authservID = "authserv_id", spfBudgetMilliseconds = "spf_budget_ms"
@@ -288,6 +289,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         fuzzyBlockAction = try c.decodeIfPresent(Action.self, forKey: .fuzzyBlockAction) ?? d.fuzzyBlockAction
         fuzzyRefreshSeconds = try c.decodeIfPresent(Double.self, forKey: .fuzzyRefreshSeconds) ?? d.fuzzyRefreshSeconds
         fuzzyReportUsers = try c.decodeIfPresent(Int.self, forKey: .fuzzyReportUsers) ?? d.fuzzyReportUsers
+        drift = try c.decodeIfPresent(Bool.self, forKey: .drift) ?? d.drift
         driftSeconds = try c.decodeIfPresent(Double.self, forKey: .driftSeconds) ?? d.driftSeconds
         driftBaselineHours = try c.decodeIfPresent(Int.self, forKey: .driftBaselineHours) ?? d.driftBaselineHours
         transformer = try c.decodeIfPresent(Bool.self, forKey: .transformer) ?? d.transformer
@@ -426,6 +428,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         }
         if let x = try double(.fuzzyRefreshSeconds) { fuzzyRefreshSeconds = x }
         if let n = try int(.fuzzyReportUsers) { fuzzyReportUsers = n }
+        if let b = bool(.drift) { drift = b }
         if let x = try double(.driftSeconds) { driftSeconds = x }
         if let n = try int(.driftBaselineHours) { driftBaselineHours = n }
         if let b = bool(.transformer) { transformer = b }
