@@ -51,16 +51,8 @@ import Testing
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool"), "promtool (Debian prometheus) is not installed"))
     func theAlertRulesPassPromtool() throws {
         for arguments in [["check", "rules", Self.rules], ["test", "rules", Self.rules.replacingOccurrences(of: ".yml", with: ".test.yml")]] {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/promtool")
-            p.arguments = arguments
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = out
-            try p.run()
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            #expect(p.terminationStatus == 0, "promtool \(arguments.joined(separator: " ")): \(text)")
+            let (status, text) = try Tool.run("/usr/bin/promtool", arguments)
+            #expect(status == 0, "promtool \(arguments.joined(separator: " ")): \(text)")
         }
     }
 }
