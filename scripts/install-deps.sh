@@ -20,14 +20,15 @@
 #   images for their perceptual hash; libcld2-dev detects the language of the text (docs/content.md).
 # - chromium (headless) loads the HTML evaluation report in its test (docs/models.md); prometheus gives promtool, which
 #   checks and unit-tests the shipped alert rules (deploy/prometheus, docs/operations.md); python3-venv holds
-#   kubernetes-validate (PyPI) for scripts/check-deploy.sh; systemd-analyze (Debian's systemd, already there) checks the unit.
+#   kubernetes-validate (PyPI) for scripts/check-deploy.sh; systemd gives systemd-analyze, which checks the unit (nothing
+#   is started: a container has no init).
 set -euo pipefail
 if command -v apt-get >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
-  $SUDO apt-get install -y -qq --no-install-recommends libc6 python3 libxgboost-dev libsqlite3-dev redis-server postgresql util-linux spamc rspamd postfix swaks wrk libopenblas-dev python3-pip unzip libunbound-dev unbound libpsl-dev publicsuffix libmagic-dev libarchive-dev libpng-dev libturbojpeg0-dev libgif-dev libwebp-dev libcld2-dev chromium prometheus python3-venv >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends libc6 python3 libxgboost-dev libsqlite3-dev redis-server postgresql util-linux spamc rspamd postfix swaks wrk libopenblas-dev python3-pip unzip libunbound-dev unbound libpsl-dev publicsuffix libmagic-dev libarchive-dev libpng-dev libturbojpeg0-dev libgif-dev libwebp-dev libcld2-dev chromium prometheus python3-venv systemd >/dev/null
 fi
 
 encoder=${MAILSIFT_ENCODER:-/usr/local/share/mailsift/all-MiniLM-L6-v2}
