@@ -20,6 +20,8 @@ public final class ClassificationService: Sendable {
     public let logger: Logger
     /// Sender state (velocity, reputation), the feature log and feedback.
     public let learning: OnlineLearning
+    /// The A/B test, when ``ServerConfiguration/abModel`` is set: its candidate serves a share of recipients.
+    public let ab: ABTest?
     /// The candidate scoring in shadow, when ``ServerConfiguration/shadowModel`` is set.
     public let shadow: ShadowScoring?
     /// Drift of scores, tree columns, missing fields and volume, hour against hours (``DriftService``).
@@ -115,6 +117,7 @@ public final class ClassificationService: Sendable {
         if fuzzyConfiguration.fuzzyFile == nil, let dir = configuration.dataDirectory { fuzzyConfiguration.fuzzyFile = dir + "/fuzzy.jsonl" }
         drift = DriftService(configuration: configuration, registry: metrics.registry, logger: logger)
         fuzzy = FuzzyListService(configuration: fuzzyConfiguration, archive: self.learning.store as? any FuzzyListArchive, logger: logger)
+        ab = configuration.abModel == nil ? nil : ABTest(share: configuration.abShare, registry: metrics.registry, logger: logger)
         shadow = configuration.shadowModel == nil ? nil : ShadowScoring(sample: configuration.shadowSample, registry: metrics.registry, logger: logger)
         breaker = CircuitBreaker(failureThreshold: configuration.breakerFailures, openDuration: .seconds(configuration.breakerOpenSeconds))
         metrics.breakerState(.closed)
@@ -210,7 +213,7 @@ public final class ClassificationService: Sendable {
     public func classify(
         _ bytes: [UInt8], envelope: Envelope = Envelope(), arrival: ContinuousClock.Instant = .now, reasons: Int? = nil
     ) async throws(ServiceError) -> Result {
-        guard let model = models.model else {
+        guard let active = models.model else {
             metrics.rejected(.notReady)
             throw .notReady
         }
@@ -220,16 +223,20 @@ public final class ClassificationService: Sendable {
         // tens of milliseconds of work there would hold up every other connection of that loop (the fair
         // share of the CPU comes from the operating system's scheduler instead).
         var large = bytes.count >= Self.offloadBytes
-        let extractor = { var e = model.cascade.extractor; e.analyzer = analyzer(e.analyzer); return e }()
+        let parser = analyzer(active.cascade.extractor.analyzer).parser
         var message: Message
         do {
-            message = try await Self.run(offloaded: large) { try extractor.analyzer.parser.parse(bytes) }
+            message = try await Self.run(offloaded: large) { try parser.parse(bytes) }
         } catch let error as ParseError {
             metrics.unparsableMessage()
             throw .unparsable(error)
         } catch {
             preconditionFailure("parsing throws only parse errors: \(error)")
         }
+        // An A/B test: the candidate serves its arm's recipients, from here on.
+        let arm = ab?.arm(message, envelope: envelope)
+        let model = arm == .candidate ? ab?.models.model ?? active : active
+        let extractor = { var e = model.cascade.extractor; e.analyzer = analyzer(e.analyzer); return e }()
         // Decoding images and listing archives can take milliseconds however small the message: a message with
         // either goes to the thread pool too.
         if !large, imageDecoder != nil || attachmentInspector != nil,
@@ -349,9 +356,9 @@ public final class ClassificationService: Sendable {
                     // The text model decided without the trees: still a model verdict, but flagged.
                     metrics.fellBack(.modelError)
                     logger.error("tree stage failed", metadata: ["model": "\(model.version)", "error": "\(error)"])
-                    return result(verdict, model: model, a: a, fallback: .modelError, start: start, analysed: analysed - waited, reasons: why, authentication: report, keys: keys)
+                    return result(verdict, model: model, a: a, fallback: .modelError, start: start, analysed: analysed - waited, reasons: why, authentication: report, keys: keys, arm: arm)
                 }
-                return result(verdict, model: model, a: a, fallback: nil, start: start, analysed: analysed - waited, reasons: why, authentication: report, keys: keys)
+                return result(verdict, model: model, a: a, fallback: nil, start: start, analysed: analysed - waited, reasons: why, authentication: report, keys: keys, arm: arm)
             }
         }
         let t = clock.now
@@ -368,7 +375,7 @@ public final class ClassificationService: Sendable {
         // A degraded verdict is logged but teaches the reputations nothing.
         await learning.learn(from: .nan, keys: keys, entry: entry, at: now)
         metrics.fellBack(fallback!)  // every path that reaches here set it
-        return result(verdict, model: model, a: a, fallback: fallback, start: start, analysed: analysed - waited, reasons: why, authentication: report, keys: keys)
+        return result(verdict, model: model, a: a, fallback: fallback, start: start, analysed: analysed - waited, reasons: why, authentication: report, keys: keys, arm: arm)
     }
 
     /// Messages of this many bytes or more are analysed and classified on NIO's thread pool (see
@@ -418,9 +425,10 @@ public final class ClassificationService: Sendable {
     private func result(
         _ v: Cascade.Verdict, model: ServingModel, a: AnalyzedMessage, fallback: ServerMetrics.Fallback?,
         start: ContinuousClock.Instant, analysed: ContinuousClock.Instant, reasons why: [Cascade.Reason],
-        authentication report: SenderAuthentication.Report?, keys: SenderKeys
+        authentication report: SenderAuthentication.Report?, keys: SenderKeys, arm: TrafficSplit.Arm?
     ) -> Result {
         metrics.verdict(v)
+        if let arm, let ab { ab.verdict(arm, action: v.action, messageKey: MessageKey.of(a.message)) }
         if configuration.drift { recordDrift(v, a: a, keys: keys) }
         var why = why
         if let report {

@@ -107,6 +107,13 @@ public struct HTTPAPI: Sendable {
             w.endObject()
             return Self.json(bytes: w.bytes)
         }
+        router.get("admin/ab") { request, _ in
+            let start = ContinuousClock.now
+            defer { service.metrics.request(.admin, .now - start) }
+            if let refusal = authorize(request, token: configuration.adminToken, name: "admin_token (MAILSIFT_ADMIN_TOKEN)") { return refusal }
+            guard let ab = service.ab else { return Self.error("no A/B test: set ab_model", status: .notFound) }
+            return Self.json(ab.summary)
+        }
         router.get("admin/shadow") { request, _ in
             let start = ContinuousClock.now
             defer { service.metrics.request(.admin, .now - start) }
@@ -288,6 +295,7 @@ public struct HTTPAPI: Sendable {
         }
         do {
             let counts = try await service.learning.record(reports)
+            service.ab?.record(reports)
             return Self.json(["stored": counts.stored, "duplicates": counts.duplicates])
         } catch {
             switch error {
@@ -379,7 +387,9 @@ public struct HTTPAPI: Sendable {
         var stored: Bool?
         if service.learning.store != nil {
             do {
-                stored = try await service.learning.record([Feedback(messageID: MessageKey.of(analysed.message), user: user, label: label, time: now)]).stored == 1
+                let report = Feedback(messageID: MessageKey.of(analysed.message), user: user, label: label, time: now)
+                stored = try await service.learning.record([report]).stored == 1
+                service.ab?.record([report])
             } catch {
                 if case .invalid(let why) = error {
                     service.metrics.rejected(.badRequest)

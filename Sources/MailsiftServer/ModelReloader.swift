@@ -18,14 +18,17 @@ public actor ModelReloader {
     let logger: Logger
     /// Reloaded beside the serving model, when configured.
     let shadow: ShadowScoring?
+    /// The A/B test's candidate, reloaded beside the serving model, when configured.
+    let ab: ABTest?
 
     public init(
-        models: ModelSwitch, configuration: ServerConfiguration, metrics: ServerMetrics, shadow: ShadowScoring? = nil,
+        models: ModelSwitch, configuration: ServerConfiguration, metrics: ServerMetrics, shadow: ShadowScoring? = nil, ab: ABTest? = nil,
         loader: ModelLoader = ModelLoader(trees: XGBoostTreeLoader()), logger: Logger
     ) {
         self.models = models
         self.loader = loader
         self.shadow = shadow
+        self.ab = ab
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
@@ -49,6 +52,15 @@ public actor ModelReloader {
                 logger.notice("shadow model loaded", metadata: ["trigger": "\(trigger)", "model": "\(model.version)"])
             } catch {
                 logger.error("shadow model refused", metadata: ["trigger": "\(trigger)", "error": "\(error)"])
+            }
+        }
+        if let ab, let path = configuration.abModel {
+            do {
+                let model = try ServingModel.load(ModelLoader.Source(model: path, rules: configuration.rules, noRules: configuration.noRules), with: loader)
+                ab.install(model)
+                logger.notice("A/B candidate loaded", metadata: ["trigger": "\(trigger)", "model": "\(model.version)", "share": "\(ab.split.share)"])
+            } catch {
+                logger.error("A/B candidate refused", metadata: ["trigger": "\(trigger)", "error": "\(error)"])
             }
         }
         let clock = ContinuousClock()

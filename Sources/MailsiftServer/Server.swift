@@ -35,7 +35,7 @@ public struct Server: Sendable {
         let models = ModelSwitch(model)
         service = ClassificationService(models: models, configuration: configuration, metrics: metrics, learning: learning, logger: logger)
         reloader = ModelReloader(
-            models: models, configuration: configuration, metrics: metrics, shadow: service.shadow, loader: Server.loader(configuration, logger: logger),
+            models: models, configuration: configuration, metrics: metrics, shadow: service.shadow, ab: service.ab, loader: Server.loader(configuration, logger: logger),
             logger: logger)
         api = HTTPAPI(service: service, reloader: reloader)
     }

@@ -201,6 +201,10 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     public var shadowModel: String?
     /// Share of messages the shadow model scores (each costs a second cascade run).
     public var shadowSample = 1.0
+    /// An A/B test: a candidate model that serves the verdicts of `ab_share` of recipients (stable per recipient), with
+    /// per-arm verdict and feedback counts (docs/operations.md); nil: no test.
+    public var abModel: String?
+    public var abShare = 0.1
     /// Seconds between checks of the model file for changes (hot reload); 0: no watching.
     public var watchSeconds = 2.0
     /// Reasons given per verdict.
@@ -225,7 +229,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case feedbackToken = "feedback_token", dataDirectory = "data_dir", featureLog = "feature_log", featureLogText = "feature_log_text"
         case featureLogDays = "feature_log_days", featureLogQueue = "feature_log_queue", flushSeconds = "flush_seconds"
         case senderStateKeys = "sender_state_keys", redisURL = "redis_url", postgresURL = "postgres_url"
-        case shadowModel = "shadow_model", shadowSample = "shadow_sample", trustSeconds = "trust_seconds", graphEdges = "graph_edges"
+        case shadowModel = "shadow_model", shadowSample = "shadow_sample", abModel = "ab_model", abShare = "ab_share", trustSeconds = "trust_seconds", graphEdges = "graph_edges"
         case verifyReplies = "verify_replies", verifyLists = "verify_lists", campaigns, attachments, images, language, attachmentHashList = "attachment_hash_list",
              analysisCacheEntries = "analysis_cache_entries", analysisCacheSeconds = "analysis_cache_seconds", fuzzyFile = "fuzzy_file", fuzzyThreshold = "fuzzy_threshold",
              fuzzyBlockAction = "fuzzy_block_action", fuzzyRefreshSeconds = "fuzzy_refresh_seconds", fuzzyReportUsers = "fuzzy_report_users", drift, driftSeconds = "drift_seconds", driftBaselineHours = "drift_baseline_hours", replyRetentionDays = "reply_retention_days", sentMessageIDs = "sent_message_ids"
@@ -272,6 +276,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         redisURL = try c.decodeIfPresent(String.self, forKey: .redisURL)
         postgresURL = try c.decodeIfPresent(String.self, forKey: .postgresURL)
         shadowModel = try c.decodeIfPresent(String.self, forKey: .shadowModel)
+        abModel = try c.decodeIfPresent(String.self, forKey: .abModel)
+        abShare = try c.decodeIfPresent(Double.self, forKey: .abShare) ?? d.abShare
         trustSeconds = try c.decodeIfPresent(Double.self, forKey: .trustSeconds) ?? d.trustSeconds
         graphEdges = try c.decodeIfPresent(Int.self, forKey: .graphEdges) ?? d.graphEdges
         streamContext = try c.decodeIfPresent(Bool.self, forKey: .streamContext) ?? d.streamContext
@@ -408,6 +414,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         if let s = value(.redisURL) { redisURL = s }
         if let s = value(.postgresURL) { postgresURL = s }
         if let s = value(.shadowModel) { shadowModel = s }
+        if let s = value(.abModel) { abModel = s }
+        if let x = try double(.abShare) { abShare = x }
         if let x = try double(.trustSeconds) { trustSeconds = x }
         if let n = try int(.graphEdges) { graphEdges = n }
         if let b = bool(.streamContext) { streamContext = b }
@@ -493,6 +501,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         try check(postgresURL == nil || dataDirectory == nil, "set data_dir (one process) or postgres_url (shared), not both")
         try check(trustSeconds > 0 && graphEdges >= 16, "trust_seconds and graph_edges must be positive")
         try check((0...1).contains(shadowSample), "shadow_sample must be between 0 and 1")
+        try check((0...1).contains(abShare), "ab_share must be between 0 and 1")
         try check(replyRetentionDays > 0 && sentMessageIDs >= 16, "reply_retention_days and sent_message_ids must be positive")
         try check(streamMinEvidence > 0 && (0...1).contains(streamMaxSpamRate), "stream_min_evidence must be positive and stream_max_spam_rate between 0 and 1")
         try check(["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel), "log_level \(logLevel) is unknown")

@@ -94,3 +94,21 @@ import Testing
         #expect(r.alarms.contains { $0.hasPrefix("client_ip missing") }, "\(r.alarms) \(r.missing)")
     }
 }
+
+/// The A/B test's split of recipients.
+@Suite struct TrafficSplitTests {
+    @Test func armsHoldTheirSharesAndKeepTheirRecipients() {
+        let recipients = (0..<10_000).map { "user\($0)@example\($0 % 37).org" }
+        for share in [0.1, 0.5, 0.02] {
+            let split = TrafficSplit(share: share)
+            let candidate = recipients.count { split.arm($0) == .candidate }
+            #expect(abs(Double(candidate) / 10_000 - share) < 0.01, "share \(share): \(candidate) of 10,000")
+        }
+        let split = TrafficSplit(share: 0.3)
+        #expect(recipients.prefix(200).allSatisfy { split.arm($0) == split.arm($0.uppercased()) })
+        let other = TrafficSplit(share: 0.3, salt: 42)
+        #expect(recipients.prefix(1_000).contains { split.arm($0) != other.arm($0) })
+        #expect(TrafficSplit(share: 0).arm("a@example.org") == .control && split.arm(nil) == .control && split.arm("") == .control)
+        #expect(recipients.allSatisfy { TrafficSplit(share: 1).arm($0) == .candidate })
+    }
+}
