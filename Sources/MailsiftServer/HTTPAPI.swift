@@ -55,71 +55,65 @@ public struct HTTPAPI: Sendable {
             }
         }
         router.post("admin/reload") { request, _ in
-            let start = ContinuousClock.now
-            defer { service.metrics.request(.admin, .now - start) }
-            if let refusal = authorize(request, token: configuration.adminToken, name: "admin_token (MAILSIFT_ADMIN_TOKEN)") { return refusal }
-            let outcome = await reloader.reload(trigger: "POST /admin/reload")
-            return Self.json(outcome, status: outcome.loaded ? .ok : .unprocessableContent)
+            try await admin(request) {
+                let outcome = await reloader.reload(trigger: "POST /admin/reload")
+                return Self.json(outcome, status: outcome.loaded ? .ok : .unprocessableContent)
+            }
         }
         router.post("admin/fuzzy") { request, _ in
-            let start = ContinuousClock.now
-            defer { service.metrics.request(.admin, .now - start) }
-            if let refusal = authorize(request, token: configuration.adminToken, name: "admin_token (MAILSIFT_ADMIN_TOKEN)") { return refusal }
-            switch try await collect(request, upTo: configuration.maxMessageBytes, tooLarge: "message larger than max_message_bytes") {
-            case .refused(let reply): return reply
-            case .body(let body): return await addFuzzy(body, query: request.uri.queryParameters)
+            try await admin(request) {
+                switch try await collect(request, upTo: configuration.maxMessageBytes, tooLarge: "message larger than max_message_bytes") {
+                case .refused(let reply): return reply
+                case .body(let body): return await addFuzzy(body, query: request.uri.queryParameters)
+                }
             }
         }
         router.delete("admin/fuzzy/:id") { request, context in
-            let start = ContinuousClock.now
-            defer { service.metrics.request(.admin, .now - start) }
-            if let refusal = authorize(request, token: configuration.adminToken, name: "admin_token (MAILSIFT_ADMIN_TOKEN)") { return refusal }
-            let id = context.parameters.get("id") ?? ""
-            guard let removed = await service.fuzzy.remove(id: id) else { return Self.error("no fuzzy list entry \(id)", status: .notFound) }
-            var w = JSONWriter(capacity: 96)
-            w.beginObject()
-            w.field("entries", service.fuzzy.count)
-            w.field("removed", id)
-            if let saved = removed.saved { w.field("saved", saved) }
-            if let shared = removed.shared { w.field("shared", shared) }
-            w.endObject()
-            return Self.json(bytes: w.bytes)
+            try await admin(request) {
+                let id = context.parameters.get("id") ?? ""
+                guard let removed = await service.fuzzy.remove(id: id) else { return Self.error("no fuzzy list entry \(id)", status: .notFound) }
+                var w = JSONWriter(capacity: 96)
+                w.beginObject()
+                w.field("entries", service.fuzzy.count)
+                w.field("removed", id)
+                if let saved = removed.saved { w.field("saved", saved) }
+                if let shared = removed.shared { w.field("shared", shared) }
+                w.endObject()
+                return Self.json(bytes: w.bytes)
+            }
         }
         router.get("admin/fuzzy") { request, _ in
-            let start = ContinuousClock.now
-            defer { service.metrics.request(.admin, .now - start) }
-            if let refusal = authorize(request, token: configuration.adminToken, name: "admin_token (MAILSIFT_ADMIN_TOKEN)") { return refusal }
-            let entries = service.fuzzy.entries
-            var w = JSONWriter(capacity: 64 + entries.count * 96)
-            w.beginObject()
-            w.field("count", entries.count)
-            w.key("entries")
-            w.beginArray()
-            for e in entries.suffix(1_000) {
+            try await admin(request) {
+                let entries = service.fuzzy.entries
+                var w = JSONWriter(capacity: 64 + entries.count * 96)
                 w.beginObject()
-                w.field("id", e.id)
-                w.field("action", e.action.rawValue)
-                w.field("note", e.note)
-                w.field("added", Int(e.added))
+                w.field("count", entries.count)
+                w.key("entries")
+                w.beginArray()
+                for e in entries.suffix(1_000) {
+                    w.beginObject()
+                    w.field("id", e.id)
+                    w.field("action", e.action.rawValue)
+                    w.field("note", e.note)
+                    w.field("added", Int(e.added))
+                    w.endObject()
+                }
+                w.endArray()
                 w.endObject()
+                return Self.json(bytes: w.bytes)
             }
-            w.endArray()
-            w.endObject()
-            return Self.json(bytes: w.bytes)
         }
         router.get("admin/ab") { request, _ in
-            let start = ContinuousClock.now
-            defer { service.metrics.request(.admin, .now - start) }
-            if let refusal = authorize(request, token: configuration.adminToken, name: "admin_token (MAILSIFT_ADMIN_TOKEN)") { return refusal }
-            guard let ab = service.ab else { return Self.error("no A/B test: set ab_model", status: .notFound) }
-            return Self.json(ab.summary)
+            try await admin(request) {
+                guard let ab = service.ab else { return Self.error("no A/B test: set ab_model", status: .notFound) }
+                return Self.json(ab.summary)
+            }
         }
         router.get("admin/shadow") { request, _ in
-            let start = ContinuousClock.now
-            defer { service.metrics.request(.admin, .now - start) }
-            if let refusal = authorize(request, token: configuration.adminToken, name: "admin_token (MAILSIFT_ADMIN_TOKEN)") { return refusal }
-            guard let shadow = service.shadow else { return Self.error("no shadow model: set shadow_model", status: .notFound) }
-            return Self.json(shadow.summary)
+            try await admin(request) {
+                guard let shadow = service.shadow else { return Self.error("no shadow model: set shadow_model", status: .notFound) }
+                return Self.json(shadow.summary)
+            }
         }
         return router
     }
@@ -445,6 +439,14 @@ public struct HTTPAPI: Sendable {
     }
 
     // MARK: - Admin
+
+    /// Times an admin request and checks the admin token, then runs `handle`.
+    private func admin(_ request: Request, _ handle: () async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        defer { service.metrics.request(.admin, .now - start) }
+        if let refusal = authorize(request, token: configuration.adminToken, name: "admin_token (MAILSIFT_ADMIN_TOKEN)") { return refusal }
+        return try await handle()
+    }
 
     /// Nil when the request carries `token` as its bearer token; otherwise the refusal (403 when no token
     /// is configured, naming the setting, 401 otherwise). The comparison takes the same time wherever the
