@@ -20,6 +20,8 @@ public final class ClassificationService: Sendable {
     public let logger: Logger
     /// Sender state (velocity, reputation), the feature log and feedback.
     public let learning: OnlineLearning
+    /// Admin and feedback actions, with who and when (``AuditLog``).
+    public let audit: AuditLog
     /// The A/B test, when ``ServerConfiguration/abModel`` is set: its candidate serves a share of recipients.
     public let ab: ABTest?
     /// The candidate scoring in shadow, when ``ServerConfiguration/shadowModel`` is set.
@@ -117,6 +119,9 @@ public final class ClassificationService: Sendable {
         if fuzzyConfiguration.fuzzyFile == nil, let dir = configuration.dataDirectory { fuzzyConfiguration.fuzzyFile = dir + "/fuzzy.jsonl" }
         drift = DriftService(configuration: configuration, registry: metrics.registry, logger: logger)
         fuzzy = FuzzyListService(configuration: fuzzyConfiguration, archive: self.learning.store as? any FuzzyListArchive, logger: logger)
+        audit = AuditLog(
+            path: configuration.auditFile ?? configuration.dataDirectory.map { ($0 as NSString).appendingPathComponent("audit.jsonl") },
+            retentionDays: configuration.auditDays, logger: logger)
         ab = configuration.abModel == nil ? nil : ABTest(share: configuration.abShare, registry: metrics.registry, logger: logger)
         shadow = configuration.shadowModel == nil ? nil : ShadowScoring(sample: configuration.shadowSample, registry: metrics.registry, logger: logger)
         breaker = CircuitBreaker(failureThreshold: configuration.breakerFailures, openDuration: .seconds(configuration.breakerOpenSeconds))

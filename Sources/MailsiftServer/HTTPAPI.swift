@@ -57,6 +57,7 @@ public struct HTTPAPI: Sendable {
         router.post("admin/reload") { request, _ in
             try await admin(request) {
                 let outcome = await reloader.reload(trigger: "POST /admin/reload")
+                service.audit.record(actor: "admin", action: "reload", detail: outcome.loaded ? "loaded \(outcome.modelVersion ?? "")" : "refused")
                 return Self.json(outcome, status: outcome.loaded ? .ok : .unprocessableContent)
             }
         }
@@ -72,6 +73,7 @@ public struct HTTPAPI: Sendable {
             try await admin(request) {
                 let id = context.parameters.get("id") ?? ""
                 guard let removed = await service.fuzzy.remove(id: id) else { return Self.error("no fuzzy list entry \(id)", status: .notFound) }
+                service.audit.record(actor: "admin", action: "fuzzy_remove", detail: id)
                 var w = JSONWriter(capacity: 96)
                 w.beginObject()
                 w.field("entries", service.fuzzy.count)
@@ -290,6 +292,7 @@ public struct HTTPAPI: Sendable {
         do {
             let counts = try await service.learning.record(reports)
             service.ab?.record(reports)
+            service.audit.record(actor: "feedback", action: "feedback", detail: "\(counts.stored) stored, \(counts.duplicates) duplicates")
             return Self.json(["stored": counts.stored, "duplicates": counts.duplicates])
         } catch {
             switch error {
@@ -330,6 +333,7 @@ public struct HTTPAPI: Sendable {
         let added = await service.fuzzy.add(FuzzyList.Entry(
             action: action, fingerprint: CampaignFingerprint(analysed), images: analysed.images?.compactMap(\.phash) ?? [], note: note,
             added: Int64(Date().timeIntervalSince1970)))
+        if added.refusal == nil { service.audit.record(actor: "admin", action: "fuzzy_add", detail: added.entry.id) }
         if added.refusal == .unusable {
             return Self.error("the message is too short for a fingerprint (16 shingles of text, 2 links, or an image)", status: .unprocessableContent)
         }
@@ -394,6 +398,8 @@ public struct HTTPAPI: Sendable {
         }
         let added = await service.fuzzy.report(
             CampaignFingerprint(analysed), images: analysed.images?.compactMap(\.phash) ?? [], label: label, user: user)
+        // The user's address is not written: the report's label and what it did are.
+        service.audit.record(actor: "feedback", action: "report", detail: "label \(label.rawValue)" + (added.map { " added \($0.entry.id)" } ?? ""))
         var w = JSONWriter(capacity: 128)
         w.beginObject()
         if let added, added.refusal == nil { w.field("fuzzy_added", added.entry.id) }
@@ -412,6 +418,7 @@ public struct HTTPAPI: Sendable {
             return Self.error("the message cannot be parsed: \(error)", status: .badRequest)
         }
         let recorded = await service.learning.recordSent(message, envelope: Self.envelope(headers), at: Int64(Date().timeIntervalSince1970))
+        service.audit.record(actor: "feedback", action: "sent", detail: "\(recorded) recipients recorded")
         guard recorded > 0 else {
             service.metrics.rejected(.badRequest)
             return Self.error("no sender or no recipients: give From and To (or X-Envelope-From and X-Envelope-To)", status: .badRequest)
