@@ -13,7 +13,7 @@ import PostgresNIO
 ///
 /// The pool runs while ``run()`` runs (add the store to a service group, or run it in a task); ``open(url:logger:)``
 /// creates the tables when they are missing.
-public final class PostgresStore: FeedbackStore, FeatureLog, ReputationArchive, CommunicationGraphArchive, MessageLedgerArchive, ModelRegistry, FuzzyListArchive, Sendable {
+public final class PostgresStore: FeedbackStore, FeatureLog, ReputationArchive, CommunicationGraphArchive, MessageLedgerArchive, ModelRegistry, FuzzyListArchive, PersonalDataEraser, Sendable {
     public let client: PostgresClient
     let logger: Logger
 
@@ -210,6 +210,31 @@ public final class PostgresStore: FeedbackStore, FeatureLog, ReputationArchive, 
             SELECT * FROM UNNEST(\(keys)::text[], \(spam)::float8[], \(ham)::float8[], \(updated)::bigint[])
             ON CONFLICT (key) DO UPDATE SET spam = EXCLUDED.spam, ham = EXCLUDED.ham, updated = EXCLUDED.updated
             """, logger: logger)
+    }
+
+    // MARK: - Erasure
+
+    public func erase(address: String) async throws -> ErasureCounts {
+        let a = address.lowercased()
+        var out = ErasureCounts()
+        func count(_ query: PostgresQuery) async throws -> Int {
+            for try await n in try await client.query(query, logger: logger).decode(Int64.self) { return Int(n) }
+            return 0
+        }
+        out.feedback = try await count("WITH gone AS (DELETE FROM mailsift_feedback WHERE lower(\"user\") = \(a) RETURNING 1) SELECT count(*) FROM gone")
+        let total = SenderKeys.recipientReputationKey(a).description, suffix = "|" + a
+        out.reputations = try await count("""
+            WITH gone AS (DELETE FROM mailsift_reputation WHERE key = \(total) OR (key LIKE 'rcpt-lang:%' AND right(key, length(\(suffix))) = \(suffix))
+            RETURNING 1) SELECT count(*) FROM gone
+            """)
+        out.graphEdges = try await count("WITH gone AS (DELETE FROM mailsift_graph_edge WHERE source = \(a) OR target = \(a) RETURNING 1) SELECT count(*) FROM gone")
+        var ids: [Int64] = []
+        for try await (id, blob) in try await client.query("SELECT id, entry FROM mailsift_feature_log", logger: logger).decode((Int64, ByteBuffer).self) {
+            if let e = try? FeatureLogEntry(encoded: Array(blob.readableBytesView)), e.keys.mentions(a) { ids.append(id) }
+        }
+        if !ids.isEmpty { try await client.query("DELETE FROM mailsift_feature_log WHERE id = ANY(\(ids))", logger: logger) }
+        out.featureLogEntries = ids.count
+        return out
     }
 
     // MARK: - Fuzzy list

@@ -84,6 +84,30 @@ public final class RedisSenderStateStore: SenderStateStore {
         ])
     }
 
+    /// Deletes the keys that name `address` (docs/privacy.md): its velocity as a recipient or envelope sender, its
+    /// recipient reputations (`rcpt:`, `rcpt-lang:...|ADDRESS`). Found with `SCAN`; returns how many were deleted.
+    public func erase(address: String) async throws -> Int {
+        let a = address.lowercased()
+        // A glob's special characters in the address are escaped.
+        let escaped = a.map { "*?[]\\".contains($0) ? "\\" + String($0) : String($0) }.joined()
+        var cursor = "0"
+        var found: [String] = []
+        repeat {
+            let reply = try await client.send(["SCAN", cursor, "MATCH", "\(namespace):*" + escaped, "COUNT", "1000"])
+            guard case .array(let parts?) = reply, parts.count == 2, let next = parts[0].string, case .array(let keys?) = parts[1] else {
+                throw RedisError.protocolError("unexpected reply to SCAN")
+            }
+            cursor = next
+            found += keys.compactMap(\.string).filter { k in
+                k.hasSuffix(":rcpt:" + a) || k.hasSuffix(":sender:" + a) || (k.hasPrefix("\(namespace):r:rcpt-lang:") && k.hasSuffix("|" + a))
+            }
+        } while cursor != "0"
+        for chunk in stride(from: 0, to: found.count, by: 500).map({ Array(found[$0..<min($0 + 500, found.count)]) }) {
+            _ = try await client.send(["DEL"] + chunk)
+        }
+        return found.count
+    }
+
     public func reputation(_ key: ReputationKey, at time: Int64) async throws -> Reputation? {
         let reply = try await client.send(["HMGET", reputationKey(key), "spam", "ham", "updated"])
         return Self.reputation(reply)?.decayed(to: time, halfLife: policy.halfLifeSeconds)

@@ -6,7 +6,7 @@ import MailsiftCore
 /// holding user feedback, the feature log and the sender reputations. Feedback is committed before
 /// ``record(_:)`` returns; several processes may open the same file (SQLite locks it, and a writer waits
 /// up to five seconds for another).
-public final class SQLiteStore: FeedbackStore, FeatureLog, ReputationArchive, CommunicationGraphArchive, MessageLedgerArchive {
+public final class SQLiteStore: FeedbackStore, FeatureLog, ReputationArchive, CommunicationGraphArchive, MessageLedgerArchive, PersonalDataEraser {
     public let path: String
     private let pool: DatabasePool
 
@@ -135,6 +135,34 @@ public final class SQLiteStore: FeedbackStore, FeatureLog, ReputationArchive, Co
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT entry FROM feature_log WHERE message_id = ? ORDER BY time, id LIMIT 1", arguments: [messageID])
                 .map { try Self.entry($0) }
+        }
+    }
+
+    /// Erases one address's data in one transaction (``PersonalDataEraser``); the feature log is read through to find
+    /// the entries whose keys name it.
+    public func erase(address: String) async throws -> ErasureCounts {
+        let a = address.lowercased()
+        return try await pool.write { db in
+            var out = ErasureCounts()
+            try db.execute(sql: "DELETE FROM feedback WHERE lower(user) = ?", arguments: [a])
+            out.feedback = db.changesCount
+            try db.execute(
+                sql: "DELETE FROM reputation WHERE key = ? OR (key LIKE 'rcpt-lang:%' AND substr(key, -length(?)) = ?)",
+                arguments: [SenderKeys.recipientReputationKey(a).description, "|" + a, "|" + a])
+            out.reputations = db.changesCount
+            try db.execute(sql: "DELETE FROM graph_edge WHERE source = ? OR target = ?", arguments: [a, a])
+            out.graphEdges = db.changesCount
+            var ids: [Int64] = []
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, entry FROM feature_log")
+            while let row = try rows.next() {
+                let blob: Data = row["entry"]
+                if let e = try? FeatureLogEntry(encoded: [UInt8](blob)), e.keys.mentions(a) { ids.append(row["id"]) }
+            }
+            for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+                try db.execute(sql: "DELETE FROM feature_log WHERE id IN (\(chunk.map(String.init).joined(separator: ",")))")
+            }
+            out.featureLogEntries = ids.count
+            return out
         }
     }
 

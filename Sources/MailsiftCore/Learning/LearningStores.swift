@@ -54,3 +54,35 @@ public protocol FuzzyListArchive: Sendable {
     /// The records after position `after` (0: from the start), at most `limit`, with their positions.
     func fuzzyRecords(after: Int64, limit: Int) async throws -> [(position: Int64, json: String)]
 }
+
+/// How much of one person's data an erasure removed (``PersonalDataEraser``; `mailsift forget`).
+public struct ErasureCounts: Sendable, Codable, Equatable {
+    public var feedback = 0
+    public var featureLogEntries = 0
+    public var reputations = 0
+    public var graphEdges = 0
+    /// Redis keys (velocity and reputation), when a shared state was erased too.
+    public var sharedStateKeys = 0
+
+    public init() {}
+}
+
+/// A store that can erase what it holds of one address (docs/privacy.md): the user's feedback, the feature-log
+/// entries whose sender keys name the address, its recipient reputations (`rcpt:`, `rcpt-lang:`) and its edges in the
+/// communication graph.
+public protocol PersonalDataEraser: Sendable {
+    func erase(address: String) async throws -> ErasureCounts
+}
+
+extension SenderKeys {
+    /// Whether these keys name `address` (lower case) as sender or recipient.
+    public func mentions(_ address: String) -> Bool {
+        let a = address.lowercased()
+        return envelopeSender == a || fromAddress == a || recipients.contains(a) || campaignSender == a || (campaignRecipients ?? []).contains(a)
+            || (languageProfile ?? []).contains { $0.value == a || $0.value.hasSuffix("|" + a) }
+    }
+
+    /// The reputation keys an address has as a recipient: its language profile's total (the `rcpt-lang:` keys end in
+    /// `|ADDRESS`).
+    public static func recipientReputationKey(_ address: String) -> ReputationKey { ReputationKey(.recipient, address.lowercased()) }
+}
