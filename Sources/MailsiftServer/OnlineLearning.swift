@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MailsiftCore
+import MailsiftCrypto
 import MailsiftFiles
 import MailsiftRedis
 import ServiceLifecycle
@@ -36,6 +37,8 @@ public final class OnlineLearning: Service, Sendable {
     public let ledger: InMemoryMessageLedger
     /// The same in Redis, shared by every server, when `redis_url` is set.
     public let sharedLedger: RedisMessageLedger?
+    /// With `privacy_key`: addresses and client IPs are kept as pseudonyms (sender keys, graph, feedback users).
+    public let pseudonymizer: (any Pseudonymizer)?
 
     /// Why feedback was not taken.
     public enum FeedbackError: Error, CustomStringConvertible, Sendable {
@@ -70,6 +73,7 @@ public final class OnlineLearning: Service, Sendable {
         let client = configuration.redisURL.flatMap { try? RedisClient(url: $0) }
         shared = client.map { FallbackSenderStateStore(shared: RedisSenderStateStore(client: $0, policy: policy), local: local) }
         ledger = InMemoryMessageLedger(policy: configuration.ledgerPolicy, entries: sentMessages)
+        pseudonymizer = configuration.privacyKey.flatMap(HMACPseudonymizer.init(secret:))
         sharedLedger = client.map { RedisMessageLedger(client: $0, policy: configuration.ledgerPolicy) }
     }
 
@@ -109,7 +113,8 @@ public final class OnlineLearning: Service, Sendable {
     /// velocity and reputation, and the From address's trust and whether it is a recipient's contact. The
     /// message is recorded in the communication graph (sender to recipients).
     public func observe(_ message: Message, envelope: Envelope, at time: Int64) async -> (SenderKeys, SenderState) {
-        let keys = SenderKeys(message, envelope: envelope, prior: priors)
+        var keys = SenderKeys(message, envelope: envelope, prior: priors)
+        if let pseudonymizer { keys = keys.pseudonymised(by: pseudonymizer) }
         var state = if let shared { await shared.observe(keys, at: time) } else { local.observe(keys, at: time) }
         trust.withLock { $0 }.fill(&state, keys: keys)
         if let from = keys.fromAddress {
@@ -143,7 +148,7 @@ public final class OnlineLearning: Service, Sendable {
     /// envelope's, else To, Cc and Bcc. Its Message-ID goes into the ledger that replies are checked against
     /// (in Redis too, when configured). Returns how many recipients were recorded (0: nothing was).
     public func recordSent(_ message: Message, envelope: Envelope, at time: Int64) async -> Int {
-        let recorded = graph.withLock { $0.recordSent(message, envelope: envelope, at: time) }
+        let recorded = graph.withLock { $0.recordSent(message, envelope: envelope, at: time, pseudonymizer: pseudonymizer) }
         guard recorded > 0, let id = message.messageID, let key = ReplyClaim.key(id) else { return recorded }
         ledger.recordNow([key], at: time)
         if let sharedLedger {
@@ -221,7 +226,8 @@ public final class OnlineLearning: Service, Sendable {
             }
         }
         var stored = 0
-        for f in reports {
+        for var f in reports {
+            if let pseudonymizer { f.user = pseudonymizer.pseudonym(f.user) }
             let isNew: Bool
             do {
                 isNew = try await store.record(f)

@@ -207,6 +207,9 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     /// The audit log of admin and feedback actions (docs/privacy.md): nil: `audit.jsonl` in the data directory when
     /// there is one, else none; kept `audit_days`.
     public var auditFile: String?
+    /// The site's secret for pseudonyms (at least 16 bytes; `MAILSIFT_PRIVACY_KEY`): with it, addresses and client IPs
+    /// are stored and counted as HMAC-SHA-256 pseudonyms (docs/privacy.md); nil: as written.
+    public var privacyKey: String?
     public var auditDays = 365
     public var abShare = 0.1
     /// Seconds between checks of the model file for changes (hot reload); 0: no watching.
@@ -233,7 +236,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case feedbackToken = "feedback_token", dataDirectory = "data_dir", featureLog = "feature_log", featureLogText = "feature_log_text"
         case featureLogDays = "feature_log_days", featureLogQueue = "feature_log_queue", flushSeconds = "flush_seconds"
         case senderStateKeys = "sender_state_keys", redisURL = "redis_url", postgresURL = "postgres_url"
-        case shadowModel = "shadow_model", shadowSample = "shadow_sample", abModel = "ab_model", abShare = "ab_share", auditFile = "audit_file", auditDays = "audit_days", trustSeconds = "trust_seconds", graphEdges = "graph_edges"
+        case shadowModel = "shadow_model", shadowSample = "shadow_sample", abModel = "ab_model", abShare = "ab_share", auditFile = "audit_file", auditDays = "audit_days", privacyKey = "privacy_key", trustSeconds = "trust_seconds", graphEdges = "graph_edges"
         case verifyReplies = "verify_replies", verifyLists = "verify_lists", campaigns, attachments, images, language, attachmentHashList = "attachment_hash_list",
              analysisCacheEntries = "analysis_cache_entries", analysisCacheSeconds = "analysis_cache_seconds", fuzzyFile = "fuzzy_file", fuzzyThreshold = "fuzzy_threshold",
              fuzzyBlockAction = "fuzzy_block_action", fuzzyRefreshSeconds = "fuzzy_refresh_seconds", fuzzyReportUsers = "fuzzy_report_users", drift, driftSeconds = "drift_seconds", driftBaselineHours = "drift_baseline_hours", replyRetentionDays = "reply_retention_days", sentMessageIDs = "sent_message_ids"
@@ -282,6 +285,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         shadowModel = try c.decodeIfPresent(String.self, forKey: .shadowModel)
         abModel = try c.decodeIfPresent(String.self, forKey: .abModel)
         auditFile = try c.decodeIfPresent(String.self, forKey: .auditFile)
+        privacyKey = try c.decodeIfPresent(String.self, forKey: .privacyKey)
         auditDays = try c.decodeIfPresent(Int.self, forKey: .auditDays) ?? d.auditDays
         abShare = try c.decodeIfPresent(Double.self, forKey: .abShare) ?? d.abShare
         trustSeconds = try c.decodeIfPresent(Double.self, forKey: .trustSeconds) ?? d.trustSeconds
@@ -422,6 +426,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         if let s = value(.shadowModel) { shadowModel = s }
         if let s = value(.abModel) { abModel = s }
         if let s = value(.auditFile) { auditFile = s }
+        if let s = value(.privacyKey) { privacyKey = s }
         if let n = try int(.auditDays) { auditDays = n }
         if let x = try double(.abShare) { abShare = x }
         if let x = try double(.trustSeconds) { trustSeconds = x }
@@ -511,6 +516,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         try check((0...1).contains(shadowSample), "shadow_sample must be between 0 and 1")
         try check((0...1).contains(abShare), "ab_share must be between 0 and 1")
         try check(auditDays > 0, "audit_days must be positive")
+        try check(privacyKey.map { $0.utf8.count >= 16 } ?? true, "privacy_key must be at least 16 bytes")
         try check(replyRetentionDays > 0 && sentMessageIDs >= 16, "reply_retention_days and sent_message_ids must be positive")
         try check(streamMinEvidence > 0 && (0...1).contains(streamMaxSpamRate), "stream_min_evidence must be positive and stream_max_spam_rate between 0 and 1")
         try check(["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel), "log_level \(logLevel) is unknown")

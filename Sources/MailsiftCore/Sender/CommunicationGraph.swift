@@ -72,7 +72,8 @@ public struct CommunicationGraph: Sendable {
     /// Records a message a local user sent: the sender is the envelope's, else From; the recipients the
     /// envelope's, else To, Cc and Bcc. Returns how many recipients were recorded (0: no sender or none).
     @discardableResult
-    public mutating func recordSent(_ message: Message, envelope: Envelope, at time: Int64) -> Int {
+    /// With `pseudonymizer`, the addresses are recorded as pseudonyms (as the sender keys are).
+    public mutating func recordSent(_ message: Message, envelope: Envelope, at time: Int64, pseudonymizer: (any Pseudonymizer)? = nil) -> Int {
         let sender = envelope.mailFrom.map { $0.trimmingCharacters(in: SenderKeys.angleBrackets) } ?? message.from.first?.address
         var recipients = envelope.recipients.map { $0.trimmingCharacters(in: SenderKeys.angleBrackets) }
         if recipients.isEmpty {
@@ -82,7 +83,11 @@ public struct CommunicationGraph: Sendable {
         guard let sender, !sender.isEmpty else { return 0 }
         let distinct = Set(recipients.lazy.map { $0.lowercased() }.filter { !$0.isEmpty && $0 != sender.lowercased() })
         guard !distinct.isEmpty else { return 0 }
-        record(from: sender, to: recipients, at: time, outbound: true)
+        if let p = pseudonymizer {
+            record(from: p.pseudonym(sender), to: recipients.map(p.pseudonym), at: time, outbound: true)
+        } else {
+            record(from: sender, to: recipients, at: time, outbound: true)
+        }
         return min(distinct.count, Self.maxRecipients)
     }
 
