@@ -8,7 +8,7 @@ struct Mailsift: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mailsift",
         abstract: "Real-time email classification: spam, phishing and categories.",
-        subcommands: [Classify.self, Parse.self, Train.self, Eval.self, Split.self, Serve.self, Worker.self, Feedback.self, Retrain.self, Replay.self, Attack.self, Embed.self, Bench.self, Campaigns.self, Language.self, Report.self, Forget.self]
+        subcommands: [Classify.self, Parse.self, Train.self, Eval.self, Split.self, Serve.self, Worker.self, Feedback.self, Retrain.self, Replay.self, Attack.self, Embed.self, Bench.self, Campaigns.self, Language.self, Report.self, Forget.self, Attachments.self]
     )
 
     /// Runs `body`; a message file or a model that cannot be read is reported on standard error with exit
