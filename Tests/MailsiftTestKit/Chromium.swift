@@ -26,7 +26,7 @@ public enum Chromium {
         let profile = NSTemporaryDirectory() + "mailsift-chromium-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: profile) }
         let common = [
-            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions", "--user-data-dir=\(profile)",
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-extensions", "--user-data-dir=\(profile)",
             "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000",
         ]
         let (dom, log) = try run(executable, common + ["--dump-dom", url])
