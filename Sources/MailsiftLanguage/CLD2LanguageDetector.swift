@@ -3,7 +3,7 @@ import MailsiftCore
 
 /// The ``LanguageDetector`` port answered by CLD2 (Compact Language Detector 2, Debian libcld2-dev) with its full
 /// tables (libcld2_full: 160 languages; libcld2 alone has 83). Chosen over libexttextcat (n-gram profiles: on the
-/// same 10,501 texts in 26 languages, 77% right against CLD2's 93%, at 18 times the time per text; docs/content.md,
+/// same 10,501 texts in 26 languages, 77% right against CLD2's 93%, at 18 to 20 times the time per text; docs/content.md,
 /// scripts/language-eval.sh) and over a model trained here (CLD2's tables come from a web crawl of every language it
 /// names; we have no such corpus).
 /// Thread-safe: CLD2 keeps no state between calls.

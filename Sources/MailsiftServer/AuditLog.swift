@@ -37,7 +37,7 @@ public final class AuditLog: Sendable {
             return day > last
         }
         if prune { self.prune(now: time) }
-        if !FuzzyListService.append(String(decoding: data, as: UTF8.self) + "\n", to: path) {
+        if !AppendOnlyFile.append(String(decoding: data, as: UTF8.self) + "\n", to: path) {
             logger.error("audit log: cannot write", metadata: ["file": "\(path)"])
         }
     }

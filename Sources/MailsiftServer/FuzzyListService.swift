@@ -101,7 +101,7 @@ public final class FuzzyListService: Service, Sendable {
         let line = record.json
         var saved: Bool?, shared: Bool?
         if let file {
-            saved = Self.append(line + "\n", to: file)
+            saved = AppendOnlyFile.append(line + "\n", to: file)
             if saved == false { logger.error("fuzzy list: cannot write", metadata: ["file": "\(file)"]) }
         }
         if let redis {
@@ -155,19 +155,6 @@ public final class FuzzyListService: Service, Sendable {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             await refresh()
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int(self.refreshSeconds * 1_000))) }
-        }
-    }
-
-    static func append(_ text: String, to path: String) -> Bool {
-        if !FileManager.default.fileExists(atPath: path) { return FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) }
-        guard let handle = FileHandle(forWritingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        do {
-            try handle.seekToEnd()
-            try handle.write(contentsOf: Data(text.utf8))
-            return true
-        } catch {
-            return false
         }
     }
 }

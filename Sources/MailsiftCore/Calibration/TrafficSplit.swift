@@ -22,17 +22,14 @@ public struct TrafficSplit: Sendable, Hashable {
         return Self.unit(recipient.lowercased(), salt: salt) < share ? .candidate : .control
     }
 
-    /// A recipient's place in [0, 1): FNV-1a of its bytes, then SplitMix64's finaliser (FNV alone leaves the high bits
-    /// of similar addresses alike).
+    /// A recipient's place in [0, 1): FNV-1a of its bytes, then SplitMix64's finaliser (``CampaignFingerprint/mix(_:)``;
+    /// FNV alone leaves the high bits of similar addresses alike).
     static func unit(_ s: String, salt: UInt64) -> Double {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325 ^ salt
         for b in s.utf8 {
             h ^= UInt64(b)
             h = h &* 0x0000_0100_0000_01B3
         }
-        h = (h ^ (h >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        h = (h ^ (h >> 27)) &* 0x94D0_49BB_1331_11EB
-        h ^= h >> 31
-        return Double(h >> 11) / Double(1 << 53)
+        return Double(CampaignFingerprint.mix(h) >> 11) / Double(1 << 53)
     }
 }
