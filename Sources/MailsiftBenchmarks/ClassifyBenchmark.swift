@@ -1,6 +1,7 @@
 import Foundation
 import MailsiftCore
 import MailsiftTrees
+import Synchronization
 
 /// `mailsift bench classify`: the whole cascade (parse, rules, trees, text, combination) on one core;
 /// messages per second over whole passes (the median pass), per-message latency percentiles, the share of
@@ -21,6 +22,9 @@ public struct ClassifyBenchmark: Sendable {
     /// sender from Return-Path), waiting for DNS up to `spfBudget` a message.
     public var authentication: SenderAuthentication?
     public var spfBudget: Duration = .milliseconds(200)
+    /// Record every verdict in the dashboard's ledger as `serve` does with `dashboard` on (``VerdictLedger`` under a
+    /// lock: the message key, three reasons described, the counts).
+    public var ledger = false
 
     public init(messages: [[UInt8]], cascade: Cascade, minimumSeconds: Double = 3, trustReplies: Bool = false, keepWordSalad: Bool = false) {
         self.messages = messages
@@ -54,6 +58,14 @@ public struct ClassifyBenchmark: Sendable {
         var authenticated = 0
         var failures: [String] = []
         let trust = authentication.map { AuthenticationTrust.none.trusting($0.authservID) } ?? .none
+        let dashboard = Mutex(VerdictLedger())
+        // Reasons as the server hands them on (worded already): a word of the text, a URL class, a tree column.
+        let reasons = [
+            Cascade.Reason(stage: .text, feature: "your", weight: 1.25, text: "subject word \"your\" (+1.25)"),
+            Cascade.Reason(stage: .text, feature: "ip_host", weight: 1.71, text: "URL: ip_host (+1.71)"),
+            Cascade.Reason(stage: .trees, feature: "htmlParts", weight: 0.1, text: "text/html parts: 1 (+0.10)"),
+        ]
+        let version = bundle.manifest.version
         func classify(_ bytes: [UInt8]) async -> Cascade.Stage? {
             guard var message = try? analyzer.parser.parse(bytes) else { return nil }
             if let authentication {
@@ -75,6 +87,13 @@ public struct ClassifyBenchmark: Sendable {
             a.replyDiscounted = discount
             let v = cascade.classify(a, scratch: &scratch)
             sink += v.probability
+            if self.ledger {
+                let entry = VerdictLedger.Entry(
+                    time: Int64(Date().timeIntervalSince1970), messageKey: MessageKey.of(message), senderDomain: "example.com", action: v.action,
+                    stage: v.stage, probability: v.probability, degraded: false, latencyMicroseconds: 300, modelVersion: version,
+                    reasons: reasons.map(VerdictLedger.describe))
+                dashboard.withLock { $0.record(entry) }
+            }
             return v.stage
         }
         let clock = ContinuousClock()

@@ -28,6 +28,8 @@ public final class ClassificationService: Sendable {
     public let shadow: ShadowScoring?
     /// Drift of scores, tree columns, missing fields and volume, hour against hours (``DriftService``).
     public let drift: DriftService
+    /// The dashboard's record of verdicts and feedback, with `dashboard` on.
+    public let ledger: DashboardLedger?
     /// Campaigns the operator marked `block` or `allow` (`POST /admin/fuzzy`).
     public let fuzzy: FuzzyListService
     /// Inspects attachments (libmagic, libarchive), with `attachments` on; nil when off or the libraries are missing.
@@ -118,6 +120,7 @@ public final class ClassificationService: Sendable {
         var fuzzyConfiguration = configuration
         if fuzzyConfiguration.fuzzyFile == nil, let dir = configuration.dataDirectory { fuzzyConfiguration.fuzzyFile = dir + "/fuzzy.jsonl" }
         drift = DriftService(configuration: configuration, registry: metrics.registry, logger: logger)
+        ledger = configuration.dashboard ? DashboardLedger() : nil
         fuzzy = FuzzyListService(configuration: fuzzyConfiguration, archive: self.learning.store as? any FuzzyListArchive, logger: logger)
         audit = AuditLog(
             path: configuration.auditFile ?? configuration.dataDirectory.map { ($0 as NSString).appendingPathComponent("audit.jsonl") },
@@ -443,12 +446,14 @@ public final class ClassificationService: Sendable {
         }
         let end = ContinuousClock.now
         func us(_ d: Duration) -> Int { Int(d.microseconds) }
-        return Result(
+        let r = Result(
             label: v.label, probability: v.probability, action: v.action, stage: v.stage, reasons: why, modelVersion: model.version,
             degraded: fallback != nil, fallback: fallback?.rawValue, messageId: MessageKey.of(a.message),
             timings: .init(analyseMicroseconds: us(analysed - start), classifyMicroseconds: us(end - analysed), totalMicroseconds: us(end - start)),
             rules: v.rules.hits, spamLabel: model.cascade.bundle.manifest.labels[1], authenticationResults: report?.field, language: a.language
         )
+        ledger?.record(r, senderDomain: keys.fromDomain, at: Int64(Date().timeIntervalSince1970))
+        return r
     }
 
     /// Counts a verdict for drift: its score, its tree row and the fields it lacked.

@@ -50,6 +50,9 @@ public final class DriftService: Service, Sendable {
         monitor.withLock { $0.record(probability: probability, row: row, missing: missing, at: time) }
     }
 
+    /// The comparison at `time`, without setting the gauges or logging (the dashboard's view).
+    public func report(at time: Int64) -> DriftMonitor.Report { monitor.withLock { $0.report(at: time) } }
+
     /// Compares now, sets the gauges, logs alarms that were not there at the last check; returns the report.
     @discardableResult
     public func check(at time: Int64 = Int64(Date().timeIntervalSince1970)) -> DriftMonitor.Report {

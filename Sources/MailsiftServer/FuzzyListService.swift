@@ -105,12 +105,21 @@ public final class FuzzyListService: Service, Sendable {
             if saved == false { logger.error("fuzzy list: cannot write", metadata: ["file": "\(file)"]) }
         }
         if let redis {
-            do {
-                _ = try await redis.send(["RPUSH", key, line])
-                shared = true
-            } catch {
-                shared = false
-                logger.error("fuzzy list: Redis did not take the record; it stays on this server", metadata: ["error": "\(error)"])
+            // An operator's action, not the hot path: tried three times over about two seconds (a connection that is
+            // still being made, or a slow answer, fails the first try). A record pushed twice changes nothing.
+            for attempt in 1...3 {
+                do {
+                    _ = try await redis.send(["RPUSH", key, line])
+                    shared = true
+                    break
+                } catch {
+                    shared = false
+                    if attempt == 3 {
+                        logger.error("fuzzy list: Redis did not take the record; it stays on this server", metadata: ["error": "\(error)"])
+                    } else {
+                        try? await Task.sleep(for: .milliseconds(1_100))
+                    }
+                }
             }
         }
         if let archive {

@@ -117,6 +117,7 @@ public struct HTTPAPI: Sendable {
                 return Self.json(shadow.summary)
             }
         }
+        if let ledger = service.ledger { DashboardAPI(service: service, reloader: reloader, ledger: ledger).add(to: router) }
         return router
     }
 
@@ -292,6 +293,7 @@ public struct HTTPAPI: Sendable {
         do {
             let counts = try await service.learning.record(reports)
             service.ab?.record(reports)
+            service.ledger?.record(counts.new)
             service.audit.record(actor: "feedback", action: "feedback", detail: "\(counts.stored) stored, \(counts.duplicates) duplicates")
             return Self.json(["stored": counts.stored, "duplicates": counts.duplicates])
         } catch {
@@ -386,8 +388,10 @@ public struct HTTPAPI: Sendable {
         if service.learning.store != nil {
             do {
                 let report = Feedback(messageID: MessageKey.of(analysed.message), user: user, label: label, time: now)
-                stored = try await service.learning.record([report]).stored == 1
+                let counts = try await service.learning.record([report])
+                stored = counts.stored == 1
                 service.ab?.record([report])
+                service.ledger?.record(counts.new)
             } catch {
                 if case .invalid(let why) = error {
                     service.metrics.rejected(.badRequest)

@@ -216,7 +216,7 @@ public final class OnlineLearning: Service, Sendable {
     /// Stores reports durably (idempotent per message, user and time). A new report teaches the
     /// reputations of the message's senders, found in the feature log, at feedback weight. Returns how
     /// many were new and how many already stored.
-    public func record(_ reports: [Feedback]) async throws(FeedbackError) -> (stored: Int, duplicates: Int) {
+    public func record(_ reports: [Feedback]) async throws(FeedbackError) -> (stored: Int, duplicates: Int, new: [Feedback]) {
         guard let store else { throw .noStore }
         let now = Int64(Date().timeIntervalSince1970)
         for f in reports {
@@ -225,8 +225,9 @@ public final class OnlineLearning: Service, Sendable {
                 throw .invalid(error)
             }
         }
-        var stored = 0
+        var new: [Feedback] = []
         for var f in reports {
+            let given = f
             if let pseudonymizer { f.user = pseudonymizer.pseudonym(f.user) }
             let isNew: Bool
             do {
@@ -237,14 +238,14 @@ public final class OnlineLearning: Service, Sendable {
             }
             metrics.feedback(isNew ? .stored : .duplicate)
             guard isNew else { continue }
-            stored += 1
+            new.append(given)
             // The entry may still be queued: write the queue first so the lookup sees it.
             await flushFeatureLog()
             if let entry = try? await store.entry(messageID: f.messageID) {
                 await teach(entry.keys, spam: f.label == .spam, weight: policy.feedbackWeight, at: f.time)
             }
         }
-        return (stored, reports.count - stored)
+        return (new.count, reports.count - new.count, new)
     }
 
     // MARK: - Persistence

@@ -136,6 +136,8 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
     /// Drift: whether verdicts are counted for it (`drift`), how often the current hour is compared with the baseline (and the gauges set), and how many hours
     /// before it make the baseline (docs/operations.md).
     public var drift = true
+    /// The dashboard at `/ui` (docs/operations.md), behind the admin token, and its bookkeeping of verdicts.
+    public var dashboard = true
     public var driftSeconds = 60.0
     public var driftBaselineHours = 24
     /// The authserv-ids of the site's own MTAs and filters: `Authentication-Results` fields (and `Received-SPF`
@@ -239,7 +241,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         case shadowModel = "shadow_model", shadowSample = "shadow_sample", abModel = "ab_model", abShare = "ab_share", auditFile = "audit_file", auditDays = "audit_days", privacyKey = "privacy_key", trustSeconds = "trust_seconds", graphEdges = "graph_edges"
         case verifyReplies = "verify_replies", verifyLists = "verify_lists", campaigns, attachments, images, language, attachmentHashList = "attachment_hash_list",
              analysisCacheEntries = "analysis_cache_entries", analysisCacheSeconds = "analysis_cache_seconds", fuzzyFile = "fuzzy_file", fuzzyThreshold = "fuzzy_threshold",
-             fuzzyBlockAction = "fuzzy_block_action", fuzzyRefreshSeconds = "fuzzy_refresh_seconds", fuzzyReportUsers = "fuzzy_report_users", drift, driftSeconds = "drift_seconds", driftBaselineHours = "drift_baseline_hours", replyRetentionDays = "reply_retention_days", sentMessageIDs = "sent_message_ids"
+             fuzzyBlockAction = "fuzzy_block_action", fuzzyRefreshSeconds = "fuzzy_refresh_seconds", fuzzyReportUsers = "fuzzy_report_users", drift, driftSeconds = "drift_seconds", driftBaselineHours = "drift_baseline_hours", replyRetentionDays = "reply_retention_days", sentMessageIDs = "sent_message_ids", dashboard
         case transformer, transformerEncoder = "transformer_encoder", transformerPrecision = "transformer_precision"
         case trustedAuthservIDs = "trusted_authserv_ids", trustedNetworks = "trusted_networks"
         case spf, dkim, dmarc, dmarcReject = "dmarc_reject", arc, trustedARCSealers = "trusted_arc_sealers", dnsResolvers = "dns_resolvers", authservID = "authserv_id", spfBudgetMilliseconds = "spf_budget_ms"
@@ -306,6 +308,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         fuzzyRefreshSeconds = try c.decodeIfPresent(Double.self, forKey: .fuzzyRefreshSeconds) ?? d.fuzzyRefreshSeconds
         fuzzyReportUsers = try c.decodeIfPresent(Int.self, forKey: .fuzzyReportUsers) ?? d.fuzzyReportUsers
         drift = try c.decodeIfPresent(Bool.self, forKey: .drift) ?? d.drift
+        dashboard = try c.decodeIfPresent(Bool.self, forKey: .dashboard) ?? d.dashboard
         driftSeconds = try c.decodeIfPresent(Double.self, forKey: .driftSeconds) ?? d.driftSeconds
         driftBaselineHours = try c.decodeIfPresent(Int.self, forKey: .driftBaselineHours) ?? d.driftBaselineHours
         transformer = try c.decodeIfPresent(Bool.self, forKey: .transformer) ?? d.transformer
@@ -450,6 +453,7 @@ public struct ServerConfiguration: Codable, Sendable, Equatable {
         if let x = try double(.fuzzyRefreshSeconds) { fuzzyRefreshSeconds = x }
         if let n = try int(.fuzzyReportUsers) { fuzzyReportUsers = n }
         if let b = bool(.drift) { drift = b }
+        if let b = bool(.dashboard) { dashboard = b }
         if let x = try double(.driftSeconds) { driftSeconds = x }
         if let n = try int(.driftBaselineHours) { driftBaselineHours = n }
         if let b = bool(.transformer) { transformer = b }

@@ -170,7 +170,10 @@ public struct StreamWorker: Service {
         }
         let time = e.string("time").flatMap { Int64($0) } ?? Int64(Date().timeIntervalSince1970)
         do {
-            _ = try await service.learning.record([Feedback(messageID: id, user: user, label: label, time: time)])
+            let report = Feedback(messageID: id, user: user, label: label, time: time)
+            let counts = try await service.learning.record([report])
+            service.ab?.record([report])
+            service.ledger?.record(counts.new)
         } catch .storeFailed(let why) {
             // Left pending: the store may come back; after the delivery limit it is dead-lettered.
             logger.error("stream worker: storing feedback failed", metadata: ["error": "\(why)"])

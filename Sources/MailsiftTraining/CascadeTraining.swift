@@ -68,6 +68,7 @@ enum CascadeTraining {
             combiner: combiner, mode: chosen, exitBands: bands, outOfFold: outOfFold
         )
         manifest.viewModels = viewModels.isEmpty ? nil : viewModels.map(\.spec)
+        manifest.scoreHistogram = ScoreHistogram(probabilities: chosen == .cascade ? cascaded : stacked, labels: labels)
         // The served thresholds, for `thresholdMargin` times fewer false positives than the target: the combination
         // and the exit bands stay those chosen at the target.
         var served = points

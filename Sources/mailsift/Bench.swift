@@ -62,6 +62,8 @@ extension Mailsift {
         var dmarc = false
         @Flag(help: "Detect no language (serve's `language: false`); by default the analysis detects it, as serve does.")
         var noLanguage = false
+        @Flag(help: "Record every verdict in the dashboard's ledger, as serve does with `dashboard` on.")
+        var ledger = false
 
         func run() throws {
             if let spfZone {
@@ -76,6 +78,7 @@ extension Mailsift {
             var benchmark = ClassifyBenchmark(
                 messages: try corpus.messages, cascade: cascade, minimumSeconds: corpus.seconds, trustReplies: trustReplies, keepWordSalad: keepWordSalad)
             benchmark.knowsCorpus = knownCorpus
+            benchmark.ledger = ledger
             if let spfResolver {
                 benchmark.authentication = SenderAuthentication(
                     resolver: try UnboundResolver(forwarders: [spfResolver]), authservID: "mailsift", dkim: dkim ? SwiftCryptoDKIM() : nil)

@@ -40,6 +40,9 @@ public struct CascadeManifest: Codable, Sendable, Hashable {
     public var transformer: TransformerSpec?
     /// Out-of-fold figures per stage and combination (`text`, `trees`, `stacked`, `cascade`).
     public var outOfFold: [String: [String: Double]]
+    /// The served probability's distribution out of fold on the training side, per class (the dashboard's baseline);
+    /// nil in models trained before it was recorded.
+    public var scoreHistogram: ScoreHistogram?
 
     /// The dropped columns' indices (names this build does not know are skipped).
     public var droppedTreeColumns: [Int] {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A line or bar chart drawn as inline SVG, for the evaluation report: axes with ticks and labels, a linear or
+/// A line or bar chart drawn as inline SVG, for the evaluation report and the dashboard: axes with ticks and labels, a linear or
 /// logarithmic x axis, series as polylines (or bars), and a legend. Pure: it returns markup.
 public struct SVGChart: Sendable {
     public struct Series: Sendable {
@@ -118,6 +118,9 @@ public struct SVGChart: Sendable {
                     s += "<rect x=\"\(Self.format(x0))\" y=\"\(Self.format(py(p.y)))\" width=\"\(Self.format(max(0.5, x1 - x0 - 0.5)))\" height=\"\(Self.format(bottom - py(p.y)))\" fill=\"\(colour)\" fill-opacity=\"0.8\"/>"
                 }
                 barIndex += 1
+            } else if one.points.count == 1, let p = one.points.first {
+                // A line of one point: a dot.
+                s += "<circle cx=\"\(Self.format(px(p.x)))\" cy=\"\(Self.format(py(p.y)))\" r=\"3\" fill=\"\(colour)\"/>"
             } else if !one.points.isEmpty {
                 let path = one.points.map { "\(Self.format(px($0.x))),\(Self.format(py($0.y)))" }.joined(separator: " ")
                 s += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"\(one.dashed ? " stroke-dasharray=\"5 4\"" : "")/>"
@@ -131,24 +134,5 @@ public struct SVGChart: Sendable {
             s += "<text x=\"\(Self.format(left + 24))\" y=\"\(Self.format(y))\" font-size=\"11\">\(HTML.escape(one.name))</text>"
         }
         return s + "</svg>"
-    }
-}
-
-/// Escaping for HTML text and attribute values.
-public enum HTML {
-    public static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
     }
 }

@@ -1,0 +1,41 @@
+import Foundation
+import MailsiftCore
+import Synchronization
+
+/// The dashboard's bookkeeping (``VerdictLedger``) for the server: every verdict and every stored feedback report
+/// goes in (a lock and a few counts each), the dashboard's pages read it. On with `dashboard` (the default).
+public final class DashboardLedger: Sendable {
+    private let ledger: Mutex<VerdictLedger>
+
+    public init(configuration: VerdictLedger.Configuration = .init()) {
+        ledger = Mutex(VerdictLedger(configuration: configuration))
+    }
+
+    /// Records a verdict served at `time` (Unix seconds).
+    func record(_ r: ClassificationService.Result, senderDomain: String?, at time: Int64) {
+        // The top three reasons that weigh something (the authentication results, which weigh nothing, come first).
+        var reasons: [String] = []
+        for reason in r.reasons where reason.weight != 0 {
+            reasons.append(VerdictLedger.describe(reason))
+            if reasons.count == 3 { break }
+        }
+        let entry = VerdictLedger.Entry(
+            time: time, messageKey: r.messageId ?? "", senderDomain: senderDomain, action: r.action, stage: r.stage,
+            probability: r.probability, degraded: r.degraded, latencyMicroseconds: r.timings.totalMicroseconds, modelVersion: r.modelVersion,
+            reasons: reasons)
+        ledger.withLock { $0.record(entry) }
+    }
+
+    /// Counts stored reports against the verdicts they judge, on the day they came in (`time`, Unix seconds; a
+    /// report's own time is the client's word).
+    public func record(_ reports: [Feedback], at time: Int64 = Int64(Date().timeIntervalSince1970)) {
+        ledger.withLock { l in
+            for f in reports { l.feedback(messageKey: f.messageID, spam: f.label == .spam, at: time) }
+        }
+    }
+
+    /// Reads the ledger.
+    public func read<T: Sendable>(_ body: (borrowing VerdictLedger) -> T) -> T {
+        ledger.withLock { body($0) }
+    }
+}
