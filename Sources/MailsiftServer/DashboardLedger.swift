@@ -13,12 +13,15 @@ public final class DashboardLedger: Sendable {
 
     /// Records a verdict served at `time` (Unix seconds).
     func record(_ r: ClassificationService.Result, senderDomain: String?, at time: Int64) {
-        // The top three reasons that weigh something (the authentication results, which weigh nothing, come first).
-        var reasons: [String] = []
-        for reason in r.reasons where reason.weight != 0 {
-            reasons.append(VerdictLedger.describe(reason))
-            if reasons.count == 3 { break }
+        // The three strongest reasons (by weight either way; the rules' and authentication results', which may weigh
+        // nothing, after those that weigh something).
+        var top: [Cascade.Reason] = []
+        for reason in r.reasons {
+            top.append(reason)
+            top.sort { abs($0.weight) > abs($1.weight) }
+            if top.count > 3 { top.removeLast() }
         }
+        let reasons = top.map(VerdictLedger.describe)
         let entry = VerdictLedger.Entry(
             time: time, messageKey: r.messageId ?? "", senderDomain: senderDomain, action: r.action, stage: r.stage,
             probability: r.probability, degraded: r.degraded, latencyMicroseconds: r.timings.totalMicroseconds, modelVersion: r.modelVersion,

@@ -157,9 +157,9 @@ enum DashboardPages {
             func centred(_ counts: [Int]) -> [(x: Double, y: Double)] {
                 ScoreHistogram.shares(counts).enumerated().map { (Double($0.offset) * width + width / 2, $0.element) }
             }
-            series.append(.init(name: "training, all (out of fold)", points: centred(h.all)))
-            series.append(.init(name: "training, ham", points: centred(h.ham), dashed: true))
-            series.append(.init(name: "training, spam", points: centred(h.spam), dashed: true))
+            series.append(.init(name: "training, ham (out of fold)", points: centred(h.ham)))
+            series.append(.init(name: "training, spam (out of fold)", points: centred(h.spam)))
+            series.append(.init(name: "training, both (its class mix)", points: centred(h.all), dashed: true))
         }
         let top = series.flatMap { $0.points.map(\.y) }.max() ?? 0
         var chart = SVGChart(title: "Score distribution: served today against the model's training", xLabel: "spam probability", yLabel: "share of messages", xRange: 0...1, yRange: 0...min(1, niceMax(max(top, 0.01))))
@@ -238,7 +238,7 @@ enum DashboardPages {
         } else {
             b += "<p>No model is loaded.</p>"
         }
-        b += "<form method=\"post\" action=\"/ui/reload\"><input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(s.csrf))\"><button type=\"submit\" id=\"reload\">Reload the model and rules</button> <span class=\"note\">Loads the configured files again; they are served only if they pass the checks.</span></form>"
+        b += "<form method=\"post\" action=\"/ui/reload\" class=\"reload\"><input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(s.csrf))\"><button type=\"submit\" id=\"reload\">Reload the model and rules</button> <span class=\"note\">Loads the configured files again; they are served only if they pass the checks.</span></form>"
         b += "<h2>Shadow model</h2>"
         if let sh = s.shadow {
             b += "<table id=\"shadow\"><tbody>" + row("shadow", HTML.escape(sh.shadowVersion ?? "not loaded")) + row("messages both scored", "\(sh.messages)")
@@ -302,7 +302,7 @@ enum DashboardPages {
         .charts{display:flex;flex-wrap:wrap;gap:1em;margin-top:1em}figure{margin:0;background:#fff;border:1px solid #ddd}
         table{border-collapse:collapse;background:#fff;margin-top:.5em}td,th{border:1px solid #ddd;padding:.25em .6em;text-align:left;font-size:.9em;vertical-align:top}
         table.verdicts td.id{max-width:22em;word-break:break-all}tr.reject td,tr.quarantine td{background:#fff3f0}tr.tag td{background:#fffbe8}
-        .error{color:#a00}.ok{color:#060}.alarms li{color:#a00}.note{color:#555;font-size:.9em}.outcome{background:#eef;padding:.5em}
+        .error{color:#a00}.ok{color:#060}.alarms li{color:#a00}.note{color:#555;font-size:.9em}.outcome{background:#eef;padding:.5em}form.reload{margin-top:.8em}
         footer{padding:1em 1.5em;color:#666;font-size:.8em}
         """
 

@@ -164,7 +164,16 @@ import Testing
     @Test(.enabled(if: Chromium.executable != nil, "needs chromium")) func everyPageLoadsInABrowserAfterLoggingIn() async throws {
         let directory = LearningTests.dataDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let server = try await Self.server(directory: directory)
+        // The shipped model as the shadow and as the A/B test's candidate too, so that the models page shows both.
+        let candidate = (NSTemporaryDirectory() as NSString).appendingPathComponent("mailsift-dashboard-\(UUID().uuidString).msmodel")
+        defer { try? FileManager.default.removeItem(atPath: candidate) }
+        try Data(ShippedModel.bundle.encoded()).write(to: URL(fileURLWithPath: candidate))
+        let server = try await Self.server(directory: directory) { c in
+            c.shadowModel = candidate
+            c.abModel = candidate
+            c.abShare = 0.5
+        }
+        #expect(await server.reloader.reload(trigger: "test").loaded)
         try await server.application().test(.live) { client in
             // Mail to show: the example ham, GTUBE (decided by the rules) and a phishing example.
             let phishing = try String(contentsOfFile: TestPaths.repositoryRoot.appendingPathComponent("examples/phishing.eml").path, encoding: .utf8)
@@ -204,6 +213,8 @@ import Testing
             #expect(verdicts.contains("ex*****.org"))  // example.org, masked
             #expect(!verdicts.contains("minutes of Tuesday") && !verdicts.contains("release to Friday"))  // no content
             #expect(!verdicts.contains("alice"))
+            #expect(verdicts.contains("test string for spam filters"))  // GTUBE's rule, which weighs nothing, is its reason
+            #expect(verdicts.contains("HTML: html_only"))  // the phishing's strongest reason, from the text stage
             try browser.screenshot("dashboard-verdicts")
             try browser.fill("input[name=id]", "<m-1@example.org>")
             try browser.click("form.search button")
@@ -226,6 +237,8 @@ import Testing
             try browser.click("#reload")
             #expect(browser.url.hasPrefix(base + "/ui/models?outcome="))
             #expect(browser.text.contains("Reloaded: serving \(Fixture.model.version)"))
+            #expect(try browser.evaluate("document.querySelector('#shadow').innerText.includes('messages both scored')") as? Bool == true)
+            #expect(try browser.evaluate("document.querySelector('#ab').innerText.includes('candidate')") as? Bool == true)
             try browser.screenshot("dashboard-models")
 
             try browser.click("header form button")
