@@ -79,7 +79,7 @@ public struct ClassifyBenchmark: Sendable {
                     spfResults[spf.result, default: 0] += 1
                     if spf.result == .temperror, failures.count < 3 { failures.append("\(spf.domain): \(spf.detail)") }
                 }
-                message = authentication.stamped(message, with: report)
+                authentication.stamp(&message, with: report)
             }
             var discount = false
             if !trustReplies, case let claim = ReplyClaim(message), claim.claims { discount = !ledger.knowsAnyNow(claim.referenced, at: 0) }

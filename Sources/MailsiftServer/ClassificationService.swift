@@ -266,7 +266,7 @@ public final class ClassificationService: Sendable {
             for outcome in report?.dkim ?? [] { learning.metrics.dkim(outcome.result) }
             if let result = report?.dmarc?.result { learning.metrics.dmarc(result) }
             if let result = report?.arc?.result { learning.metrics.arc(result) }
-            message = authentication.stamped(message, with: report)
+            authentication.stamp(&message, with: report)
             trust = trust.trusting(authentication.authservID)
         }
         // Judged once: the sender's reputation prior reads only the authentication results the analysis trusts.

@@ -76,21 +76,31 @@ public struct AuthenticationTrust: Sendable, Hashable {
         // costs more than the rest): a field on top is above every hop.
         var boundary: Int?
         var judgement = Judgement(message: message)
-        var kept: [HeaderField] = []
-        var removedBytes = 0
+        var ignored: [Int] = []
         for (index, field) in fields.enumerated() {
             let name = field.lowercasedName
-            guard AuthenticationTrust.isAuthenticationField(name) else {
-                kept.append(field)
-                continue
-            }
+            guard AuthenticationTrust.isAuthenticationField(name) else { continue }
             let isResults = name == "authentication-results"
             let writer = isResults ? AuthenticationResults.authservID(of: field.value) : AuthenticationTrust.receiver(ofReceivedSPF: field.value)
             if let writer, authservIDs.contains(writer.fastLowercased()),
                index == 0 || index < (boundary ?? { boundary = untrustedHop(in: fields); return boundary! }()) {
+                continue
+            }
+            ignored.append(index)
+        }
+        // Every field trusted (Mailsift's own on top, alone): the message as it is, no copy of its fields.
+        guard !ignored.isEmpty else { return judgement }
+        var kept: [HeaderField] = []
+        kept.reserveCapacity(fields.count - ignored.count)
+        var removedBytes = 0
+        var next = 0
+        for (index, field) in fields.enumerated() {
+            guard next < ignored.count, ignored[next] == index else {
                 kept.append(field)
                 continue
             }
+            next += 1
+            let isResults = field.lowercasedName == "authentication-results"
             judgement.ignored += 1
             removedBytes += field.byteCount
             let passes = isResults
@@ -129,18 +139,27 @@ public struct AuthenticationTrust: Sendable, Hashable {
 
     /// The `receiver=` of a Received-SPF field (RFC 7208 section 9.1), which names the host that checked.
     static func receiver(ofReceivedSPF value: String) -> String? {
-        let u = Array(value.utf8.prefix(4096))
-        let key = Array("receiver=".utf8)
-        var i = 0
-        while i + key.count <= u.count {
-            defer { i += 1 }
-            guard i == 0 || [ASCII.space, ASCII.tab, ASCII.semicolon, UInt8(ascii: ")")].contains(u[i - 1]),
-                  (0..<key.count).allSatisfy({ u[i + $0] | 0x20 == key[$0] | 0x20 }) else { continue }
-            let start = i + key.count
-            var end = start
-            while end < u.count, ![ASCII.space, ASCII.tab, ASCII.semicolon, UInt8(ascii: ")")].contains(u[end]) { end += 1 }
-            return end > start ? String(decoding: u[start..<end], as: UTF8.self) : nil
+        var text = value
+        return text.withUTF8 { all in
+            let u = UnsafeBufferPointer(rebasing: all.prefix(4096))
+            func ends(_ b: UInt8) -> Bool { b == ASCII.space || b == ASCII.tab || b == ASCII.semicolon || b == UInt8(ascii: ")") }
+            let key = "receiver=".utf8
+            var i = 0
+            while i + key.count <= u.count {
+                defer { i += 1 }
+                guard i == 0 || ends(u[i - 1]) else { continue }
+                var matches = true
+                for (k, b) in zip(i..., key) where u[k] | 0x20 != b | 0x20 {
+                    matches = false
+                    break
+                }
+                guard matches else { continue }
+                let start = i + key.count
+                var end = start
+                while end < u.count, !ends(u[end]) { end += 1 }
+                return end > start ? String(decoding: UnsafeBufferPointer(rebasing: u[start..<end]), as: UTF8.self) : nil
+            }
+            return nil
         }
-        return nil
     }
 }

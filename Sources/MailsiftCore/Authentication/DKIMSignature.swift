@@ -58,7 +58,7 @@ public struct DKIMSignature: Sendable, Hashable {
         domain = try required("d").lowercased()
         selector = try required("s").lowercased()
         guard SPFCheck.isValidDomain(domain), SPFCheck.isValidDomain(selector + "._domainkey." + domain) else { throw Invalid(description: "bad d= or s=") }
-        headers = try required("h").split(separator: ":").map { $0.trimmingBlanks().lowercased() }
+        headers = DKIMSignature.fieldNames(try required("h"))
         guard headers.contains("from") else { throw Invalid(description: "From is not signed") }
         guard headers.count <= DKIMSignature.maximumHeaders else { throw Invalid(description: "more than \(DKIMSignature.maximumHeaders) signed fields") }
         identity = arc ? "@" + domain : tag("i") ?? "@" + domain
@@ -107,6 +107,25 @@ public struct DKIMSignature: Sendable, Hashable {
             if out.count > 64 { throw Invalid(description: "too many tags") }
         }
         return out
+    }
+
+    /// The names of `h=` (colon-separated, blanks around each dropped, lower-cased; empty pieces left out), read on
+    /// the bytes.
+    static func fieldNames(_ list: String) -> [String] {
+        var text = list
+        return text.withUTF8 { u in
+            var out: [String] = []
+            var start = 0
+            for i in 0...u.count where i == u.count || u[i] == UInt8(ascii: ":") {
+                defer { start = i + 1 }
+                guard i > start else { continue }
+                var lo = start, hi = i
+                while lo < hi, ASCII.isWhitespace(u[lo]) { lo += 1 }
+                while hi > lo, ASCII.isWhitespace(u[hi - 1]) { hi -= 1 }
+                out.append(ASCII.lowercased(UnsafeBufferPointer(rebasing: u[lo..<hi])))
+            }
+            return out
+        }
     }
 
     /// Base64 with folding whitespace anywhere (RFC 6376 section 2.4); nil when it is not base64.

@@ -173,21 +173,25 @@ public struct SenderAuthentication: Sendable {
     /// section 5: a sender must not be able to write results in its name).
     public func stamped(_ message: Message, with report: Report?) -> Message {
         var m = message
-        var kept: [HeaderField] = []
+        stamp(&m, with: report)
+        return m
+    }
+
+    /// ``stamped(_:with:)`` in place: with the message's own copy of its fields (the caller's, consumed), no field is
+    /// copied.
+    public func stamp(_ m: inout Message, with report: Report?) {
+        let own = authservID.fastLowercased()
+        let ownField = { (field: HeaderField) in
+            field.lowercasedName == "authentication-results" && AuthenticationResults.authservID(of: field.value).fastLowercased() == own
+        }
+        if m.root.headers.contains(where: ownField) {
+            m.removedHeaderBytes += m.root.headers.reduce(0) { $0 + (ownField($1) ? $1.byteCount : 0) }
+            m.root.headers.removeAll(where: ownField)
+        }
         if let report {
             let value = report.field
-            kept.append(HeaderField(name: "Authentication-Results", rawValue: value, value: value, byteCount: 0))
+            m.root.headers.insert(HeaderField(name: "Authentication-Results", rawValue: value, value: value, byteCount: 0), at: 0)
         }
-        let own = authservID.fastLowercased()
-        for field in m.root.headers {
-            if field.lowercasedName == "authentication-results", AuthenticationResults.authservID(of: field.value).fastLowercased() == own {
-                m.removedHeaderBytes += field.byteCount
-                continue
-            }
-            kept.append(field)
-        }
-        m.root.headers = HeaderFields(kept)
-        return m
     }
 
     /// A value fit for an RFC 8601 property: no blanks, semicolons or parentheses, 256 bytes at most.

@@ -226,13 +226,11 @@ public struct RuleSet: Sendable {
             case .authentication(let method, let result):
                 return f.authentication.contains { $0.method == method && $0.result == result }
             case .dmarcRejectFail:
-                // The policy is usually in a comment (`dmarc=fail (p=REJECT sp=NONE) header.from=...`), which
-                // the parsed checks drop: read the raw clause.
-                return f.a.message.headers.all("authentication-results").contains { field in
-                    field.value.lowercased().split(separator: ";").contains { clause in
-                        let c = clause.trimmingBlanks()
-                        return c.hasPrefix("dmarc=fail") && (c.contains("p=reject") || c.contains("policy.published-domain-policy=reject"))
-                    }
+                // The policy is usually in a comment (`dmarc=fail (p=REJECT sp=NONE) header.from=...`), which the parsed
+                // check keeps as its `p` property (``AuthenticationResults``), else as RFC 8601's property.
+                return f.authentication.contains { c in
+                    c.method == "dmarc" && c.result == "fail"
+                        && (Condition.isReject(c.properties["p"]) || Condition.isReject(c.properties["policy.published-domain-policy"]))
                 }
             case .gtube:
                 // In the decoded body text, or in the raw bytes (a part the text views skip).
@@ -244,6 +242,8 @@ public struct RuleSet: Sendable {
             case .script(let scripts): return f.a.language.map { scripts.contains($0.script) } ?? false
             }
         }
+
+        static func isReject(_ policy: String?) -> Bool { policy.map { $0.utf8.count == 6 && $0.fastLowercased() == "reject" } ?? false }
 
         /// A domain is listed when it is a listed domain or a subdomain of one.
         static func listed(_ domain: String, _ list: [String]) -> Bool {

@@ -32,4 +32,6 @@ public struct HeaderFields: Sendable, Hashable, RandomAccessCollection {
     }
 
     mutating func append(_ field: HeaderField) { fields.append(field) }
+    mutating func insert(_ field: HeaderField, at index: Int) { fields.insert(field, at: index) }
+    mutating func removeAll(where remove: (HeaderField) -> Bool) { fields.removeAll(where: remove) }
 }

@@ -48,7 +48,15 @@ public struct Message: Sendable {
 
     /// The result word of a Received-SPF field's value.
     static func spfResult(_ value: String) -> String? {
-        value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "(" || $0 == ";" }).first.map { $0.lowercased() }
+        var text = value
+        return text.withUTF8 { u in
+            func separates(_ b: UInt8) -> Bool { b == ASCII.space || b == ASCII.tab || b == UInt8(ascii: "(") || b == ASCII.semicolon }
+            var start = 0
+            while start < u.count, separates(u[start]) { start += 1 }
+            var end = start
+            while end < u.count, !separates(u[end]) { end += 1 }
+            return end > start ? ASCII.lowercased(UnsafeBufferPointer(rebasing: u[start..<end])) : nil
+        }
     }
     /// The Date header as seconds since 1970 (UTC), when it parses.
     public var date: MessageDate? { headers["date"].flatMap(MessageDate.init(parsing:)) }
