@@ -140,7 +140,8 @@ public final class UnboundResolver: DNSResolver, @unchecked Sendable {
         guard ContinuousClock.now < deadline else { return .timeout }
         // A name DNS cannot carry is an answer of its own: it does not exist.
         guard UnboundResolver.carriable(name) else { return .nameError }
-        let key = CacheKey(name: name.lowercased(), type: type)
+        // Names are nearly always lower case already: lowered only when they are not (no copy otherwise).
+        let key = CacheKey(name: name.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? name.lowercased() : name, type: type)
         let now = ContinuousClock.now
         if let answer = cached(key, now: now) { return answer }
         let answer = await resolve(name, type, deadline: deadline)

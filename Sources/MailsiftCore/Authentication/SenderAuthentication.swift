@@ -51,6 +51,9 @@ public struct SenderAuthentication: Sendable {
         public var arc: ARCCheck.Outcome?
         /// The `Authentication-Results` value Mailsift writes.
         public var field: String
+        /// The same results as parsing ``field`` gives, built with it (the rules and the reputation prior read them
+        /// without parsing the field again).
+        public var results = AuthenticationResults(authservID: "", checks: [])
         /// One entry per result, for the verdict's reasons: the symbol as Rspamd names it (`R_SPF_ALLOW`,
         /// `R_DKIM_REJECT`, `DMARC_POLICY_REJECT`, `ARC_ALLOW`...) and the result in words.
         public var entries: [(symbol: String, text: String)] {
@@ -118,6 +121,7 @@ public struct SenderAuthentication: Sendable {
         _ message: Message, envelope: Envelope, trust: AuthenticationTrust, deadline: ContinuousClock.Instant
     ) async -> Report? {
         var parts: [String] = []
+        var checks: [AuthenticationResults.Check] = []
         var report = Report(field: "")
         if let spf, let client = SenderAuthentication.client(of: message, envelope: envelope, trust: trust) {
             let helo = client.helo.isEmpty ? "unknown" : client.helo
@@ -126,6 +130,8 @@ public struct SenderAuthentication: Sendable {
                 : "smtp.mailfrom=\(SenderAuthentication.token(client.mailFrom))"
             let comment = SenderAuthentication.comment("\(outcome.domain): client-ip \(client.ip); \(outcome.detail)")
             parts.append("spf=\(outcome.result.rawValue) (\(comment)) \(identity)")
+            checks.append(.init(method: "spf", result: outcome.result.rawValue, properties: client.mailFrom.isEmpty
+                ? ["smtp.helo": SenderAuthentication.token(helo)] : ["smtp.mailfrom": SenderAuthentication.token(client.mailFrom)]))
             report.client = client
             report.spf = outcome
         }
@@ -134,10 +140,14 @@ public struct SenderAuthentication: Sendable {
             for d in report.dkim {
                 var part = "dkim=\(d.result.rawValue)"
                 if !d.detail.isEmpty || d.testing { part += " (\(SenderAuthentication.comment(d.detail + (d.testing ? "; key in testing mode" : ""))))" }
+                var properties: [String: String] = [:]
                 if !d.domain.isEmpty {
-                    part += " header.d=\(SenderAuthentication.token(d.domain)) header.s=\(SenderAuthentication.token(d.selector)) header.a=\(d.algorithm)"
+                    let (domain, selector) = (SenderAuthentication.token(d.domain), SenderAuthentication.token(d.selector))
+                    part += " header.d=\(domain) header.s=\(selector) header.a=\(d.algorithm)"
+                    properties = ["header.d": domain, "header.s": selector, "header.a": "\(d.algorithm)"]
                 }
                 parts.append(part)
+                checks.append(.init(method: "dkim", result: d.result.rawValue, properties: properties))
             }
         }
         if let arc {
@@ -147,6 +157,7 @@ public struct SenderAuthentication: Sendable {
                 part += " (\(SenderAuthentication.comment("\(outcome.instance) sets, newest sealer \(outcome.sealer); \(outcome.detail)")))"
             }
             parts.append(part)
+            checks.append(.init(method: "arc", result: outcome.result.rawValue, properties: [:]))
             report.arc = outcome
         }
         if let dmarc, var outcome = await dmarc.check(message, spf: report.spf, dkim: report.dkim, deadline: deadline) {
@@ -160,12 +171,19 @@ public struct SenderAuthentication: Sendable {
                 // `p=` in the comment is what the DMARC_REJECT rule reads (as in OpenDMARC's results).
                 part += dmarcReject ? " (p=\(policy))" : " (policy \(policy))"
             }
-            part += " header.from=\(SenderAuthentication.token(outcome.fromDomain))"
+            let fromDomain = SenderAuthentication.token(outcome.fromDomain)
+            part += " header.from=\(fromDomain)"
             parts.append(part)
+            var properties = ["header.from": fromDomain]
+            if dmarcReject, let policy = outcome.policy { properties["p"] = "\(policy)".fastLowercased() }
+            checks.append(.init(method: "dmarc", result: outcome.result.rawValue, properties: properties))
             report.dmarc = outcome
         }
         guard !parts.isEmpty else { return nil }
         report.field = authservID + "; " + parts.joined(separator: "; ")
+        report.results = AuthenticationResults(authservID: authservID, checks: checks)
+        // Every debug build (the tests) checks that the results built are those the field parses to.
+        assert(report.results == AuthenticationResults(parsing: report.field), "built results differ from \(report.field)")
         return report
     }
 
@@ -191,16 +209,26 @@ public struct SenderAuthentication: Sendable {
         if let report {
             let value = report.field
             m.root.headers.insert(HeaderField(name: "Authentication-Results", rawValue: value, value: value, byteCount: 0), at: 0)
+            m.stampedResults = (value, report.results)
+        } else {
+            m.stampedResults = nil
         }
     }
 
     /// A value fit for an RFC 8601 property: no blanks, semicolons or parentheses, 256 bytes at most.
     static func token(_ s: String) -> String {
-        String(decoding: s.utf8.prefix(256).filter { $0 > 0x20 && $0 < 0x7F && $0 != ASCII.semicolon && $0 != 0x28 && $0 != 0x29 && $0 != ASCII.quote && $0 != ASCII.backslash }, as: UTF8.self)
+        func kept(_ b: UInt8) -> Bool {
+            b > 0x20 && b < 0x7F && b != ASCII.semicolon && b != 0x28 && b != 0x29 && b != ASCII.quote && b != ASCII.backslash
+        }
+        // Most values need nothing taken out: kept as they are, not copied.
+        if s.utf8.count <= 256, s.utf8.allSatisfy(kept) { return s }
+        return String(decoding: s.utf8.prefix(256).filter(kept), as: UTF8.self)
     }
 
     /// Text fit for a comment: printable ASCII without parentheses or backslashes, 200 bytes at most.
     static func comment(_ s: String) -> String {
-        String(decoding: s.utf8.prefix(200).filter { $0 >= 0x20 && $0 < 0x7F && $0 != 0x28 && $0 != 0x29 && $0 != ASCII.backslash }, as: UTF8.self)
+        func kept(_ b: UInt8) -> Bool { b >= 0x20 && b < 0x7F && b != 0x28 && b != 0x29 && b != ASCII.backslash }
+        if s.utf8.count <= 200, s.utf8.allSatisfy(kept) { return s }
+        return String(decoding: s.utf8.prefix(200).filter(kept), as: UTF8.self)
     }
 }

@@ -12,6 +12,12 @@ public struct AuthenticationResults: Sendable, Hashable, Codable {
     public var authservID: String
     public var checks: [Check]
 
+    /// Results known without parsing (those Mailsift wrote itself).
+    public init(authservID: String, checks: [Check]) {
+        self.authservID = authservID
+        self.checks = checks
+    }
+
     /// The authserv-id of a field's value alone (its first word, comments skipped), without parsing the results.
     public static func authservID(of value: String) -> String {
         var depth = 0

@@ -12,6 +12,9 @@ public struct Message: Sendable {
     /// Bytes of the header fields the analysis took out (``AuthenticationTrust``, ``ListClaim``): the message's
     /// size is counted without them, as if they had never been written.
     public var removedHeaderBytes = 0
+    /// The results of the `Authentication-Results` field Mailsift stamped (``SenderAuthentication/stamp(_:with:)``),
+    /// known as built, with the field's value: ``authenticationResults`` does not parse that field again.
+    public var stampedResults: (field: String, results: AuthenticationResults)?
 
     public var headers: HeaderFields { root.headers }
     public var subject: String? { headers["subject"] }
@@ -41,7 +44,10 @@ public struct Message: Sendable {
     public var received: [ReceivedHop] { headers.all("received").map { ReceivedHop(parsing: $0.value) } }
     /// Every Authentication-Results field, top first.
     public var authenticationResults: [AuthenticationResults] {
-        headers.all("authentication-results").map { AuthenticationResults(parsing: $0.value) }
+        headers.all("authentication-results").map { field in
+            if let stamped = stampedResults, stamped.field == field.value { return stamped.results }
+            return AuthenticationResults(parsing: field.value)
+        }
     }
     /// The result word of each Received-SPF field (`pass`, `fail`, `softfail`...), top first.
     public var receivedSPF: [String] { headers.all("received-spf").compactMap { Message.spfResult($0.value) } }
