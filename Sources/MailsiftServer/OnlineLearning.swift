@@ -215,7 +215,7 @@ public final class OnlineLearning: Service, Sendable {
 
     /// Stores reports durably (idempotent per message, user and time). A new report teaches the
     /// reputations of the message's senders, found in the feature log, at feedback weight. Returns how
-    /// many were new and how many already stored.
+    /// many were new and how many already stored, and the new reports as given (users not yet pseudonymised).
     public func record(_ reports: [Feedback]) async throws(FeedbackError) -> (stored: Int, duplicates: Int, new: [Feedback]) {
         guard let store else { throw .noStore }
         let now = Int64(Date().timeIntervalSince1970)
