@@ -59,10 +59,10 @@ public struct ClassifyBenchmark: Sendable {
         var failures: [String] = []
         let trust = authentication.map { AuthenticationTrust.none.trusting($0.authservID) } ?? .none
         let dashboard = Mutex(VerdictLedger())
-        // Reasons as the server hands them on (worded already): a word of the text, a URL class, a tree column.
+        // Reasons as the server hands them on (worded already): a word of the text, a link's domain, a tree column.
         let reasons = [
             Cascade.Reason(stage: .text, feature: "your", weight: 1.25, text: "subject word \"your\" (+1.25)"),
-            Cascade.Reason(stage: .text, feature: "ip_host", weight: 1.71, text: "URL: ip_host (+1.71)"),
+            Cascade.Reason(stage: .text, feature: "domain=example.org", weight: 0.71, text: "URL: domain=example.org (+0.71)"),
             Cascade.Reason(stage: .trees, feature: "htmlParts", weight: 0.1, text: "text/html parts: 1 (+0.10)"),
         ]
         let version = bundle.manifest.version

@@ -16,9 +16,12 @@ public final class DashboardLedger: Sendable {
         // The three strongest reasons (by weight either way; the rules' and authentication results', which may weigh
         // nothing, after those that weigh something).
         var top: [Cascade.Reason] = []
+        top.reserveCapacity(4)
         for reason in r.reasons {
-            top.append(reason)
-            top.sort { abs($0.weight) > abs($1.weight) }
+            let w = abs(reason.weight)
+            guard top.count < 3 || w > abs(top[2].weight) else { continue }
+            let at = top.firstIndex { abs($0.weight) < w } ?? top.count
+            top.insert(reason, at: at)
             if top.count > 3 { top.removeLast() }
         }
         let reasons = top.map(VerdictLedger.describe)

@@ -210,7 +210,7 @@ enum DashboardPages {
             b += "<tr class=\"\(e.action.rawValue)\"><td>\(utc(e.time))</td><td class=\"id\">\(HTML.escape(e.messageKey))</td>"
             b += "<td>\(HTML.escape(e.senderDomain.map(VerdictLedger.mask(domain:)) ?? "—"))</td><td>\(e.action.rawValue)\(e.degraded ? " (degraded)" : "")</td>"
             b += "<td>\(e.stage.rawValue)</td><td>\(String(format: "%.4f", e.probability))</td><td>\(String(format: "%.2f", Double(e.latencyMicroseconds) / 1_000))</td>"
-            b += "<td>\(HTML.escape(e.modelVersion))</td><td>\(e.reasons.map { HTML.escape($0) }.joined(separator: "<br>"))</td></tr>"
+            b += "<td>\(HTML.escape(e.modelVersion))</td><td>\(e.reasons.map { HTML.escape(VerdictLedger.shown($0)) }.joined(separator: "<br>"))</td></tr>"
         }
         b += "</tbody></table>"
         if s.recent.isEmpty && search == nil { b += "<p>No verdict yet.</p>" }

@@ -29,7 +29,8 @@ public struct VerdictLedger: Sendable {
         public var degraded: Bool
         public var latencyMicroseconds: Int
         public var modelVersion: String
-        /// The top reasons, with words of the message masked (``describe(_:)``).
+        /// The top reasons, with words of the message masked (``describe(_:)``); the domains they name are masked when
+        /// shown (``shown(_:)``).
         public var reasons: [String]
 
         public init(
@@ -325,10 +326,42 @@ public struct VerdictLedger: Sendable {
     /// of the message, only what kind of evidence it was and its weight (`body word … (+1.26)`).
     public static func describe(_ r: Cascade.Reason) -> String {
         if r.stage == .text || r.stage == .transformer {
-            for kind in [FeatureView.subjectWords, .bodyWords, .charNGrams, .headerNGrams] where r.text.hasPrefix(kind.label) {
-                return kind.label + " … (" + (r.weight >= 0 ? "+" : "") + String(Double(Int((r.weight * 100).rounded())) / 100) + ")"
+            for (prefix, kind) in maskedReasons where r.text.hasPrefix(prefix) {
+                return kind + " … (" + hundredths(r.weight) + ")"
             }
         }
         return r.text
     }
+
+    /// A kept reason as the dashboard shows it: a domain of the message it names (`header: from_domain=example.com
+    /// (+0.61)`, `URL: domain=...`) masked as the sender's is (kept as written, like the sender's domain, and masked
+    /// when shown, so that recording a verdict costs no more).
+    public static func shown(_ reason: String) -> String {
+        let u = reason.utf8
+        guard let eq = u.firstIndex(of: UInt8(ascii: "=")), let space = u[..<eq].lastIndex(of: UInt8(ascii: " ")),
+              maskedDomainKeys.contains(String(reason[u.index(after: space)..<eq])),
+              let end = u[eq...].firstIndex(of: UInt8(ascii: " ")) else { return reason }
+        let value = u.index(after: eq)
+        return String(reason[..<value]) + mask(domain: String(reason[value..<end])) + String(reason[end...])
+    }
+
+    /// `+1.26`, `-0.5`, `+2`: a weight to two decimals without trailing zeros, written without floating-point formatting.
+    static func hundredths(_ w: Double) -> String {
+        guard w.isFinite else { return "\(w)" }
+        let n = Int((abs(w) * 100).rounded())
+        var s = (w < 0 ? "-" : "+") + String(n / 100)
+        if n % 100 != 0 { s += "." + (n % 100 < 10 ? "0" : "") + String(n % 100 % 10 == 0 ? n % 100 / 10 : n % 100) }
+        return s
+    }
+
+    /// The metadata tokens whose value is a domain of the message (``MetadataTokens``).
+    static let maskedDomainKeys: Set<String> = ["from_domain", "replyto_domain", "msgid_domain", "hop_by", "domain"]
+
+    /// How the text stage words reasons that quote the message (``Classifier``): the words' views by label, the
+    /// byte n-grams as `text contains "..."`, the header's as `header contains "..."`; and what is shown instead.
+    static let maskedReasons: [(prefix: String, shown: String)] = [
+        (FeatureView.subjectWords.label, FeatureView.subjectWords.label), (FeatureView.bodyWords.label, FeatureView.bodyWords.label),
+        ("text contains", FeatureView.charNGrams.label), ("header contains", FeatureView.headerNGrams.label),
+        (FeatureView.charNGrams.label, FeatureView.charNGrams.label), (FeatureView.headerNGrams.label, FeatureView.headerNGrams.label),
+    ]
 }
