@@ -14,20 +14,10 @@ public final class ABTest: Sendable {
     public let split: TrafficSplit
     let logger: Logger
     private let verdicts: [TrafficSplit.Arm: [Action: Counter]]
-    private let feedback: [TrafficSplit.Arm: [Outcome: Counter]]
+    private let feedback: [TrafficSplit.Arm: [FeedbackOutcome: Counter]]
     private let summaryState = Mutex(Summary())
     /// The arm and action of recent verdicts by message key, for the feedback that comes later.
     private let recent: BoundedCache<String, (arm: TrafficSplit.Arm, action: Action)>
-
-    /// What feedback says of a verdict.
-    public enum Outcome: String, Sendable, CaseIterable {
-        /// Reported spam, delivered below `quarantine`.
-        case spamInInbox = "spam_in_inbox"
-        /// Reported not spam, at `quarantine` or above.
-        case rescued
-        /// The report agrees with the action.
-        case agreed
-    }
 
     public struct Summary: Sendable, Encodable, Equatable {
         public var candidateVersion: String?
@@ -49,7 +39,7 @@ public final class ABTest: Sendable {
         self.logger = logger
         recent = BoundedCache(capacity: 200_000)
         var verdicts: [TrafficSplit.Arm: [Action: Counter]] = [:]
-        var feedback: [TrafficSplit.Arm: [Outcome: Counter]] = [:]
+        var feedback: [TrafficSplit.Arm: [FeedbackOutcome: Counter]] = [:]
         for arm in TrafficSplit.Arm.allCases {
             var byAction: [Action: Counter] = [:]
             for action in Action.allCases {
@@ -58,8 +48,8 @@ public final class ABTest: Sendable {
                     labels: [("arm", arm.rawValue), ("action", action.rawValue)])
             }
             verdicts[arm] = byAction
-            var byOutcome: [Outcome: Counter] = [:]
-            for o in Outcome.allCases {
+            var byOutcome: [FeedbackOutcome: Counter] = [:]
+            for o in FeedbackOutcome.allCases {
                 byOutcome[o] = registry.makeCounter(
                     descriptor: ServerMetrics.descriptor("ab_feedback", "total", "Users' feedback on the A/B test's verdicts, by arm: spam found in the inbox, mail rescued from spam, agreement"),
                     labels: [("arm", arm.rawValue), ("outcome", o.rawValue)])
@@ -103,7 +93,7 @@ public final class ABTest: Sendable {
     public func record(_ reports: [Feedback]) {
         for f in reports {
             guard let (arm, action) = recent.value(f.messageID) else { continue }
-            let outcome: Outcome = f.label == .spam && action < .quarantine ? .spamInInbox : f.label == .ham && action >= .quarantine ? .rescued : .agreed
+            let outcome = FeedbackOutcome(label: f.label, action: action)
             feedback[arm]?[outcome]?.increment()
             summaryState.withLock { s in
                 func add(_ a: inout Summary.Arm) {

@@ -23,14 +23,14 @@ struct DashboardAPI: Sendable {
         router.get("ui/login") { request, _ in timed { loginForm(request, error: nil, status: .ok) } }
         router.post("ui/login") { request, _ in try await timed { try await login(request) } }
         router.post("ui/logout") { request, _ in
-            try await form(request) { _, id, _ in
+            try await form(request) { id in
                 sessions.close(id)
                 service.audit.record(actor: "admin", action: "dashboard_logout", detail: "")
                 return Self.redirect("/ui/login", cookies: [DashboardSessions.setCookie(DashboardSessions.cookie, "", maxAge: 0)])
             }
         }
         router.post("ui/reload") { request, _ in
-            try await form(request) { _, _, _ in
+            try await form(request) { _ in
                 let outcome = await reloader.reload(trigger: "dashboard")
                 service.audit.record(actor: "admin", action: "reload", detail: (outcome.loaded ? "loaded \(outcome.modelVersion ?? "")" : "refused") + " (dashboard)")
                 let said = outcome.loaded ? "Reloaded: serving \(outcome.modelVersion ?? "?") (was \(outcome.previousVersion ?? "none"))." : "Reload refused: \(outcome.error ?? "unknown error"); the previous model still serves."
@@ -110,10 +110,9 @@ struct DashboardAPI: Sendable {
         }
     }
 
-    /// A form's POST: a live session, a request from this site, and the session's CSRF token; then `handle`.
-    private func form(
-        _ request: Request, _ handle: (DashboardSessions.Session, String, [String: String]) async throws -> Response
-    ) async throws -> Response {
+    /// A form's POST: a live session, a request from this site, and the session's CSRF token; then `handle` with the
+    /// session's id.
+    private func form(_ request: Request, _ handle: (String) async throws -> Response) async throws -> Response {
         try await timed {
             if let refusal = disabled() { return refusal }
             if let refusal = crossSite(request) { return refusal }
@@ -125,7 +124,7 @@ struct DashboardAPI: Sendable {
                 service.audit.record(actor: "admin", action: "dashboard_csrf_refused", detail: request.uri.path)
                 return Self.html(DashboardPages.message("Refused", "The form's CSRF token is missing or wrong; reload the page and try again."), status: .forbidden)
             }
-            return try await handle(session, id, fields)
+            return try await handle(id)
         }
     }
 

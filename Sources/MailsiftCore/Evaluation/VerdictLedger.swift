@@ -184,12 +184,10 @@ public struct VerdictLedger: Sendable {
             days[d]!.feedback.unmatched += 1
             return
         }
-        if spam && v.action < .quarantine {
-            days[d]!.feedback.spamInInbox += 1
-        } else if !spam && v.action >= .quarantine {
-            days[d]!.feedback.rescued += 1
-        } else {
-            days[d]!.feedback.agreed += 1
+        switch FeedbackOutcome(label: spam ? .spam : .ham, action: v.action) {
+        case .spamInInbox: days[d]!.feedback.spamInInbox += 1
+        case .rescued: days[d]!.feedback.rescued += 1
+        case .agreed: days[d]!.feedback.agreed += 1
         }
     }
 
@@ -327,7 +325,7 @@ public struct VerdictLedger: Sendable {
     public static func describe(_ r: Cascade.Reason) -> String {
         if r.stage == .text || r.stage == .transformer {
             for (prefix, kind) in maskedReasons where r.text.hasPrefix(prefix) {
-                return kind + " … (" + hundredths(r.weight) + ")"
+                return kind + " … (" + (r.weight < 0 ? "-" : "+") + Decimals.two(abs(r.weight)) + ")"
             }
         }
         return r.text
@@ -343,15 +341,6 @@ public struct VerdictLedger: Sendable {
               let end = u[eq...].firstIndex(of: UInt8(ascii: " ")) else { return reason }
         let value = u.index(after: eq)
         return String(reason[..<value]) + mask(domain: String(reason[value..<end])) + String(reason[end...])
-    }
-
-    /// `+1.26`, `-0.5`, `+2`: a weight to two decimals without trailing zeros, written without floating-point formatting.
-    static func hundredths(_ w: Double) -> String {
-        guard w.isFinite else { return "\(w)" }
-        let n = Int((abs(w) * 100).rounded())
-        var s = (w < 0 ? "-" : "+") + String(n / 100)
-        if n % 100 != 0 { s += "." + (n % 100 < 10 ? "0" : "") + String(n % 100 % 10 == 0 ? n % 100 / 10 : n % 100) }
-        return s
     }
 
     /// The metadata tokens whose value is a domain of the message (``MetadataTokens``).
