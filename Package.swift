@@ -138,7 +138,7 @@ let package = Package(
         // What the three test targets share: the shipped model through the product's loader, the repository's
         // paths, loopback sockets, and real Redis and PostgreSQL servers started for a test.
         .target(
-            name: "MailsiftTestKit", dependencies: ["MailsiftCore", "MailsiftTrees", "MailsiftFiles"], path: "Tests/MailsiftTestKit",
+            name: "MailsiftTestKit", dependencies: ["MailsiftCore", "MailsiftTrees", "MailsiftFiles", "MailsiftDNS"], path: "Tests/MailsiftTestKit",
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import MailsiftCommandLine
+import MailsiftCore
+import MailsiftDNS
 import MailsiftFiles
 
 @main
@@ -10,6 +12,17 @@ struct Mailsift: AsyncParsableCommand {
         abstract: "Real-time email classification: spam, phishing and categories.",
         subcommands: [Classify.self, Parse.self, Train.self, Eval.self, Split.self, Serve.self, Worker.self, Feedback.self, Retrain.self, Replay.self, Attack.self, Embed.self, Bench.self, Campaigns.self, Language.self, Report.self, Forget.self, Attachments.self]
     )
+
+    /// Every command reads registrable domains from the Public Suffix List (libpsl), as the default model was
+    /// trained; where libpsl has no list, they are approximated and it says so.
+    static func main() async {
+        do {
+            DomainName.use(try LibPSL())
+        } catch {
+            log("\(error): registrable domains are approximated (a model trained with the list reads other domains)")
+        }
+        await main(nil)
+    }
 
     /// Runs `body`; a message file or a model that cannot be read is reported on standard error with exit
     /// status 2 (a message that cannot be parsed is not an error: it gets its own output line).

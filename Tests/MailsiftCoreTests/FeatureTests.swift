@@ -147,4 +147,14 @@ struct FeatureTests {
         #expect(DomainName.registrable("localhost") == "localhost")
         #expect(DomainName.isShortener("bit.ly"))
     }
+
+    /// The last four answers kept for a message's links give what asking each time gives, past four hosts too.
+    @Test func recentRegistrableDomainsAreTheSameAnswers() {
+        let hosts = ["a.example.com", "b.example.com", "A.Example.COM", "x.bbc.co.uk", "y.test.org", "z.web.app", "q.ltd.uk",
+                     "a.example.com", "x.bbc.co.uk", "", "localhost", "z.web.app", "b.example.com"]
+        var recent = DomainName.Recent()
+        for _ in 0..<3 {
+            for host in hosts { #expect(recent.registrable(host) == DomainName.registrable(host), "\(host)") }
+        }
+    }
 }

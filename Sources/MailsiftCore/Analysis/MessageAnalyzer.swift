@@ -34,8 +34,9 @@ public struct MessageAnalyzer: Sendable {
     public static let maximumAttachmentBytes = 16 << 20
 
     /// Names what the analysis reads, for model versions: a model trained after a change here is another model
-    /// even from the same data and options (2026-12-07: authentication fields only when trusted).
-    public static let revision = "authentication-trust"
+    /// even from the same data and options (2026-12-07: authentication fields only when trusted; then
+    /// registrable domains from the Public Suffix List, ``DomainName/use(_:)``, where the process has it).
+    public static var revision: String { DomainName.usesPublicSuffixList ? "public-suffix-list" : "authentication-trust" }
 
     public static let subjectSeed: UInt64 = 0x5EB1EC7
     public static let bodySeed: UInt64 = 0xB0D1

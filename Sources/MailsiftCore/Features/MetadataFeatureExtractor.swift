@@ -196,7 +196,8 @@ public struct MetadataFeatureExtractor: Sendable {
         w.set(.receivedWithoutBy, hops.count { $0.by == nil })
         w.set(.receivedWithoutReverseDNS, hops.count { $0.fromIP != nil && $0.fromReverseName == nil })
         w.set(.receivedPrivateIPs, hops.count { $0.fromIP.map(MetadataFeatureExtractor.isPrivateIPv4) ?? false })
-        w.set(.receivedDistinctRelays, Set(hops.compactMap { $0.by.map(DomainName.registrable) }).count)
+        var relays = DomainName.Recent()
+        w.set(.receivedDistinctRelays, Set(hops.compactMap { $0.by.map { relays.registrable($0) } }).count)
         w.set(.receivedNotContiguous, blocks > 1)
         let times = hops.compactMap(\.timestamp)
         if let newest = times.max(), let oldest = times.min() {
@@ -344,10 +345,11 @@ public struct MetadataFeatureExtractor: Sendable {
     private func links(_ a: AnalyzedMessage, fromDomain: String, _ w: inout Writer) {
         var domains = Set<String>()
         var https = 0
+        var recent = DomainName.Recent()
         w.set(.urlCount, a.urls.count)
         for url in a.urls.prefix(200) {
             let host = url.host
-            let domain = host.isEmpty ? "" : (url.isIPLiteral ? host : DomainName.registrable(host))
+            let domain = host.isEmpty ? "" : (url.isIPLiteral ? host : recent.registrable(host))
             if !domain.isEmpty { domains.insert(domain) }
             if url.isIPLiteral { w[.urlIPHosts] += 1 } else if DomainName.isShortener(registrable: domain) { w[.urlShorteners] += 1 }
             if url.hasUserInfo { w[.urlUserInfo] += 1 }

@@ -32,6 +32,7 @@ enum MetadataTokens {
         var names: [String] = []
         names.reserveCapacity(64)
         var received = 0
+        var hopDomains = DomainName.Recent()
         var recipients = (to: 0, cc: 0)
         var fields = (from: HeaderField?.none, replyTo: HeaderField?.none, returnPath: HeaderField?.none, messageID: HeaderField?.none,
                       mailer: HeaderField?.none, userAgent: HeaderField?.none, date: false)
@@ -43,7 +44,7 @@ enum MetadataTokens {
             switch name {
             case "received":
                 received += 1
-                if received <= 8 { hopTokens(field.value, into: &t) }
+                if received <= 8 { hopTokens(field.value, recent: &hopDomains, into: &t) }
             case "to": recipients.to += field.value.utf8.count { $0 == UInt8(ascii: "@") }
             case "cc": recipients.cc += field.value.utf8.count { $0 == UInt8(ascii: "@") }
             case "from": if fields.from == nil { fields.from = field }
@@ -132,7 +133,7 @@ enum MetadataTokens {
 
     /// From one Received field, by bytes: the protocol (`with`), the receiving domain (`by`), and whether
     /// the client had no reverse DNS name (`unknown[192.0.2.1]`, as Postfix and Sendmail write it).
-    static func hopTokens(_ value: String, into t: inout some TokenSink) {
+    static func hopTokens(_ value: String, recent: inout DomainName.Recent, into t: inout some TokenSink) {
         var value = value
         value.withUTF8 { all in
             let u = UnsafeBufferPointer(rebasing: all.prefix(1_024))
@@ -160,7 +161,7 @@ enum MetadataTokens {
                     var next = words[k + 1]
                     while !next.isEmpty, u[next.lowerBound] == UInt8(ascii: "(") || u[next.lowerBound] == UInt8(ascii: "[") { next = (next.lowerBound + 1)..<next.upperBound }
                     while !next.isEmpty, u[next.upperBound - 1] == UInt8(ascii: ")") || u[next.upperBound - 1] == UInt8(ascii: "]") { next = next.lowerBound..<(next.upperBound - 1) }
-                    t.add("hop_by=", DomainName.registrable(String(decoding: u[next], as: UTF8.self)))
+                    t.add("hop_by=", recent.registrable(String(decoding: u[next], as: UTF8.self)))
                     k += 2
                     continue
                 }
@@ -176,9 +177,10 @@ enum MetadataTokens {
     static func urls(_ a: AnalyzedMessage, into t: inout some TokenSink) {
         t.add("count=", bucket: a.urls.count)
         var domains = Set<String>()
+        var recent = DomainName.Recent()
         for url in a.urls.prefix(100) {
             let host = url.host
-            let domain = host.isEmpty ? "" : (url.isIPLiteral ? host : DomainName.registrable(host))
+            let domain = host.isEmpty ? "" : (url.isIPLiteral ? host : recent.registrable(host))
             domains.insert(domain)
             t.add("domain=", domain)
             t.add("source=", url.source.rawValue)

@@ -1,8 +1,60 @@
-/// Small helpers over host names: the registrable part (an approximation without the public-suffix list:
-/// the last two labels, or three under a two-letter country code whose second level is a generic one such
-/// as `co.uk`), the top-level domain, and well-known URL shorteners.
+import Synchronization
+
+/// Small helpers over host names: the registrable part, the top-level domain, and well-known URL shorteners.
+///
+/// The registrable part comes from the Public Suffix List when the process has one (``use(_:)``: `mailsift` installs
+/// libpsl's at start); without one it is approximated: the last two labels, or three under a two-letter country code
+/// whose second level is a generic one such as `co.uk`.
 public enum DomainName {
+    /// The Public Suffix List ``registrable(_:)`` answers from; nil: the approximation.
+    private static let suffixes = Mutex<(any PublicSuffixes)?>(nil)
+
+    /// Makes ``registrable(_:)`` answer from `list` (nil: the approximation) for the whole process. Call it once, at
+    /// start, before any message is analysed: the learned models read registrable domains, and a model must be served
+    /// with the answers it was trained with.
+    public static func use(_ list: (any PublicSuffixes)?) {
+        suffixes.withLock { $0 = list }
+    }
+
+    /// Whether ``registrable(_:)`` answers from a Public Suffix List.
+    public static var usesPublicSuffixList: Bool { suffixes.withLock { $0 != nil } }
+
+    /// The registrable domain of `host`, lower case, without trailing dots: the Public Suffix List's (``use(_:)``),
+    /// `host` itself where the list has no answer (a public suffix, an IP address, no domain at all); else
+    /// ``approximatelyRegistrable(_:)``.
     public static func registrable(_ host: String) -> String {
+        registrable(host, suffixes: suffixes.withLock { $0 })
+    }
+
+    /// The last few hosts a loop asked about and their registrable domains: a message's links mostly name a few
+    /// hosts again and again, and each answer from the list costs a lock and a dictionary lookup.
+    public struct Recent {
+        private var hosts: [(host: String, domain: String)] = []
+        private var next = 0
+        public init() {}
+
+        /// ``DomainName/registrable(_:)`` of `host`, from the last four answers when it is one of them.
+        public mutating func registrable(_ host: String) -> String {
+            if let hit = hosts.first(where: { $0.host == host }) { return hit.domain }
+            let domain = DomainName.registrable(host)
+            if hosts.count < 4 { hosts.append((host, domain)) } else { hosts[next] = (host, domain) }
+            next = (next + 1) & 3
+            return domain
+        }
+    }
+
+    /// The registrable domain of `host` by `list` (nil: ``approximatelyRegistrable(_:)``), as ``registrable(_:)``.
+    public static func registrable(_ host: String, suffixes list: (any PublicSuffixes)?) -> String {
+        guard let list else { return approximatelyRegistrable(host) }
+        if let domain = list.organizationalDomain(host) { return domain }
+        var name = host.lowercased()
+        while name.hasSuffix(".") { name.removeLast() }
+        return name
+    }
+
+    /// The registrable domain without the Public Suffix List: the last two labels, three under a two-letter country
+    /// code whose second level is generic (`example.co.uk`).
+    public static func approximatelyRegistrable(_ host: String) -> String {
         var copy = host
         return copy.withUTF8 { u in
             var end = u.count
