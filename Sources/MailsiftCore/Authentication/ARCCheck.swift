@@ -31,7 +31,8 @@ public struct ARCCheck: Sendable {
         guard ["arc-seal", "arc-message-signature", "arc-authentication-results"].contains(where: { message.headers.first($0) != nil }) else {
             return Outcome(result: .none, instance: 0, sealer: "", detail: "no ARC sets", upstream: nil)
         }
-        let fields = DKIMCheck.rawFields(message.bytes)
+        let bodyStart = DKIMCheck.bodyStart(message.bytes)
+        let fields = DKIMCheck.rawFields(message.bytes, end: bodyStart)
         var seals: [Int: DKIMCheck.RawField] = [:], signatures: [Int: DKIMCheck.RawField] = [:], results: [Int: DKIMCheck.RawField] = [:]
         var none = Outcome(result: .none, instance: 0, sealer: "", detail: "no ARC sets", upstream: nil)
         func fail(_ why: String) -> Outcome {
@@ -75,7 +76,8 @@ public struct ARCCheck: Sendable {
         let ams = String(decoding: signatures[newest]!.value, as: UTF8.self)
         guard let signature = try? DKIMSignature(parsing: ams, arc: true) else { return fail("message signature \(newest) does not parse") }
         var bodyHashes: [String: [UInt8]] = [:]
-        let verified = await dkim.verify(signature, field: signatures[newest]!, fields: fields, message: message, bodyHashes: &bodyHashes, deadline: deadline)
+        let verified = await dkim.verify(
+            signature, field: signatures[newest]!, fields: fields, message: message, bodyStart: bodyStart, bodyHashes: &bodyHashes, deadline: deadline)
         guard verified.result == .pass else { return fail("message signature \(newest): \(verified.detail)") }
         // Every seal, newest first, over the sets up to its own.
         for i in stride(from: newest, through: 1, by: -1) {

@@ -48,7 +48,8 @@ public struct DKIMCheck: Sendable {
     public func check(_ message: Message, deadline: ContinuousClock.Instant) async -> [Outcome] {
         // Most mail of some sources is unsigned: the raw header is read only when there is a signature.
         guard message.headers.first("dkim-signature") != nil else { return [] }
-        let fields = DKIMCheck.rawFields(message.bytes)
+        let bodyStart = DKIMCheck.bodyStart(message.bytes)
+        let fields = DKIMCheck.rawFields(message.bytes, end: bodyStart)
         var outcomes: [Outcome] = []
         var bodyHashes: [String: [UInt8]] = [:]
         for field in fields where field.name == "dkim-signature" {
@@ -61,13 +62,14 @@ public struct DKIMCheck: Sendable {
                 outcomes.append(Outcome(result: .permerror, domain: "", selector: "", algorithm: "", detail: error.description))
                 continue
             }
-            outcomes.append(await verify(signature, field: field, fields: fields, message: message, bodyHashes: &bodyHashes, deadline: deadline))
+            outcomes.append(await verify(
+                signature, field: field, fields: fields, message: message, bodyStart: bodyStart, bodyHashes: &bodyHashes, deadline: deadline))
         }
         return outcomes
     }
 
     func verify(
-        _ s: DKIMSignature, field: RawField, fields: [RawField], message: Message, bodyHashes: inout [String: [UInt8]],
+        _ s: DKIMSignature, field: RawField, fields: [RawField], message: Message, bodyStart: Int, bodyHashes: inout [String: [UInt8]],
         deadline: ContinuousClock.Instant
     ) async -> Outcome {
         var outcome = Outcome(result: .fail, domain: s.domain, selector: s.selector, algorithm: s.algorithm.rawValue, detail: "")
@@ -99,7 +101,7 @@ public struct DKIMCheck: Sendable {
         if let cached = bodyHashes[cacheKey] {
             bodyHash = cached
         } else {
-            var body = DKIMCheck.canonicalBody(message.bytes, bodyStart: DKIMCheck.bodyStart(message.bytes), s.body)
+            var body = DKIMCheck.canonicalBody(message.bytes, bodyStart: bodyStart, s.body)
             if let l = s.length {
                 guard l <= body.count else { return ending(.permerror, "l= beyond the body") }
                 body.removeLast(body.count - l)
@@ -166,22 +168,22 @@ public struct DKIMCheck: Sendable {
 
     /// Where the body starts (after the first empty line), or the end.
     static func bodyStart(_ b: [UInt8]) -> Int {
-        var i = 0
-        var lineStart = 0
-        while i < b.count {
-            if b[i] == ASCII.lf {
-                let line = b[lineStart..<i]
-                if line.isEmpty || (line.count == 1 && line.first == ASCII.cr) { return i + 1 }
-                lineStart = i + 1
+        b.withUnsafeBufferPointer { u in
+            // From line feed to line feed: a line that is empty, or only a CR, ends the header.
+            var lineStart = 0
+            while case let lf = u.firstIndex(of: ASCII.lf, from: lineStart, end: u.count), lf < u.count {
+                let n = lf - lineStart
+                if n == 0 || (n == 1 && u[lineStart] == ASCII.cr) { return lf + 1 }
+                lineStart = lf + 1
             }
-            i += 1
+            return u.count
         }
-        return b.count
     }
 
-    /// The header fields as written (an mbox `From ` line first is skipped).
-    static func rawFields(_ b: [UInt8]) -> [RawField] {
-        let end = bodyStart(b)
+    /// The header fields as written (an mbox `From ` line first is skipped), the header ending at `end`
+    /// (``bodyStart(_:)``).
+    static func rawFields(_ b: [UInt8], end: Int? = nil) -> [RawField] {
+        let end = end ?? bodyStart(b)
         var fields: [RawField] = []
         var i = 0
         if b.starts(with: Array("From ".utf8)), let nl = b.firstIndex(of: ASCII.lf) { i = nl + 1 }
@@ -198,9 +200,7 @@ public struct DKIMCheck: Sendable {
                 var lo = i, hi = colon
                 while lo < hi, ASCII.isWhitespace(b[lo]) { lo += 1 }
                 while hi > lo, ASCII.isWhitespace(b[hi - 1]) { hi -= 1 }
-                var lowered = Array(b[lo..<hi])
-                lowered.withUnsafeMutableBufferPointer { ASCII.lowercaseInPlace(&$0) }
-                let name = String(decoding: lowered, as: UTF8.self)
+                let name = b.withUnsafeBufferPointer { ASCII.lowercasedString(UnsafeBufferPointer(rebasing: $0[lo..<hi])) }
                 fields.append(RawField(name: name, rawName: rawName, value: b[(colon + 1)..<valueEnd], start: i))
             }
             i = lineEnd + 1
@@ -283,13 +283,15 @@ public struct DKIMCheck: Sendable {
                 let end = j < p.count && j > i && p[j - 1] == ASCII.cr ? j - 1 : j
                 let before = out.count
                 if c == .relaxed {
-                    var blank = false
-                    for k in i..<end {
-                        let byte = p[k]
-                        if byte == ASCII.space || byte == ASCII.tab { blank = true; continue }
-                        if blank { out.append(ASCII.space) }
-                        blank = false
-                        out.append(byte)
+                    // Runs of other bytes copied at once; a run of blanks becomes one space, none at the end.
+                    var k = i
+                    while k < end {
+                        var run = k
+                        while run < end, p[run] != ASCII.space, p[run] != ASCII.tab { run += 1 }
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: p[k..<run]))
+                        k = run
+                        while k < end, p[k] == ASCII.space || p[k] == ASCII.tab { k += 1 }
+                        if k > run, k < end { out.append(ASCII.space) }
                     }
                 } else {
                     out.append(contentsOf: UnsafeBufferPointer(rebasing: p[i..<end]))
