@@ -316,7 +316,7 @@ public final class ClassificationService: Sendable {
         }
         if a.ignoredAuthentication > 0 {
             learning.metrics.authentication(.discounted)
-        } else if a.message.headers.contains(where: { AuthenticationTrust.isAuthenticationField($0.lowercasedName) }) {
+        } else if a.message.headers.contains(where: \.isAuthenticationField) {
             learning.metrics.authentication(.verified)
         }
 

@@ -110,4 +110,22 @@ import Testing
         }
         #expect(edited == spams.count)
     }
+
+    /// The arrival hop is looked for among the fields that can have a `from` clause: the others are not parsed.
+    @Test func onlyFieldsThatMentionFromAreParsedForTheArrival() throws {
+        #expect(AuthenticationTrust.mentionsFrom("from a.example (a.example [192.0.2.1]) by mx.example"))
+        #expect(AuthenticationTrust.mentionsFrom("FROM a.example by mx.example"))
+        #expect(AuthenticationTrust.mentionsFrom("(qmail 1234 invoked from network); 1 Dec 2024"))
+        #expect(!AuthenticationTrust.mentionsFrom("by 10.100.109.11 with SMTP id h11cs96765anc; Tue, 11 May 2010 07:55:41 -0700"))
+        #expect(!AuthenticationTrust.mentionsFrom("fro"))
+        // A chain whose newest hops are a relay's own hand-overs: the arrival is the first with a from clause.
+        let fields = try Self.message(
+            "Received: by 10.100.109.11 with SMTP id h11cs96765anc; Tue, 11 May 2010 07:55:41 -0700\r\n"
+                + "Received: by 10.227.152.76 with SMTP id f12mr5368979wbw.54; Tue, 11 May 2010 07:55:34 -0700\r\n"
+                + "Received: from numericable.fr (212-198-195-251.rev.numericable.fr [212.198.195.251]) by mx.google.com; Tue, 11 May 2010 07:55:34 -0700\r\n"
+                + Self.rest
+        ).headers
+        let arrival = try #require(AuthenticationTrust.none.arrival(in: fields))
+        #expect(arrival.index == 2 && arrival.hop.fromIP == "212.198.195.251")
+    }
 }

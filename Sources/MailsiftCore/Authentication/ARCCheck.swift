@@ -26,9 +26,15 @@ public struct ARCCheck: Sendable {
         dkim = DKIMCheck(resolver: resolver, crypto: crypto)
     }
 
+    /// `ARC-Seal`, `ARC-Message-Signature` or `ARC-Authentication-Results`, by its lower-cased name.
+    static func isARCField(_ field: HeaderField) -> Bool {
+        let name = field.lowercasedName
+        return name == "arc-seal" || name == "arc-message-signature" || name == "arc-authentication-results"
+    }
+
     public func check(_ message: Message, deadline: ContinuousClock.Instant) async -> Outcome {
         // Most mail has no ARC field: the raw header is read only when there is one.
-        guard ["arc-seal", "arc-message-signature", "arc-authentication-results"].contains(where: { message.headers.first($0) != nil }) else {
+        guard message.headers.contains(where: ARCCheck.isARCField) else {
             return Outcome(result: .none, instance: 0, sealer: "", detail: "no ARC sets", upstream: nil)
         }
         let bodyStart = DKIMCheck.bodyStart(message.bytes)

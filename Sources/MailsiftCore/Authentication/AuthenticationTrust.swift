@@ -69,7 +69,7 @@ public struct AuthenticationTrust: Sendable, Hashable {
     /// The message with only the trusted authentication fields left in.
     public func judged(_ message: Message) -> Judgement {
         let fields = message.root.headers
-        guard fields.contains(where: { AuthenticationTrust.isAuthenticationField($0.lowercasedName) }) else {
+        guard fields.contains(where: \.isAuthenticationField) else {
             return Judgement(message: message)
         }
         // The arrival hop is looked for only when a trusted writer's field is below the top (parsing Received fields
@@ -78,9 +78,8 @@ public struct AuthenticationTrust: Sendable, Hashable {
         var judgement = Judgement(message: message)
         var ignored: [Int] = []
         for (index, field) in fields.enumerated() {
-            let name = field.lowercasedName
-            guard AuthenticationTrust.isAuthenticationField(name) else { continue }
-            let isResults = name == "authentication-results"
+            guard field.isAuthenticationField else { continue }
+            let isResults = field.isAuthenticationResults
             let writer = isResults ? AuthenticationResults.authservID(of: field.value) : AuthenticationTrust.receiver(ofReceivedSPF: field.value)
             if let writer, authservIDs.contains(writer.fastLowercased()),
                index == 0 || index < (boundary ?? { boundary = untrustedHop(in: fields); return boundary! }()) {
@@ -100,7 +99,7 @@ public struct AuthenticationTrust: Sendable, Hashable {
                 continue
             }
             next += 1
-            let isResults = field.lowercasedName == "authentication-results"
+            let isResults = field.isAuthenticationResults
             judgement.ignored += 1
             removedBytes += field.byteCount
             let passes = isResults
@@ -124,12 +123,25 @@ public struct AuthenticationTrust: Sendable, Hashable {
 
     /// The first untrusted Received hop (``untrustedHop(in:)``), parsed, with its index; nil when there is none.
     func arrival(in fields: HeaderFields) -> (index: Int, hop: ReceivedHop)? {
-        for (index, field) in fields.enumerated() where field.lowercasedName == "received" {
+        for (index, field) in fields.enumerated() where field.isReceived && AuthenticationTrust.mentionsFrom(field.value) {
             let hop = ReceivedHop(parsing: field.value, parsesDate: false)
             guard hop.from != nil || hop.fromIP != nil else { continue }
             guard let ip = hop.fromIP.flatMap(IPAddress.init), relays.contains(where: { $0.contains(ip) }) else { return (index, hop) }
         }
         return nil
+    }
+
+    /// Whether a Received field's value has the letters `from` anywhere, in any case: one without them has no `from`
+    /// clause, and is not parsed (a relay's own hand-overs, `by 10.0.0.1 with SMTP id ...`, are most of a chain).
+    static func mentionsFrom(_ value: String) -> Bool {
+        var text = value
+        return text.withUTF8 { u in
+            guard u.count >= 4 else { return false }
+            for i in 0...(u.count - 4) where u[i] | 0x20 == UInt8(ascii: "f") {
+                if u[i + 1] | 0x20 == UInt8(ascii: "r"), u[i + 2] | 0x20 == UInt8(ascii: "o"), u[i + 3] | 0x20 == UInt8(ascii: "m") { return true }
+            }
+            return false
+        }
     }
 
     /// Whether a field (by its lower-cased name) is one the trust boundary judges.

@@ -94,7 +94,9 @@ public struct DMARCCheck: Sendable {
     func lookup(_ domain: String, deadline: ContinuousClock.Instant) async -> (result: Result, record: Record?, detail: String) {
         let answer = await resolver.query("_dmarc." + domain, .txt, deadline: deadline)
         if answer.isTemporaryFailure { return (.temperror, nil, "record lookup failed") }
-        let records = answer.records.compactMap(\.text).compactMap { parsed.value(Array($0.prefix(4096)), making: { Record(String(decoding: $0, as: UTF8.self)) }) }
+        let records = answer.records.compactMap(\.text).compactMap { text in
+            parsed.value(text.count <= 4096 ? text : Array(text.prefix(4096)), making: { Record(String(decoding: $0, as: UTF8.self)) })
+        }
         guard records.count == 1 else { return (.none, nil, records.isEmpty ? "no record" : "more than one record") }
         return (.fail, records[0], "")
     }

@@ -55,13 +55,13 @@ public struct SPFCheck: Sendable {
         guard let address = IPAddress(ip) else {
             return Outcome(result: .permerror, domain: domain, detail: "not an IP address", explanation: nil, lookups: 0)
         }
-        var run = Run(check: self, ip: address, sender: local + "@" + domain, local: local, senderDomain: domain, helo: helo, deadline: deadline)
         guard SPFCheck.isValidDomain(domain) else {
             return Outcome(result: .none, domain: domain, detail: "not a domain name", explanation: nil, lookups: 0)
         }
         let key = address.text + " " + domain.fastLowercased()
         let now = ContinuousClock.now
         if let cached = outcomes.value(key, now: now) { return cached }
+        var run = Run(check: self, ip: address, sender: local + "@" + domain, local: local, senderDomain: domain, helo: helo, deadline: deadline)
         let (result, detail) = await run.checkHost(domain: domain, depth: 0)
         let outcome = Outcome(result: result, domain: domain, detail: detail, explanation: run.explanation, lookups: run.lookups)
         if !run.readMacro, !run.lookupFailed, result != .temperror, run.ttl > 0 {

@@ -200,7 +200,7 @@ public struct SenderAuthentication: Sendable {
     public func stamp(_ m: inout Message, with report: Report?) {
         let own = authservID.fastLowercased()
         let ownField = { (field: HeaderField) in
-            field.lowercasedName == "authentication-results" && AuthenticationResults.authservID(of: field.value).fastLowercased() == own
+            field.isAuthenticationResults && AuthenticationResults.authservID(of: field.value).fastLowercased() == own
         }
         if m.root.headers.contains(where: ownField) {
             m.removedHeaderBytes += m.root.headers.reduce(0) { $0 + (ownField($1) ? $1.byteCount : 0) }
@@ -221,14 +221,21 @@ public struct SenderAuthentication: Sendable {
             b > 0x20 && b < 0x7F && b != ASCII.semicolon && b != 0x28 && b != 0x29 && b != ASCII.quote && b != ASCII.backslash
         }
         // Most values need nothing taken out: kept as they are, not copied.
-        if s.utf8.count <= 256, s.utf8.allSatisfy(kept) { return s }
+        if s.utf8.count <= 256, allBytes(of: s, satisfy: kept) { return s }
         return String(decoding: s.utf8.prefix(256).filter(kept), as: UTF8.self)
+    }
+
+    /// Whether every byte of `s` passes `test`, read from its contiguous UTF-8 (the generic `utf8.allSatisfy` costs
+    /// several times more, and the field's text is checked for every message).
+    static func allBytes(of s: String, satisfy test: (UInt8) -> Bool) -> Bool {
+        var text = s
+        return text.withUTF8 { $0.allSatisfy(test) }
     }
 
     /// Text fit for a comment: printable ASCII without parentheses or backslashes, 200 bytes at most.
     static func comment(_ s: String) -> String {
         func kept(_ b: UInt8) -> Bool { b >= 0x20 && b < 0x7F && b != 0x28 && b != 0x29 && b != ASCII.backslash }
-        if s.utf8.count <= 200, s.utf8.allSatisfy(kept) { return s }
+        if s.utf8.count <= 200, allBytes(of: s, satisfy: kept) { return s }
         return String(decoding: s.utf8.prefix(200).filter(kept), as: UTF8.self)
     }
 }

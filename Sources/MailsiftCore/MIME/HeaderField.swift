@@ -22,3 +22,22 @@ public struct HeaderField: Sendable, Hashable {
         self.value = value ?? EncodedWordDecoder.decode(rawValue).0
     }
 }
+
+extension HeaderField {
+    private static let authenticationResultsKey = FeatureHash.xxh64("authentication-results")
+    private static let receivedSPFKey = FeatureHash.xxh64("received-spf")
+    private static let receivedKey = FeatureHash.xxh64("received")
+
+    /// An `Authentication-Results` field (the name's hash compared first, the string only when it matches).
+    public var isAuthenticationResults: Bool {
+        nameKey == HeaderField.authenticationResultsKey && lowercasedName == "authentication-results"
+    }
+
+    /// An `Authentication-Results` or `Received-SPF` field: one the trust boundary judges.
+    public var isAuthenticationField: Bool {
+        isAuthenticationResults || nameKey == HeaderField.receivedSPFKey && lowercasedName == "received-spf"
+    }
+
+    /// A `Received` field.
+    public var isReceived: Bool { nameKey == HeaderField.receivedKey && lowercasedName == "received" }
+}
