@@ -183,7 +183,7 @@ public final class BertEncoder: SentenceEncoder {
             addLayerNorm(&x, projected, rows: total, layer.attentionNorm)
             apply(layer.intermediate, x, rows: total, into: &hidden)
             hidden.withUnsafeMutableBufferPointer { p in
-                for i in p.indices { p[i] = 0.5 * p[i] * (1 + erff(p[i] * 0.70710678118654752)) }
+                for i in p.indices { p[i] = 0.5 * p[i] * (1 + BertEncoder.erf(p[i] * 0.70710678118654752)) }
             }
             apply(layer.output, hidden, rows: total, into: &projected)
             addLayerNorm(&x, projected, rows: total, layer.outputNorm)
@@ -204,6 +204,29 @@ public final class BertEncoder: SentenceEncoder {
             for j in 0..<h { pooled[j] *= inverse }
             return pooled
         }
+    }
+
+    /// erf for the exact GELU, as a rational function of x (odd over even polynomials, clamped to [-4, 4], where
+    /// single precision's erf is ±1; the coefficients of Eigen's `generic_fast_erf_float`): within 4e-7 of `erff`
+    /// over the whole line, a few units in the last place near ±1. No branch and no call, where `erff` was 14% of the
+    /// encoder's time in a profile.
+    @inline(__always)
+    static func erf(_ v: Float) -> Float {
+        let x = min(max(v, -4), 4)
+        let x2 = x * x
+        var p: Float = -2.72614225801306e-10
+        p = p * x2 + 2.77068142495902e-08
+        p = p * x2 - 2.10102402082508e-06
+        p = p * x2 - 5.69250639462346e-05
+        p = p * x2 - 7.34990630326855e-04
+        p = p * x2 - 2.95459980854025e-03
+        p = p * x2 - 1.60960333262415e-02
+        var q: Float = -1.45660718464996e-05
+        q = q * x2 - 2.13374055278905e-04
+        q = q * x2 - 1.68282697438203e-03
+        q = q * x2 - 7.37332916720468e-03
+        q = q * x2 - 1.42647390514189e-02
+        return x * p / q
     }
 
     func apply(_ layer: Dense, _ input: [Float], rows: Int, into output: inout [Float]) {

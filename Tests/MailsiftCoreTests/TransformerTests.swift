@@ -1,9 +1,9 @@
 import Foundation
-import MailsiftEncoder
 import MailsiftFiles
 import MailsiftTestKit
 import Testing
 @testable import MailsiftCore
+@testable import MailsiftEncoder
 @testable import MailsiftTraining
 
 /// The transformer stage: the WordPiece tokenizer and the BERT encoder against the reference implementations
@@ -92,6 +92,20 @@ import Testing
             #expect(Self.cosine(embedding, encoder.embed(tokens)) >= 0.99999)
         }
         #expect(encoder.embed(batch: []).isEmpty)
+    }
+
+    /// The GELU's erf, a rational function, against the C library's `erff` across the line.
+    @Test func geluErfFollowsTheLibrary() {
+        var worst: Float = 0
+        for i in -60_000...60_000 {
+            let x = Float(i) * 1e-4
+            worst = max(worst, abs(BertEncoder.erf(x) - erff(x)))
+        }
+        #expect(worst <= 5e-7)  // a few units in the last place near ±1
+        for x: Float in [50, .infinity] {
+            #expect(abs(BertEncoder.erf(x) - 1) <= 2e-7 && abs(BertEncoder.erf(-x) + 1) <= 2e-7)
+        }
+        #expect(BertEncoder.erf(0) == 0)
     }
 
     @Test func int8StaysCloseToFP32() throws {
