@@ -84,7 +84,7 @@ public final class ClassificationService: Sendable {
                 var a = SenderAuthentication(
                     resolver: dns, authservID: configuration.authservID, spf: configuration.spf || configuration.dmarc,
                     dkim: configuration.dkim || configuration.dmarc || configuration.arc ? SwiftCryptoDKIM() : nil)
-                if configuration.dmarc { a.dmarc = DMARCCheck(resolver: dns, suffixes: try LibPSL()) }
+                if configuration.dmarc { a.dmarc = DMARCCheck(resolver: dns, suffixes: try DomainName.publicSuffixes ?? LibPSL()) }
                 if configuration.arc {
                     a.arc = ARCCheck(resolver: dns, crypto: SwiftCryptoDKIM())
                     a.trustedSealers = Set(configuration.trustedARCSealers.map { $0.lowercased() })

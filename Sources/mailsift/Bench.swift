@@ -83,7 +83,7 @@ extension Mailsift {
                 benchmark.authentication = SenderAuthentication(
                     resolver: try UnboundResolver(forwarders: [spfResolver]), authservID: "mailsift", dkim: dkim ? SwiftCryptoDKIM() : nil)
                 if dmarc, let dns = benchmark.authentication?.spf?.resolver {
-                    benchmark.authentication?.dmarc = DMARCCheck(resolver: dns, suffixes: try LibPSL())
+                    benchmark.authentication?.dmarc = DMARCCheck(resolver: dns, suffixes: try DomainName.publicSuffixes ?? LibPSL())
                     benchmark.authentication?.arc = ARCCheck(resolver: dns, crypto: SwiftCryptoDKIM())
                 }
                 benchmark.spfBudget = .milliseconds(spfBudgetMs)

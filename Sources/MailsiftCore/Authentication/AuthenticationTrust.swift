@@ -144,11 +144,6 @@ public struct AuthenticationTrust: Sendable, Hashable {
         }
     }
 
-    /// Whether a field (by its lower-cased name) is one the trust boundary judges.
-    public static func isAuthenticationField(_ lowercasedName: String) -> Bool {
-        lowercasedName == "authentication-results" || lowercasedName == "received-spf"
-    }
-
     /// The `receiver=` of a Received-SPF field (RFC 7208 section 9.1), which names the host that checked.
     static func receiver(ofReceivedSPF value: String) -> String? {
         var text = value

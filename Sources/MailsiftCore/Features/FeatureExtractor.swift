@@ -169,7 +169,7 @@ public struct FeatureExtractor: Sendable {
         var out: [UInt8] = []
         out.reserveCapacity(limit)
         for field in m.headers where !MetadataTokens.isFilterHeader(field.lowercasedName) && !(shape && isTraceField(field.lowercasedName))
-            && !AuthenticationTrust.isAuthenticationField(field.lowercasedName) {
+            && !field.isAuthenticationField {
             out += field.name.utf8
             out.append(UInt8(ascii: ":"))
             out.append(UInt8(ascii: " "))

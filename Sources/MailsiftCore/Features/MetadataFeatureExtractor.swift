@@ -61,7 +61,7 @@ public struct MetadataFeatureExtractor: Sendable {
         var receivedBlocks = 0, inReceivedBlock = false
         for field in m.headers {
             let name = field.lowercasedName
-            if AuthenticationTrust.isAuthenticationField(name) {
+            if field.isAuthenticationField {
                 authenticationFields += 1
                 continue
             }

@@ -40,7 +40,7 @@ enum MetadataTokens {
         for field in m.headers {
             let name = field.lowercasedName
             // Read by the rules and the reputation prior only (docs/authentication.md).
-            if AuthenticationTrust.isAuthenticationField(name) { continue }
+            if field.isAuthenticationField { continue }
             switch name {
             case "received":
                 received += 1

@@ -16,8 +16,12 @@ public enum DomainName {
         suffixes.withLock { $0 = list }
     }
 
+    /// The Public Suffix List installed by ``use(_:)``, for other readers of the list (DMARC), so that the process
+    /// loads and caches it once; nil when none is.
+    public static var publicSuffixes: (any PublicSuffixes)? { suffixes.withLock { $0 } }
+
     /// Whether ``registrable(_:)`` answers from a Public Suffix List.
-    public static var usesPublicSuffixList: Bool { suffixes.withLock { $0 != nil } }
+    public static var usesPublicSuffixList: Bool { publicSuffixes != nil }
 
     /// The registrable domain of `host`, lower case, without trailing dots: the Public Suffix List's (``use(_:)``),
     /// `host` itself where the list has no answer (a public suffix, an IP address, no domain at all); else
