@@ -16,7 +16,7 @@ public enum AttackCommand {
         public var trustReplies = false
         /// Read list headers as `serve` with `verify_lists` reads them for a list no user reads: discounted (else as
         /// written, `serve`'s default).
-        public var unreadLists = false
+        public var lists = ListClaim.Reading.corroborated
         public var outcomesPath: String?
         /// Where the attacker's material comes from: this split's train rows in these corpora (nil: the attacked
         /// split's train rows), e.g. the dev corpora's when the attacked set is test only.
@@ -54,8 +54,7 @@ public enum AttackCommand {
             guard let message = try? cascade.extractor.analyzer.parser.parse(bytes) else { return nil }
             // The site's ledger knows none of the attacker's made-up Message-IDs: every claim is discounted.
             let replies = !options.trustReplies && ReplyClaim(message).claims
-            let lists = options.unreadLists && ListClaim(message).claims
-            return cascade.classify(cascade.extractor.analyze(message, discountingReply: replies, discountingList: lists, trust: options.trust), scratch: &scratch)
+            return cascade.classify(cascade.extractor.analyze(message, discountingReply: replies, lists: options.lists, trust: options.trust), scratch: &scratch)
         }
         func ask(_ bytes: [UInt8]) -> AdaptiveAttack.Answer {
             verdict(bytes).map { .init(probability: $0.probability, action: $0.action) } ?? .init(probability: 1, action: .reject)
@@ -140,7 +139,7 @@ public enum AttackCommand {
         func share(_ k: Int) -> String { String(format: "%.1f%% (%d)", 100 * Double(k) / Double(max(n, 1)), k) }
         var lines = [
             "model \(model); \(test) test spams, \(atTag) at tag or above, \(caught) at quarantine or above; \(n) attacked",
-            "edits: \(options.edits.map(\.rawValue).joined(separator: ", ")); budget \(options.budget) queries a message; replies \(options.trustReplies ? "trusted as written" : "checked (the attacker's Message-IDs are unknown)"); lists \(options.unreadLists ? "discounted (no user reads them)" : "as written")",
+            "edits: \(options.edits.map(\.rawValue).joined(separator: ", ")); budget \(options.budget) queries a message; replies \(options.trustReplies ? "trusted as written" : "checked (the attacker's Message-IDs are unknown)"); lists \(options.lists.rawValue)",
             "",
         ]
         let rows: [[(String, String)]] = [Action.reject, .quarantine, .tag].map { action in

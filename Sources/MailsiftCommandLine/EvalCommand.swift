@@ -20,7 +20,7 @@ public enum EvalCommand {
 
     public static func run(
         model source: ModelLoader.Source, loader: ModelLoader = ModelLoader(trees: XGBoostTreeLoader()), corpora: [String], split: String,
-        scoresPath: String?, stageScoresPath: String? = nil, reportPath: String? = nil, ablation: Bool, replies: Replies = .asWritten, unreadLists: Bool = false, trust: AuthenticationTrust = .none,
+        scoresPath: String?, stageScoresPath: String? = nil, reportPath: String? = nil, ablation: Bool, replies: Replies = .asWritten, lists: ListClaim.Reading = .corroborated, trust: AuthenticationTrust = .none,
         log: @escaping @Sendable (String) -> Void
     ) throws -> String {
         let (bundle, rules) = try loader.files(source)
@@ -44,7 +44,7 @@ public enum EvalCommand {
             } + test.compactMap { (try? parser.parse($0.bytes))?.messageID.flatMap(ReplyClaim.key) })
             verifies = { claim in claim.referenced.contains(where: known.contains) }
         }
-        let evaluation = cascade.map { Evaluation(cascade: $0, messages: test, progress: bar, verifies: verifies, discountingLists: unreadLists, trust: trust) }
+        let evaluation = cascade.map { Evaluation(cascade: $0, messages: test, progress: bar, verifies: verifies, lists: lists, trust: trust) }
             ?? Evaluation(classifier: Classifier(bundle: bundle), messages: test, progress: bar)
         let elapsed = clock.now - start
         if let scoresPath {
@@ -59,7 +59,7 @@ public enum EvalCommand {
             try report.html(generated: ISO8601DateFormatter().string(from: Date())).write(toFile: reportPath, atomically: true, encoding: .utf8)
         }
         var out = [evaluation.table(file: scoresPath ?? "test")]
-        out.append(String(format: "model %@; %d messages scored in %.2f s (parse, features, model; all cores); replies %@, lists %@, authentication results %@", manifest.version, test.count, elapsed.seconds, replies.rawValue, unreadLists ? "unread" : "as-written", trust.authservIDs.isEmpty ? "none trusted" : "trusted from " + trust.authservIDs.sorted().joined(separator: ",")))
+        out.append(String(format: "model %@; %d messages scored in %.2f s (parse, features, model; all cores); replies %@, lists %@, authentication results %@", manifest.version, test.count, elapsed.seconds, replies.rawValue, lists.rawValue, trust.authservIDs.isEmpty ? "none trusted" : "trusted from " + trust.authservIDs.sorted().joined(separator: ",")))
         if let target = manifest.operatingPoints?.targetFPR, case let rates = evaluation.actionRates(targetFPR: target), !rates.isEmpty {
             out.append(actionTable(rates))
         }

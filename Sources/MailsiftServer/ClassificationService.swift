@@ -273,24 +273,29 @@ public final class ClassificationService: Sendable {
         let judgement = trust.judged(message)
         var (keys, sender) = await learning.observe(judgement.message, envelope: envelope, at: now)
         // Forgeable evidence counts only when the site can vouch for it: a reply when it names mail a user sent
-        // (ReplyClaim), list fields (with verify_lists) when the users read the list (ListClaim, StreamContext).
-        // Otherwise every stage reads the message without them.
+        // (ReplyClaim), list fields when the users read the list (StreamContext) or, unless verify_lists, when the
+        // envelope sender is the list's (ListClaim). Otherwise every stage reads the message without them.
         var replies = false
         if configuration.verifyReplies, case let claim = ReplyClaim(message), claim.claims {
             replies = await !learning.verifies(claim, at: now)
             learning.metrics.reply(replies ? .discounted : .verified)
         }
-        var lists = false
-        if configuration.verifyLists, ListClaim(message).claims {
-            lists = !(configuration.streamContextSettings ?? StreamContext()).trusts(sender)
-            learning.metrics.list(lists ? .discounted : .verified)
+        var lists = ListClaim.Reading.corroborated
+        let listClaim = ListClaim(message)
+        if listClaim.claims {
+            if (configuration.streamContextSettings ?? StreamContext()).trusts(sender) {
+                lists = .asWritten
+            } else if configuration.verifyLists {
+                lists = .discounted
+            }
         }
         // The wait for the sender state and the ledger (Redis, when shared) is not the message's analysis: it
         // counts toward neither the analyse stage nor the budget check below, as before the checks came first.
         var waited = clock.now - parsed
-        let a = await Self.run(offloaded: large) { [judgement, replies, lists] in
-            extractor.analyze(judgement, discountingReply: replies, discountingList: lists)
+        let a = await Self.run(offloaded: large) { [judgement, replies, lists, envelope] in
+            extractor.analyze(judgement, discountingReply: replies, lists: lists, envelopeSender: envelope.mailFrom)
         }
+        if listClaim.claims { learning.metrics.list(a.listDiscounted ? .discounted : .verified) }
         var analysed = clock.now
         metrics.stage("analyse", analysed - start - waited)
         var fuzzyMatch: FuzzyList.Match?

@@ -18,7 +18,7 @@ enum AttackAugmentation {
         guard k > 0, !edits.isEmpty else { return [] }
         let analyzer = MessageAnalyzer()
         let analysed = ParallelMap.map(messages, progress: nil, makeScratch: { () }) { m, _ in
-            (try? analyzer.analyze(m.bytes)).map { ($0, ham: m.label != spamLabel) }
+            (try? analyzer.analyze(m.bytes, lists: .asWritten)).map { ($0, ham: m.label != spamLabel) }
         }
         let material = AttackMaterial.learned(from: analysed.compactMap { $0 }, goodWords: pool, seed: seed)
         let spam = messages.filter { $0.label == spamLabel }

@@ -25,12 +25,12 @@ public struct Evaluation: Sendable {
 
     /// Spam models: every message through the cascade (rules, trees, text, combination), on every core. With
     /// `verifies`, a message that claims to be a reply is read without the claim unless `verifies` says it names
-    /// mail the site knows, as `serve` does (``ReplyClaim``); nil: replies read as written. With `discountingLists`,
-    /// list fields are read as `serve` reads them for a list no user reads (``ListClaim``). Authentication results
+    /// mail the site knows, as `serve` does (``ReplyClaim``); nil: replies read as written. List fields are
+    /// read as `lists` says (``ListClaim``; by default as `serve` reads them for a list no user reads yet). Authentication results
     /// count as `trust` says (``AuthenticationTrust``).
     public init(
         cascade: Cascade, messages: [CorpusMessage], progress: (any ProgressReporter)? = nil, verifies: (@Sendable (ReplyClaim) -> Bool)? = nil,
-        discountingLists: Bool = false, trust: AuthenticationTrust = .none
+        lists: ListClaim.Reading = .corroborated, trust: AuthenticationTrust = .none
     ) {
         let manifest = cascade.bundle.manifest
         kind = manifest.kind
@@ -41,8 +41,7 @@ public struct Evaluation: Sendable {
             let parsed = try? cascade.extractor.analyzer.parser.parse(m.bytes)
             let claim = parsed.map(ReplyClaim.init)
             let discount = verifies.map { check in claim.map { $0.claims && !check($0) } ?? false } ?? false
-            let lists = discountingLists && (parsed.map { ListClaim($0).claims } ?? false)
-            guard let parsed, case let a = cascade.extractor.analyze(parsed, discountingReply: discount, discountingList: lists, trust: trust) else {
+            guard let parsed, case let a = cascade.extractor.analyze(parsed, discountingReply: discount, lists: lists, trust: trust) else {
                 // Unparseable: scored as the text model scores a message with no features.
                 let p = manifest.calibration.probability(margin: cascade.text.bundle.model.margin(SparseFeatures()))
                 let spam = manifest.operatingPoints?.isSpam(probability: p) ?? (p >= 0.5)

@@ -32,7 +32,9 @@ public enum Featurizer {
             var time: Int64? = nil
             var ids: [Int32] = []
             var row: [Float] = metadata ? [Float](repeating: .nan, count: MetadataFeature.allCases.count) : []
-            if let a = try? extractor.analyze(m.bytes) {
+            // Training mail's list fields are read as written: a corpus holds the mail as it was received, and the
+            // model learns what list mail is from it. Classification reads them only when corroborated (ListClaim).
+            if let a = try? extractor.analyze(m.bytes, lists: .asWritten) {
                 extractor.features(of: a, scratch: &scratch, into: &features)
                 if metadata { columns.values(of: a, into: &row) }
                 if let id = a.message.messageID, !id.isEmpty { key = id }

@@ -21,8 +21,8 @@ extension Mailsift {
         var seed: UInt64 = 1
         @Flag(help: "Trust reply headers as written (no ledger check): the filter before replies were checked.")
         var trustReplies = false
-        @Flag(help: "Read list headers as serve with verify_lists reads them for a list no user reads: discounted.")
-        var unreadLists = false
+        @Option(help: "How list headers are read: corroborated (as serve reads them: only when the envelope sender's domain is the list's); as-written; unread (as serve with verify_lists reads them for a list no user reads).")
+        var lists: ListClaim.Reading = .corroborated
         @Option(help: "Take the attacker's ham words, paragraphs and subjects from this split's train rows (default: the attacked split's).")
         var materialSplit: String?
         @Option(help: "A corpus folder of --material-split. Repeatable.")
@@ -39,7 +39,7 @@ extension Mailsift {
             options.edits = try attackEdits(edits)
             options.seed = seed
             options.trustReplies = trustReplies
-            options.unreadLists = unreadLists
+            options.lists = lists
             options.outcomesPath = outcomes
             options.materialSplit = materialSplit
             options.materialCorpora = materialCorpus

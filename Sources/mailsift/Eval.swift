@@ -1,5 +1,6 @@
 import ArgumentParser
 import MailsiftCommandLine
+import MailsiftCore
 import MailsiftEncoder
 
 extension Mailsift {
@@ -20,12 +21,12 @@ extension Mailsift {
         var ablation = false
         @Option(help: "How reply headers are read: as-written; unverified (as serve reads them where no user sent the mail named); corpus (as serve reads them where every message of the split's corpora is known) (docs/adversarial.md).")
         var replies: EvalCommand.Replies = .asWritten
-        @Flag(help: "Read list headers as serve reads them for a list no user reads: discounted (docs/adversarial.md).")
-        var unreadLists = false
+        @Option(help: "How list headers are read: corroborated (as serve reads them: only when the envelope sender's domain is the list's); as-written; unread (as serve with verify_lists reads them for a list no user reads) (docs/adversarial.md).")
+        var lists: ListClaim.Reading = .corroborated
 
         func run() throws {
             let (loader, provider) = modelOption.loaderAndProvider()
-            print(try EvalCommand.run(model: modelOption.source, loader: loader, corpora: rows.corpus, split: rows.split, scoresPath: scores, stageScoresPath: stageScores, reportPath: report, ablation: ablation, replies: replies, unreadLists: unreadLists, trust: modelOption.trust, log: Mailsift.log))
+            print(try EvalCommand.run(model: modelOption.source, loader: loader, corpora: rows.corpus, split: rows.split, scoresPath: scores, stageScoresPath: stageScores, reportPath: report, ablation: ablation, replies: replies, lists: lists, trust: modelOption.trust, log: Mailsift.log))
             try provider?.savePersistentCache()
         }
     }

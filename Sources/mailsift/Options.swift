@@ -12,6 +12,7 @@ import MailsiftTrees
 
 extension Calibration.Method: ExpressibleByArgument {}
 extension EvalCommand.Replies: ExpressibleByArgument {}
+extension ListClaim.Reading: ExpressibleByArgument {}
 extension BertEncoder.Precision: ExpressibleByArgument {}
 
 /// `--model`, `--rules`, `--no-rules`: shared by the commands that score.

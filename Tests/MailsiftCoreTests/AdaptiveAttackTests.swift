@@ -121,6 +121,35 @@ struct ForgedReplyTests {
         #expect(attacked > 100)
         #expect(loweredAsWritten >= 5, "\(loweredAsWritten) of \(attacked) lowered by a reply read as written")
     }
+
+    /// The attack's list edit (a made-up List-Id, List-Unsubscribe, `Precedence: list`) names a list the envelope
+    /// sender does not corroborate: read as `serve` reads it, it buys nothing; read as written, it lowers verdicts.
+    @Test func aForgedListBuysNoLowerAction() throws {
+        let cascade = try ShippedModel.cascade()
+        var scratch = cascade.makeScratch()
+        func ask(_ bytes: [UInt8], reading: ListClaim.Reading) -> AdaptiveAttack.Answer {
+            let v = cascade.classify(cascade.extractor.analyze(try! MessageParser().parse(bytes), lists: reading), scratch: &scratch)
+            return .init(probability: v.probability, action: v.action)
+        }
+        let dir = try #require(TestPaths.corpusRoot).appendingPathComponent("spamassassin/messages")
+        let attack = AdaptiveAttack(edits: [.list], material: AttackMaterial(goodWords: [], paragraphs: [], subjects: [], seed: 1))
+        var attacked = 0, loweredAsWritten = 0
+        for file in try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted().filter({ $0.hasPrefix("spam") }).prefix(150) {
+            let bytes = [UInt8](try Data(contentsOf: dir.appendingPathComponent(file)))
+            guard let message = try? MessageParser().parse(bytes), !ListClaim(message).claims else { continue }
+            let checked = attack.run(bytes, salt: 1) { ask($0, reading: .corroborated) }
+            guard checked.start.action >= .tag else { continue }
+            attacked += 1
+            #expect(checked.lowest >= checked.start.action, "\(file): \(checked.start.action) -> \(checked.lowest)")
+            #expect(abs(checked.end.probability - checked.start.probability) < 0.05, "\(file)")
+            let asWritten = attack.run(bytes, salt: 1) { ask($0, reading: .asWritten) }
+            // Most of these spams sit near probability 1: a drop of half a unit of log-odds is the measure.
+            func logOdds(_ p: Double) -> Double { log(max(p, 1e-12) / max(1 - p, 1e-12)) }
+            if logOdds(asWritten.end.probability) < logOdds(asWritten.start.probability) - 0.5 { loweredAsWritten += 1 }
+        }
+        #expect(attacked > 100)
+        #expect(loweredAsWritten >= 10, "\(loweredAsWritten) of \(attacked) lowered by a list read as written")
+    }
 }
 
 @Suite struct StaticObfuscationTests {

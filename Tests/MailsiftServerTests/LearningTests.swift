@@ -245,7 +245,8 @@ import Testing
 
     /// With `verify_lists`, a list's fields count only once the users read the list: before their feedback the
     /// message is classified without them (its logged tree row has no list fields) and says so; after two ham
-    /// reports on the list's mail they count. Without `verify_lists` they always count.
+    /// reports on the list's mail they count. Without `verify_lists` they count when the envelope sender is the
+    /// list's; with another envelope sender, in neither mode.
     @Test(arguments: [true, false]) func listFieldsCountForAListTheUsersRead(verify: Bool) async throws {
         let dir = Self.dataDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -271,6 +272,11 @@ import Testing
             }
             let read = try await reasons(client, 3)
             #expect(!read.contains("list_unverified"))
+            // The same list fields on mail whose envelope sender is not the list's: not corroborated, not read.
+            let forged = try await client.execute(uri: "/v1/classify", method: .post, body: ByteBuffer(string: post(4).replacingOccurrences(of: "radio-users-bounces@lists.example.org", with: "promo@shop.example"))) { r in
+                ((Fixture.json(r.body)["reasons"] as? [[String: Any]]) ?? []).compactMap { $0["feature"] as? String }
+            }
+            #expect(forged.contains("list_unverified"))
         }
         await server.service.learning.flush()
         let store = try #require(server.service.learning.store)
@@ -279,7 +285,7 @@ import Testing
             #expect(try #require(try await store.entry(messageID: "<post-\(n)@example.org>")).treeRow[column] == expected)
         }
         let metrics = String(decoding: server.metrics.render(), as: UTF8.self)
-        #expect(metrics.contains(#"mailsift_list_claims_total{result="discounted"} \#(verify ? 2 : 0)"#))
+        #expect(metrics.contains(#"mailsift_list_claims_total{result="discounted"} \#(verify ? 3 : 1)"#))
     }
 
     /// A forged `Authentication-Results` pass changes nothing served: the verdict is the one without it, the reasons

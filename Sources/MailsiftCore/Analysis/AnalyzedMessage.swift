@@ -45,7 +45,7 @@ public struct AnalyzedMessage: Sendable {
     /// The message claimed to be a reply to mail the site does not know, and was analysed without the claim
     /// (``ReplyClaim/discounted(_:)``).
     public var replyDiscounted = false
-    /// The message carried list fields of a list the site's users do not read, and was analysed without them
+    /// The message carried list fields that nothing corroborated (``ListClaim``), and was analysed without them
     /// (``ListClaim/discounted(_:)``).
     public var listDiscounted = false
 }

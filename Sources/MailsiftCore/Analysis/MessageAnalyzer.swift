@@ -54,17 +54,30 @@ public struct MessageAnalyzer: Sendable {
 
     /// Parses and analyses a message, with only the authentication results `trust` believes left in it
     /// (``AuthenticationTrust``; by default none).
-    public func analyze(_ bytes: [UInt8], trust: AuthenticationTrust = .none) throws(ParseError) -> AnalyzedMessage {
-        analyze(try parser.parse(bytes), trust: trust)
+    public func analyze(_ bytes: [UInt8], trust: AuthenticationTrust = .none, lists: ListClaim.Reading = .corroborated) throws(ParseError) -> AnalyzedMessage {
+        analyze(try parser.parse(bytes), trust: trust, lists: lists)
     }
 
     /// The same for a message already parsed (and perhaps changed: ``ReplyClaim/discounted(_:)``).
-    public func analyze(_ parsed: Message, trust: AuthenticationTrust = .none) -> AnalyzedMessage {
-        analyze(trust.judged(parsed))
+    public func analyze(_ parsed: Message, trust: AuthenticationTrust = .none, lists: ListClaim.Reading = .corroborated) -> AnalyzedMessage {
+        analyze(trust.judged(parsed), lists: lists)
     }
 
-    /// The same for a message already judged (a caller that needed the judged message first: `serve`).
-    public func analyze(_ judgement: AuthenticationTrust.Judgement) -> AnalyzedMessage {
+    /// The same for a message already judged (a caller that needed the judged message first: `serve`). Its list
+    /// fields are read as `lists` says (``ListClaim``; by default only when the envelope sender, `envelopeSender` or
+    /// else the Return-Path, corroborates the list).
+    public func analyze(_ judgement: AuthenticationTrust.Judgement, lists: ListClaim.Reading = .corroborated, envelopeSender: String? = nil) -> AnalyzedMessage {
+        guard lists != .asWritten, case let claim = ListClaim(judgement.message), !claim.counts(in: judgement.message, reading: lists, envelopeSender: envelopeSender) else {
+            return analyzeReading(judgement)
+        }
+        var j = judgement
+        j.message = ListClaim.discounted(j.message)
+        var a = analyzeReading(j)
+        a.listDiscounted = true
+        return a
+    }
+
+    func analyzeReading(_ judgement: AuthenticationTrust.Judgement) -> AnalyzedMessage {
         guard let cache else { return analyzeContent(judgement) }
         let now = ContinuousClock.now
         let key = AnalysisCache.key(judgement.message, settings: settingsKey)

@@ -350,7 +350,7 @@ public struct Cascade: Sendable {
             (!a.claimedAuthenticationPasses.isEmpty, "authentication_untrusted",
              "claims \(a.claimedAuthenticationPasses.joined(separator: ", ")) in authentication fields no trusted host wrote: ignored"),
             (a.listDiscounted, "list_unverified",
-             "carries mailing-list headers, but the list is not one this site's users read: read as a message without them"),
+             "carries mailing-list headers that neither the envelope sender (not the list's domain) nor this site's users vouch for: read as a message without them"),
             (a.isImageOnly, "image_only", "an image with little text (under \(AnalyzedMessage.imageOnlyWords) words): the text models had little to read"),
             (!(a.attachments ?? []).flatMap(\.risks).isEmpty, "attachment_risk", (a.attachments ?? []).flatMap(\.risks).prefix(3).joined(separator: "; ")),
             ((verdict.campaignHour ?? 0) >= Cascade.campaignNotice, "campaign",

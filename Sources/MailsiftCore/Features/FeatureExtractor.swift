@@ -21,27 +21,28 @@ public struct FeatureExtractor: Sendable {
         grams = Tokenizer(options: .init(wordNGrams: 0...0, charNGram: configuration.charNGram, maxFeatures: 1 << 20))
     }
 
-    public func analyze(_ bytes: [UInt8], trust: AuthenticationTrust = .none) throws(ParseError) -> AnalyzedMessage {
-        try analyzer.analyze(bytes, trust: trust)
+    public func analyze(_ bytes: [UInt8], trust: AuthenticationTrust = .none, lists: ListClaim.Reading = .corroborated) throws(ParseError) -> AnalyzedMessage {
+        try analyzer.analyze(bytes, trust: trust, lists: lists)
     }
 
     /// Analyses a parsed message with the authentication results `trust` believes; without the reply claim
-    /// (``ReplyClaim``) when `discountingReply`, without the list claim (``ListClaim``) when `discountingList`.
+    /// (``ReplyClaim``) when `discountingReply`, with its list fields read as `lists` says (``ListClaim``).
     public func analyze(
-        _ message: Message, discountingReply: Bool = false, discountingList: Bool = false, trust: AuthenticationTrust = .none
+        _ message: Message, discountingReply: Bool = false, lists: ListClaim.Reading = .corroborated, trust: AuthenticationTrust = .none
     ) -> AnalyzedMessage {
-        analyze(trust.judged(message), discountingReply: discountingReply, discountingList: discountingList)
+        analyze(trust.judged(message), discountingReply: discountingReply, lists: lists)
     }
 
-    /// The same for a message already judged by the trust boundary (``AuthenticationTrust/judged(_:)``).
-    public func analyze(_ judgement: AuthenticationTrust.Judgement, discountingReply: Bool = false, discountingList: Bool = false) -> AnalyzedMessage {
-        guard discountingReply || discountingList else { return analyzer.analyze(judgement) }
+    /// The same for a message already judged by the trust boundary (``AuthenticationTrust/judged(_:)``); `envelopeSender`
+    /// is the MTA's MAIL FROM, when known.
+    public func analyze(
+        _ judgement: AuthenticationTrust.Judgement, discountingReply: Bool = false, lists: ListClaim.Reading = .corroborated, envelopeSender: String? = nil
+    ) -> AnalyzedMessage {
+        guard discountingReply else { return analyzer.analyze(judgement, lists: lists, envelopeSender: envelopeSender) }
         var j = judgement
-        if discountingReply { j.message = ReplyClaim.discounted(j.message) }
-        if discountingList { j.message = ListClaim.discounted(j.message) }
-        var a = analyzer.analyze(j)
-        a.replyDiscounted = discountingReply
-        a.listDiscounted = discountingList
+        j.message = ReplyClaim.discounted(j.message)
+        var a = analyzer.analyze(j, lists: lists, envelopeSender: envelopeSender)
+        a.replyDiscounted = true
         return a
     }
 
