@@ -22,13 +22,11 @@ extension Cascade {
         guard let manifest = bundle.manifest.cascade, let trees, let treeMargin = try? trees.treeMargin(of: entry.treeRow).double else {
             return (bundle.manifest.calibration.probability(margin: textMargin + rules), .text)
         }
-        var floor = 0.0
         if mode == .cascade {
             let p = manifest.treeCalibration.probability(margin: treeMargin + rules)
             if p < manifest.exitBands.hamBelow || (p >= manifest.exitBands.spamAbove && p < spamExitBelow) { return (p, .trees) }
-            if p >= manifest.exitBands.spamAbove { floor = spamExitBelow.nextDown }
         }
-        return (max(floor, LinearModel.sigmoid(manifest.combiner.margin([textMargin, treeMargin] + viewMargins(x)) + rules)), .combined)
+        return (LinearModel.sigmoid(manifest.combiner.margin([textMargin, treeMargin] + viewMargins(x)) + rules), .combined)
     }
 
     /// The view models' margins on a message's text features (``textFeatures(rows:viewEnds:)``).

@@ -117,9 +117,6 @@ public struct Cascade: Sendable {
         /// The probability reached `reject`, but the text model and the trees did not both say spam
         /// (``CascadeManifest/rejectAgreement``), or only one of them ran: the action is `quarantine`.
         public var rejectWithheld = false
-        /// The combination said less than the trees, which were sure of spam at the reject threshold or above
-        /// (``CascadeContext/treeFloor``): the probability is the trees' floor, just below rejecting.
-        public var treeFloored = false
         /// The model's action was above ``StreamContext/cap`` and the message belongs to a stream the site's users
         /// read (``streamContext``): the action is the cap.
         public var streamCapped = false
@@ -176,11 +173,8 @@ public struct Cascade: Sendable {
                     kind = .transformer
                     head = margin
                 }
-                let floored = context.treeFloor.map { p < $0 } ?? false
-                if floored, let floor = context.treeFloor { p = floor }
                 var v = verdict(p, stage: kind, text: context.textMargin, tree: context.treeMargin, context.rules, transformer: transformer?.spec)
                 v.transformerMargin = head
-                v.treeFloored = floored
                 withholdReject(&v)
                 capForStream(&v, sender: sender)
                 v.viewMargins = context.viewMargins
@@ -348,8 +342,6 @@ public struct Cascade: Sendable {
         }
         let notices: [(Bool, String, String)] = [
             (verdict.fuzzy != nil, "fuzzy_" + (verdict.fuzzy?.entry.action.rawValue ?? ""), fuzzyText ?? ""),
-            (verdict.treeFloored, "trees_sure",
-             "the trees alone are sure of spam (as sure as a reject): the text models' lower score does not lower the verdict below quarantine"),
             (verdict.rejectWithheld, "reject_withheld",
              "reject withheld: the text model and the trees do not both say spam (mail unlike the training mail); quarantined"),
             (a.replyDiscounted, "reply_unverified",

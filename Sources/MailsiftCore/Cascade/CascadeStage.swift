@@ -34,10 +34,6 @@ public struct CascadeContext: Sendable {
     public var textMargin: Double?
     /// The view models' margins (``Cascade/viewModels``), when the text stage ran before a combination.
     public var viewMargins: [Double] = []
-    /// Set when the trees were sure enough of spam to exit but did not, because their probability reached the
-    /// reject threshold and rejects need the stages' agreement: the verdict's probability is at least this (just
-    /// below the reject threshold), so that the trees' surest spam gets no less than their less sure exits.
-    public var treeFloor: Double?
 
     public init(envelope: Envelope, sender: SenderState? = nil) {
         self.envelope = envelope

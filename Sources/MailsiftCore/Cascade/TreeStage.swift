@@ -32,7 +32,6 @@ public struct TreeStage: CascadeStage {
             if let exits {
                 let p = calibration.probability(margin: margin + context.rules.score)
                 if p < exits.hamBelow || (p >= exits.spamAbove && p < spamExitBelow) { return .probability(p) }
-                if p >= exits.spamAbove { context.treeFloor = spamExitBelow.nextDown }
             }
         } catch {
             context.treeError = "\(error)"
