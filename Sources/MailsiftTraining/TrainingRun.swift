@@ -53,6 +53,9 @@ public enum TrainingRun {
         /// Whether the attacked copies also train the trees and fit the combiner, thresholds and exit bands (else
         /// only the text and view models see them).
         public var augmentStages = true
+        /// Whether the attacked copies train the text and view models (else they are only scored out of fold, for
+        /// the trees and the combiner to fit on: ``TrainingExample/trains``).
+        public var augmentText = true
         /// Spam models with trees: the sentence encoder of a transformer stage (``TransformerTraining``); nil: none.
         public var transformer: (any SentenceEncoder)?
         /// The tokens the transformer stage reads, `[CLS]` and `[SEP]` included.
@@ -155,7 +158,8 @@ public enum TrainingRun {
         let blocks = r.timeBlockedFolds && r.folds >= 2
             ? SplitPlanner.timeBlockedFolds(times: items.map(\.time), strata: messages.map { $0.corpus + "\t" + $0.label }, folds: r.folds) : nil
         let examples = zip(messages, items).enumerated().map { i, pair in
-            TrainingExample(features: pair.1.features, label: labels.firstIndex(of: pair.0.label)!, foldKey: pair.1.key, fold: blocks?[i])
+            TrainingExample(
+                features: pair.1.features, label: labels.firstIndex(of: pair.0.label)!, foldKey: pair.1.key, fold: blocks?[i], trains: r.augmentText || i < originals)
         }
         let result = ModelTrainer.train(examples, options: options) { log($0) }
         let seconds = Date().timeIntervalSince(started)
@@ -176,7 +180,7 @@ public enum TrainingRun {
             + (r.rejectAgreement.map { " agreement \($0)" } ?? "")
             + (r.droppedTreeColumns.isEmpty ? "" : " without " + r.droppedTreeColumns.map(\.name).sorted().joined(separator: ","))
             + (r.transformer.map { " transformer \($0.identity) \(r.transformerTokens) \(r.transformerBand.lower) \(r.transformerBand.upper ?? -1) \(r.transformerL2)" } ?? "")
-            + (r.augmentAttacks > 0 ? " attacked copies \(r.augmentAttacks) " + r.augmentEdits.map(\.rawValue).joined(separator: ",") + (r.augmentStages ? "" : " text only") : "")
+            + (r.augmentAttacks > 0 ? " attacked copies \(r.augmentAttacks) " + r.augmentEdits.map(\.rawValue).joined(separator: ",") + (r.augmentStages ? "" : " text only") + (r.augmentText ? "" : " stages only") : "")
         let optionsHash = String(FeatureHash.xxh64(optionsKey, seed: 0), radix: 16)
         var manifest = ModelManifest(
             version: "\(kind.rawValue)-\(day)-\(fingerprint.prefix(8))-\(optionsHash.prefix(4))", kind: kind, labels: labels, features: features,
@@ -197,7 +201,7 @@ public enum TrainingRun {
             for spec in r.viewModels && !features.idf ? ViewModel.defaultSpecs(enabled: features.views) : [] {
                 let reads = order.map(spec.views.contains)
                 let restricted = examples.map { e in
-                    TrainingExample(features: ViewModel.restricted(e.features, reads: reads), label: e.label, foldKey: e.foldKey, fold: e.fold)
+                    TrainingExample(features: ViewModel.restricted(e.features, reads: reads), label: e.label, foldKey: e.foldKey, fold: e.fold, trains: e.trains)
                 }
                 let trained = ModelTrainer.train(restricted, options: options)
                 guard let margins = trained.outOfFoldMargins else { continue }

@@ -60,6 +60,8 @@ extension Mailsift {
         var augmentEdits: String?
         @Flag(inversion: .prefixedNo, help: "Spam models: let the attacked copies train the trees and fit the combiner too (else only the text and view models see them).")
         var augmentStages = true
+        @Flag(inversion: .prefixedNo, help: "Spam models: let the attacked copies train the text and view models (else they are only scored out of fold, for the trees and the combiner to fit on).")
+        var augmentText = true
         @Option(help: "Spam models: train a transformer stage on this sentence encoder's folder (all-MiniLM-L6-v2: config.json, vocab.txt, model.safetensors; docs/transformer.md).")
         var transformer: String?
         @Option(help: "The transformer stage's weights in fp32 or int8.")
@@ -133,6 +135,7 @@ extension Mailsift {
             settings.augmentAttacks = augmentAttacks
             if let augmentEdits { settings.augmentEdits = try attackEdits(augmentEdits) }
             settings.augmentStages = augmentStages
+            settings.augmentText = augmentText
             var cache: EmbeddingCache? = nil
             if let transformer {
                 cache = try EncoderLocation.open(folder: transformer, precision: transformerPrecision)

@@ -260,7 +260,7 @@ struct CascadeTests {
         #expect(v[MetadataFeature.senderReputation.rawValue].isNaN)
         #expect(v[MetadataFeature.inReplyTo.rawValue] == 0 && v[MetadataFeature.listHeaders.rawValue] == 0)
         // A reply on a mailing list.
-        let extra = "In-Reply-To: <0@example.net>\r\nReferences: <a@x> <b@x> <0@example.net>\r\nList-Id: <l.example.net>\r\n"
+        let extra = "Return-Path: <l-bounces@example.net>\r\nIn-Reply-To: <0@example.net>\r\nReferences: <a@x> <b@x> <0@example.net>\r\nList-Id: <l.example.net>\r\n"
             + "List-Unsubscribe: <mailto:u@example.net>\r\nPrecedence: Bulk\r\nOrganization: Example\r\n"
         let reply = try Self.analyze(Self.message(from: "ann@example.net", subject: "Re: notes", body: "Thanks.", extra: extra))
         let r = MetadataFeatureExtractor().values(of: reply)

@@ -73,6 +73,7 @@ struct FeatureTests {
     /// existed reads as on.
     @Test func conversationHeadersCanBeLeftUnnamed() throws {
         let raw = """
+            Return-Path: <users-bounces@lists.example>
             From: Ann <ann@example.org>
             To: list@lists.example
             In-Reply-To: <1@example.org>

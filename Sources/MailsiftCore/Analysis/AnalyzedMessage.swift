@@ -48,4 +48,7 @@ public struct AnalyzedMessage: Sendable {
     /// The message carried list fields that nothing corroborated (``ListClaim``), and was analysed without them
     /// (``ListClaim/discounted(_:)``).
     public var listDiscounted = false
+    /// The list fields a discounted claim lost: the sender keys (``SenderKeys``) still name the list's stream, as
+    /// `serve`'s do from the message as written.
+    public var discountedListFields: [HeaderField] = []
 }

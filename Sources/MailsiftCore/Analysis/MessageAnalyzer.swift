@@ -74,6 +74,7 @@ public struct MessageAnalyzer: Sendable {
         j.message = ListClaim.discounted(j.message)
         var a = analyzeReading(j)
         a.listDiscounted = true
+        a.discountedListFields = judgement.message.root.headers.filter { ListClaim.isListField($0.lowercasedName) }
         return a
     }
 

@@ -25,7 +25,7 @@ public enum ModelTrainer {
         var rng = SplitMix64(seed: seed)
         for _ in 0..<max(options.epochs, 1) {
             order.shuffle(using: &rng)
-            for i in order {
+            for i in order where examples[i].trains {
                 let label = examples[i].label
                 trainer.update(examples[i].features, label: label, weight: options.kind == .spam && label == 0 ? options.hamWeight : 1)
             }
@@ -74,9 +74,11 @@ public enum ModelTrainer {
         let models = (0..<folds).map { trained[$0]!.model() }
         if options.kind == .spam {
             let margins = examples.indices.map { models[assignment[$0]].margin(examples[$0].features) }
-            let labels = examples.map { $0.label == 1 }
-            let calibration = Calibration.fit(options.calibration, margins: margins, labels: labels)
-            let probabilities = margins.map { calibration.probability(margin: $0) }
+            // Examples scored only (``TrainingExample/trains``) have margins, and no say in what is fitted on them.
+            let fitted = examples.indices.filter { examples[$0].trains }
+            let labels = fitted.map { examples[$0].label == 1 }
+            let calibration = Calibration.fit(options.calibration, margins: fitted.map { margins[$0] }, labels: labels)
+            let probabilities = fitted.map { calibration.probability(margin: margins[$0]) }
             let points = OperatingPoints.choose(probabilities: probabilities, labels: labels, targetFPR: options.targetFPR)
             var metrics: [String: Double] = [:]
             if let m = SpamMetrics(scores: Array(zip(probabilities, labels)), verdicts: probabilities.map(points.isSpam)) {

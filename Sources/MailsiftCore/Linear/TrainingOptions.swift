@@ -45,12 +45,16 @@ public struct TrainingExample: Sendable {
     public var foldKey: String
     /// The fold, when the caller assigns folds itself (time blocks); nil: by a hash of ``foldKey``.
     public var fold: Int?
+    /// Whether the models learn from it; false: it is only scored out of fold (its margin is there for the later
+    /// stages to fit on), and the calibration, thresholds and metrics leave it out.
+    public var trains = true
 
-    public init(features: SparseFeatures, label: Int, foldKey: String, fold: Int? = nil) {
+    public init(features: SparseFeatures, label: Int, foldKey: String, fold: Int? = nil, trains: Bool = true) {
         self.features = features
         self.label = label
         self.foldKey = foldKey
         self.fold = fold
+        self.trains = trains
     }
 }
 

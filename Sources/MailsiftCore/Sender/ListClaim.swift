@@ -23,28 +23,35 @@ public struct ListClaim: Sendable, Hashable {
 
     /// Whether any list field is present.
     public var claims: Bool
-    /// The list's domain, lower case: the List-Id's namespace, else the domain of a list address (`List-Post`,
-    /// `List-Unsubscribe`... `mailto:` or web address; `X-BeenThere`, `X-Mailing-List`, `Mailing-List`); nil when
-    /// no field names one (`Precedence: bulk` alone).
-    public var domain: String?
+    /// The list's domains, lower case, at most ``maximumDomains``: the List-Id's namespace, then those of the list
+    /// addresses (`List-Post`, `List-Unsubscribe`... each `mailto:` and web address; `X-BeenThere`,
+    /// `X-Mailing-List`, `Mailing-List`). An ESP's newsletter may name its sender's site to unsubscribe on and
+    /// its own bounce domain to mail. Empty when no field names one (`Precedence: bulk` alone).
+    public var domains: [String] = []
+    /// The first of ``domains``: the List-Id's when there is one.
+    public var domain: String? { domains.first }
+
+    /// Most domains a claim is corroborated by.
+    static let maximumDomains = 8
 
     public init(_ message: Message) {
         var claims = false
         var listID: String?
-        var address: String?
+        var addresses: [String] = []
         for field in message.headers {
             let name = field.lowercasedName
             guard ListClaim.isListField(name) else { continue }
             claims = true
             if name == "list-id" {
                 if listID == nil { listID = ListClaim.listIDDomain(field.value) }
-            } else if address == nil, name != "precedence" {
-                address = ListClaim.addressDomain(field.value)
+            } else if name != "precedence", addresses.count < ListClaim.maximumDomains {
+                for d in ListClaim.addressDomains(field.value) where addresses.count < ListClaim.maximumDomains && !addresses.contains(d) {
+                    addresses.append(d)
+                }
             }
-            if listID != nil { break }
         }
         self.claims = claims
-        domain = listID ?? address
+        domains = Array(((listID.map { [$0] } ?? []) + addresses.filter { $0 != listID }).prefix(ListClaim.maximumDomains))
     }
 
     /// Whether the claim counts when read as `reading` says: the envelope sender `envelopeSender` (MAIL FROM; nil:
@@ -60,14 +67,13 @@ public struct ListClaim: Sendable, Hashable {
     }
 
     func corroborated(in message: Message, envelopeSender: String?) -> Bool {
-        guard let domain else { return false }
-        let list = DomainName.registrable(domain)
-        guard !list.isEmpty else { return false }
+        let lists = Set(domains.map(DomainName.registrable).filter { !$0.isEmpty })
+        guard !lists.isEmpty else { return false }
         let sender = envelopeSender.map { AddressParser.parseList($0, limit: 1).first?.domain ?? "" } ?? message.returnPath.first?.domain ?? ""
-        if !sender.isEmpty, DomainName.registrable(sender) == list { return true }
+        if !sender.isEmpty, lists.contains(DomainName.registrable(sender)) { return true }
         for field in message.headers where field.isAuthenticationResults {
             for check in AuthenticationResults(parsing: field.value).checks where check.method == "dkim" && check.result == "pass" {
-                if let d = check.properties["header.d"], DomainName.registrable(d.fastLowercased()) == list { return true }
+                if let d = check.properties["header.d"], lists.contains(DomainName.registrable(d.fastLowercased())) { return true }
             }
         }
         return false
@@ -94,17 +100,28 @@ public struct ListClaim: Sendable, Hashable {
         return id.contains(".") && !id.contains(" ") && !id.contains("@") ? ListClaim.host(id) : nil
     }
 
-    /// The domain of the first address in a list field: `<mailto:x@domain?...>`, `<https://host/...>`, `x@domain`.
-    static func addressDomain(_ value: String) -> String? {
+    /// The domains of the addresses in a list field, in order: `<mailto:x@domain?...>`, `<https://host/...>`,
+    /// `x@domain`.
+    static func addressDomains(_ value: String) -> [String] {
         let text = String(value.prefix(maximumFieldBytes)).fastLowercased()
-        if let scheme = text.range(of: "://") {
-            let rest = text[scheme.upperBound...]
-            let host = rest.prefix { $0 != "/" && $0 != ">" && $0 != "?" && $0 != ":" && $0 != "," && !$0.isWhitespace }
-            return ListClaim.host(String(host))
+        var out: [String] = []
+        var rest = Substring(text)
+        while out.count < maximumDomains {
+            let scheme = rest.range(of: "://")
+            let at = rest.firstIndex(of: "@")
+            let host: Substring
+            if let scheme, at == nil || scheme.lowerBound < at! {
+                host = rest[scheme.upperBound...].prefix { $0 != "/" && $0 != ">" && $0 != "?" && $0 != ":" && $0 != "," && $0 != "@" && !$0.isWhitespace }
+                rest = rest[scheme.upperBound...].drop { $0 != ">" && $0 != "," && !$0.isWhitespace }
+            } else if let at {
+                host = rest[rest.index(after: at)...].prefix { $0 != ">" && $0 != "?" && $0 != "," && $0 != ")" && $0 != "@" && !$0.isWhitespace }
+                rest = rest[rest.index(after: at)...].dropFirst(host.count)
+            } else {
+                break
+            }
+            if let h = ListClaim.host(String(host)), !out.contains(h) { out.append(h) }
         }
-        guard let at = text.firstIndex(of: "@") else { return nil }
-        let host = text[text.index(after: at)...].prefix { $0 != ">" && $0 != "?" && $0 != "," && $0 != ")" && !$0.isWhitespace }
-        return ListClaim.host(String(host))
+        return out
     }
 
     static func host(_ text: String) -> String? {

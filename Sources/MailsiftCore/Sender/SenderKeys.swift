@@ -54,7 +54,9 @@ public struct SenderKeys: Sendable, Hashable, Codable {
 
     /// The keys of `a` as delivered with `envelope`.
     public init(_ a: AnalyzedMessage, envelope: Envelope = Envelope(), prior priorModel: ReputationPrior.Model = .init()) {
-        self.init(a.message, envelope: envelope, prior: priorModel)
+        var m = a.message
+        if !a.discountedListFields.isEmpty { m.root.headers = HeaderFields(Array(m.root.headers) + a.discountedListFields) }
+        self.init(m, envelope: envelope, prior: priorModel)
         campaigns = CampaignFingerprint(a).counterKeys
         (campaignSender, campaignRecipients) = (senderIdentity, recipients)
     }
