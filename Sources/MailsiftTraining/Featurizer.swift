@@ -21,11 +21,14 @@ public enum Featurizer {
 
     public static func featurize(
         _ messages: [CorpusMessage], configuration: FeatureConfiguration, idf: [Float]? = nil, metadata: Bool = false,
-        times: Bool = false, tokens: (tokenizer: WordPieceTokenizer, count: Int)? = nil, progress: (any ProgressReporter)? = nil
+        times: Bool = false, tokens: (tokenizer: WordPieceTokenizer, count: Int)? = nil, progress: (any ProgressReporter)? = nil,
+        readAsClassifiedFrom: Int = .max
     ) -> [Item] {
         let extractor = FeatureExtractor(configuration: configuration, idf: idf)
         let columns = MetadataFeatureExtractor()
-        return ParallelMap.map(messages, progress: progress, makeScratch: extractor.makeScratch) { m, scratch in
+        let indexed = Array(messages.enumerated())
+        return ParallelMap.map(indexed, progress: progress, makeScratch: extractor.makeScratch) { pair, scratch in
+            let (index, m) = pair
             var features = SparseFeatures()
             var key = m.corpus + "/" + m.id
             var parsed = false
@@ -33,8 +36,9 @@ public enum Featurizer {
             var ids: [Int32] = []
             var row: [Float] = metadata ? [Float](repeating: .nan, count: MetadataFeature.allCases.count) : []
             // Training mail's list fields are read as written: a corpus holds the mail as it was received, and the
-            // model learns what list mail is from it. Classification reads them only when corroborated (ListClaim).
-            if let a = try? extractor.analyze(m.bytes, lists: .asWritten) {
+            // model learns what list mail is from it. Classification reads them only when corroborated (ListClaim),
+            // and so are the messages from `readAsClassifiedFrom` on (attacked copies, whose lists are made up).
+            if let a = try? extractor.analyze(m.bytes, lists: index >= readAsClassifiedFrom ? .corroborated : .asWritten) {
                 extractor.features(of: a, scratch: &scratch, into: &features)
                 if metadata { columns.values(of: a, into: &row) }
                 if let id = a.message.messageID, !id.isEmpty { key = id }

@@ -152,7 +152,8 @@ public enum TrainingRun {
         let encoder = withTrees ? r.transformer : nil
         let items = Featurizer.featurize(
             messages, configuration: features, metadata: withTrees, times: r.timeBlockedFolds,
-            tokens: encoder.map { ($0.tokenizer, r.transformerTokens) }, progress: progress("features", messages.count))
+            tokens: encoder.map { ($0.tokenizer, r.transformerTokens) }, progress: progress("features", messages.count),
+            readAsClassifiedFrom: originals)
         let unparsed = items.filter { !$0.parsed }.count
         if unparsed > 0 { log("\(unparsed) messages could not be parsed; they train on the bias alone") }
         let blocks = r.timeBlockedFolds && r.folds >= 2
