@@ -1,12 +1,10 @@
-import Foundation
-
 /// What a message says about being list mail: `List-*` fields (RFC 2369, RFC 2919), `Precedence: list`/`bulk`,
 /// `Mailing-List`, `X-BeenThere`, `X-Loop`. Anyone can write them: added to a spam with a made-up List-Id, they
 /// were in 28 of the 35 spams that slipped below `quarantine` in the attack of docs/adversarial.md.
 ///
 /// A list really relays its mail with the list's own envelope sender (Mailman's `list-bounces@`, Google Groups'
 /// `group+bnc...@`, an ESP's bounce domain), so the claim is read (``Reading``) as **corroborated** when the list's
-/// domain (``domain``: the List-Id's, else a list address's) has the registrable domain of the envelope sender
+/// domains (``domains``: the List-Id's, then the list addresses') has the registrable domain of the envelope sender
 /// (MAIL FROM when the MTA gave it, else the top Return-Path) or of a DKIM signature a trusted host verified.
 /// Otherwise the message is analysed without its list fields (``discounted(_:)``), and the verdict says so. `serve`
 /// reads every claim of a list its users read (``StreamContext``) as written, and with `verify_lists` no other.
@@ -23,35 +21,58 @@ public struct ListClaim: Sendable, Hashable {
 
     /// Whether any list field is present.
     public var claims: Bool
-    /// The list's domains, lower case, at most ``maximumDomains``: the List-Id's namespace, then those of the list
-    /// addresses (`List-Post`, `List-Unsubscribe`... each `mailto:` and web address; `X-BeenThere`,
-    /// `X-Mailing-List`, `Mailing-List`). An ESP's newsletter may name its sender's site to unsubscribe on and
-    /// its own bounce domain to mail. Empty when no field names one (`Precedence: bulk` alone).
-    public var domains: [String] = []
-    /// The first of ``domains``: the List-Id's when there is one.
-    public var domain: String? { domains.first }
+    /// The List-Id field's value, and those of the fields that name list addresses (at most ``maximumDomains``),
+    /// read for the list's domains only when the claim is judged.
+    var listIDValue: String?
+    var addressValues: [String] = []
 
-    /// Most domains a claim is corroborated by.
+    /// Most domains a claim is corroborated by, and most address fields read for them.
     static let maximumDomains = 8
 
     public init(_ message: Message) {
         var claims = false
-        var listID: String?
-        var addresses: [String] = []
         for field in message.headers {
             let name = field.lowercasedName
             guard ListClaim.isListField(name) else { continue }
             claims = true
             if name == "list-id" {
-                if listID == nil { listID = ListClaim.listIDDomain(field.value) }
-            } else if name != "precedence", addresses.count < ListClaim.maximumDomains {
-                for d in ListClaim.addressDomains(field.value) where addresses.count < ListClaim.maximumDomains && !addresses.contains(d) {
-                    addresses.append(d)
-                }
+                if listIDValue == nil { listIDValue = field.value }
+            } else if name != "precedence", addressValues.count < ListClaim.maximumDomains {
+                addressValues.append(field.value)
             }
         }
         self.claims = claims
-        domains = Array(((listID.map { [$0] } ?? []) + addresses.filter { $0 != listID }).prefix(ListClaim.maximumDomains))
+    }
+
+    /// The list's domains, lower case, at most ``maximumDomains``: the List-Id's namespace, then those of the list
+    /// addresses (`List-Post`, `List-Unsubscribe`... each `mailto:` and web address; `X-BeenThere`,
+    /// `X-Mailing-List`, `Mailing-List`). An ESP's newsletter may name its sender's site to unsubscribe on and
+    /// its own bounce domain to mail. Empty when no field names one (`Precedence: bulk` alone).
+    public var domains: [String] {
+        var out: [String] = []
+        _ = forEachDomain { out.append($0); return false }
+        return out
+    }
+
+    /// The first of ``domains``: the List-Id's when there is one.
+    public var domain: String? { domains.first }
+
+    /// Calls `body` with each of ``domains`` in order until it returns true; whether it did.
+    func forEachDomain(_ body: (String) -> Bool) -> Bool {
+        var seen: [String] = []
+        func offer(_ d: String) -> Bool? {
+            guard seen.count < ListClaim.maximumDomains else { return false }
+            guard !seen.contains(d) else { return nil }
+            seen.append(d)
+            return body(d) ? true : nil
+        }
+        if let id = listIDValue.flatMap(ListClaim.listIDDomain), let done = offer(id) { return done }
+        for value in addressValues {
+            for d in ListClaim.addressDomains(value) {
+                if let done = offer(d) { return done }
+            }
+        }
+        return false
     }
 
     /// Whether the claim counts when read as `reading` says: the envelope sender `envelopeSender` (MAIL FROM; nil:
@@ -66,22 +87,35 @@ public struct ListClaim: Sendable, Hashable {
         }
     }
 
+    /// Whether one of the list's domains has the registrable domain of the envelope sender or of a trusted DKIM pass.
+    /// A host has a registrable domain only as its suffix, so the Public Suffix List is asked only about a domain
+    /// that ends with one of theirs.
     func corroborated(in message: Message, envelopeSender: String?) -> Bool {
-        let lists = Set(domains.map(DomainName.registrable).filter { !$0.isEmpty })
-        guard !lists.isEmpty else { return false }
+        var owners: [String] = []
         let sender = envelopeSender.map { AddressParser.parseList($0, limit: 1).first?.domain ?? "" } ?? message.returnPath.first?.domain ?? ""
-        if !sender.isEmpty, lists.contains(DomainName.registrable(sender)) { return true }
+        if !sender.isEmpty { owners.append(DomainName.registrable(sender)) }
         for field in message.headers where field.isAuthenticationResults {
             for check in AuthenticationResults(parsing: field.value).checks where check.method == "dkim" && check.result == "pass" {
-                if let d = check.properties["header.d"], lists.contains(DomainName.registrable(d.fastLowercased())) { return true }
+                if let d = check.properties["header.d"], owners.count < 2 * ListClaim.maximumDomains { owners.append(DomainName.registrable(d.fastLowercased())) }
             }
         }
-        return false
+        owners.removeAll { $0.isEmpty }
+        guard !owners.isEmpty else { return false }
+        return forEachDomain { host in
+            owners.contains { owner in
+                (host == owner || (host.utf8.count > owner.utf8.count && host.hasSuffix("." + owner))) && DomainName.registrable(host) == owner
+            }
+        }
     }
 
     /// The fields a discounted claim loses.
     static func isListField(_ name: String) -> Bool {
-        name.hasPrefix("list-") || fieldNames.contains(name)
+        // Most fields start with another letter: no hashing for them (this runs on every field of every message).
+        switch name.utf8.first {
+        case UInt8(ascii: "l"): return name.hasPrefix("list-")
+        case UInt8(ascii: "p"), UInt8(ascii: "m"), UInt8(ascii: "x"): return fieldNames.contains(name)
+        default: return false
+        }
     }
 
     static let fieldNames: Set<String> = ["precedence", "mailing-list", "x-mailing-list", "x-beenthere", "x-loop"]
@@ -91,42 +125,64 @@ public struct ListClaim: Sendable, Hashable {
 
     /// RFC 2919: `phrase <list-label.namespace>` (or the id alone); the id lower case when it has a dot.
     static func listIDDomain(_ value: String) -> String? {
-        var text = Substring(value.prefix(maximumFieldBytes))
-        if let open = text.lastIndex(of: "<") {
-            text = text[text.index(after: open)...]
-            if let close = text.firstIndex(of: ">") { text = text[..<close] }
+        var text = value
+        return text.withUTF8 { all -> String? in
+            let u = UnsafeBufferPointer(rebasing: all.prefix(maximumFieldBytes))
+            var start = 0, end = u.count
+            if let open = u.lastIndex(of: UInt8(ascii: "<")) {
+                start = open + 1
+                end = u[start...].firstIndex(of: UInt8(ascii: ">")) ?? u.count
+            }
+            while start < end, ASCII.isWhitespace(u[start]) { start += 1 }
+            while end > start, ASCII.isWhitespace(u[end - 1]) { end -= 1 }
+            let id = u[start..<end]
+            guard id.contains(UInt8(ascii: ".")), !id.contains(where: { ASCII.isWhitespace($0) || $0 == UInt8(ascii: "@") }) else { return nil }
+            return host(UnsafeBufferPointer(rebasing: id))
         }
-        let id = text.trimmingCharacters(in: .whitespaces).fastLowercased()
-        return id.contains(".") && !id.contains(" ") && !id.contains("@") ? ListClaim.host(id) : nil
     }
 
-    /// The domains of the addresses in a list field, in order: `<mailto:x@domain?...>`, `<https://host/...>`,
+    /// The hosts of the addresses in a list field, in order: `<mailto:x@domain?...>`, `<https://host/...>`,
     /// `x@domain`.
     static func addressDomains(_ value: String) -> [String] {
-        let text = String(value.prefix(maximumFieldBytes)).fastLowercased()
-        var out: [String] = []
-        var rest = Substring(text)
-        while out.count < maximumDomains {
-            let scheme = rest.range(of: "://")
-            let at = rest.firstIndex(of: "@")
-            let host: Substring
-            if let scheme, at == nil || scheme.lowerBound < at! {
-                host = rest[scheme.upperBound...].prefix { $0 != "/" && $0 != ">" && $0 != "?" && $0 != ":" && $0 != "," && $0 != "@" && !$0.isWhitespace }
-                rest = rest[scheme.upperBound...].drop { $0 != ">" && $0 != "," && !$0.isWhitespace }
-            } else if let at {
-                host = rest[rest.index(after: at)...].prefix { $0 != ">" && $0 != "?" && $0 != "," && $0 != ")" && $0 != "@" && !$0.isWhitespace }
-                rest = rest[rest.index(after: at)...].dropFirst(host.count)
-            } else {
-                break
+        var text = value
+        return text.withUTF8 { all -> [String] in
+            let u = UnsafeBufferPointer(rebasing: all.prefix(maximumFieldBytes))
+            var out: [String] = []
+            var i = 0
+            while i < u.count, out.count < maximumDomains {
+                let web = u[i] == UInt8(ascii: ":") && i + 2 < u.count && u[i + 1] == UInt8(ascii: "/") && u[i + 2] == UInt8(ascii: "/")
+                guard web || u[i] == UInt8(ascii: "@") else {
+                    i += 1
+                    continue
+                }
+                let start = i + (web ? 3 : 1)
+                var end = start
+                while end < u.count, !endsHost(u[end]) { end += 1 }
+                if let h = host(UnsafeBufferPointer(rebasing: u[start..<end])), !out.contains(h) { out.append(h) }
+                i = end
+                // The rest of a web address (its path and query may hold an `@`) names no list host.
+                if web { while i < u.count, u[i] != UInt8(ascii: ">"), u[i] != UInt8(ascii: ","), !ASCII.isWhitespace(u[i]) { i += 1 } }
             }
-            if let h = ListClaim.host(String(host)), !out.contains(h) { out.append(h) }
+            return out
         }
-        return out
     }
 
-    static func host(_ text: String) -> String? {
-        let host = text.hasSuffix(".") ? String(text.dropLast()) : text
-        return host.contains(".") && host.count <= 253 ? host : nil
+    static func endsHost(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "/"), UInt8(ascii: ">"), UInt8(ascii: "?"), UInt8(ascii: ":"), UInt8(ascii: ","), UInt8(ascii: "@"),
+             UInt8(ascii: ")"), UInt8(ascii: ";"), UInt8(ascii: "\""), UInt8(ascii: "<"):
+            return true
+        default:
+            return ASCII.isWhitespace(b)
+        }
+    }
+
+    /// A host's bytes as a lower-case name without a final dot; nil when it has no dot or is too long for a name.
+    static func host(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        var n = bytes.count
+        if n > 0, bytes[n - 1] == UInt8(ascii: ".") { n -= 1 }
+        guard n > 0, n <= 253, bytes[..<n].contains(UInt8(ascii: ".")) else { return nil }
+        return String(decoding: bytes[..<n].lazy.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
     /// The message without its list fields. The raw bytes are left as they were.
