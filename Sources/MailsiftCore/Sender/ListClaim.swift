@@ -3,9 +3,9 @@
 /// were in 28 of the 35 spams that slipped below `quarantine` in the attack of docs/adversarial.md.
 ///
 /// A list really relays its mail with the list's own envelope sender (Mailman's `list-bounces@`, Google Groups'
-/// `group+bnc...@`, an ESP's bounce domain), so the claim is read (``Reading``) as **corroborated** when the list's
-/// domains (``domains``: the List-Id's, then the list addresses') has the registrable domain of the envelope sender
-/// (MAIL FROM when the MTA gave it, else the top Return-Path) or of a DKIM signature a trusted host verified.
+/// `group+bnc...@`, an ESP's bounce domain), so the claim is read (``Reading``) as **corroborated** when one of the
+/// list's domains (``domains``: the List-Id's, then the list addresses') has the registrable domain of the envelope
+/// sender (MAIL FROM when the MTA gave it, else the top Return-Path) or of a DKIM signature a trusted host verified.
 /// Otherwise the message is analysed without its list fields (``discounted(_:)``), and the verdict says so. `serve`
 /// reads every claim of a list its users read (``StreamContext``) as written, and with `verify_lists` no other.
 public struct ListClaim: Sendable, Hashable {
