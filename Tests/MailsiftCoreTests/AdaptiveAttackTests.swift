@@ -18,6 +18,14 @@ import Testing
         #expect(reply.subject == "Re: Cheap pills" && ReplyClaim(reply).referenced.count == 1 && reply.headers["references"] == reply.headers["in-reply-to"])
         let list = try Self.parse(try #require(AttackEdit.list.apply(to: Self.plain, material: Self.material, salt: 1)))
         #expect(list.headers["list-id"] != nil && list.headers["list-unsubscribe"] != nil && list.headers["precedence"] == "list")
+        #expect(!ListClaim(list).counts(in: list, reading: .corroborated))
+        // The attacker who knows the check names the list on its own envelope domain (here From's: no Return-Path),
+        // and a Return-Path on that domain then corroborates it.
+        let own = try Self.parse(try #require(AttackEdit.ownList.apply(to: Self.plain, material: Self.material, salt: 1)))
+        #expect(own.headers["list-id"] == "Customer news <news.spam.example>" && own.headers["precedence"] == "list")
+        let enveloped = try Self.parse(Array("Return-Path: <bounce@spam.example>\r\n".utf8) + (try #require(AttackEdit.ownList.apply(to: Self.plain, material: Self.material, salt: 1))))
+        #expect(ListClaim(enveloped).counts(in: enveloped, reading: .corroborated))
+        #expect(AttackEdit.ownList.apply(to: Array("Subject: x\r\n\r\nhi\r\n".utf8), material: Self.material, salt: 1) == nil)
         let mailer = try Self.parse(try #require(AttackEdit.mailer.apply(to: Self.plain, material: Self.material, salt: 1)))
         #expect(mailer.headers.all("x-mailer").map(\.value) == ["Microsoft Outlook 16.0"] && mailer.headers["thread-index"] != nil)
         let subject = try Self.parse(try #require(AttackEdit.plainSubject.apply(to: Self.plain, material: Self.material, salt: 1)))

@@ -8,6 +8,9 @@ public enum AttackEdit: String, Sendable, Hashable, CaseIterable, Codable {
     case reply
     /// `List-Id`, `List-Unsubscribe` and `Precedence: list`.
     case list
+    /// The same list fields on the domain of the message's own envelope sender (its top `Return-Path`, else its From):
+    /// an attacker who knows that list fields count only where the envelope corroborates them (``ListClaim``).
+    case ownList = "own_list"
     /// The attacker's list of common ham words appended to the text.
     case goodWords = "good_words"
     /// A paragraph of real legitimate mail appended to the text.
@@ -49,6 +52,13 @@ public enum AttackEdit: String, Sendable, Hashable, CaseIterable, Codable {
         case .list:
             raw.addHeader("List-Id", "Customer news <news.\(token.prefix(6)).example.com>")
             raw.addHeader("List-Unsubscribe", "<mailto:unsubscribe@\(token.prefix(6)).example.com>")
+            raw.addHeader("Precedence", "list")
+        case .ownList:
+            let message = try? MessageParser().parse(bytes)
+            guard let domain = (message?.returnPath.first?.domain).flatMap({ $0.isEmpty ? nil : $0 }) ?? message?.from.first?.domain, !domain.isEmpty
+            else { return nil }
+            raw.addHeader("List-Id", "Customer news <news.\(domain)>")
+            raw.addHeader("List-Unsubscribe", "<mailto:unsubscribe@\(domain)>")
             raw.addHeader("Precedence", "list")
         case .goodWords:
             guard !material.goodWords.isEmpty, raw.appendText(material.goodWords.joined(separator: " ")) else { return nil }
