@@ -20,7 +20,8 @@ public enum ParseCommand {
             }
             let json: Data
             do {
-                let analyzed = try analyzer.analyze(bytes)
+                // The structure as written: list fields are shown whether or not classification would count them.
+                let analyzed = try analyzer.analyze(bytes, lists: .asWritten)
                 json = try encoder.encode(MessageReport(file: file, analyzed: analyzed))
             } catch {
                 json = try encoder.encode(ParseFailureReport(file: file, error: String(describing: error)))
