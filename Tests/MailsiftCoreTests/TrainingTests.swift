@@ -41,6 +41,30 @@ struct TrainingTests {
         #expect((metrics.ece ?? 1) < 0.05)
     }
 
+    /// Examples that only score (`trains: false`, `train --no-augment-text`'s attacked copies) change neither the
+    /// model nor its calibration and thresholds, and still get an out-of-fold margin each.
+    @Test func examplesThatOnlyScoreTeachNothing() throws {
+        let split = try SplitFile(path: TrainingTests.splitPath)
+        let dir = TestSupport.corpusRoot!.appendingPathComponent("spamassassin").path
+        let train = Array(try split.messages(split: "train", corpora: [dir]).enumerated().filter { $0.offset % 12 == 0 }.map(\.element))
+        var features = FeatureConfiguration.spam
+        features.hashBits = 16
+        let labels = ["ham", "spam"]
+        let items = Featurizer.featurize(train, configuration: features)
+        let examples = zip(train, items).map { TrainingExample(features: $1.features, label: labels.firstIndex(of: $0.label)!, foldKey: $1.key) }
+        // Scored-only copies of the spam, labelled ham: had they trained, the model would move.
+        let extra = zip(train, items).filter { $0.0.label == "spam" }.map {
+            TrainingExample(features: $1.features, label: 0, foldKey: $1.key + "#copy", trains: false)
+        }
+        let options = TrainingOptions(kind: .spam, labels: labels, features: features, optimizer: .init(alpha: 3), epochs: 1, folds: 3)
+        let alone = ModelTrainer.train(examples, options: options)
+        let with = ModelTrainer.train(examples + extra, options: options)
+        #expect(!extra.isEmpty && with.trainer.model().weights == alone.trainer.model().weights)
+        #expect(with.calibration == alone.calibration && with.operatingPoints == alone.operatingPoints)
+        #expect(with.outOfFoldMargins?.count == examples.count + extra.count)
+        #expect(Array(with.outOfFoldMargins?.prefix(examples.count) ?? []) == (alone.outOfFoldMargins ?? []))
+    }
+
     /// `mailsift train`'s run on values: a slice of the corpus through featurising, the text and view models,
     /// the trees and the combiner; the held-out figures and the out-of-fold scores come back with the bundle.
     @Test func aTrainingRunOnASliceGivesACascade() throws {

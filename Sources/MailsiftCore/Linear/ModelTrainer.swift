@@ -21,11 +21,13 @@ public enum ModelTrainer {
     public static func fit(_ examples: [TrainingExample], options: TrainingOptions, resuming: FTRLTrainer? = nil, seed: UInt64) -> FTRLTrainer {
         let outputs = options.kind == .spam ? 1 : options.labels.count
         var trainer = resuming ?? FTRLTrainer(hashBits: options.features.hashBits, outputs: outputs, parameters: options.optimizer)
-        var order = Array(examples.indices)
+        // Only the examples that train are shuffled: examples that are only scored leave the order, and so the
+        // model, as it is without them.
+        var order = examples.indices.filter { examples[$0].trains }
         var rng = SplitMix64(seed: seed)
         for _ in 0..<max(options.epochs, 1) {
             order.shuffle(using: &rng)
-            for i in order where examples[i].trains {
+            for i in order {
                 let label = examples[i].label
                 trainer.update(examples[i].features, label: label, weight: options.kind == .spam && label == 0 ? options.hamWeight : 1)
             }
