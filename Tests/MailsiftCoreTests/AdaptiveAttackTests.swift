@@ -99,10 +99,28 @@ import Testing
     }
 }
 
-/// The shipped model under the attack's reply edit, as `serve` reads replies: a made-up In-Reply-To and a
-/// `Re:` buy nothing, where read as written they lower the verdicts.
+/// The shipped model under the attack's reply and list edits, as `serve` reads them: a made-up In-Reply-To and a
+/// `Re:`, or a made-up list, buy nothing, where read as written they lower the verdicts.
 @Suite(.enabled(if: TestPaths.corpusRoot != nil, "../shared/corpus is not present"))
 struct ForgedReplyTests {
+    /// Runs `edit` alone on the first 150 SpamAssassin spams that `applies` to, asking `checked` (as serve reads the
+    /// message) and `asWritten`; for each one `checked` puts at `tag` or above: the two outcomes and the file.
+    static func attack(
+        _ edit: AttackEdit, applies: (Message) -> Bool, checked: ([UInt8]) -> AdaptiveAttack.Answer, asWritten: ([UInt8]) -> AdaptiveAttack.Answer
+    ) throws -> [(file: String, checked: AdaptiveAttack.Outcome, asWritten: AdaptiveAttack.Outcome)] {
+        let dir = try #require(TestPaths.corpusRoot).appendingPathComponent("spamassassin/messages")
+        let attack = AdaptiveAttack(edits: [edit], material: AttackMaterial(goodWords: [], paragraphs: [], subjects: [], seed: 1))
+        var out: [(file: String, checked: AdaptiveAttack.Outcome, asWritten: AdaptiveAttack.Outcome)] = []
+        for file in try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted().filter({ $0.hasPrefix("spam") }).prefix(150) {
+            let bytes = [UInt8](try Data(contentsOf: dir.appendingPathComponent(file)))
+            guard let message = try? MessageParser().parse(bytes), applies(message) else { continue }
+            let outcome = attack.run(bytes, salt: 1, ask: checked)
+            guard outcome.start.action >= .tag else { continue }
+            out.append((file, outcome, attack.run(bytes, salt: 1, ask: asWritten)))
+        }
+        return out
+    }
+
     @Test func aForgedReplyBuysNoLowerAction() throws {
         let cascade = try ShippedModel.cascade()
         var scratch = cascade.makeScratch()
@@ -112,22 +130,14 @@ struct ForgedReplyTests {
             let v = cascade.classify(cascade.extractor.analyze(message, discountingReply: discount), scratch: &scratch)
             return .init(probability: v.probability, action: v.action)
         }
-        let dir = try #require(TestPaths.corpusRoot).appendingPathComponent("spamassassin/messages")
-        let attack = AdaptiveAttack(edits: [.reply], material: AttackMaterial(goodWords: [], paragraphs: [], subjects: [], seed: 1))
-        var attacked = 0, loweredAsWritten = 0
-        for file in try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted().filter({ $0.hasPrefix("spam") }).prefix(150) {
-            let bytes = [UInt8](try Data(contentsOf: dir.appendingPathComponent(file)))
-            guard (try? MessageParser().parse(bytes)) != nil else { continue }
-            let checked = attack.run(bytes, salt: 1) { ask($0, trusting: false) }
-            guard checked.start.action >= .tag else { continue }
-            attacked += 1
+        let outcomes = try Self.attack(.reply, applies: { _ in true }, checked: { ask($0, trusting: false) }, asWritten: { ask($0, trusting: true) })
+        for (file, checked, _) in outcomes {
             #expect(checked.lowest >= checked.start.action, "\(file): \(checked.start.action) -> \(checked.lowest)")
             #expect(abs(checked.end.probability - checked.start.probability) < 0.05, "\(file)")
-            let trusted = attack.run(bytes, salt: 1) { ask($0, trusting: true) }
-            if trusted.end.probability < trusted.start.probability - 0.05 { loweredAsWritten += 1 }
         }
-        #expect(attacked > 100)
-        #expect(loweredAsWritten >= 5, "\(loweredAsWritten) of \(attacked) lowered by a reply read as written")
+        let loweredAsWritten = outcomes.count { $0.asWritten.end.probability < $0.asWritten.start.probability - 0.05 }
+        #expect(outcomes.count > 100)
+        #expect(loweredAsWritten >= 5, "\(loweredAsWritten) of \(outcomes.count) lowered by a reply read as written")
     }
 
     /// The attack's list edit (a made-up List-Id, List-Unsubscribe, `Precedence: list`) names a list the envelope
@@ -139,24 +149,17 @@ struct ForgedReplyTests {
             let v = cascade.classify(cascade.extractor.analyze(try! MessageParser().parse(bytes), lists: reading), scratch: &scratch)
             return .init(probability: v.probability, action: v.action)
         }
-        let dir = try #require(TestPaths.corpusRoot).appendingPathComponent("spamassassin/messages")
-        let attack = AdaptiveAttack(edits: [.list], material: AttackMaterial(goodWords: [], paragraphs: [], subjects: [], seed: 1))
-        var attacked = 0, loweredAsWritten = 0
-        for file in try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted().filter({ $0.hasPrefix("spam") }).prefix(150) {
-            let bytes = [UInt8](try Data(contentsOf: dir.appendingPathComponent(file)))
-            guard let message = try? MessageParser().parse(bytes), !ListClaim(message).claims else { continue }
-            let checked = attack.run(bytes, salt: 1) { ask($0, reading: .corroborated) }
-            guard checked.start.action >= .tag else { continue }
-            attacked += 1
+        let outcomes = try Self.attack(
+            .list, applies: { !ListClaim($0).claims }, checked: { ask($0, reading: .corroborated) }, asWritten: { ask($0, reading: .asWritten) })
+        for (file, checked, _) in outcomes {
             #expect(checked.lowest >= checked.start.action, "\(file): \(checked.start.action) -> \(checked.lowest)")
             #expect(abs(checked.end.probability - checked.start.probability) < 0.05, "\(file)")
-            let asWritten = attack.run(bytes, salt: 1) { ask($0, reading: .asWritten) }
-            // Most of these spams sit near probability 1: a drop of half a unit of log-odds is the measure.
-            func logOdds(_ p: Double) -> Double { log(max(p, 1e-12) / max(1 - p, 1e-12)) }
-            if logOdds(asWritten.end.probability) < logOdds(asWritten.start.probability) - 0.5 { loweredAsWritten += 1 }
         }
-        #expect(attacked > 100)
-        #expect(loweredAsWritten >= 10, "\(loweredAsWritten) of \(attacked) lowered by a list read as written")
+        // Most of these spams sit near probability 1: a drop of half a unit of log-odds is the measure.
+        func logOdds(_ p: Double) -> Double { log(max(p, 1e-12) / max(1 - p, 1e-12)) }
+        let loweredAsWritten = outcomes.count { logOdds($0.asWritten.end.probability) < logOdds($0.asWritten.start.probability) - 0.5 }
+        #expect(outcomes.count > 100)
+        #expect(loweredAsWritten >= 10, "\(loweredAsWritten) of \(outcomes.count) lowered by a list read as written")
     }
 }
 

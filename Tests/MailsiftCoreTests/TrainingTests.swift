@@ -12,18 +12,28 @@ struct TrainingTests {
         TestSupport.repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/eval/dev_split.tsv").path
     }
 
+    /// Every `every`-th row of `split` in the SpamAssassin corpus.
+    static func spamAssassin(_ split: String, every: Int) throws -> [CorpusMessage] {
+        let dir = TestSupport.corpusRoot!.appendingPathComponent("spamassassin").path
+        return Array(try SplitFile(path: TrainingTests.splitPath).messages(split: split, corpora: [dir]).enumerated().filter { $0.offset % every == 0 }.map(\.element))
+    }
+
+    /// `messages` featurised with `hashBits` bits, as spam (1) / ham (0) examples, with their items.
+    static func examples(_ messages: [CorpusMessage], hashBits: Int) -> (features: FeatureConfiguration, items: [Featurizer.Item], examples: [TrainingExample]) {
+        var features = FeatureConfiguration.spam
+        features.hashBits = hashBits
+        let items = Featurizer.featurize(messages, configuration: features)
+        let examples = zip(messages, items).map { TrainingExample(features: $1.features, label: $0.label == "spam" ? 1 : 0, foldKey: $1.key) }
+        return (features, items, examples)
+    }
+
     /// Trains on a slice of the corpus (small enough for a debug build) and checks a quality floor on held-out
     /// rows of the same split.
     @Test func trainOnASliceAndEvaluate() throws {
-        let split = try SplitFile(path: TrainingTests.splitPath)
-        let dir = TestSupport.corpusRoot!.appendingPathComponent("spamassassin").path
-        let train = Array(try split.messages(split: "train", corpora: [dir]).enumerated().filter { $0.offset % 6 == 0 }.map(\.element))
-        let test = Array(try split.messages(split: "test", corpora: [dir]).enumerated().filter { $0.offset % 3 == 0 }.map(\.element))
-        var features = FeatureConfiguration.spam
-        features.hashBits = 18
+        let train = try Self.spamAssassin("train", every: 6)
+        let test = try Self.spamAssassin("test", every: 3)
         let labels = ["ham", "spam"]
-        let items = Featurizer.featurize(train, configuration: features)
-        let examples = zip(train, items).map { TrainingExample(features: $1.features, label: labels.firstIndex(of: $0.label)!, foldKey: $1.key) }
+        let (features, _, examples) = Self.examples(train, hashBits: 18)
         let options = TrainingOptions(kind: .spam, labels: labels, features: features, optimizer: .init(alpha: 3), epochs: 2, folds: 3)
         let result = ModelTrainer.train(examples, options: options)
         let manifest = ModelManifest(
@@ -44,14 +54,9 @@ struct TrainingTests {
     /// Examples that only score (`trains: false`, `train --no-augment-text`'s attacked copies) change neither the
     /// model nor its calibration and thresholds, and still get an out-of-fold margin each.
     @Test func examplesThatOnlyScoreTeachNothing() throws {
-        let split = try SplitFile(path: TrainingTests.splitPath)
-        let dir = TestSupport.corpusRoot!.appendingPathComponent("spamassassin").path
-        let train = Array(try split.messages(split: "train", corpora: [dir]).enumerated().filter { $0.offset % 12 == 0 }.map(\.element))
-        var features = FeatureConfiguration.spam
-        features.hashBits = 16
+        let train = try Self.spamAssassin("train", every: 12)
         let labels = ["ham", "spam"]
-        let items = Featurizer.featurize(train, configuration: features)
-        let examples = zip(train, items).map { TrainingExample(features: $1.features, label: labels.firstIndex(of: $0.label)!, foldKey: $1.key) }
+        let (features, items, examples) = Self.examples(train, hashBits: 16)
         // Scored-only copies of the spam, labelled ham: had they trained, the model would move.
         let extra = zip(train, items).filter { $0.0.label == "spam" }.map {
             TrainingExample(features: $1.features, label: 0, foldKey: $1.key + "#copy", trains: false)

@@ -71,10 +71,11 @@ public struct MessageAnalyzer: Sendable {
             return analyzeReading(judgement)
         }
         var j = judgement
-        j.message = ListClaim.discounted(j.message)
+        let removed: [HeaderField]
+        (j.message, removed) = ListClaim.discounted(j.message)
         var a = analyzeReading(j)
         a.listDiscounted = true
-        a.discountedListFields = judgement.message.root.headers.filter { ListClaim.isListField($0.lowercasedName) }
+        a.discountedListFields = removed
         return a
     }
 

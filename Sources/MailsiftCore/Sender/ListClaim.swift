@@ -185,18 +185,20 @@ public struct ListClaim: Sendable, Hashable {
         return String(decoding: bytes[..<n].lazy.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
-    /// The message without its list fields. The raw bytes are left as they were.
-    public static func discounted(_ message: Message) -> Message {
+    /// The message without its list fields, and the fields taken out. The raw bytes are left as they were.
+    public static func discounted(_ message: Message) -> (message: Message, removed: [HeaderField]) {
         var m = message
         var kept: [HeaderField] = []
+        var removed: [HeaderField] = []
         for field in m.root.headers {
             if isListField(field.lowercasedName) {
                 m.removedHeaderBytes += field.byteCount
+                removed.append(field)
             } else {
                 kept.append(field)
             }
         }
         m.root.headers = HeaderFields(kept)
-        return m
+        return (m, removed)
     }
 }
