@@ -52,6 +52,27 @@ import Testing
         #expect(try MessageAnalyzer().analyze(paragraph).bodyText.contains("release plan"))
     }
 
+    /// A text/plain part hides an HTML part only where the two are alternatives of one multipart/alternative: a
+    /// list's plain footer beside an HTML body, or a plain part added to an HTML-only message, hides nothing.
+    @Test func aPlainPartHidesOnlyItsOwnAlternative() throws {
+        func analyzed(_ body: String) throws -> AnalyzedMessage {
+            try MessageAnalyzer().analyze(Array(("From: a@spam.example\r\nSubject: x\r\nMIME-Version: 1.0\r\n" + body).utf8))
+        }
+        let html = "Content-Type: text/html\r\n\r\n<p>Verify your account password today</p>\r\n"
+        let footer = "Content-Type: text/plain\r\n\r\nusers mailing list, unsubscribe at lists.example\r\n"
+        // A list's footer part after an HTML body (Mailman's multipart/mixed): both are read.
+        let listed = try analyzed("Content-Type: multipart/mixed; boundary=\"m\"\r\n\r\n--m\r\n\(html)--m\r\n\(footer)--m--\r\n")
+        #expect(listed.bodyText.contains("Verify your account") && listed.bodyText.contains("mailing list"), "\(listed.bodyText)")
+        // Inside a multipart/alternative the plain alternative stands for the HTML; the footer beside the group is read.
+        let alternative = "Content-Type: multipart/alternative; boundary=\"a\"\r\n\r\n--a\r\nContent-Type: text/plain\r\n\r\nVerify your account password today\r\n--a\r\n\(html)--a--\r\n"
+        let grouped = try analyzed("Content-Type: multipart/mixed; boundary=\"m\"\r\n\r\n--m\r\n\(alternative)--m\r\n\(footer)--m--\r\n")
+        #expect(grouped.bodyText.components(separatedBy: "Verify your account").count == 2 && grouped.bodyText.contains("mailing list"), "\(grouped.bodyText)")
+        // The attack's paragraph added to an HTML-only multipart/mixed body hides nothing.
+        let htmlOnly = Array("From: a@spam.example\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"m\"\r\n\r\n--m\r\n\(html)--m--\r\n".utf8)
+        let edited = try MessageAnalyzer().analyze(try #require(AttackEdit.hamParagraph.apply(to: htmlOnly, material: Self.material, salt: 1)))
+        #expect(edited.bodyText.contains("release plan") && edited.bodyText.contains("Verify your account"), "\(edited.bodyText)")
+    }
+
     @Test func hiddenWordsGoWhereTheReaderDoesNotSeeThem() throws {
         let html = Array("From: a@b.example\r\nSubject: x\r\nContent-Type: text/html\r\n\r\n<html><body><p>Buy now.</p></body></html>\r\n".utf8)
         let a = try MessageAnalyzer().analyze(try #require(AttackEdit.hiddenWords.apply(to: html, material: Self.material, salt: 1)))

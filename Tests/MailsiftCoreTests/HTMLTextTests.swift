@@ -41,6 +41,19 @@ struct HTMLTextTests {
         #expect(dark.visibleText == "white on black")
     }
 
+    /// The responsive layouts' container sets `font-size:0` (to close the gaps between inline-block columns) and each
+    /// column sets its own size: that text is seen. Text under a zero size with no readable size set again is not, and
+    /// a readable size does not undo `display:none`.
+    @Test func aReadableFontSizeInsideAZeroOneIsSeen() {
+        let columns = extractor.extract(
+            "<td style=\"text-align:center;font-size:0\"><table style=\"display:inline-block\"><tr><td style=\"font-size:14px\">Save up to 40%</td></tr></table>"
+                + "<span>gap</span></td><p style=\"font-size:0\"><font size=\"3\">three</font></p>")
+        #expect(columns.visibleText.contains("Save up to 40%") && columns.visibleText.contains("three"), "\(columns.visibleText)")
+        #expect(columns.hiddenText == "gap", "\(columns.hiddenText)")
+        let gone = extractor.extract("<div style=\"display:none\"><span style=\"font-size:16px\">secret</span></div>")
+        #expect(gone.visibleText.isEmpty && gone.hiddenText == "secret")
+    }
+
     @Test func linksWithAnchorText() throws {
         let m = try MessageParser().parse(try TestSupport.fixture("hidden-html.eml"))
         let t = extractor.extract(m.root.text!)

@@ -35,8 +35,10 @@ public struct MessageAnalyzer: Sendable {
 
     /// Names what the analysis reads, for model versions: a model trained after a change here is another model
     /// even from the same data and options (2026-12-07: authentication fields only when trusted; then
-    /// registrable domains from the Public Suffix List, ``DomainName/use(_:)``, where the process has it).
-    public static var revision: String { DomainName.usesPublicSuffixList ? "public-suffix-list" : "authentication-trust" }
+    /// registrable domains from the Public Suffix List, ``DomainName/use(_:)``, where the process has it; 2026-12-08:
+    /// an HTML part is left unread only where a plain alternative of its own multipart/alternative stands for it,
+    /// ``Message/bodyTextPartsByAlternative``).
+    public static var revision: String { DomainName.usesPublicSuffixList ? "text-alternatives" : "text-alternatives approximate-domains" }
 
     public static let subjectSeed: UInt64 = 0x5EB1EC7
     public static let bodySeed: UInt64 = 0xB0D1
@@ -121,9 +123,11 @@ public struct MessageAnalyzer: Sendable {
         var hidden = ""
         var urls: [ExtractedURL] = []
         var stats = HTMLStats()
-        let parts = message.bodyTextParts
-        let hasPlain = parts.contains { $0.contentType.subtype == "plain" }
-        for part in parts {
+        let parts = message.bodyTextPartsByAlternative
+        let hasPlain = parts.contains { $0.part.contentType.subtype == "plain" }
+        // What a client shows: every text part, except an HTML alternative that a plain alternative of the same
+        // multipart/alternative stands for. Its links, hidden text and structure still count.
+        for (part, plainAlternative) in parts {
             guard let text = part.text else { continue }
             if part.contentType.subtype == "html" {
                 let extracted = html.extract(text)
@@ -134,7 +138,7 @@ public struct MessageAnalyzer: Sendable {
                     message.flags.insert(.hiddenHTMLText)
                 }
                 stats.add(extracted.stats)
-                if !hasPlain { body += extracted.visibleText + "\n" }
+                if !plainAlternative { body += extracted.visibleText + "\n" }
             } else {
                 urls.append(contentsOf: URLExtractor.extract(from: text))
                 body += text + "\n"

@@ -3,6 +3,10 @@
 /// that matter are looked at.
 struct CSSInlineStyle {
     var hides = false
+    /// `font-size`: true for a size under one unit (the text cannot be read), false for a readable size, which
+    /// makes text visible again inside an element whose size was zero (the responsive layouts' `font-size:0`
+    /// container whose columns set their own size); nil when not set.
+    var zeroFontSize: Bool? = nil
     var color: UInt32? = nil
     var background: UInt32? = nil
 
@@ -32,7 +36,9 @@ struct CSSInlineStyle {
                 if equals("hidden") || equals("collapse") { hides = true }
             } else if named("opacity") {
                 if let o = Double(String(decoding: v, as: UTF8.self).lowercased()), o < 0.05 { hides = true }
-            } else if named("font-size") || named("max-height") {
+            } else if named("font-size") {
+                zeroFontSize = CSSInlineStyle.isZeroLength(v) ? true : CSSInlineStyle.isLength(v) ? false : nil
+            } else if named("max-height") {
                 if CSSInlineStyle.isZeroLength(v) { hides = true }
             } else if named("color") {
                 color = CSSInlineStyle.parseColor(v)
@@ -47,6 +53,16 @@ struct CSSInlineStyle {
                 }
             }
         }
+    }
+
+    /// A length of one unit or more, or a size keyword (`12px`, `1.2em`, `small`).
+    static func isLength(_ v: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = v.first else { return false }
+        if ASCII.isDigit(first) || first == UInt8(ascii: ".") {
+            let number = v.prefix { ASCII.isDigit($0) || $0 == UInt8(ascii: ".") }
+            return Double(String(decoding: number, as: UTF8.self)).map { $0 >= 1.0 } ?? false
+        }
+        return ASCII.isAlpha(first)
     }
 
     /// A length below one unit (`0`, `0px`, `.5em`).

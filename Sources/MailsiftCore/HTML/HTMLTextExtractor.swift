@@ -21,9 +21,13 @@ public struct HTMLTextExtractor: Sendable {
 
     private struct Element {
         var name: TagName
+        /// Hidden for good: nothing inside can be seen (display, visibility, opacity, the hidden attribute, colour).
         var hidden: Bool
         var color: UInt32?
         var background: UInt32
+        /// Inside a zero font size that no element since has set back to a readable one.
+        var zeroFont = false
+        var isHidden: Bool { hidden || zeroFont }
     }
 
     private struct Output {
@@ -86,9 +90,9 @@ public struct HTMLTextExtractor: Sendable {
         let n = u.count
         var i = 0
 
-        func current() -> (hidden: Bool, color: UInt32?, background: UInt32) {
-            guard let top = stack.last else { return (false, nil, 0xFFFFFF) }
-            return (top.hidden, top.color, top.background)
+        func current() -> (hidden: Bool, color: UInt32?, background: UInt32, zeroFont: Bool) {
+            guard let top = stack.last else { return (false, nil, 0xFFFFFF, false) }
+            return (top.hidden, top.color, top.background, top.zeroFont)
         }
         func attributeString(_ r: Range<Int>) -> String {
             var lo = r.lowerBound
@@ -151,7 +155,7 @@ public struct HTMLTextExtractor: Sendable {
                     }
                     if let idx = stack.lastIndex(where: { $0.name == name }), stack.count - idx <= 64 {
                         stack.removeSubrange(idx...)
-                        inHidden = stack.last?.hidden ?? false
+                        inHidden = stack.last?.isHidden ?? false
                     }
                     if name == .a { closeAnchor() }
                     if kind == .block { visible.breakLine(); hidden.breakLine() }
@@ -161,7 +165,7 @@ public struct HTMLTextExtractor: Sendable {
                 }
 
                 let state = current()
-                var element = Element(name: name, hidden: state.hidden, color: state.color, background: state.background)
+                var element = Element(name: name, hidden: state.hidden, color: state.color, background: state.background, zeroFont: state.zeroFont)
                 var hidesHere = false
                 HTMLTextExtractor.attributes(u, from: nameEnd, to: tagEnd, into: &attributes)
                 for (key, value) in attributes {
@@ -169,6 +173,7 @@ public struct HTMLTextExtractor: Sendable {
                     case .style:
                         let style = CSSInlineStyle(parsing: attributeString(value))
                         if style.hides { hidesHere = true }
+                        if let zero = style.zeroFontSize { element.zeroFont = zero }
                         if let c = style.color { element.color = c }
                         if let bg = style.background { element.background = bg }
                     case .hidden:
@@ -178,7 +183,7 @@ public struct HTMLTextExtractor: Sendable {
                     case .color where name == .font:
                         if let c = CSSInlineStyle.parseColor(attributeString(value)[...]) { element.color = c }
                     case .size where name == .font:
-                        if attributeString(value) == "0" { hidesHere = true }
+                        element.zeroFont = attributeString(value) == "0"
                     case .href where name == .a || name == .area:
                         if name == .a {
                             closeAnchor()
@@ -202,10 +207,8 @@ public struct HTMLTextExtractor: Sendable {
                     }
                 }
                 if let c = element.color, HTMLTextExtractor.similar(c, element.background) { hidesHere = true }
-                if hidesHere {
-                    element.hidden = true
-                    stats.hiddenElements += 1
-                }
+                if hidesHere { element.hidden = true }
+                if hidesHere || (element.zeroFont && !state.zeroFont) { stats.hiddenElements += 1 }
                 switch kind {
                 case .image: stats.images += 1
                 case .form: stats.forms += 1
@@ -228,7 +231,7 @@ public struct HTMLTextExtractor: Sendable {
                 let selfClosing = tagEnd > nameStart && u[tagEnd - 1] == UInt8(ascii: "/")
                 if !name.isVoid, !selfClosing, stack.count < 256 {
                     stack.append(element)
-                    inHidden = element.hidden
+                    inHidden = element.isHidden
                 }
                 if lastWasWordChar, kind == .inline, afterTag < n, ASCII.isWordByte(u[afterTag]) {
                     // An inline tag inside a word: "via<b></b>gra".

@@ -71,6 +71,32 @@ public struct Message: Sendable {
     public var leaves: [MIMEPart] { root.leaves }
     /// Text leaves that are body text (text/plain, text/html... not attachments).
     public var bodyTextParts: [MIMEPart] { leaves.filter { $0.contentType.isText && !$0.isAttachment && $0.text != nil } }
+    /// ``bodyTextParts`` in order, each with whether it is an HTML leaf a client shows only in place of a plain
+    /// alternative: a text/html leaf inside a multipart/alternative whose other branch has a text/plain leaf. A
+    /// text/plain part beside the HTML outside such a group (a list's footer, an added part) hides nothing.
+    public var bodyTextPartsByAlternative: [(part: MIMEPart, plainAlternative: Bool)] {
+        var out: [(part: MIMEPart, plainAlternative: Bool)] = []
+        func isBodyText(_ p: MIMEPart) -> Bool { p.children.isEmpty && p.contentType.isText && !p.isAttachment && p.text != nil }
+        func hasPlain(_ p: MIMEPart) -> Bool {
+            var found = false
+            p.walk { if !found && isBodyText($0) && $0.contentType.subtype == "plain" { found = true } }
+            return found
+        }
+        func visit(_ p: MIMEPart, _ shadowed: Bool) {
+            if p.children.isEmpty {
+                if isBodyText(p) { out.append((p, shadowed && p.contentType.subtype == "html")) }
+            } else if p.contentType.isMultipart && p.contentType.subtype == "alternative" {
+                let plain = p.children.map(hasPlain)
+                for (i, child) in p.children.enumerated() {
+                    visit(child, shadowed || plain.indices.contains { $0 != i && plain[$0] })
+                }
+            } else {
+                for child in p.children { visit(child, shadowed) }
+            }
+        }
+        visit(root, false)
+        return out
+    }
     /// Leaves that are attachments.
     public var attachments: [MIMEPart] { leaves.filter(\.isAttachment) }
 
