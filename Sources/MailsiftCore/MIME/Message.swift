@@ -87,8 +87,9 @@ public struct Message: Sendable {
                 if isBodyText(p) { out.append((p, shadowed && p.contentType.subtype == "html")) }
             } else if p.contentType.isMultipart && p.contentType.subtype == "alternative" {
                 let plain = p.children.map(hasPlain)
+                let plainCount = plain.count { $0 }
                 for (i, child) in p.children.enumerated() {
-                    visit(child, shadowed || plain.indices.contains { $0 != i && plain[$0] })
+                    visit(child, shadowed || plainCount - (plain[i] ? 1 : 0) > 0)
                 }
             } else {
                 for child in p.children { visit(child, shadowed) }
