@@ -52,6 +52,11 @@ struct HTMLTextTests {
         #expect(columns.hiddenText == "gap", "\(columns.hiddenText)")
         let gone = extractor.extract("<div style=\"display:none\"><span style=\"font-size:16px\">secret</span></div>")
         #expect(gone.visibleText.isEmpty && gone.hiddenText == "secret")
+        // Sizes relative to a zero parent stay zero: they cannot bring hidden words back.
+        for size in ["1.2em", "150%", "inherit", "larger", "var(--s)"] {
+            let relative = extractor.extract("<div style=\"font-size:0\"><span style=\"font-size:\(size)\">secret</span></div>")
+            #expect(relative.visibleText.isEmpty && relative.hiddenText == "secret", "font-size \(size)")
+        }
     }
 
     @Test func linksWithAnchorText() throws {

@@ -37,7 +37,7 @@ struct CSSInlineStyle {
             } else if named("opacity") {
                 if let o = Double(String(decoding: v, as: UTF8.self).lowercased()), o < 0.05 { hides = true }
             } else if named("font-size") {
-                zeroFontSize = CSSInlineStyle.isZeroLength(v) ? true : CSSInlineStyle.isLength(v) ? false : nil
+                zeroFontSize = CSSInlineStyle.isZeroLength(v) ? true : CSSInlineStyle.isReadableSize(v) ? false : nil
             } else if named("max-height") {
                 if CSSInlineStyle.isZeroLength(v) { hides = true }
             } else if named("color") {
@@ -55,15 +55,22 @@ struct CSSInlineStyle {
         }
     }
 
-    /// A length of one unit or more, or a size keyword (`12px`, `1.2em`, `small`).
-    static func isLength(_ v: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let first = v.first else { return false }
-        if ASCII.isDigit(first) || first == UInt8(ascii: ".") {
-            let number = v.prefix { ASCII.isDigit($0) || $0 == UInt8(ascii: ".") }
-            return Double(String(decoding: number, as: UTF8.self)).map { $0 >= 1.0 } ?? false
-        }
-        return ASCII.isAlpha(first)
+    /// A size that is readable whatever the parent's: one unit or more of an absolute unit or of one relative to the
+    /// root or the viewport (`12px`, `10pt`, `1rem`), or an absolute-size keyword (`small`, `medium`, `initial`). Units
+    /// relative to the parent (`em`, `%`, `ex`, `ch`, `smaller`, `larger`) and `inherit`, `unset`, `var(...)` are a
+    /// zero parent's zero, so they are not.
+    static func isReadableSize(_ v: UnsafeBufferPointer<UInt8>) -> Bool {
+        let lower = String(decoding: v, as: UTF8.self).lowercased()
+        if readableKeywords.contains(lower) { return true }
+        let number = lower.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+        guard let d = Double(number), d >= 1 else { return false }
+        return absoluteUnits.contains(String(lower.dropFirst(number.count)))
     }
+
+    static let readableKeywords: Set<String> = [
+        "xx-small", "x-small", "small", "medium", "large", "x-large", "xx-large", "xxx-large", "initial",
+    ]
+    static let absoluteUnits: Set<String> = ["px", "pt", "pc", "in", "cm", "mm", "q", "rem", "vw", "vh", "vmin", "vmax"]
 
     /// A length below one unit (`0`, `0px`, `.5em`).
     static func isZeroLength(_ v: UnsafeBufferPointer<UInt8>) -> Bool {
