@@ -69,11 +69,10 @@ public struct Message: Sendable {
 
     /// Leaves of the MIME tree, depth first.
     public var leaves: [MIMEPart] { root.leaves }
-    /// Text leaves that are body text (text/plain, text/html... not attachments).
-    public var bodyTextParts: [MIMEPart] { leaves.filter { $0.contentType.isText && !$0.isAttachment && $0.text != nil } }
-    /// ``bodyTextParts`` in order, each with whether it is an HTML leaf a client shows only in place of a plain
-    /// alternative: a text/html leaf inside a multipart/alternative whose other branch has a text/plain leaf. A
-    /// text/plain part beside the HTML outside such a group (a list's footer, an added part) hides nothing.
+    /// The text leaves that are body text (text/plain, text/html... not attachments), in order, each with whether it
+    /// is an HTML leaf a client shows only in place of a plain alternative: a text/html leaf inside a
+    /// multipart/alternative whose other branch has a text/plain leaf. A text/plain part beside the HTML outside such a
+    /// group (a list's footer, an added part) hides nothing.
     public var bodyTextPartsByAlternative: [(part: MIMEPart, plainAlternative: Bool)] {
         var out: [(part: MIMEPart, plainAlternative: Bool)] = []
         func isBodyText(_ p: MIMEPart) -> Bool { p.children.isEmpty && p.contentType.isText && !p.isAttachment && p.text != nil }
