@@ -60,17 +60,27 @@ struct CSSInlineStyle {
     /// relative to the parent (`em`, `%`, `ex`, `ch`, `smaller`, `larger`) and `inherit`, `unset`, `var(...)` are a
     /// zero parent's zero, so they are not.
     static func isReadableSize(_ v: UnsafeBufferPointer<UInt8>) -> Bool {
-        let lower = String(decoding: v, as: UTF8.self).lowercased()
-        if readableKeywords.contains(lower) { return true }
-        let number = lower.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
-        guard let d = Double(number), d >= 1 else { return false }
-        return absoluteUnits.contains(String(lower.dropFirst(number.count)))
+        func isExactly(_ word: StaticString, from start: Int) -> Bool {
+            v.count - start == word.utf8CodeUnitCount && v.hasPrefixIgnoringCase(word, at: start, end: v.count)
+        }
+        if readableKeywords.contains(where: { isExactly($0, from: 0) }) { return true }
+        // One unit or more: a digit other than 0 before any decimal point.
+        var i = 0
+        var whole = false
+        while i < v.count, ASCII.isDigit(v[i]) {
+            if v[i] != UInt8(ascii: "0") { whole = true }
+            i += 1
+        }
+        guard whole else { return false }
+        if i < v.count, v[i] == UInt8(ascii: ".") {
+            i += 1
+            while i < v.count, ASCII.isDigit(v[i]) { i += 1 }
+        }
+        return absoluteUnits.contains { isExactly($0, from: i) }
     }
 
-    static let readableKeywords: Set<String> = [
-        "xx-small", "x-small", "small", "medium", "large", "x-large", "xx-large", "xxx-large", "initial",
-    ]
-    static let absoluteUnits: Set<String> = ["px", "pt", "pc", "in", "cm", "mm", "q", "rem", "vw", "vh", "vmin", "vmax"]
+    static let readableKeywords: [StaticString] = ["xx-small", "x-small", "small", "medium", "large", "x-large", "xx-large", "xxx-large", "initial"]
+    static let absoluteUnits: [StaticString] = ["px", "pt", "pc", "in", "cm", "mm", "q", "rem", "vw", "vh", "vmin", "vmax"]
 
     /// A length below one unit (`0`, `0px`, `.5em`).
     static func isZeroLength(_ v: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -55,22 +55,25 @@ public struct ListClaim: Sendable, Hashable {
     }
 
     /// The first of ``domains``: the List-Id's when there is one.
-    public var domain: String? { domains.first }
+    public var domain: String? {
+        var first: String?
+        _ = forEachDomain { first = $0; return true }
+        return first
+    }
 
-    /// Calls `body` with each of ``domains`` in order until it returns true; whether it did.
+    /// Calls `body` with each of ``domains`` in order until it returns true; whether it did. The address fields are
+    /// read only as far as the search goes.
     func forEachDomain(_ body: (String) -> Bool) -> Bool {
         var seen: [String] = []
-        func offer(_ d: String) -> Bool? {
-            guard seen.count < ListClaim.maximumDomains else { return false }
-            guard !seen.contains(d) else { return nil }
+        // Whether the search ends at `d`: the body accepted it, or it is one domain more than a claim is judged by.
+        func endsAt(_ d: String) -> Bool {
+            guard !seen.contains(d) else { return false }
             seen.append(d)
-            return body(d) ? true : nil
+            return seen.count > ListClaim.maximumDomains || body(d)
         }
-        if let id = listIDValue.flatMap(ListClaim.listIDDomain), let done = offer(id) { return done }
+        if let id = listIDValue.flatMap(ListClaim.listIDDomain), endsAt(id) { return seen.count <= ListClaim.maximumDomains }
         for value in addressValues {
-            for d in ListClaim.addressDomains(value) {
-                if let done = offer(d) { return done }
-            }
+            for d in ListClaim.addressDomains(value) where endsAt(d) { return seen.count <= ListClaim.maximumDomains }
         }
         return false
     }
